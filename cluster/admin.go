@@ -1,0 +1,172 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// MaxPartitions is the largest partition count partop will ask for. Kafka
+// itself allows more, but a topic this wide is almost always a typo, and
+// each partition costs memory in brokers and in partop.
+const MaxPartitions = 10000
+
+// Topic is what partop knows of a topic's partitions.
+type Topic struct {
+	Name       string
+	Partitions []Partition // sorted by ID
+}
+
+// Partition is one partition and its leader (-1 while it has none).
+type Partition struct {
+	ID     int32
+	Leader int32
+}
+
+// Count is the number of partitions.
+func (t Topic) Count() int { return len(t.Partitions) }
+
+// Describe asks a broker for the topic's partitions with a direct Metadata
+// request. kadm answers from kgo's metadata cache (up to MetadataMinAge
+// old); a direct request is always fresh.
+func (c *Cluster) Describe(ctx context.Context, topic string) (Topic, error) {
+	return Describe(ctx, c.client, topic)
+}
+
+// Describe is Cluster.Describe over any client, for the producer's watcher.
+func Describe(ctx context.Context, cl *kgo.Client, topic string) (Topic, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	rt := kmsg.NewMetadataRequestTopic()
+	rt.Topic = kmsg.StringPtr(topic)
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return Topic{}, fmt.Errorf("describe topic %q: %w", topic, err)
+	}
+	for _, t := range resp.Topics {
+		if t.Topic == nil || *t.Topic != topic {
+			continue
+		}
+		if err := kerr.ErrorForCode(t.ErrorCode); err != nil {
+			if errors.Is(err, kerr.UnknownTopicOrPartition) {
+				return Topic{}, fmt.Errorf("topic %q: %w", topic, ErrUnknownTopic)
+			}
+			return Topic{}, fmt.Errorf("describe topic %q: %w", topic, err)
+		}
+		out := Topic{Name: topic, Partitions: make([]Partition, 0, len(t.Partitions))}
+		for _, p := range t.Partitions {
+			out.Partitions = append(out.Partitions, Partition{ID: p.Partition, Leader: p.Leader})
+		}
+		sort.Slice(out.Partitions, func(i, j int) bool { return out.Partitions[i].ID < out.Partitions[j].ID })
+		return out, nil
+	}
+	return Topic{}, fmt.Errorf("topic %q: %w", topic, ErrUnknownTopic)
+}
+
+// EnsureTopic makes sure the topic exists. The embedded cluster always
+// creates it; a real cluster only when create is set, since creating topics
+// on someone's production cluster by accident is worse than an error.
+func (c *Cluster) EnsureTopic(ctx context.Context, topic string, partitions int, create bool) (Topic, error) {
+	if topic == "" {
+		return Topic{}, errors.New("topic name is empty")
+	}
+	t, err := c.Describe(ctx, topic)
+	if err == nil || !errors.Is(err, ErrUnknownTopic) {
+		return t, err
+	}
+	if !create && c.fake == nil {
+		return Topic{}, fmt.Errorf("topic %q does not exist on %s; pass --create to create it with --partitions %d", topic, c.Name(), partitions)
+	}
+	if err := CheckCount(0, partitions); err != nil {
+		return Topic{}, err
+	}
+	var configs map[string]*string
+	if c.fake != nil {
+		configs = c.emb.topicConfigs(partitions)
+	}
+	resp, err := c.adm.CreateTopic(ctx, int32(partitions), -1, configs, topic)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+		return Topic{}, fmt.Errorf("create topic %q with %d partitions: %w", topic, partitions, err)
+	}
+	return c.Describe(ctx, topic)
+}
+
+// CheckCount says whether growing a topic from current to target partitions
+// is something Kafka and partop will do.
+func CheckCount(current, target int) error {
+	switch {
+	case target > MaxPartitions:
+		return fmt.Errorf("%d partitions is over partop's limit of %d", target, MaxPartitions)
+	case target <= 0:
+		return fmt.Errorf("a topic needs at least 1 partition, not %d", target)
+	case target <= current:
+		return fmt.Errorf("the topic has %d partitions; Kafka cannot shrink a topic or keep its count, so the new total must be above %d (asked for %d)", current, current, target)
+	}
+	return nil
+}
+
+// Grow raises the topic's partition count to target and returns the counts
+// before and after. The current count comes from a fresh Metadata request,
+// so a target computed from a stale view fails with a clear message rather
+// than asking Kafka to shrink.
+func (c *Cluster) Grow(ctx context.Context, topic string, target func(current int) int) (from, to int, err error) {
+	t, err := c.Describe(ctx, topic)
+	if err != nil {
+		return 0, 0, err
+	}
+	from, to = t.Count(), target(t.Count())
+	if err := CheckCount(from, to); err != nil {
+		return from, from, err
+	}
+	resp, err := c.adm.UpdatePartitions(ctx, to, topic)
+	if err == nil {
+		var r kadm.CreatePartitionsResponse
+		if r, err = resp.On(topic, nil); err == nil {
+			err = r.Err
+			if err != nil && r.ErrMessage != "" {
+				err = fmt.Errorf("%w (%s)", err, r.ErrMessage)
+			}
+		}
+	}
+	if err != nil {
+		return from, from, fmt.Errorf("add partitions to %q (%d→%d): %w", topic, from, to, err)
+	}
+	if c.fake != nil {
+		c.rebudget(ctx, topic, to)
+	}
+	return from, to, nil
+}
+
+// rebudget spreads the embedded retention budget over the new partition
+// count, so widening the topic does not widen memory use. Best effort: the
+// old per-partition limit still bounds memory if it fails.
+func (c *Cluster) rebudget(ctx context.Context, topic string, partitions int) {
+	v := c.emb.topicConfigs(partitions)["retention.bytes"]
+	_, _ = c.adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "retention.bytes", Value: v}}, topic)
+}
+
+// EndOffsets returns each partition's high watermark (fresh, not cached).
+func (c *Cluster) EndOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	offs, err := c.adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int32]int64{}
+	var firstErr error
+	offs.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("end offset of %s/%d: %w", o.Topic, o.Partition, o.Err)
+		}
+		out[o.Partition] = o.Offset
+	})
+	return out, firstErr
+}

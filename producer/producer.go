@@ -1,0 +1,238 @@
+package producer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"partop/cluster"
+	"partop/stats"
+)
+
+// Admin grows a topic; *cluster.Cluster is the real one.
+type Admin interface {
+	Grow(ctx context.Context, topic string, target func(current int) int) (from, to int, err error)
+}
+
+// Producer sends records to one topic and keeps the per-partition counts,
+// the View and the event log. Create it with New, run it with Run, stop it
+// with Close.
+type Producer struct {
+	cfg      Config
+	cl       *kgo.Client
+	admin    Admin
+	counters *stats.Counters
+	disc     *discovery
+	part     *observing
+	records  *recordMaker
+
+	rate     atomic.Uint64 // math.Float64bits of the target rate
+	paused   atomic.Bool
+	wake     chan struct{} // rate or pause changed: re-plan the send loop
+	metaReqs atomic.Int64
+
+	refreshMu   sync.Mutex
+	lastRefresh time.Time
+
+	// produceCtx outlives Run: records already handed to kgo must not fail
+	// just because sending stopped. Close cancels it only once the flush
+	// deadline has passed.
+	produceCtx    context.Context
+	cancelProduce context.CancelFunc
+
+	closeOnce sync.Once
+	started   atomic.Bool   // Run has begun (or Close came first and forbade it)
+	stop      chan struct{} // closed by Close: Run returns
+	done      chan struct{} // closed when Run has returned
+}
+
+// New makes a producer for the topic as described by initial (from
+// cluster.EnsureTopic). It connects lazily; nothing is sent before Run.
+func New(cfg Config, admin Admin, counters *stats.Counters, initial cluster.Topic) (*Producer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	p := &Producer{
+		cfg: cfg, admin: admin, counters: counters,
+		wake: make(chan struct{}, 1),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	p.produceCtx, p.cancelProduce = context.WithCancel(context.Background())
+	p.rate.Store(math.Float64bits(cfg.Rate))
+	p.paused.Store(cfg.Paused)
+	p.disc = newDiscovery(counters, p.refreshNow)
+	p.disc.view.Cluster = initial.Count()
+	p.disc.view.Reason = "start"
+	for _, pt := range initial.Partitions {
+		p.disc.view.Leaders = append(p.disc.view.Leaders, pt.Leader)
+	}
+	counters.Grow(initial.Count())
+	p.part = &observing{inner: basePartitioner(cfg.Partitioner), onChange: p.disc.routed}
+	p.records = newRecordMaker(cfg, rand.Uint64())
+	opts := append(append([]kgo.Opt(nil), cfg.ClientOpts...),
+		kgo.DefaultProduceTopic(cfg.Topic),
+		kgo.RecordPartitioner(p.part),
+		kgo.WithHooks(metadataCounter{&p.metaReqs}),
+	)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("producer client: %w", err)
+	}
+	p.cl = cl
+	return p, nil
+}
+
+// metadataCounter counts Metadata requests written to brokers: the
+// steady-state cost of discovery.
+type metadataCounter struct{ n *atomic.Int64 }
+
+func (m metadataCounter) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
+	if key == 3 && err == nil { // 3: Metadata
+		m.n.Add(1)
+	}
+}
+
+// Client is the producer's kgo client (for tests and benchmarks).
+func (p *Producer) Client() *kgo.Client { return p.cl }
+
+// Counters are the per-partition acknowledgement counters.
+func (p *Producer) Counters() *stats.Counters { return p.counters }
+
+// Config is the producer's configuration with defaults applied.
+func (p *Producer) Config() Config { return p.cfg }
+
+// View returns the current view of the topic.
+func (p *Producer) View() View {
+	v, _ := p.disc.snapshot()
+	v.MetadataRequests = p.metaReqs.Load()
+	return v
+}
+
+// Events returns a copy of the event log, oldest first.
+func (p *Producer) Events() []Event {
+	_, evs := p.disc.snapshot()
+	return evs
+}
+
+// Rate is the target rate in records/s (0: as fast as possible).
+func (p *Producer) Rate() float64 { return math.Float64frombits(p.rate.Load()) }
+
+// Paused reports whether sending is paused.
+func (p *Producer) Paused() bool { return p.paused.Load() }
+
+// SetRate changes the target rate while running.
+func (p *Producer) SetRate(r float64) error {
+	if r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+		return fmt.Errorf("rate %g: must be 0 (as fast as possible) or more records/s", r)
+	}
+	p.rate.Store(math.Float64bits(r))
+	p.disc.note(KindRate, "target rate "+FormatRate(r))
+	p.poke()
+	return nil
+}
+
+// SetPaused pauses or resumes sending.
+func (p *Producer) SetPaused(paused bool) {
+	if p.paused.Swap(paused) == paused {
+		return
+	}
+	if paused {
+		p.disc.note(KindPause, "paused")
+	} else {
+		p.disc.note(KindResume, "resumed")
+	}
+	p.poke()
+}
+
+func (p *Producer) poke() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// FormatRate renders a target rate for people.
+func FormatRate(r float64) string {
+	if r == 0 {
+		return "unlimited"
+	}
+	return fmt.Sprintf("%g/s", r)
+}
+
+// Grow adds partitions through the admin client and makes the producer use
+// them at once. target maps the current count to the wanted total.
+func (p *Producer) Grow(ctx context.Context, target func(current int) int) (from, to int, err error) {
+	p.disc.startAdd()
+	defer p.disc.endAdd()
+	from, to, err = p.admin.Grow(ctx, p.cfg.Topic, target)
+	if err != nil {
+		p.disc.note(KindError, err.Error())
+		return from, to, err
+	}
+	now := time.Now()
+	p.disc.expanded(from, to, ByPartop, now, now)
+	return from, to, nil
+}
+
+// refreshNow makes kgo refresh metadata immediately (kgo's own refresh
+// waits up to MetadataMaxAge, 5 minutes by default).
+func (p *Producer) refreshNow(string) {
+	p.refreshMu.Lock()
+	p.lastRefresh = time.Now()
+	p.refreshMu.Unlock()
+	p.cl.ForceMetadataRefresh()
+}
+
+// refreshAfterError refreshes on produce errors that mean stale metadata,
+// at most once a second however many records fail.
+func (p *Producer) refreshAfterError(err error) {
+	if !staleMetadata(err) {
+		return
+	}
+	p.refreshMu.Lock()
+	due := time.Since(p.lastRefresh) >= time.Second
+	if due {
+		p.lastRefresh = time.Now()
+	}
+	p.refreshMu.Unlock()
+	if due {
+		p.cl.ForceMetadataRefresh()
+	}
+}
+
+func staleMetadata(err error) bool {
+	for _, e := range []error{
+		kerr.NotLeaderForPartition, kerr.UnknownTopicOrPartition, kerr.LeaderNotAvailable,
+		kerr.FencedLeaderEpoch, kerr.UnknownLeaderEpoch, kerr.NotEnoughReplicas,
+	} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// promise is called by kgo exactly once per record: this is where
+// acknowledgements are counted, so none is counted twice or missed.
+func (p *Producer) promise(r *kgo.Record, err error) {
+	if err != nil {
+		part := r.Partition
+		p.counters.Fail(part, err)
+		p.disc.produceError(part, err)
+		p.refreshAfterError(err)
+		return
+	}
+	if first, _ := p.counters.Ack(r.Partition, len(r.Key)+len(r.Value)); first {
+		p.disc.firstAck(r.Partition)
+	}
+}

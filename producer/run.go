@@ -1,0 +1,165 @@
+package producer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"partop/cluster"
+)
+
+// Run sends records until ctx ends or Close is called, and runs the
+// partition watcher beside the send loop. It returns when both stopped.
+func (p *Producer) Run(ctx context.Context) {
+	if !p.started.CompareAndSwap(false, true) {
+		return // running already, or closed
+	}
+	defer close(p.done)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-p.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		p.watch(ctx)
+	}()
+	p.send(ctx)
+	<-watched
+}
+
+// maxBacklog is how far behind its target the send loop may fall before it
+// forgets the deficit: after a stall (a full buffer, a slow broker) it
+// resumes the target rate instead of bursting to catch up.
+const maxBacklog = 100 * time.Millisecond
+
+func (p *Producer) send(ctx context.Context) {
+	var (
+		epoch time.Time // start of the current rate plan
+		sent  float64   // records sent since epoch
+		timer = time.NewTimer(0)
+	)
+	defer timer.Stop()
+	replan := func() { epoch, sent = time.Time{}, 0 }
+	for ctx.Err() == nil {
+		if p.paused.Load() {
+			select {
+			case <-ctx.Done():
+			case <-p.wake:
+			}
+			replan()
+			continue
+		}
+		rate := p.Rate()
+		if rate == 0 { // as fast as the cluster takes: Produce blocks on a full buffer
+			for i := 0; i < 256 && ctx.Err() == nil; i++ {
+				p.produceOne()
+			}
+			select {
+			case <-p.wake:
+				replan()
+			default:
+			}
+			continue
+		}
+		now := time.Now()
+		if epoch.IsZero() {
+			epoch = now
+		}
+		due := rate * now.Sub(epoch).Seconds()
+		if lag := due - sent; lag > rate*maxBacklog.Seconds()+1 {
+			sent = due - rate*maxBacklog.Seconds()
+		}
+		for ; sent+1 <= due && ctx.Err() == nil; sent++ {
+			p.produceOne()
+		}
+		wait := time.Duration((sent + 1 - due) / rate * float64(time.Second))
+		timer.Reset(max(wait, time.Millisecond))
+		select {
+		case <-ctx.Done():
+		case <-p.wake:
+			replan()
+		case <-timer.C:
+		}
+	}
+}
+
+func (p *Producer) produceOne() {
+	key, value := p.records.next()
+	p.cl.Produce(p.produceCtx, &kgo.Record{Key: key, Value: value}, p.promise)
+}
+
+// watch polls the topic's metadata every DiscoveryInterval (±10% jitter,
+// so many partop instances do not poll in step) and backs off on errors up
+// to 30s. One small Metadata request per interval is its whole cost.
+func (p *Producer) watch(ctx context.Context) {
+	interval := p.cfg.DiscoveryInterval
+	wait := interval
+	timer := time.NewTimer(jitter(wait))
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		dctx, cancel := context.WithTimeout(ctx, max(interval, 5*time.Second))
+		t, err := cluster.Describe(dctx, p.cl, p.cfg.Topic)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		p.disc.watched(t, err)
+		if err != nil {
+			wait = min(2*wait, 30*time.Second)
+		} else {
+			wait = interval
+		}
+		timer.Reset(jitter(wait))
+	}
+}
+
+func jitter(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
+}
+
+// Close stops sending, waits up to FlushTimeout for in-flight records to be
+// acknowledged, and closes the client. Records still unacknowledged at the
+// deadline are aborted and counted as errors; the error says how many.
+func (p *Producer) Close() error {
+	var err error
+	p.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), p.cfg.FlushTimeout)
+		defer cancel()
+		close(p.stop)
+		if !p.started.CompareAndSwap(false, true) { // Run is going: wait for it
+			select {
+			case <-p.done:
+			case <-ctx.Done(): // the send loop is stuck in Produce on a full buffer
+				p.cancelProduce()
+				<-p.done
+			}
+		}
+		if ferr := p.cl.Flush(ctx); ferr != nil {
+			left := p.cl.BufferedProduceRecords()
+			p.cancelProduce() // unblocks a Produce waiting for buffer space
+			_ = p.cl.AbortBufferedRecords(context.Background())
+			err = fmt.Errorf("flush: %d records not acknowledged within %s: %w", left, p.cfg.FlushTimeout, ferr)
+			if errors.Is(ferr, context.DeadlineExceeded) {
+				err = fmt.Errorf("flush: %d records not acknowledged within %s", left, p.cfg.FlushTimeout)
+			}
+		}
+		p.cancelProduce()
+		p.cl.Close()
+	})
+	return err
+}

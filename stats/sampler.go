@@ -1,0 +1,133 @@
+package stats
+
+import (
+	"sync"
+	"time"
+)
+
+// Config sets how much history a Sampler keeps and the windows its rates
+// are computed over. Windows longer than the history kept use all of it.
+type Config struct {
+	History       int           // samples kept per partition (default 240)
+	TotalHistory  int           // samples of the total rate kept for the chart (default 1200)
+	NowWindow     time.Duration // "rate now" window (default 1s)
+	BalanceWindow time.Duration // window for shares and balance figures (default 5s)
+	LongWindow    time.Duration // "rate over a longer window" (default 30s)
+}
+
+func (c Config) withDefaults() Config {
+	if c.History <= 1 {
+		c.History = 240
+	}
+	if c.TotalHistory <= 1 {
+		c.TotalHistory = 1200
+	}
+	if c.NowWindow <= 0 {
+		c.NowWindow = time.Second
+	}
+	if c.BalanceWindow <= 0 {
+		c.BalanceWindow = 5 * time.Second
+	}
+	if c.LongWindow <= 0 {
+		c.LongWindow = 30 * time.Second
+	}
+	return c
+}
+
+// Sampler turns Counters into rates. Each Sample call reads every counter
+// and stores cumulative counts in fixed-size rings, so memory depends on the
+// partition count and Config, never on uptime. Rates divide by the real time
+// between samples, so a late or early tick does not skew them.
+type Sampler struct {
+	cfg Config
+	c   *Counters
+
+	mu       sync.Mutex
+	n        int     // samples taken so far
+	times    []int64 // ring of sample times (unix ns), len History
+	parts    []partRing
+	totals   []Totals  // counters as of the latest sample
+	unrouted Totals    // failures on no partition, as of the latest sample
+	total    []float64 // ring of total rate per sample, len TotalHistory
+}
+
+type partRing struct {
+	cum  []uint64  // acknowledged records, cumulative, per sample
+	rate []float32 // records/s between the sample and the one before
+}
+
+// NewSampler returns a sampler reading c.
+func NewSampler(c *Counters, cfg Config) *Sampler {
+	cfg = cfg.withDefaults()
+	return &Sampler{
+		cfg:   cfg,
+		c:     c,
+		times: make([]int64, cfg.History),
+		total: make([]float64, cfg.TotalHistory),
+	}
+}
+
+// Counters returns the counters this sampler reads.
+func (s *Sampler) Counters() *Counters { return s.c }
+
+// Sample records the counters as of now. Calls must come with increasing
+// times; a call not after the previous one is ignored.
+func (s *Sampler) Sample(now time.Time) {
+	totals, unrouted := s.c.Read(), s.c.Unrouted()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.cfg.History
+	ns := now.UnixNano()
+	if s.n > 0 && ns <= s.times[(s.n-1)%h] {
+		return
+	}
+	for len(s.parts) < len(totals) {
+		s.parts = append(s.parts, partRing{cum: make([]uint64, h), rate: make([]float32, h)})
+	}
+	i, prev := s.n%h, (s.n-1+h)%h
+	var dt float64
+	if s.n > 0 {
+		dt = float64(ns-s.times[prev]) / 1e9
+	}
+	s.times[i] = ns
+	var sum float64
+	for p := range s.parts {
+		r := &s.parts[p]
+		r.cum[i] = totals[p].Acked
+		r.rate[i] = 0
+		if dt > 0 {
+			rate := float64(r.cum[i]-r.cum[prev]) / dt
+			r.rate[i] = float32(rate)
+			sum += rate
+		}
+	}
+	s.total[s.n%s.cfg.TotalHistory] = sum
+	s.totals, s.unrouted = totals, unrouted
+	s.n++
+}
+
+// back returns how many samples before the latest one a window of w reaches:
+// the newest sample at least w older than the latest, or the oldest kept.
+func (s *Sampler) back(w time.Duration) int {
+	h := s.cfg.History
+	kept := min(s.n, h)
+	latest := s.times[(s.n-1)%h]
+	for k := 1; k < kept; k++ {
+		if latest-s.times[(s.n-1-k)%h] >= int64(w) {
+			return k
+		}
+	}
+	return kept - 1
+}
+
+// rateOver is partition p's rate over the k samples before the latest.
+func (s *Sampler) rateOver(p, k int) float64 {
+	if k <= 0 {
+		return 0
+	}
+	h := s.cfg.History
+	i, j := (s.n-1)%h, (s.n-1-k)%h
+	dt := float64(s.times[i]-s.times[j]) / 1e9
+	r := s.parts[p]
+	return float64(r.cum[i]-r.cum[j]) / dt
+}

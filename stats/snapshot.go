@@ -1,0 +1,99 @@
+package stats
+
+import "time"
+
+// Snapshot is a value copy of the sampler's state as of its latest sample:
+// nothing in it is shared with the sampler, so readers need no lock.
+type Snapshot struct {
+	At         time.Time // time of the latest sample; zero before the first
+	Samples    int       // samples taken so far
+	Partitions []Partition
+
+	Acked, Errors uint64 // totals over all partitions (Errors includes Unrouted)
+	// Unrouted counts records that failed before a partition was chosen;
+	// UnroutedError is the last such error.
+	Unrouted      uint64
+	UnroutedError string
+	Rate          float64 // records/s over the now window
+	RateLong      float64 // records/s over the long window
+	// TotalHistory is the total rate per sample, oldest first.
+	TotalHistory []float64
+	// Balance is computed from the rates over the balance window.
+	Balance Balance
+	Config  Config
+}
+
+// Partition is one partition's figures in a Snapshot.
+type Partition struct {
+	ID                   int32
+	Acked, Bytes, Errors uint64
+	LastError            string
+	FirstAck             time.Time // zero until the first acknowledged record
+	Rate                 float64   // records/s over the now window
+	RateLong             float64   // records/s over the long window
+	RateBalance          float64   // records/s over the balance window
+	Share                float64   // fraction of the total over the balance window
+	History              []float64 // rate per sample, oldest first
+}
+
+// Snapshot returns a copy of the latest sample. It is cheap: per-partition
+// history shares one freshly allocated backing array.
+func (s *Sampler) Snapshot() Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	snap := Snapshot{Samples: s.n, Config: s.cfg}
+	if s.n == 0 {
+		return snap
+	}
+	h := s.cfg.History
+	snap.At = time.Unix(0, s.times[(s.n-1)%h])
+	kNow, kBal, kLong := s.back(s.cfg.NowWindow), s.back(s.cfg.BalanceWindow), s.back(s.cfg.LongWindow)
+	kept := min(s.n, h)
+	// The newest sample's rate covers the interval before it, so history
+	// starts at the second sample ever taken.
+	hist := kept
+	if s.n <= h {
+		hist = kept - 1
+	}
+	backing := make([]float64, len(s.parts)*hist)
+	snap.Partitions = make([]Partition, len(s.parts))
+	balRates := make([]float64, len(s.parts))
+	var balSum float64
+	for p := range s.parts {
+		t := s.totals[p]
+		part := Partition{
+			ID: int32(p), Acked: t.Acked, Bytes: t.Bytes, Errors: t.Errors,
+			LastError: t.LastError, FirstAck: t.FirstAck,
+			Rate:        s.rateOver(p, kNow),
+			RateLong:    s.rateOver(p, kLong),
+			RateBalance: s.rateOver(p, kBal),
+		}
+		part.History = backing[p*hist : (p+1)*hist : (p+1)*hist]
+		r := s.parts[p].rate
+		for k := range hist {
+			part.History[k] = float64(r[(s.n-hist+k)%h])
+		}
+		snap.Acked += t.Acked
+		snap.Errors += t.Errors
+		snap.Rate += part.Rate
+		snap.RateLong += part.RateLong
+		balRates[p] = part.RateBalance
+		balSum += part.RateBalance
+		snap.Partitions[p] = part
+	}
+	if balSum > 0 {
+		for p := range snap.Partitions {
+			snap.Partitions[p].Share = balRates[p] / balSum
+		}
+	}
+	snap.Balance = BalanceOf(balRates)
+	snap.Unrouted, snap.UnroutedError = s.unrouted.Errors, s.unrouted.LastError
+	snap.Errors += s.unrouted.Errors
+	th := s.cfg.TotalHistory
+	tk := min(s.n-1, th)
+	snap.TotalHistory = make([]float64, tk)
+	for k := range tk {
+		snap.TotalHistory[k] = s.total[(s.n-tk+k)%th]
+	}
+	return snap
+}
