@@ -3,10 +3,17 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"golang.org/x/term"
+
+	"partop/producer"
+	"partop/stats"
+	"partop/tui"
 )
 
 // checkTerminal refuses to draw the dashboard into a pipe or file.
@@ -18,6 +25,75 @@ func checkTerminal(stdout io.Writer) error {
 	return nil
 }
 
+// dashboardEngine is what the dashboard reads: the producer as it is, plus
+// sampling, which the dashboard drives from its tick.
+type dashboardEngine struct {
+	*producer.Producer
+	sampler *stats.Sampler
+}
+
+// Sample takes a sample as of now and returns the snapshot.
+func (d dashboardEngine) Sample(now time.Time) stats.Snapshot {
+	d.sampler.Sample(now)
+	return d.sampler.Snapshot()
+}
+
+// runDashboard runs the producer and the --at schedule under the full-screen
+// dashboard until the operator quits, ctx ends or --duration passes, then
+// flushes the producer.
 func runDashboard(ctx context.Context, e *engine, o options, stderr io.Writer) int {
-	return runHeadless(ctx, e, o, io.Discard, stderr)
+	if o.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.duration)
+		defer cancel()
+	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+
+	model := tui.New(dashboardEngine{e.producer, e.sampler}, tui.Config{
+		Cluster:     e.cluster.Name(),
+		Topic:       o.topic,
+		Partitioner: e.producer.Config().Partitioner,
+		Tick:        o.tick,
+		Start:       e.started,
+		Schedule:    o.at,
+		Context:     ctx,
+	})
+	e.sampler.Sample(e.started)
+	// The program's own signal handling stays on: in raw mode ctrl+c is a
+	// key, and SIGTERM also ends ctx (main's NotifyContext) below.
+	p := tea.NewProgram(model, tea.WithContext(context.WithoutCancel(ctx)))
+
+	produced := make(chan struct{})
+	go func() {
+		defer close(produced)
+		e.producer.Run(ctx)
+	}()
+	actionsDone := make(chan struct{})
+	go func() {
+		defer close(actionsDone)
+		e.producer.RunSchedule(ctx, e.started, o.at, func(a producer.Action, err error) {
+			p.Send(tui.ScheduledMsg{Action: a, Err: err})
+		})
+	}()
+	go func() {
+		<-ctx.Done() // --duration, SIGTERM, or the program ended
+		p.Quit()
+	}()
+
+	_, runErr := p.Run()
+	stop()
+	<-actionsDone
+	flushErr := e.close()
+	<-produced
+	code := 0
+	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
+		fmt.Fprintln(stderr, "partop: dashboard:", runErr)
+		code = 1
+	}
+	if flushErr != nil {
+		fmt.Fprintln(stderr, "partop:", flushErr)
+		code = 1
+	}
+	return code
 }

@@ -152,7 +152,12 @@ func (p *Producer) Close() error {
 		if ferr := p.cl.Flush(ctx); ferr != nil {
 			left := p.cl.BufferedProduceRecords()
 			p.cancelProduce() // unblocks a Produce waiting for buffer space
-			_ = p.cl.AbortBufferedRecords(context.Background())
+			// Aborting waits for requests already sent; a dead broker never
+			// answers them, so this wait is bounded too. Close then fails
+			// whatever is left.
+			actx, acancel := context.WithTimeout(context.Background(), time.Second)
+			_ = p.cl.AbortBufferedRecords(actx)
+			acancel()
 			err = fmt.Errorf("flush: %d records not acknowledged within %s: %w", left, p.cfg.FlushTimeout, ferr)
 			if errors.Is(ferr, context.DeadlineExceeded) {
 				err = fmt.Errorf("flush: %d records not acknowledged within %s", left, p.cfg.FlushTimeout)

@@ -69,10 +69,7 @@ func (s *Sampler) Snapshot() Snapshot {
 			RateBalance: s.rateOver(p, kBal),
 		}
 		part.History = backing[p*hist : (p+1)*hist : (p+1)*hist]
-		r := s.parts[p].rate
-		for k := range hist {
-			part.History[k] = float64(r[(s.n-hist+k)%h])
-		}
+		copyRing(part.History, s.parts[p].rate, (s.n-hist)%h)
 		snap.Acked += t.Acked
 		snap.Errors += t.Errors
 		snap.Rate += part.Rate
@@ -96,4 +93,12 @@ func (s *Sampler) Snapshot() Snapshot {
 		snap.TotalHistory[k] = s.total[(s.n-tk+k)%th]
 	}
 	return snap
+}
+
+// copyRing copies len(dst) ring entries starting at index from, oldest
+// first, as two memmoves: element-wise copying made Snapshot of 1,024
+// partitions miss its 1 ms goal.
+func copyRing(dst, ring []float64, from int) {
+	n := copy(dst, ring[from:])
+	copy(dst[n:], ring)
 }

@@ -1,0 +1,52 @@
+package stats
+
+import (
+	"testing"
+	"time"
+)
+
+// fullSampler has 1,024 partitions and a full history ring.
+func fullSampler(b *testing.B) *Sampler {
+	c := NewCounters(1024)
+	s := NewSampler(c, Config{})
+	for i := range s.cfg.History + 10 {
+		for p := range int32(1024) {
+			c.Ack(p, 100)
+		}
+		s.Sample(t0.Add(time.Duration(i) * 250 * time.Millisecond))
+	}
+	return s
+}
+
+// BenchmarkSnapshot1024 is the goal "Snapshot() with 1,024 partitions and
+// full history: <= 1 ms".
+func BenchmarkSnapshot1024(b *testing.B) {
+	s := fullSampler(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = s.Snapshot()
+	}
+}
+
+// BenchmarkSample1024 is the per-tick cost of reading 1,024 counters.
+func BenchmarkSample1024(b *testing.B) {
+	s := fullSampler(b)
+	at := t0.Add(time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		at = at.Add(250 * time.Millisecond)
+		s.Sample(at)
+	}
+}
+
+// BenchmarkAck is the per-record cost of counting an acknowledgement.
+func BenchmarkAck(b *testing.B) {
+	c := NewCounters(8)
+	b.RunParallel(func(pb *testing.PB) {
+		var p int32
+		for pb.Next() {
+			c.Ack(p&7, 100)
+			p++
+		}
+	})
+}

@@ -1,0 +1,124 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// header renders the two header lines: where partop is connected and
+// whether it is sending, then partition counts, rates and partitioner.
+func (m *Model) header() []string {
+	st := &m.styles
+	sep := st.Muted.Render(" · ")
+	state := st.Good.Render("▶ running")
+	if m.paused {
+		state = st.Warn.Render("‖ paused")
+	}
+	line1 := joinFit(m.width, sep,
+		segment{long: st.Title.Render("partop"), prio: 0},
+		segment{long: st.Value.Render(m.cfg.Cluster), prio: 1},
+		segment{long: st.Label.Render("topic ") + st.Value.Render(m.cfg.Topic), prio: 0},
+		segment{long: state, prio: 0},
+		segment{long: st.Label.Render("up ") + st.Value.Render(uptime(m.now.Sub(m.cfg.Start))), prio: 2},
+	)
+
+	v := &m.view
+	counts := st.Label.Render("partitions: cluster ") + st.Value.Render(strconv.Itoa(v.Cluster))
+	var flag segment
+	switch {
+	case v.Partitions == 0:
+		counts += sep + st.Label.Render("producer ") + st.Muted.Render("–")
+		flag = segment{long: st.Muted.Render("nothing routed yet"), prio: 3}
+	case v.Partitions != v.Cluster:
+		// Differing counts are the thing partop exists to show: flag them
+		// with a sign and words, not only colour.
+		counts += st.Warn.Render(fmt.Sprintf(" ≠ producer %d", v.Partitions))
+		flag = segment{
+			long:  st.Warn.Render(fmt.Sprintf("! producer not routing to all %d yet", v.Cluster)),
+			short: st.Warn.Render("! catching up"), prio: 1,
+		}
+	default:
+		counts += sep + st.Label.Render("producer ") + st.Value.Render(strconv.Itoa(v.Partitions))
+	}
+	rate := segment{
+		long:  st.Label.Render("rate ") + st.Value.Render(grouped(m.snap.Rate)+"/s") + st.Label.Render(", target ") + st.Value.Render(targetRate(m.rate)),
+		short: st.Value.Render(grouped(m.snap.Rate)+"/s") + st.Label.Render(" of ") + st.Value.Render(targetRate(m.rate)),
+		prio:  2,
+	}
+	var watch segment
+	if v.WatchError != "" {
+		watch = segment{long: st.Bad.Render("✗ watcher: " + v.WatchError), short: st.Bad.Render("✗ watcher failing"), prio: 1}
+	}
+	// The partitioner sits with the counts and rates: it decides where
+	// the records go.
+	partitioner := segment{long: st.Label.Render("partitioner ") + st.Value.Render(m.cfg.Partitioner), short: st.Value.Render(m.cfg.Partitioner), prio: 3}
+	line2 := joinFit(m.width, sep, segment{long: counts}, flag, rate, partitioner, watch)
+	return []string{line1, line2}
+}
+
+// balanceLine renders the balance figures with a verdict in words.
+func (m *Model) balanceLine() string {
+	st := &m.styles
+	b := m.snap.Balance
+	var verdict string
+	switch {
+	case b.Jain == 0:
+		verdict = st.Muted.Render("no traffic")
+	case b.Jain >= 0.95:
+		verdict = st.Good.Render("even")
+	case b.Jain >= 0.8:
+		verdict = st.Warn.Render("uneven")
+	default:
+		verdict = st.Bad.Render("skewed")
+	}
+	idleStyle := st.Value
+	if b.Idle > 0 {
+		idleStyle = st.Warn
+	}
+	figure := func(label, value string, style lipgloss.Style, prio int) segment {
+		return segment{long: st.Label.Render(label+" ") + style.Render(value), prio: prio}
+	}
+	var errs segment
+	if m.snap.Errors > 0 {
+		e := "errors " + grouped(float64(m.snap.Errors))
+		errs = segment{long: st.Bad.Render(e), prio: 1}
+		if m.snap.Unrouted > 0 {
+			errs.short, errs.long = errs.long, st.Bad.Render(fmt.Sprintf("%s (%s before a partition was chosen)", e, grouped(float64(m.snap.Unrouted))))
+		}
+	}
+	return joinFit(m.width, st.Muted.Render(" · "),
+		segment{long: st.Title.Render("balance ") + verdict},
+		figure("Jain", fmt.Sprintf("%.3f", b.Jain), st.Value, 0),
+		figure("max/mean", fmt.Sprintf("%.2f", b.MaxMean), st.Value, 3),
+		figure("CV", fmt.Sprintf("%.2f", b.CV), st.Value, 4),
+		figure("idle", fmt.Sprintf("%d of %d", b.Idle, b.Partitions), idleStyle, 2),
+		figure("fair share", percent(b.FairShare), st.Value, 5),
+		figure("acked", grouped(float64(m.snap.Acked)), st.Value, 6),
+		errs,
+	)
+}
+
+// fit cuts a styled line to width cells, marking the cut with an ellipsis.
+func fit(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) <= width {
+		return s
+	}
+	return ansi.Truncate(s, width, "…")
+}
+
+// padLines makes lines exactly n, adding blank lines or dropping the last.
+func padLines(lines []string, n int) []string {
+	if len(lines) > n {
+		return lines[:n]
+	}
+	for len(lines) < n {
+		lines = append(lines, "")
+	}
+	return lines
+}

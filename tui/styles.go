@@ -1,0 +1,75 @@
+package tui
+
+import (
+	"charm.land/bubbles/v2/help"
+	"charm.land/lipgloss/v2"
+	"github.com/guptarohit/asciigraph"
+)
+
+// Styles holds every style of the dashboard in one place. Meaning never
+// rests on colour alone: marks, bars and words carry it too, so the screen
+// reads the same with NO_COLOR or on a terminal without colour (where
+// bubbletea drops the colours and keeps bold and faint).
+type Styles struct {
+	Title  lipgloss.Style // the app name and section titles
+	Label  lipgloss.Style // "topic", "rate": words naming a value
+	Value  lipgloss.Style // the values themselves
+	Muted  lipgloss.Style // secondary text: times, hints, units
+	Good   lipgloss.Style // running, balanced
+	Warn   lipgloss.Style // paused, counts differ, under-loaded
+	Bad    lipgloss.Style // errors
+	New    lipgloss.Style // partitions that are not carrying their share yet
+	Header lipgloss.Style // the partition table's column titles
+
+	BarEven  lipgloss.Style // share bar, near fair share
+	BarUnder lipgloss.Style // share bar, well under fair share
+	BarOver  lipgloss.Style // share bar, the part above fair share
+	BarTick  lipgloss.Style // the fair-share tick and the empty track
+	Spark    lipgloss.Style // sparklines
+
+	PromptLabel lipgloss.Style // "add partitions" before the input
+	Help        help.Styles
+
+	// Chart series colours (asciigraph writes its own escape codes).
+	ChartTotal, ChartBusiest, ChartQuietest asciigraph.AnsiColor
+}
+
+// DefaultStyles returns the dashboard styles for a dark or light terminal
+// background.
+func DefaultStyles(isDark bool) Styles {
+	ld := lipgloss.LightDark(isDark)
+	c := lipgloss.Color
+	green := ld(c("#1A7F37"), c("#56D364"))
+	yellow := ld(c("#9A6700"), c("#E3B341"))
+	red := ld(c("#CF222E"), c("#FF7B72"))
+	blue := ld(c("#0969DA"), c("#79C0FF"))
+	magenta := ld(c("#8250DF"), c("#D2A8FF"))
+	muted := ld(c("#6E7781"), c("#8B949E"))
+	s := Styles{
+		Title:    lipgloss.NewStyle().Bold(true),
+		Label:    lipgloss.NewStyle().Foreground(muted),
+		Value:    lipgloss.NewStyle().Bold(true),
+		Muted:    lipgloss.NewStyle().Foreground(muted).Faint(true),
+		Good:     lipgloss.NewStyle().Foreground(green),
+		Warn:     lipgloss.NewStyle().Foreground(yellow).Bold(true),
+		Bad:      lipgloss.NewStyle().Foreground(red).Bold(true),
+		New:      lipgloss.NewStyle().Foreground(magenta).Bold(true),
+		Header:   lipgloss.NewStyle().Bold(true).Underline(true),
+		BarEven:  lipgloss.NewStyle().Foreground(green),
+		BarUnder: lipgloss.NewStyle().Foreground(yellow),
+		BarOver:  lipgloss.NewStyle().Foreground(red),
+		BarTick:  lipgloss.NewStyle().Foreground(muted),
+		Spark:    lipgloss.NewStyle().Foreground(blue),
+
+		PromptLabel: lipgloss.NewStyle().Bold(true).Foreground(magenta),
+		Help:        help.DefaultStyles(isDark),
+
+		ChartTotal:    asciigraph.Default,
+		ChartBusiest:  asciigraph.Red,
+		ChartQuietest: asciigraph.Blue,
+	}
+	if !isDark {
+		s.ChartBusiest, s.ChartQuietest = asciigraph.DarkRed, asciigraph.DarkBlue
+	}
+	return s
+}

@@ -1,0 +1,265 @@
+package tui
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"partop/producer"
+	"partop/stats"
+)
+
+// sortKey is the partition table's order.
+type sortKey int
+
+// The orders "s" cycles through.
+const (
+	byID sortKey = iota
+	byRate
+	byShare
+	sortKeys
+)
+
+func (k sortKey) String() string {
+	switch k {
+	case byRate:
+		return "rate"
+	case byShare:
+		return "share"
+	}
+	return "id"
+}
+
+// table is the partition table's state: display order, scroll position and
+// which partitions are new.
+type table struct {
+	sortBy sortKey
+	offset int   // first visible row
+	order  []int // partition indices in display order
+	// settled partitions carry (or once carried) their fair share; a
+	// partition added by an expansion is "new" until it settles.
+	settled  []bool
+	isNew    []bool
+	sparkTop float64 // the sparklines' common scale: the highest rate in any history
+}
+
+// refresh recomputes order, new marks and sparkline scale from a snapshot.
+func (t *table) refresh(snap *stats.Snapshot, events []producer.Event) {
+	n := len(snap.Partitions)
+	for len(t.settled) < n {
+		t.settled = append(t.settled, false)
+	}
+	t.isNew = slices.Grow(t.isNew[:0], n)[:n]
+	clear(t.isNew)
+	for _, ev := range events {
+		if ev.Kind != producer.KindExpansion {
+			continue
+		}
+		for p := max(ev.From, 0); p < min(ev.To, n); p++ {
+			t.isNew[p] = true
+		}
+	}
+	fair := snap.Balance.FairShare
+	t.sparkTop = 0
+	for i := range snap.Partitions {
+		p := &snap.Partitions[i]
+		if fair > 0 && p.Share >= underLoaded*fair {
+			t.settled[i] = true
+		}
+		if t.settled[i] {
+			t.isNew[i] = false
+		}
+		for _, v := range p.History {
+			t.sparkTop = max(t.sparkTop, v)
+		}
+	}
+	t.order = slices.Grow(t.order[:0], n)[:n]
+	for i := range t.order {
+		t.order[i] = i
+	}
+	parts := snap.Partitions
+	switch t.sortBy {
+	case byRate:
+		slices.SortStableFunc(t.order, func(a, b int) int { return cmp.Compare(parts[b].Rate, parts[a].Rate) })
+	case byShare:
+		slices.SortStableFunc(t.order, func(a, b int) int { return cmp.Compare(parts[b].Share, parts[a].Share) })
+	}
+}
+
+// scroll moves the first visible row by delta, keeping a full page in view.
+func (t *table) scroll(delta, visible int) {
+	t.offset = min(max(t.offset+delta, 0), max(len(t.order)-visible, 0))
+}
+
+// columns says which optional columns fit and how wide the flexible ones are.
+type columns struct {
+	leader, long, acked, spark bool
+	barW, sparkW               int
+}
+
+// Fixed column widths; each column is preceded by one space.
+const (
+	markW   = 1
+	idW     = 4
+	leaderW = 6
+	rateW   = 6
+	longW   = 7
+	shareW  = 6
+	ackedW  = 6
+	errorsW = 6
+	minBarW = 9
+	maxBarW = 41
+	minSpkW = 8
+)
+
+// layoutColumns fits the table into width: the sparkline goes first, then
+// the long-window rate, the leader and the acknowledged total.
+func layoutColumns(width int) columns {
+	c := columns{leader: true, long: true, acked: true}
+	fixed := func() int {
+		w := markW + idW + 1 + rateW + 1 + shareW + 1 + errorsW + 1 // +1: the bar's space
+		if c.leader {
+			w += 1 + leaderW
+		}
+		if c.long {
+			w += 1 + longW
+		}
+		if c.acked {
+			w += 1 + ackedW
+		}
+		return w
+	}
+	if rest := width - fixed(); rest >= minBarW+1+minSpkW {
+		c.spark = true
+		c.barW = min(max(rest*2/5, minBarW), maxBarW)
+		c.sparkW = rest - c.barW - 1
+		return c
+	}
+	for _, drop := range []*bool{&c.long, &c.leader, &c.acked} {
+		if width-fixed() >= minBarW {
+			break
+		}
+		*drop = false
+	}
+	c.barW = max(width-fixed(), 3)
+	return c
+}
+
+// header renders the column titles.
+func (c columns) header(snap *stats.Snapshot, tick time.Duration) string {
+	var b strings.Builder
+	b.WriteString(strings.Repeat(" ", markW))
+	b.WriteString(padLeft("PART", idW))
+	if c.leader {
+		b.WriteString(padLeft("LEADER", leaderW+1))
+	}
+	b.WriteString(padLeft("RATE/s", rateW+1))
+	if c.long {
+		b.WriteString(padLeft("AVG "+span(snap.Config.LongWindow), longW+1))
+	}
+	b.WriteString(padLeft("SHARE", shareW+1))
+	b.WriteByte(' ')
+	b.WriteString(barHeader(c.barW))
+	if c.spark {
+		b.WriteByte(' ')
+		b.WriteString(padRight(fitText("RATE, LAST "+span(historySpan(snap, tick)), c.sparkW), c.sparkW))
+	}
+	if c.acked {
+		b.WriteString(padLeft("ACKED", ackedW+1))
+	}
+	b.WriteString(padLeft("ERRORS", errorsW+1))
+	return b.String()
+}
+
+// barHeader labels the share bar's fair-share tick and its right end
+// (twice the fair share).
+func barHeader(w int) string {
+	left := (w - 1) / 2
+	right := w - 1 - left
+	h := padLeft(fitText("fair", left), left) + "│"
+	if right >= 3 {
+		return h + padRight(" 2×", right)
+	}
+	return h + strings.Repeat(" ", right)
+}
+
+// historySpan is how much time a partition's full history ring covers at
+// one sample per tick.
+func historySpan(snap *stats.Snapshot, tick time.Duration) time.Duration {
+	return time.Duration(max(snap.Config.History, 1)) * tick
+}
+
+// rows renders the visible rows of the table.
+func (t *table) rows(snap *stats.Snapshot, view *producer.View, c columns, visible int, st *Styles) []string {
+	t.scroll(0, visible) // the partition count or the height may have changed
+	end := min(t.offset+visible, len(t.order))
+	out := make([]string, 0, end-t.offset)
+	fair := snap.Balance.FairShare
+	var b strings.Builder
+	for _, idx := range t.order[t.offset:end] {
+		p := &snap.Partitions[idx]
+		b.Reset()
+		id := padLeft(strconv.Itoa(int(p.ID)), idW)
+		if t.isNew[idx] {
+			b.WriteString(st.New.Render("+" + id))
+		} else {
+			b.WriteString(" " + id)
+		}
+		if c.leader {
+			leader := "–"
+			if idx < len(view.Leaders) && view.Leaders[idx] >= 0 {
+				leader = strconv.Itoa(int(view.Leaders[idx]))
+			}
+			b.WriteString(padLeft(leader, leaderW+1))
+		}
+		b.WriteString(padLeft(compact(p.Rate), rateW+1))
+		if c.long {
+			b.WriteString(padLeft(compact(p.RateLong), longW+1))
+		}
+		b.WriteString(padLeft(percent(p.Share), shareW+1))
+		b.WriteByte(' ')
+		b.WriteString(shareBar(p.Share, fair, c.barW, st))
+		if c.spark {
+			b.WriteByte(' ')
+			b.WriteString(st.Spark.Render(sparkline(p.History, c.sparkW, t.sparkTop)))
+		}
+		if c.acked {
+			b.WriteString(padLeft(compact(float64(p.Acked)), ackedW+1))
+		}
+		errs := padLeft(compact(float64(p.Errors)), errorsW+1)
+		if p.Errors > 0 {
+			errs = st.Bad.Render(errs)
+		}
+		b.WriteString(errs)
+		out = append(out, b.String())
+	}
+	return out
+}
+
+// padLeft right-aligns plain text in w cells.
+func padLeft(s string, w int) string {
+	if n := utf8.RuneCountInString(s); n < w {
+		return strings.Repeat(" ", w-n) + s
+	}
+	return s
+}
+
+// padRight left-aligns plain text in w cells.
+func padRight(s string, w int) string {
+	if n := utf8.RuneCountInString(s); n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
+// fitText cuts plain text to w cells.
+func fitText(s string, w int) string {
+	if utf8.RuneCountInString(s) <= w {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max(w, 0)])
+}
