@@ -15,13 +15,13 @@ type EmbeddedConfig struct {
 	// port. -1 means always use free ports (tests).
 	Port int
 	// RetainBytes is the topic's retention budget, split over its
-	// partitions (default 256 MiB). kfake keeps every record in memory
+	// partitions (default 128 MiB). kfake keeps every record in memory
 	// unless retention is set, so this is what keeps a long run bounded.
 	RetainBytes int64
 }
 
 const (
-	defaultRetainBytes = 256 << 20
+	defaultRetainBytes = 128 << 20
 	// segmentBytes is small because kfake frees memory a whole segment at
 	// a time: retention can only drop what a closed segment holds.
 	segmentBytes = 1 << 20

@@ -61,7 +61,7 @@ func (p *Producer) send(ctx context.Context) {
 		}
 		rate := p.Rate()
 		if rate == 0 { // as fast as the cluster takes: Produce blocks on a full buffer
-			for i := 0; i < 256 && ctx.Err() == nil; i++ {
+			for range 256 { // Produce blocks on a full buffer, so a chunk ends soon
 				p.produceOne()
 			}
 			select {

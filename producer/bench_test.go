@@ -1,0 +1,313 @@
+package producer
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"partop/cluster"
+	"partop/stats"
+)
+
+// The benchmarks here measure the goals against the embedded
+// cluster. Most are measurement runs rather than loops: run them with
+// -benchtime=1x (see docs/BENCHMARKS.md).
+
+// firstWrites records when a plain kgo producer first got an ack on each
+// partition: the baseline a user has today.
+type firstWrites struct {
+	mu sync.Mutex
+	at map[int32]time.Time
+}
+
+func (f *firstWrites) promise(r *kgo.Record, err error) {
+	if err != nil {
+		return
+	}
+	f.mu.Lock()
+	if _, ok := f.at[r.Partition]; !ok {
+		f.at[r.Partition] = time.Now()
+	}
+	f.mu.Unlock()
+}
+
+// pickedUp is when all of partitions from..to-1 had a first ack, if they did.
+func (f *firstWrites) pickedUp(from, to int) (time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var last time.Time
+	for p := from; p < to; p++ {
+		at, ok := f.at[int32(p)]
+		if !ok {
+			return time.Time{}, false
+		}
+		if at.After(last) {
+			last = at
+		}
+	}
+	return last, true
+}
+
+func percentile(ds []time.Duration, q float64) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// BenchmarkPickup: 20 expansions made by partop, 20 made by another client,
+// and a kgo producer with default options beside them for comparison.
+// Goals: partop-made p99 <= 100 ms; external p99 <= interval + 200 ms.
+func BenchmarkPickup(b *testing.B) {
+	const (
+		expansions = 20
+		interval   = DefaultDiscoveryInterval
+		baseCap    = 30 * time.Second
+	)
+	for range b.N {
+		c := embedded(b, "pickup", 4)
+		p := running(b, c, Config{Topic: "pickup", Rate: 2000, Partitioner: RoundRobin})
+		base := &firstWrites{at: map[int32]time.Time{}}
+		bcl, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("pickup"), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		go func() { // the baseline producer, 1000 records/s
+			t := time.NewTicker(time.Millisecond)
+			defer t.Stop()
+			for ctx.Err() == nil {
+				<-t.C
+				bcl.Produce(ctx, kgo.StringRecord("baseline"), base.promise)
+			}
+		}()
+		waitFor(b, 10*time.Second, "routing to 4", func() bool { return p.View().Partitions == 4 })
+
+		type made struct {
+			from, to int
+			at       time.Time
+		}
+		var own, ext, extFromChange []time.Duration
+		var all []made
+		for range expansions {
+			from, to, err := p.Grow(ctx, func(n int) int { return n + 1 })
+			if err != nil {
+				b.Fatal(err)
+			}
+			all = append(all, made{from, to, time.Now()})
+			waitFor(b, 5*time.Second, "partop-made pickup", func() bool { e, _ := lastExpansion(p); return e.Done && e.To == to })
+			e, _ := lastExpansion(p)
+			own = append(own, e.Pickup)
+		}
+		adm := kadm.NewClient(bcl)
+		for range expansions {
+			cur := p.View().Cluster
+			time.Sleep(time.Duration(rand.Int64N(int64(interval)))) // land anywhere in the poll cycle
+			resp, err := adm.UpdatePartitions(ctx, cur+1, "pickup")
+			if err == nil {
+				err = resp.Error()
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			changed := time.Now()
+			all = append(all, made{cur, cur + 1, changed})
+			waitFor(b, interval+5*time.Second, "external pickup", func() bool { e, _ := lastExpansion(p); return e.Done && e.To == cur+1 })
+			e, _ := lastExpansion(p)
+			ext = append(ext, e.Pickup)
+			extFromChange = append(extFromChange, e.FirstAck.Sub(changed))
+		}
+		// Give the baseline its full cap on the last expansion.
+		time.Sleep(time.Until(all[len(all)-1].at.Add(baseCap)))
+		stop()
+		bcl.Close()
+		baseWithin := 0
+		for _, m := range all {
+			if at, ok := base.pickedUp(m.from, m.to); ok && at.Sub(m.at) <= baseCap {
+				baseWithin++
+			}
+		}
+		b.ReportMetric(ms(percentile(own, 0.5)), "own-p50-ms")
+		b.ReportMetric(ms(percentile(own, 0.99)), "own-p99-ms")
+		b.ReportMetric(ms(percentile(ext, 0.5)), "ext-p50-ms")
+		b.ReportMetric(ms(percentile(ext, 0.99)), "ext-p99-ms")
+		b.ReportMetric(ms(percentile(extFromChange, 0.99)), "ext-from-change-p99-ms")
+		b.ReportMetric(float64(baseWithin), "kgo-default-within-30s")
+		b.ReportMetric(float64(len(all)), "expansions")
+		b.Logf("partop-made: %v", own)
+		b.Logf("external (from seen): %v", ext)
+		b.Logf("external (from the admin call returning): %v", extFromChange)
+		b.Logf("kgo defaults picked up %d of %d expansions within %s", baseWithin, len(all), baseCap)
+	}
+}
+
+// BenchmarkMetadataCost: steady-state Metadata requests per second of one
+// producer at the default discovery interval. Goal: <= 1.
+func BenchmarkMetadataCost(b *testing.B) {
+	const window = 20 * time.Second
+	for range b.N {
+		c := embedded(b, "meta", 4)
+		p := running(b, c, Config{Topic: "meta", Rate: 1000})
+		waitFor(b, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
+		time.Sleep(2 * time.Second) // past start-up metadata
+		n0, t0 := p.View().MetadataRequests, time.Now()
+		time.Sleep(window)
+		n1 := p.View().MetadataRequests
+		b.ReportMetric(float64(n1-n0)/time.Since(t0).Seconds(), "metadata-req/s")
+	}
+}
+
+// BenchmarkThroughput: partop's producer with all its accounting against a
+// plain kgo client with the same options, into the same embedded cluster,
+// alternating rounds so both see the same machine. Goal: ratio >= 0.95.
+func BenchmarkThroughput(b *testing.B) {
+	const (
+		pairs = 3
+		round = 3 * time.Second
+	)
+	for range b.N {
+		c := embedded(b, "speed", 4)
+		// Fill the retention budget first: an empty cluster is faster than
+		// one trimming old segments, and the first rounds would win.
+		plainRate(b, c, 5*time.Second)
+		var partop, plain []float64
+		for i := range 2 * pairs { // ABBA order cancels drift
+			if i%4 == 0 || i%4 == 3 {
+				partop = append(partop, partopRate(b, c, round))
+				plain = append(plain, plainRate(b, c, round))
+			} else {
+				plain = append(plain, plainRate(b, c, round))
+				partop = append(partop, partopRate(b, c, round))
+			}
+		}
+		sp, sk := sum(partop), sum(plain)
+		b.ReportMetric(sp/float64(len(partop)), "partop-rec/s")
+		b.ReportMetric(sk/float64(len(plain)), "kgo-rec/s")
+		b.ReportMetric(sp/sk, "ratio")
+		b.Logf("partop rounds %v, plain kgo rounds %v", round0(partop), round0(plain))
+	}
+}
+
+func sum(xs []float64) float64 {
+	t := 0.0
+	for _, x := range xs {
+		t += x
+	}
+	return t
+}
+
+func partopRate(b *testing.B, c *cluster.Cluster, d time.Duration) float64 {
+	top, err := c.Describe(context.Background(), "speed")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := Config{Topic: "speed", Rate: 0, ClientOpts: c.ClientOpts()}
+	p, err := New(cfg, c, stats.NewCounters(top.Count()), top)
+	if err != nil {
+		b.Fatal(err)
+	}
+	go p.Run(context.Background())
+	time.Sleep(300 * time.Millisecond) // connect and warm up
+	n0, t0 := total(p), time.Now()
+	time.Sleep(d)
+	rate := float64(total(p)-n0) / time.Since(t0).Seconds()
+	_ = p.Close()
+	return rate
+}
+
+func plainRate(b *testing.B, c *cluster.Cluster, d time.Duration) float64 {
+	// No promise at all: batch hooks count what landed, so the baseline
+	// pays nothing per record for being measured.
+	n := &batchCounter{}
+	cl, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("speed"), kgo.WithHooks(n))...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cl.Close()
+	m := newRecordMaker(Config{}.withDefaults(), 1)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			k, v := m.next()
+			cl.Produce(ctx, &kgo.Record{Key: k, Value: v}, nil)
+		}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	n0, t0 := n.load(), time.Now()
+	time.Sleep(d)
+	rate := float64(n.load()-n0) / time.Since(t0).Seconds()
+	stop()
+	<-done
+	_ = cl.Flush(context.Background())
+	return rate
+}
+
+// batchCounter counts records in successfully written batches.
+type batchCounter struct{ n atomic.Uint64 }
+
+func (c *batchCounter) OnProduceBatchWritten(_ kgo.BrokerMetadata, _ string, _ int32, m kgo.ProduceBatchMetrics) {
+	c.n.Add(uint64(m.NumRecords))
+}
+
+func (c *batchCounter) load() uint64 { return c.n.Load() }
+
+func round0(xs []float64) []int {
+	out := make([]int, len(xs))
+	for i, x := range xs {
+		out[i] = int(x)
+	}
+	return out
+}
+
+// BenchmarkMemory60s: RSS of partop's producer and the embedded cluster in
+// one process after 60 s at full speed. Goals: under 1 GiB, and not growing
+// over the last 30 s.
+func BenchmarkMemory60s(b *testing.B) {
+	for range b.N {
+		c := embedded(b, "mem", 4)
+		p := running(b, c, Config{Topic: "mem", Rate: 0})
+		var samples []float64
+		for i := 0; i < 12; i++ {
+			time.Sleep(5 * time.Second)
+			samples = append(samples, rssMiB(b))
+		}
+		first30, last := samples[5], samples[len(samples)-1]
+		peak := 0.0
+		for _, s := range samples {
+			peak = max(peak, s)
+		}
+		b.ReportMetric(last, "rss-MiB")
+		b.ReportMetric(peak, "peak-rss-MiB")
+		b.ReportMetric(last-first30, "growth-last-30s-MiB")
+		b.ReportMetric(float64(total(p))/60, "rec/s")
+		b.Logf("RSS every 5 s (MiB): %v", round0(samples))
+	}
+}
+
+func rssMiB(b *testing.B) float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Skip("no /proc/self/status")
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	b.Fatal("VmRSS not found")
+	return 0
+}
