@@ -98,4 +98,3 @@ func (e *engine) close() error {
 	e.cluster.Close()
 	return err
 }
-
