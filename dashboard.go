@@ -60,9 +60,9 @@ func runDashboard(ctx context.Context, e *engine, o options, stderr io.Writer) i
 		Context:     ctx,
 	})
 	e.sampler.Sample(e.started)
-	// The program's own signal handling stays on: in raw mode ctrl+c is a
-	// key, and SIGTERM also ends ctx (main's NotifyContext) below.
-	p := tea.NewProgram(model, tea.WithContext(context.WithoutCancel(ctx)))
+	// In raw mode ctrl+c arrives as a key; SIGINT and SIGTERM from outside
+	// end the program through its own handler or through ctx below.
+	p := tea.NewProgram(model)
 
 	produced := make(chan struct{})
 	go func() {
@@ -87,7 +87,8 @@ func runDashboard(ctx context.Context, e *engine, o options, stderr io.Writer) i
 	flushErr := e.close()
 	<-produced
 	code := 0
-	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
+	quitBySignal := errors.Is(runErr, tea.ErrInterrupted) || (errors.Is(runErr, tea.ErrProgramKilled) && !errors.Is(runErr, tea.ErrProgramPanic))
+	if runErr != nil && !quitBySignal {
 		fmt.Fprintln(stderr, "partop: dashboard:", runErr)
 		code = 1
 	}

@@ -21,8 +21,8 @@ type actionDoneMsg struct {
 // ScheduledMsg reports the outcome of a scheduled --at action. Whatever
 // runs the schedule (producer.RunSchedule) sends one per action, in order.
 type ScheduledMsg struct {
-	Action producer.Action
-	Err    error
+	Action producer.Action // the action as scheduled
+	Err    error           // why it failed; nil when it was carried out
 }
 
 // apply runs an action in a tea.Cmd: adding partitions is an admin call
@@ -109,4 +109,56 @@ func actionText(a producer.Action, current int) string {
 		return "pausing"
 	}
 	return "resuming"
+}
+
+// done takes the outcome of an operator action.
+func (m *Model) done(msg actionDoneMsg) tea.Cmd {
+	m.readState()
+	isAdd := msg.action.Kind == producer.ActAdd || msg.action.Kind == producer.ActSetTotal
+	if isAdd {
+		m.adding = false
+		m.table.refresh(&m.snap, m.events)
+	}
+	switch {
+	case msg.err != nil:
+		m.status.set(m.now, failedText(msg.action)+": "+msg.err.Error(), true)
+	case isAdd:
+		m.status.set(m.now, "partitions added: watch the producer pick them up below", false)
+	default:
+		m.status.set(m.now, doneText(msg.action), false)
+	}
+	return nil
+}
+
+// scheduled takes the outcome of a --at action.
+func (m *Model) scheduled(msg ScheduledMsg) {
+	m.schedDone++
+	m.readState()
+	m.table.refresh(&m.snap, m.events)
+	what := "at " + msg.Action.At.String() + ": " + msg.Action.String()
+	if msg.Err != nil {
+		m.status.set(m.now, what+" failed: "+msg.Err.Error(), true)
+		return
+	}
+	m.status.set(m.now, what+" done", false)
+}
+
+func failedText(a producer.Action) string {
+	switch a.Kind {
+	case producer.ActAdd, producer.ActSetTotal:
+		return "adding partitions failed"
+	case producer.ActRate:
+		return "setting the rate failed"
+	}
+	return a.String() + " failed"
+}
+
+func doneText(a producer.Action) string {
+	switch a.Kind {
+	case producer.ActRate:
+		return "target rate now " + targetRate(a.Rate)
+	case producer.ActPause:
+		return "paused: nothing is sent until you press p again"
+	}
+	return "resumed"
 }

@@ -20,7 +20,7 @@ var eighths = []string{"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"}
 // twice the fair share (and an arrow beyond). So an under-loaded partition
 // has dots before the tick and an over-loaded one has shading after it,
 // with or without colour.
-func shareBar(share, fair float64, width int, st *Styles) string {
+func shareBar(share, fair float64, width int, st *tablePaints) string {
 	if width < 3 {
 		return strings.Repeat(" ", max(width, 0))
 	}
@@ -44,12 +44,12 @@ func shareBar(share, fair float64, width int, st *Styles) string {
 	if part > 0 {
 		cells++
 	}
-	fillStyle := st.BarEven
+	fillStyle := st.barEven
 	if r < underLoaded {
-		fillStyle = st.BarUnder
+		fillStyle = st.barUnder
 	}
-	b.WriteString(fillStyle.Render(fill))
-	b.WriteString(st.BarTick.Render(strings.Repeat("·", left-cells) + "│"))
+	b.WriteString(fillStyle.on(fill))
+	b.WriteString(st.barTick.on(strings.Repeat("·", left-cells) + "│"))
 
 	// Right half: the excess over fair share, up to 2×.
 	if r > 1 {
@@ -58,13 +58,11 @@ func shareBar(share, fair float64, width int, st *Styles) string {
 		if r > 2 && n > 0 {
 			over = strings.Repeat("▓", n-1) + "▶"
 		}
-		overStyle := st.BarEven
+		overStyle := st.barEven
 		if r > overLoaded {
-			overStyle = st.BarOver
+			overStyle = st.barOver
 		}
-		if n > 0 {
-			b.WriteString(overStyle.Render(over))
-		}
+		b.WriteString(overStyle.on(over))
 		b.WriteString(strings.Repeat(" ", right-n))
 	} else {
 		b.WriteString(strings.Repeat(" ", right))

@@ -95,6 +95,7 @@ func TestFormats(t *testing.T) {
 // shading after it, beyond 2× an arrow; the tick is always there.
 func TestShareBar(t *testing.T) {
 	st := DefaultStyles(true)
+	paints := st.tablePaints()
 	for _, tc := range []struct {
 		share float64
 		want  string
@@ -105,7 +106,7 @@ func TestShareBar(t *testing.T) {
 		{0.1875, "█████│▓▓▓  "},
 		{0.5, "█████│▓▓▓▓▶"},
 	} {
-		if got := ansi.Strip(shareBar(tc.share, 0.125, 11, &st)); got != tc.want {
+		if got := ansi.Strip(shareBar(tc.share, 0.125, 11, &paints)); got != tc.want {
 			t.Errorf("share %v: %q, want %q", tc.share, got, tc.want)
 		}
 	}

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -45,7 +46,7 @@ func (m *Model) header() []string {
 	}
 	rate := segment{
 		long:  st.Label.Render("rate ") + st.Value.Render(grouped(m.snap.Rate)+"/s") + st.Label.Render(", target ") + st.Value.Render(targetRate(m.rate)),
-		short: st.Value.Render(grouped(m.snap.Rate)+"/s") + st.Label.Render(" of ") + st.Value.Render(targetRate(m.rate)),
+		short: st.Label.Render("rate ") + st.Value.Render(grouped(m.snap.Rate)+"/s") + st.Label.Render(" of ") + st.Value.Render(targetRate(m.rate)),
 		prio:  2,
 	}
 	var watch segment
@@ -102,15 +103,22 @@ func (m *Model) balanceLine() string {
 }
 
 // fit cuts a styled line to width cells, marking the cut with an ellipsis.
+// Line breaks and tabs (an error message from a broker may hold them)
+// become spaces: one more line would push the footer off the screen.
 func fit(s string, width int) string {
 	if width <= 0 {
 		return ""
+	}
+	if strings.ContainsAny(s, "\n\r\t") {
+		s = flatten.Replace(s)
 	}
 	if ansi.StringWidth(s) <= width {
 		return s
 	}
 	return ansi.Truncate(s, width, "…")
 }
+
+var flatten = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")
 
 // padLines makes lines exactly n, adding blank lines or dropping the last.
 func padLines(lines []string, n int) []string {

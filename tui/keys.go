@@ -1,23 +1,28 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"partop/producer"
+)
 
 // KeyMap holds every key binding of the dashboard; the footer help is made
 // from it, so what is shown is always what works.
 type KeyMap struct {
-	Add      key.Binding
-	Faster   key.Binding
-	Slower   key.Binding
-	Pause    key.Binding
-	Sort     key.Binding
-	Up       key.Binding
-	Down     key.Binding
-	PageUp   key.Binding
-	PageDown key.Binding
-	Home     key.Binding
-	End      key.Binding
-	Help     key.Binding
-	Quit     key.Binding
+	Add      key.Binding // open the add-partitions prompt
+	Faster   key.Binding // raise the target rate one step
+	Slower   key.Binding // lower the target rate one step
+	Pause    key.Binding // pause or resume sending
+	Sort     key.Binding // cycle the table order: id, rate, share
+	Up       key.Binding // scroll the table one row up
+	Down     key.Binding // scroll the table one row down
+	PageUp   key.Binding // scroll the table one page up
+	PageDown key.Binding // scroll the table one page down
+	Home     key.Binding // scroll to the first row
+	End      key.Binding // scroll to the last row
+	Help     key.Binding // toggle the full help
+	Quit     key.Binding // leave partop (the producer is flushed first)
 	// rate stands for Faster and Slower together in the short help.
 	rate key.Binding
 }
@@ -76,3 +81,82 @@ func (k promptKeys) ShortHelp() []key.Binding { return []key.Binding{k.Confirm, 
 
 // FullHelp is the same as ShortHelp: the prompt has two keys.
 func (k promptKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+
+// key handles a key press: the prompt gets every key while it is open.
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if msg.String() == "ctrl+c" {
+		return tea.Quit
+	}
+	if m.prompt.open {
+		return m.promptKey(msg)
+	}
+	k := &m.keys
+	page := max(m.lay.tableRows, 1)
+	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		m.help.ShowAll = !m.help.ShowAll
+	case key.Matches(msg, k.Add):
+		if m.adding {
+			m.status.set(m.now, "partitions are being added already: wait for the outcome", true)
+			return nil
+		}
+		return m.prompt.start(m.view.Cluster)
+	case key.Matches(msg, k.Faster), key.Matches(msg, k.Slower):
+		up := key.Matches(msg, k.Faster)
+		next, ok := stepRate(m.rate, m.snap.Rate, up)
+		if !ok {
+			m.status.set(m.now, "target rate stays "+targetRate(m.rate), false)
+			return nil
+		}
+		a := producer.Action{Kind: producer.ActRate, Rate: next}
+		m.status.working(actionText(a, m.view.Cluster))
+		return m.apply(a)
+	case key.Matches(msg, k.Pause):
+		a := producer.Action{Kind: producer.ActPause}
+		if m.paused {
+			a.Kind = producer.ActResume
+		}
+		m.status.working(actionText(a, m.view.Cluster))
+		return m.apply(a)
+	case key.Matches(msg, k.Sort):
+		m.table.sortBy = (m.table.sortBy + 1) % sortKeys
+		m.table.offset = 0
+		m.table.refresh(&m.snap, m.events)
+	case key.Matches(msg, k.Up):
+		m.table.scroll(-1, m.lay.tableRows)
+	case key.Matches(msg, k.Down):
+		m.table.scroll(1, m.lay.tableRows)
+	case key.Matches(msg, k.PageUp):
+		m.table.scroll(-page, m.lay.tableRows)
+	case key.Matches(msg, k.PageDown):
+		m.table.scroll(page, m.lay.tableRows)
+	case key.Matches(msg, k.Home):
+		m.table.scroll(-len(m.table.order), m.lay.tableRows)
+	case key.Matches(msg, k.End):
+		m.table.scroll(len(m.table.order), m.lay.tableRows)
+	}
+	return nil
+}
+
+// promptKey handles a key while the add-partitions prompt is open. Enter
+// only acts on valid input: invalid input never reaches the cluster.
+func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, m.pkeys.Cancel):
+		m.prompt.close()
+		return nil
+	case key.Matches(msg, m.pkeys.Confirm):
+		m.prompt.validate(m.view.Cluster)
+		if m.prompt.err != nil {
+			return nil // the error is on screen already
+		}
+		a := m.prompt.action
+		m.prompt.close()
+		m.adding = true
+		m.status.working(actionText(a, m.view.Cluster))
+		return m.apply(a)
+	}
+	return m.prompt.update(msg, m.view.Cluster)
+}

@@ -12,7 +12,7 @@ const (
 	chartMinWidth = 50
 	chartMin      = 6
 	chartFloor    = 5 // a chart shrunk for the prompt or the help: title and 4 rows
-	chartMax      = 22
+	chartMax      = 40
 	eventsMax     = 8
 )
 

@@ -56,7 +56,7 @@ func TestEverySizeFits(t *testing.T) {
 	big := fixture(pickedUp, 1024) // scrolling table, no expansion
 	mb := newTestModel(big, 80, 24)
 	press(mb, "?")
-	for w := 0; w <= 130; w += 7 {
+	for w := 0; w <= 130; w += 9 {
 		for h := 0; h <= 45; h += 2 {
 			for i, model := range []*Model{m, mb} {
 				model.Update(tea.WindowSizeMsg{Width: w, Height: h})

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
 	"github.com/guptarohit/asciigraph"
@@ -72,4 +74,38 @@ func DefaultStyles(isDark bool) Styles {
 		s.ChartBusiest, s.ChartQuietest = asciigraph.DarkRed, asciigraph.DarkBlue
 	}
 	return s
+}
+
+// paint is a style reduced to the escape codes before and after the text.
+// lipgloss's Render re-parses its input on every call; the table paints
+// hundreds of cells a frame, so it pastes these instead.
+type paint struct{ pre, post string }
+
+func paintOf(s lipgloss.Style) paint {
+	r := s.Render("x")
+	i := strings.Index(r, "x")
+	if i < 0 {
+		return paint{}
+	}
+	return paint{pre: r[:i], post: r[i+1:]}
+}
+
+// on paints plain, single-line text.
+func (p paint) on(s string) string {
+	if p.pre == "" && p.post == "" || s == "" {
+		return s
+	}
+	return p.pre + s + p.post
+}
+
+// tablePaints are the table's hot-path styles as paints.
+type tablePaints struct {
+	barEven, barUnder, barOver, barTick, spark, isNew, bad paint
+}
+
+func (st *Styles) tablePaints() tablePaints {
+	return tablePaints{
+		barEven: paintOf(st.BarEven), barUnder: paintOf(st.BarUnder), barOver: paintOf(st.BarOver),
+		barTick: paintOf(st.BarTick), spark: paintOf(st.Spark), isNew: paintOf(st.New), bad: paintOf(st.Bad),
+	}
 }

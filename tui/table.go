@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,8 +71,10 @@ func (t *table) refresh(snap *stats.Snapshot, events []producer.Event) {
 		if t.settled[i] {
 			t.isNew[i] = false
 		}
-		for _, v := range p.History {
-			t.sparkTop = max(t.sparkTop, v)
+		for _, v := range p.History { // 245,760 values at 1,024 partitions: keep it a bare compare
+			if v > t.sparkTop {
+				t.sparkTop = v
+			}
 		}
 	}
 	t.order = slices.Grow(t.order[:0], n)[:n]
@@ -81,11 +82,21 @@ func (t *table) refresh(snap *stats.Snapshot, events []producer.Event) {
 		t.order[i] = i
 	}
 	parts := snap.Partitions
+	// Highest first; ties by id, so equal rows keep still between frames.
+	desc := func(x, y float64, a, b int) int {
+		switch {
+		case x > y:
+			return -1
+		case x < y:
+			return 1
+		}
+		return a - b
+	}
 	switch t.sortBy {
 	case byRate:
-		slices.SortStableFunc(t.order, func(a, b int) int { return cmp.Compare(parts[b].Rate, parts[a].Rate) })
+		slices.SortFunc(t.order, func(a, b int) int { return desc(parts[a].Rate, parts[b].Rate, a, b) })
 	case byShare:
-		slices.SortStableFunc(t.order, func(a, b int) int { return cmp.Compare(parts[b].Share, parts[a].Share) })
+		slices.SortFunc(t.order, func(a, b int) int { return desc(parts[a].Share, parts[b].Share, a, b) })
 	}
 }
 
@@ -193,7 +204,7 @@ func historySpan(snap *stats.Snapshot, tick time.Duration) time.Duration {
 }
 
 // rows renders the visible rows of the table.
-func (t *table) rows(snap *stats.Snapshot, view *producer.View, c columns, visible int, st *Styles) []string {
+func (t *table) rows(snap *stats.Snapshot, view *producer.View, c columns, visible int, st *tablePaints) []string {
 	t.scroll(0, visible) // the partition count or the height may have changed
 	end := min(t.offset+visible, len(t.order))
 	out := make([]string, 0, end-t.offset)
@@ -204,7 +215,7 @@ func (t *table) rows(snap *stats.Snapshot, view *producer.View, c columns, visib
 		b.Reset()
 		id := padLeft(strconv.Itoa(int(p.ID)), idW)
 		if t.isNew[idx] {
-			b.WriteString(st.New.Render("+" + id))
+			b.WriteString(st.isNew.on("+" + id))
 		} else {
 			b.WriteString(" " + id)
 		}
@@ -224,14 +235,14 @@ func (t *table) rows(snap *stats.Snapshot, view *producer.View, c columns, visib
 		b.WriteString(shareBar(p.Share, fair, c.barW, st))
 		if c.spark {
 			b.WriteByte(' ')
-			b.WriteString(st.Spark.Render(sparkline(p.History, c.sparkW, t.sparkTop)))
+			b.WriteString(st.spark.on(sparkline(p.History, c.sparkW, t.sparkTop)))
 		}
 		if c.acked {
 			b.WriteString(padLeft(compact(float64(p.Acked)), ackedW+1))
 		}
 		errs := padLeft(compact(float64(p.Errors)), errorsW+1)
 		if p.Errors > 0 {
-			errs = st.Bad.Render(errs)
+			errs = st.bad.on(errs)
 		}
 		b.WriteString(errs)
 		out = append(out, b.String())

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs partop's benchmarks and summarizes them with benchstat.
+# Usage: scripts/bench.sh [quick|all]   (default all: about 4 minutes)
+# Numbers depend on the machine and on what else runs: measure on an idle one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${BENCH_OUT:-$(mktemp -d)}
+benchstat="go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
+
+echo "== micro benchmarks (10 runs each): stats and tui rendering"
+go test -run '^$' -bench 'Snapshot1024|Sample1024|Ack' -benchmem -count 10 ./stats/ | tee "$out/stats.txt" >/dev/null
+if ls tui/*_test.go >/dev/null 2>&1; then
+  go test -run '^$' -bench 'Render' -benchmem -count 10 ./tui/ | tee "$out/tui.txt" >/dev/null
+fi
+$benchstat "$out"/stats.txt "$out"/tui.txt 2>/dev/null || $benchstat "$out/stats.txt"
+
+[ "${1:-all}" = quick ] && exit 0
+
+echo "== measurement runs against the embedded cluster (one run each)"
+go test -run '^$' -bench 'Pickup|MetadataCost|Throughput|Memory60s' -benchtime 1x -timeout 20m -v ./producer/ | tee "$out/producer.txt" | grep -E '^(Benchmark|    bench_test)'
+echo "raw output in $out"

@@ -1,0 +1,217 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"partop/cluster"
+	"partop/producer"
+	"partop/stats"
+)
+
+// liveEngine is the real producer with its sampler, as main wires it.
+type liveEngine struct {
+	*producer.Producer
+	sampler *stats.Sampler
+}
+
+func (e liveEngine) Sample(now time.Time) stats.Snapshot {
+	e.sampler.Sample(now)
+	return e.sampler.Snapshot()
+}
+
+// screenProbe asks the running program for its current screen. The
+// program's filter answers it from inside the event loop, so reading the
+// model never races with Update. (The raw output stream only holds the
+// cells that changed between frames, not whole screens.)
+type screenProbe chan string
+
+func probeFilter(m tea.Model, msg tea.Msg) tea.Msg {
+	if p, ok := msg.(screenProbe); ok {
+		p <- ansi.Strip(m.View().Content)
+		return nil
+	}
+	return msg
+}
+
+// waitScreen polls the program's screen until cond holds or timeout passes.
+func waitScreen(t *testing.T, tm *teatest.TestModel, timeout time.Duration, what string, cond func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last string
+	for time.Now().Before(deadline) {
+		ch := make(screenProbe, 1)
+		tm.Send(ch)
+		select {
+		case last = <-ch:
+			if cond(last) {
+				return last
+			}
+		case <-time.After(time.Second):
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("after %s the screen does not show %s:\n%s", timeout, what, last)
+	return ""
+}
+
+// TestAddPartitionsOnEmbeddedCluster drives the dashboard against the real
+// embedded cluster: add 4 partitions from the prompt, see the producer pick
+// them up, then type invalid counts that must never reach the cluster.
+func TestAddPartitionsOnEmbeddedCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an embedded cluster")
+	}
+	const topicName = "partop-ui"
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	cl, err := cluster.Open(ctx, cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	topic, err := cl.EnsureTopic(ctx, topicName, 4, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counters := stats.NewCounters(topic.Count())
+	sampler := stats.NewSampler(counters, stats.Config{})
+	p, err := producer.New(producer.Config{
+		Topic: topicName, Partitioner: producer.RoundRobin, Rate: 2000, ClientOpts: cl.ClientOpts(),
+	}, cl, counters, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		p.Run(ctx)
+	}()
+	t.Cleanup(func() { // before cl.Close: cleanups run last-in first-out
+		cancel()
+		if err := p.Close(); err != nil {
+			t.Errorf("flush: %v", err)
+		}
+		<-ran
+	})
+
+	start := time.Now()
+	sampler.Sample(start)
+	m := New(liveEngine{p, sampler}, Config{
+		Cluster: cl.Name(), Topic: topicName, Partitioner: producer.RoundRobin,
+		Tick: 100 * time.Millisecond, Start: start, Context: ctx,
+	})
+	tm := teatest.NewTestModel(t, m,
+		teatest.WithInitialTermSize(120, 40),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii), tea.WithFilter(probeFilter)),
+	)
+	enter := tea.KeyPressMsg{Code: tea.KeyEnter}
+	esc := tea.KeyPressMsg{Code: tea.KeyEscape}
+
+	waitScreen(t, tm, 30*time.Second, "4 partitions with traffic", func(s string) bool {
+		return strings.Contains(s, "partitions: cluster 4 · producer 4") && rowRate(s, 3) > 0
+	})
+
+	tm.Type("a")
+	tm.Type("4")
+	waitScreen(t, tm, 10*time.Second, "the prompt previewing 4 → 8", func(s string) bool {
+		return strings.Contains(s, "add partitions › 4") && strings.Contains(s, "4 → 8 partitions (+4)")
+	})
+	tm.Send(enter)
+
+	desc := func() int {
+		dctx, dcancel := context.WithTimeout(ctx, 10*time.Second)
+		defer dcancel()
+		tp, err := cl.Describe(dctx, topicName)
+		if err != nil {
+			t.Fatalf("describe: %v", err)
+		}
+		return tp.Count()
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for desc() != 8 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the cluster has %d partitions 30s after Enter, want 8", desc())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s := waitScreen(t, tm, 30*time.Second, "the pickup and traffic on partitions 4-7", func(s string) bool {
+		if !strings.Contains(s, "+4 partitions (4→8) by partop · producer picked up all 4 in ") ||
+			!strings.Contains(s, "partitions: cluster 8 · producer 8") {
+			return false
+		}
+		for id := 4; id < 8; id++ {
+			if rowRate(s, id) <= 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if !strings.Contains(s, " ms") {
+		t.Fatalf("the pickup line has no latency in ms:\n%s", s)
+	}
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		return bytes.Contains(b, []byte("picked up"))
+	}, teatest.WithDuration(10*time.Second))
+
+	for _, bad := range []struct{ input, want string }{
+		{"0", "add at least 1 partition"},
+		{"-2", "add at least 1 partition"},
+		{"abc", "is not a whole number"},
+		{"=4", "the topic has 8 partitions"},
+	} {
+		tm.Type("a")
+		tm.Type(bad.input)
+		waitScreen(t, tm, 10*time.Second, "the error for "+bad.input, func(s string) bool {
+			return strings.Contains(s, "add partitions › "+bad.input) && strings.Contains(promptError(s), bad.want)
+		})
+		tm.Send(enter) // refused: the prompt stays with its error
+		waitScreen(t, tm, 10*time.Second, "the prompt still open after Enter on "+bad.input, func(s string) bool {
+			return strings.Contains(s, "add partitions › "+bad.input) && strings.Contains(promptError(s), bad.want)
+		})
+		tm.Send(esc)
+		waitScreen(t, tm, 10*time.Second, "the prompt closed", func(s string) bool {
+			return !strings.Contains(s, "add partitions ›")
+		})
+	}
+	// The watcher polls every second: give a stray request time to land.
+	time.Sleep(1500 * time.Millisecond)
+	if n := desc(); n != 8 {
+		t.Fatalf("after invalid inputs the cluster has %d partitions, want 8", n)
+	}
+	for _, ev := range p.Events() {
+		if ev.Kind == producer.KindError {
+			t.Errorf("an invalid input reached the cluster: %s", ev.Message)
+		}
+		if ev.Kind == producer.KindExpansion && (ev.From != 4 || ev.To != 8) {
+			t.Errorf("unexpected expansion %d→%d", ev.From, ev.To)
+		}
+	}
+
+	tm.Type("q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+}
+
+// rowRate is the RATE/s column of partition id's row on a screen, -1 if
+// the row is not there.
+func rowRate(screen string, id int) float64 {
+	for _, l := range strings.Split(screen, "\n") {
+		f := strings.Fields(strings.TrimPrefix(l, "+"))
+		if len(f) < 3 || f[0] != itoa(id) {
+			continue
+		}
+		if f[2] == "0" {
+			return 0
+		}
+		return 1 // compact numbers ("1.25k") are non-zero unless "0"
+	}
+	return -1
+}
