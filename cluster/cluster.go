@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -93,6 +94,9 @@ func (c *Cluster) connect(ctx context.Context, timeout time.Duration) error {
 		why := dials.last()
 		if why == nil {
 			why = err
+		}
+		if errors.Is(why, kerr.SaslAuthenticationFailed) || strings.Contains(why.Error(), kerr.SaslAuthenticationFailed.Message) {
+			return fmt.Errorf("authentication failed at brokers %s (check --sasl-user, the password and --sasl-mechanism): %w", strings.Join(c.seeds, ","), why)
 		}
 		if pctx.Err() != nil {
 			return fmt.Errorf("no answer from brokers %s within %s: %w", strings.Join(c.seeds, ","), timeout, why)

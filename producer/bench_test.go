@@ -173,7 +173,7 @@ func BenchmarkMetadataCost(b *testing.B) {
 // alternating rounds so both see the same machine. Goal: ratio >= 0.95.
 func BenchmarkThroughput(b *testing.B) {
 	const (
-		pairs = 3
+		pairs = 5
 		round = 3 * time.Second
 	)
 	for range b.N {

@@ -95,7 +95,7 @@ func (p *Producer) send(ctx context.Context) {
 
 func (p *Producer) produceOne() {
 	key, value := p.records.next()
-	p.cl.Produce(p.produceCtx, &kgo.Record{Key: key, Value: value}, p.promise)
+	p.cl.Produce(p.produceCtx, &kgo.Record{Key: key, Value: value}, p.onAck)
 }
 
 // watch polls the topic's metadata every DiscoveryInterval (±10% jitter,
@@ -113,7 +113,7 @@ func (p *Producer) watch(ctx context.Context) {
 		case <-timer.C:
 		}
 		dctx, cancel := context.WithTimeout(ctx, max(interval, 5*time.Second))
-		t, err := cluster.Describe(dctx, p.cl, p.cfg.Topic)
+		t, err := cluster.Describe(dctx, p.watchCl, p.cfg.Topic)
 		cancel()
 		if ctx.Err() != nil {
 			return
@@ -170,6 +170,7 @@ func (p *Producer) Close() error {
 		}
 		p.cancelProduce()
 		p.cl.Close()
+		p.watchCl.Close()
 	})
 	return err
 }
