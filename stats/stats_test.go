@@ -70,7 +70,7 @@ func TestWindowsPickTheRightSamples(t *testing.T) {
 		t.Fatalf("history = %v, want %v", p.History, want)
 	}
 	for i := range want {
-		if !near(p.History[i], want[i]) {
+		if !near(float64(p.History[i]), want[i]) {
 			t.Fatalf("history = %v, want %v", p.History, want)
 		}
 	}
@@ -90,7 +90,7 @@ func TestHistoryIsBoundedAndOrdered(t *testing.T) {
 		t.Fatalf("history length = %d, want 8 (the ring size)", len(h))
 	}
 	for i, v := range h {
-		if want := float64(93 + i); !near(v, want) {
+		if want := float64(93 + i); !near(float64(v), want) {
 			t.Fatalf("history = %v, want 93..100 oldest first", h)
 		}
 	}

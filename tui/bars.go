@@ -75,7 +75,7 @@ var levels = []rune("▁▂▃▄▅▆▇█")
 // sparkline draws the history (oldest first) in width cells, newest at the
 // right, scaled to top so rows compare with each other. Zero is blank: an
 // idle partition shows nothing, a slow one a low bar.
-func sparkline(hist []float64, width int, top float64) string {
+func sparkline(hist []float32, width int, top float64) string {
 	if width <= 0 {
 		return ""
 	}
@@ -103,12 +103,16 @@ func level(v, top float64) rune {
 // NaNs are skipped, and a bucket of only NaNs stays NaN. Averaging (rather
 // than picking every k-th sample) keeps short bursts from flickering in
 // and out of view as the history shifts.
-func downsample(values []float64, n int) []float64 {
+func downsample[T float32 | float64](values []T, n int) []float64 {
 	if n <= 0 {
 		return nil
 	}
 	if len(values) <= n {
-		return append([]float64(nil), values...)
+		out := make([]float64, len(values))
+		for i, v := range values {
+			out[i] = float64(v)
+		}
+		return out
 	}
 	out := make([]float64, n)
 	for i := range n {
@@ -116,8 +120,8 @@ func downsample(values []float64, n int) []float64 {
 		var sum float64
 		var k int
 		for _, v := range values[lo:hi] {
-			if !math.IsNaN(v) {
-				sum += v
+			if f := float64(v); !math.IsNaN(f) {
+				sum += f
 				k++
 			}
 		}

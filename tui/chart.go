@@ -40,7 +40,9 @@ func chart(snap *stats.Snapshot, width, height int, tick time.Duration, st *Styl
 		for i := range out {
 			out[i] = math.NaN()
 		}
-		copy(out[len(out)-len(h):], h)
+		for i, v := range h {
+			out[len(out)-len(h)+i] = float64(v)
+		}
 		return downsample(out, plotW)
 	}
 	totalCols := downsample(total, plotW)

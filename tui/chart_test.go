@@ -113,12 +113,12 @@ func TestShareBar(t *testing.T) {
 }
 
 func TestSparkline(t *testing.T) {
-	if got := sparkline([]float64{0, 1, 2, 4}, 6, 4); got != "   ▂▄█" {
+	if got := sparkline([]float32{0, 1, 2, 4}, 6, 4); got != "   ▂▄█" {
 		t.Errorf("short history: %q", got)
 	}
-	hist := make([]float64, 240)
+	hist := make([]float32, 240)
 	for i := range hist {
-		hist[i] = float64(i / 60) // 0,1,2,3 in four blocks
+		hist[i] = float32(i / 60) // 0,1,2,3 in four blocks
 	}
 	if got := sparkline(hist, 4, 3); got != " ▃▆█" {
 		t.Errorf("downsampled: %q", got)

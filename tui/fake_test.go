@@ -118,7 +118,7 @@ func fixture(s stage, partitions int) *fakeEngine {
 	for p := range old {
 		rates[p] += (total - sum) / float64(old)
 	}
-	backing := make([]float64, partitions*cfg.History)
+	backing := make([]float32, partitions*cfg.History)
 	for p := range partitions {
 		h := backing[p*cfg.History : (p+1)*cfg.History]
 		for i := range h {
@@ -126,11 +126,11 @@ func fixture(s stage, partitions int) *fakeEngine {
 			case p >= old && partitions == 8 && i < cfg.History-6:
 				h[i] = 0 // did not exist yet
 			case p >= old && partitions == 8:
-				h[i] = rates[p] * float64(i-(cfg.History-7)) / 6
+				h[i] = float32(rates[p] * float64(i-(cfg.History-7)) / 6)
 			case p < old && partitions == 8 && i < cfg.History-6:
-				h[i] = total / float64(old) * (1 + 0.05*math.Sin(float64(i+p*7)/9))
+				h[i] = float32(total / float64(old) * (1 + 0.05*math.Sin(float64(i+p*7)/9)))
 			default:
-				h[i] = rates[p] * (1 + 0.05*math.Sin(float64(i+p*7)/9))
+				h[i] = float32(rates[p] * (1 + 0.05*math.Sin(float64(i+p*7)/9)))
 			}
 		}
 		part := stats.Partition{

@@ -71,11 +71,13 @@ func (t *table) refresh(snap *stats.Snapshot, events []producer.Event) {
 		if t.settled[i] {
 			t.isNew[i] = false
 		}
+		var top float32
 		for _, v := range p.History { // 245,760 values at 1,024 partitions: keep it a bare compare
-			if v > t.sparkTop {
-				t.sparkTop = v
+			if v > top {
+				top = v
 			}
 		}
+		t.sparkTop = max(t.sparkTop, float64(top))
 	}
 	t.order = slices.Grow(t.order[:0], n)[:n]
 	for i := range t.order {
