@@ -2,6 +2,7 @@ package producer
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"sort"
@@ -39,6 +40,31 @@ func (f *firstWrites) promise(r *kgo.Record, err error) {
 		f.at[r.Partition] = time.Now()
 	}
 	f.mu.Unlock()
+}
+
+// produceErrors counts produce errors a client retried, which make kgo
+// refresh metadata early (and so pick up new partitions by chance).
+type produceErrors struct {
+	mu   sync.Mutex
+	errs map[string]int
+}
+
+func (p *produceErrors) OnBrokerE2E(_ kgo.BrokerMetadata, key int16, e kgo.BrokerE2E) {
+	if key != 0 || e.Err() == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.errs == nil {
+		p.errs = map[string]int{}
+	}
+	p.errs[e.Err().Error()]++
+}
+
+func (p *produceErrors) String() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return fmt.Sprint(p.errs)
 }
 
 // pickedUp is when all of partitions from..to-1 had a first ack, if they did.
@@ -79,7 +105,10 @@ func BenchmarkPickup(b *testing.B) {
 		c := embedded(b, "pickup", 4)
 		p := running(b, c, Config{Topic: "pickup", Rate: 2000, Partitioner: RoundRobin})
 		base := &firstWrites{at: map[int32]time.Time{}}
-		bcl, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("pickup"), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))...)
+		baseErrors := &produceErrors{}
+		var baseMeta atomic.Int64
+		bcl, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("pickup"), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()),
+			kgo.WithHooks(metadataCounter{&baseMeta}, baseErrors))...)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -148,7 +177,7 @@ func BenchmarkPickup(b *testing.B) {
 		b.Logf("partop-made: %v", own)
 		b.Logf("external (from seen): %v", ext)
 		b.Logf("external (from the admin call returning): %v", extFromChange)
-		b.Logf("kgo defaults picked up %d of %d expansions within %s", baseWithin, len(all), baseCap)
+		b.Logf("kgo defaults picked up %d of %d expansions within %s (its client sent %d Metadata requests; produce errors it retried: %v)", baseWithin, len(all), baseCap, baseMeta.Load(), baseErrors.String())
 	}
 }
 
