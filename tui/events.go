@@ -20,7 +20,14 @@ func eventLines(events []producer.Event, n, width int, loc *time.Location, st *S
 	for i := range evs {
 		ev := &evs[i]
 		stamp := st.Muted.Render(ev.At.In(loc).Format("15:04:05") + " ")
-		text, style := describe(ev), st.Value
+		avail := max(width-9, 0)
+		text, style := describe(ev, true), st.Value
+		if ev.Kind == producer.KindExpansion && len([]rune(text)) > avail {
+			// Drop detail before "picked up" and the latency would be cut.
+			if text = describe(ev, false); len([]rune(text)) > avail {
+				text = describeShort(ev)
+			}
+		}
 		switch ev.Kind {
 		case producer.KindError:
 			text, style = "✗ "+text, st.Bad
@@ -35,7 +42,7 @@ func eventLines(events []producer.Event, n, width int, loc *time.Location, st *S
 		default:
 			style = st.Label
 		}
-		out = append(out, stamp+style.Render(fitText(text, max(width-9, 0))))
+		out = append(out, stamp+style.Render(fitText(text, avail)))
 	}
 	return out
 }
@@ -43,7 +50,7 @@ func eventLines(events []producer.Event, n, width int, loc *time.Location, st *S
 // describe puts an event in words. Expansions tell their pickup timeline:
 // who added the partitions, whether the producer has sent to all of them
 // yet, and how long that took.
-func describe(ev *producer.Event) string {
+func describe(ev *producer.Event, withRouting bool) string {
 	if ev.Kind != producer.KindExpansion {
 		return ev.Message
 	}
@@ -57,7 +64,7 @@ func describe(ev *producer.Event) string {
 	// The words operators look for come first; the routing detail last,
 	// where a narrow screen cuts it.
 	routed := ""
-	if !ev.Routed.IsZero() {
+	if !ev.Routed.IsZero() && withRouting {
 		routed = fmt.Sprintf(" (routing after %s)", millis(max(ev.Routed.Sub(ev.Start()), 0)))
 	}
 	if !ev.Done {
@@ -75,6 +82,16 @@ func describe(ev *producer.Event) string {
 		s += routed
 	}
 	return s
+}
+
+// describeShort is describe for narrow screens: the count, who, and the
+// pickup latency, in about 40 columns.
+func describeShort(ev *producer.Event) string {
+	s := fmt.Sprintf("+%d (%d→%d) %s", ev.To-ev.From, ev.From, ev.To, ev.By)
+	if !ev.Done {
+		return s + " · waiting…"
+	}
+	return fmt.Sprintf("%s · picked up in %s", s, millis(ev.Pickup))
 }
 
 func plural(n int) string {
