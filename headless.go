@@ -122,7 +122,7 @@ loop:
 func (e *engine) line(now time.Time) line {
 	snap := e.sampler.Snapshot()
 	view := e.producer.View()
-	l := line{
+	return line{
 		T:                 now.Sub(e.started).Seconds(),
 		Time:              now.UTC().Format(time.RFC3339Nano),
 		Partitions:        view.Partitions,
@@ -138,7 +138,6 @@ func (e *engine) line(now time.Time) line {
 		Idle:              snap.Balance.Idle,
 		PerPartition:      partitionLines(snap, view),
 	}
-	return l
 }
 
 func partitionLines(snap stats.Snapshot, view producer.View) []partitionLine {

@@ -16,7 +16,7 @@ import (
 // on the per-record path except a partition's first ack and a change of n.
 type discovery struct {
 	counters *stats.Counters
-	refresh  func(why string) // make the producer's client refresh metadata now
+	refresh  func() // make the producer's client refresh metadata now
 
 	mu      sync.Mutex
 	view    View
@@ -26,7 +26,7 @@ type discovery struct {
 	lastErr time.Time
 }
 
-func newDiscovery(c *stats.Counters, refresh func(string)) *discovery {
+func newDiscovery(c *stats.Counters, refresh func()) *discovery {
 	return &discovery{counters: c, refresh: refresh}
 }
 
@@ -137,7 +137,7 @@ func (d *discovery) expanded(from, to int, by string, created, seen time.Time) {
 	d.pending = append(d.pending, e)
 	d.finish()
 	d.mu.Unlock()
-	d.refresh("partitions added by " + by)
+	d.refresh()
 }
 
 // watched takes a fresh description of the topic from the watcher.

@@ -202,7 +202,7 @@ func (p *Producer) Grow(ctx context.Context, target func(current int) int) (from
 
 // refreshNow makes kgo refresh metadata immediately (kgo's own refresh
 // waits up to MetadataMaxAge, 5 minutes by default).
-func (p *Producer) refreshNow(string) {
+func (p *Producer) refreshNow() {
 	p.refreshMu.Lock()
 	p.lastRefresh = time.Now()
 	p.refreshMu.Unlock()

@@ -122,7 +122,7 @@ func (p *Producer) watch(ctx context.Context) {
 		if err == nil && !p.knowsAll() {
 			// A refresh after an expansion hit a broker that had not
 			// applied it yet, and every retry since did too: keep asking.
-			p.refreshNow("client behind the cluster")
+			p.refreshNow()
 		}
 		if err != nil {
 			wait = min(2*wait, 30*time.Second)

@@ -67,9 +67,6 @@ func NewSampler(c *Counters, cfg Config) *Sampler {
 	}
 }
 
-// Counters returns the counters this sampler reads.
-func (s *Sampler) Counters() *Counters { return s.c }
-
 // Sample records the counters as of now. Calls must come with increasing
 // times; a call not after the previous one is ignored.
 func (s *Sampler) Sample(now time.Time) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"charm.land/lipgloss/v2"
+
 	"partop/producer"
 )
 
@@ -21,13 +23,14 @@ func eventLines(events []producer.Event, n, width int, loc *time.Location, st *S
 		ev := &evs[i]
 		stamp := st.Muted.Render(ev.At.In(loc).Format("15:04:05") + " ")
 		avail := max(width-9, 0)
-		text, style := describe(ev, true), st.Value
+		text := describe(ev, true)
 		if ev.Kind == producer.KindExpansion && len([]rune(text)) > avail {
 			// Drop detail before "picked up" and the latency would be cut.
 			if text = describe(ev, false); len([]rune(text)) > avail {
 				text = describeShort(ev)
 			}
 		}
+		var style lipgloss.Style
 		switch ev.Kind {
 		case producer.KindError:
 			text, style = "✗ "+text, st.Bad
