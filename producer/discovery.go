@@ -109,6 +109,13 @@ func (d *discovery) firstAck(p int32) {
 	}
 }
 
+// pickingUp reports whether an expansion still waits for first acks.
+func (d *discovery) pickingUp() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.pending) > 0
+}
+
 // startAdd and endAdd bracket partop's own admin call, so the watcher does
 // not report partop's change as someone else's.
 func (d *discovery) startAdd() {

@@ -217,7 +217,10 @@ func (p *Producer) refreshNow() {
 // broker that answers a refresh right after CreatePartitions may not have
 // applied it yet (about 1 in 5 expansions on a 3-node Kafka 4.1 cluster);
 // kgo then keeps the old count, with no error, until its next refresh,
-// MetadataMaxAge (5 min) later.
+// MetadataMaxAge (5 min) later. It also goes on while an expansion waits
+// for its first acks: a new partition's leader may answer the first produce
+// with NOT_LEADER_FOR_PARTITION, and kgo's own retry refresh then waits out
+// MetadataMinAge (1 s) since our forced one (seen: 1 in 30 expansions).
 func (p *Producer) confirmRefresh() {
 	defer p.confirming.Store(false)
 	for wait := 25 * time.Millisecond; wait <= 2*time.Second; wait *= 2 {
@@ -228,15 +231,16 @@ func (p *Producer) confirmRefresh() {
 			return
 		case <-t.C:
 		}
-		if p.knowsAll() {
+		if p.knowsAll() && !p.disc.pickingUp() {
 			return
 		}
 		p.cl.ForceMetadataRefresh()
 	}
 }
 
-// knowsAll reports whether the producer's client has loaded every partition
-// the cluster was last seen to have.
+// knowsAll reports whether the producer's client can route to every
+// partition the cluster was last seen to have: loaded, with a leader and no
+// load error (a new partition can be listed before its leader is ready).
 func (p *Producer) knowsAll() bool {
 	p.disc.mu.Lock()
 	want := p.disc.view.Cluster
@@ -247,8 +251,8 @@ func (p *Producer) knowsAll() bool {
 	if first, _, _ := p.cl.PartitionLeader(p.cfg.Topic, 0); first < 0 {
 		return true // nothing produced yet: kgo loads the topic on the first record
 	}
-	leader, _, _ := p.cl.PartitionLeader(p.cfg.Topic, int32(want-1))
-	return leader >= 0
+	leader, _, err := p.cl.PartitionLeader(p.cfg.Topic, int32(want-1))
+	return leader >= 0 && err == nil
 }
 
 // refreshAfterError refreshes on produce errors that mean stale metadata,
