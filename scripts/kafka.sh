@@ -474,6 +474,11 @@ show_node_log() {
   dir=$(node_dir "$n")
   for f in "$dir/logs/stdout.log" "$dir/logs/server.log"; do
     [[ -s $f ]] || continue
+    # The tail is often only the shutdown; the reason is an earlier error.
+    if grep -qE 'ERROR|FATAL|Exception' "$f"; then
+      printf '\n----- node %s: first errors in %s -----\n' "$n" "$f" >&2
+      grep -m 15 -E 'ERROR|FATAL|Exception' "$f" >&2
+    fi
     printf '\n----- node %s: tail of %s -----\n' "$n" "$f" >&2
     tail -n 30 "$f" >&2
   done
