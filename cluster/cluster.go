@@ -27,8 +27,13 @@ type Config struct {
 	// Brokers are seed addresses (host:port). Empty means: start the
 	// embedded cluster.
 	Brokers []string
-	// Opts are extra client options every client partop makes gets, such
-	// as TLS and SASL.
+	// Security says how to reach the brokers: TLS and SASL. Open turns it
+	// into client options (Security.Opts) that every client partop makes
+	// gets. Leave it zero for the embedded cluster, which is plaintext
+	// without SASL.
+	Security Security
+	// Opts are extra client options for every client, appended after
+	// Security's. (kgo refuses DialTLSConfig here with TLS in Security.)
 	Opts []kgo.Opt
 	// ConnectTimeout bounds the first contact (default 10s).
 	ConnectTimeout time.Duration
@@ -55,7 +60,11 @@ func Open(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
-	c := &Cluster{opts: cfg.Opts}
+	opts, err := cfg.Security.Opts()
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{opts: append(opts, cfg.Opts...)}
 	if len(cfg.Brokers) == 0 {
 		fake, err := startEmbedded(cfg.Embedded)
 		if err != nil {
