@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/term"
 
-	"partop/producer"
-	"partop/stats"
+	"partop/engine"
 	"partop/tui"
 )
 
@@ -25,71 +23,29 @@ func checkTerminal(stdout io.Writer) error {
 	return nil
 }
 
-// dashboardEngine is what the dashboard reads: the producer as it is, plus
-// sampling, which the dashboard drives from its tick.
-type dashboardEngine struct {
-	*producer.Producer
-	sampler *stats.Sampler
-}
-
-// Sample takes a sample as of now and returns the snapshot.
-func (d dashboardEngine) Sample(now time.Time) stats.Snapshot {
-	d.sampler.Sample(now)
-	return d.sampler.Snapshot()
-}
-
-// runDashboard runs the producer and the --at schedule under the full-screen
-// dashboard until the operator quits, ctx ends or --duration passes, then
-// flushes the producer.
-func runDashboard(ctx context.Context, e *engine, o options, stderr io.Writer) int {
-	if o.duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.duration)
-		defer cancel()
-	}
+// runDashboard runs the engine under the full-screen dashboard until the
+// operator quits, ctx ends or --duration passes; the engine then stops and
+// flushes.
+func runDashboard(ctx context.Context, eng *engine.Engine, stderr io.Writer) int {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
+	runErr := make(chan error, 1)
+	go func() { runErr <- eng.Run(ctx) }()
 
-	model := tui.New(dashboardEngine{e.producer, e.sampler}, tui.Config{
-		Cluster:     e.cluster.Name(),
-		Topic:       o.topic,
-		Partitioner: e.producer.Config().Partitioner,
-		Tick:        o.tick,
-		Start:       e.started,
-		Schedule:    o.at,
-		Context:     ctx,
-	})
-	e.sampler.Sample(e.started)
 	// In raw mode ctrl+c arrives as a key; SIGINT and SIGTERM from outside
 	// end the program through its own handler or through ctx below.
-	p := tea.NewProgram(model)
-
-	produced := make(chan struct{})
-	go func() {
-		defer close(produced)
-		e.producer.Run(ctx)
-	}()
-	actionsDone := make(chan struct{})
-	go func() {
-		defer close(actionsDone)
-		e.producer.RunSchedule(ctx, e.started, o.at, func(a producer.Action, err error) {
-			p.Send(tui.ScheduledMsg{Action: a, Err: err})
-		})
-	}()
+	p := tea.NewProgram(tui.New(eng, tui.Config{Context: ctx}))
 	go func() {
 		<-ctx.Done() // --duration, SIGTERM, or the program ended
 		p.Quit()
 	}()
-
-	_, runErr := p.Run()
+	_, uiErr := p.Run()
 	stop()
-	<-actionsDone
-	flushErr := e.close()
-	<-produced
+	flushErr := <-runErr
 	code := 0
-	quitBySignal := errors.Is(runErr, tea.ErrInterrupted) || (errors.Is(runErr, tea.ErrProgramKilled) && !errors.Is(runErr, tea.ErrProgramPanic))
-	if runErr != nil && !quitBySignal {
-		fmt.Fprintln(stderr, "partop: dashboard:", runErr)
+	quitBySignal := errors.Is(uiErr, tea.ErrInterrupted) || (errors.Is(uiErr, tea.ErrProgramKilled) && !errors.Is(uiErr, tea.ErrProgramPanic))
+	if uiErr != nil && !quitBySignal {
+		fmt.Fprintln(stderr, "partop: dashboard:", uiErr)
 		code = 1
 	}
 	if flushErr != nil {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
+	"partop/cluster"
+	"partop/engine"
 	"partop/producer"
 )
 
@@ -23,18 +23,18 @@ type options struct {
 	producer   producer.Config
 	headless   bool
 	duration   time.Duration
-	at         []producer.Action
+	at         []engine.Action
 	tick       time.Duration
-	security   []kgo.Opt
+	security   cluster.Security
 }
 
 // atFlag collects repeated --at values, parsing each as it comes so the
 // error names the one that is wrong.
-type atFlag struct{ actions *[]producer.Action }
+type atFlag struct{ actions *[]engine.Action }
 
 func (f atFlag) String() string { return "" }
 func (f atFlag) Set(s string) error {
-	a, err := producer.ParseAt(s)
+	a, err := engine.ParseAt(s)
 	if err != nil {
 		return err
 	}
@@ -70,12 +70,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.producer.Keys, "keys", "", "record keys: "+strings.Join(producer.KeyModes, ", ")+" (default none; uniform with key-hash)")
 	fs.IntVar(&o.producer.KeySpace, "key-space", producer.DefaultKeySpace, "distinct keys for --keys uniform or zipf")
 	fs.StringVar(&o.producer.Partitioner, "partitioner", producer.UniformSticky, "partitioner: "+strings.Join(producer.Partitioners, ", "))
-	fs.DurationVar(&o.producer.DiscoveryInterval, "discovery-interval", producer.DefaultDiscoveryInterval, "how often to poll the topic's metadata for partitions added by others")
+	fs.DurationVar(&o.producer.DiscoveryInterval, "discovery-interval", producer.DefaultDiscoveryInterval, "how often to poll the topic's metadata for partitions added by others (at least 10ms)")
 	fs.DurationVar(&o.producer.FlushTimeout, "flush-timeout", producer.DefaultFlushTimeout, "on exit, how long to wait for in-flight records")
 	fs.BoolVar(&o.headless, "headless", false, "no dashboard: print one JSON object per second on stdout, and a summary at the end")
 	fs.DurationVar(&o.duration, "duration", 0, "stop after this long (0: run until interrupted)")
-	fs.Var(atFlag{&o.at}, "at", "schedule an action, `OFFSET:ACTION`, repeatable: 10s:add=4, 20s:partitions=16, 30s:rate=5000, 40s:pause, 50s:resume")
-	fs.DurationVar(&o.tick, "tick", 250*time.Millisecond, "dashboard refresh interval")
+	fs.Var(atFlag{&o.at}, "at", "schedule an action, `OFFSET:ACTION`, repeatable: 10s:add=4 (or 10s:+4), 20s:partitions=16 (or 20s:=16), 30s:rate=5000, 40s:pause, 50s:resume")
+	fs.DurationVar(&o.tick, "tick", engine.DefaultTick, "how often partop samples its counters: the rates' resolution and the dashboard's refresh")
 	sec := addSecurityFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -96,13 +96,24 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			}
 		}
 	}
+	if err := cluster.CheckTopicName(o.topic); err != nil {
+		return o, fmt.Errorf("--topic: %w", err)
+	}
 	o.producer.Topic = o.topic
+	switch {
+	case o.producer.DiscoveryInterval < 10*time.Millisecond:
+		return o, fmt.Errorf("--discovery-interval %s: must be at least 10ms (it is how often partop looks for new partitions)", o.producer.DiscoveryInterval)
+	case o.producer.KeySpace < 1:
+		return o, fmt.Errorf("--key-space %d: must be at least 1 distinct key", o.producer.KeySpace)
+	case o.producer.ValueSize == 0:
+		return o, fmt.Errorf("--value-size 0: must be at least 16 bytes (run id and sequence number)")
+	}
 	if err := o.producer.Validate(); err != nil {
 		return o, err
 	}
 	switch {
-	case o.partitions < 1 || o.partitions > 10000:
-		return o, fmt.Errorf("--partitions %d: must be between 1 and 10000", o.partitions)
+	case cluster.CheckCount(0, o.partitions) != nil:
+		return o, fmt.Errorf("--partitions %d: must be between 1 and %d", o.partitions, cluster.MaxPartitions)
 	case o.duration < 0:
 		return o, fmt.Errorf("--duration %s: must not be negative", o.duration)
 	case o.tick < 20*time.Millisecond || o.tick > 10*time.Second:
@@ -110,8 +121,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	case o.port < -1 || o.port > 65535:
 		return o, fmt.Errorf("--port %d: not a TCP port", o.port)
 	}
+	if len(o.brokers) == 0 && sec.any() {
+		return o, fmt.Errorf("TLS and SASL flags need --brokers: the embedded cluster speaks plaintext")
+	}
 	var err error
-	if o.security, err = sec.opts(); err != nil {
+	if o.security, err = sec.security(); err != nil {
 		return o, err
 	}
 	return o, nil

@@ -2,6 +2,10 @@
 // Kafka-protocol clusters: it runs a live producer against a topic, shows
 // what every partition receives, and lets an operator add partitions and
 // watch the producer pick them up. See README.md.
+//
+// main parses flags, wires a cluster and a traffic source into an engine
+// (start.go), and runs the views the flags ask for: the dashboard or
+// headless JSON lines.
 package main
 
 import (
@@ -12,14 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
-	"strings"
 	"syscall"
-	"time"
-
-	"partop/cluster"
-	"partop/producer"
-	"partop/stats"
 )
 
 func main() {
@@ -49,52 +46,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "partop:", err)
 		return 1
 	}
+	if opts.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.duration)
+		defer cancel()
+	}
 	if opts.headless {
-		return runHeadless(ctx, eng, opts, stdout, stderr)
+		return runHeadless(ctx, eng, stdout, stderr)
 	}
-	return runDashboard(ctx, eng, opts, stderr)
-}
-
-// engine is everything below the UI: the cluster, the producer and its
-// statistics.
-type engine struct {
-	cluster  *cluster.Cluster
-	producer *producer.Producer
-	sampler  *stats.Sampler
-	started  time.Time
-}
-
-func start(ctx context.Context, o options, stderr io.Writer) (*engine, error) {
-	cl, err := cluster.Open(ctx, cluster.Config{Brokers: o.brokers, Opts: o.security, Embedded: cluster.EmbeddedConfig{Port: o.port}})
-	if err != nil {
-		return nil, err
-	}
-	if cl.Embedded() {
-		fmt.Fprintf(stderr, "partop: embedded cluster on %s (kcat -b %s -L)\n", strings.Join(cl.Seeds(), ","), cl.Seeds()[0])
-	}
-	t, err := cl.EnsureTopic(ctx, o.topic, o.partitions, o.create)
-	if err != nil {
-		cl.Close()
-		return nil, err
-	}
-	sort.SliceStable(o.at, func(i, j int) bool { return o.at[i].At < o.at[j].At })
-	if err := producer.CheckPlan(t.Count(), o.at); err != nil {
-		cl.Close()
-		return nil, err
-	}
-	counters := stats.NewCounters(t.Count())
-	o.producer.ClientOpts = cl.ClientOpts()
-	p, err := producer.New(o.producer, cl, counters, t)
-	if err != nil {
-		cl.Close()
-		return nil, err
-	}
-	return &engine{cluster: cl, producer: p, sampler: stats.NewSampler(counters, stats.Config{}), started: time.Now()}, nil
-}
-
-// close flushes the producer and stops the cluster.
-func (e *engine) close() error {
-	err := e.producer.Close()
-	e.cluster.Close()
-	return err
+	return runDashboard(ctx, eng, stderr)
 }

@@ -17,9 +17,12 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"partop/cluster"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -125,126 +128,6 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return path
 }
 
-// secOpts parses args as partop's security flags would be, with env as the
-// whole environment, and returns the number of client options and the error.
-func secOpts(t *testing.T, env map[string]string, args ...string) (int, error) {
-	t.Helper()
-	fs := flag.NewFlagSet("partop", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	s := addSecurityFlags(fs)
-	s.lookupEnv = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	if err := fs.Parse(args); err != nil {
-		return 0, err
-	}
-	opts, err := s.opts()
-	return len(opts), err
-}
-
-func TestSecurityFlagsAccepted(t *testing.T) {
-	p := newPKI(t)
-	dir := t.TempDir()
-	passFile := writeFile(t, dir, "pass", secret+"\n")
-	crlfFile := writeFile(t, dir, "pass-crlf", secret+"\r\n")
-	withPass := map[string]string{passwordEnv: secret}
-	cases := []struct {
-		env  map[string]string
-		args []string
-		n    int
-	}{
-		{nil, nil, 0},
-		{map[string]string{passwordEnv: ""}, nil, 0}, // set but empty counts as unset
-		{nil, []string{"--tls"}, 1},
-		{nil, []string{"--tls-ca", p.ca}, 1},
-		{nil, []string{"--tls-insecure-skip-verify"}, 1},
-		{nil, []string{"--tls-server-name", "localhost"}, 1},
-		{nil, []string{"--tls-cert", p.clientCert, "--tls-key", p.clientKey}, 1},
-		{nil, []string{"--tls=true", "--tls-ca", p.ca, "--tls-cert", p.clientCert, "--tls-key", p.clientKey, "--tls-server-name", "localhost"}, 1},
-		{withPass, []string{"--sasl-mechanism", "PLAIN", "--sasl-user", "u"}, 1},
-		{withPass, []string{"--sasl-mechanism", "scram-sha-256", "--sasl-user", "u"}, 1},
-		{withPass, []string{"--sasl-mechanism", "SCRAM-SHA-512", "--sasl-user", "u", "--tls-ca", p.ca}, 2},
-		{nil, []string{"--sasl-mechanism", "SCRAM-SHA-512", "--sasl-user", "u", "--sasl-password-file", passFile}, 1},
-		{nil, []string{"--sasl-mechanism", "PLAIN", "--sasl-user", "u", "--sasl-password-file", crlfFile}, 1},
-	}
-	for _, tc := range cases {
-		n, err := secOpts(t, tc.env, tc.args...)
-		if err != nil || n != tc.n {
-			t.Errorf("%v: %d options, error %v; want %d options", tc.args, n, err, tc.n)
-		}
-	}
-}
-
-func TestSecurityFlagErrors(t *testing.T) {
-	p := newPKI(t)
-	dir := t.TempDir()
-	missing := filepath.Join(dir, "missing.pem")
-	garbage := writeFile(t, dir, "garbage.pem", "not a certificate\n")
-	badBlock := writeFile(t, dir, "bad-block.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
-	emptyPass := writeFile(t, dir, "empty", "\n")
-	// A file that holds the password and more: the error must not quote it.
-	twoLines := writeFile(t, dir, "two-lines", secret+"\nsecond line "+secret+"\n")
-	passFile := writeFile(t, dir, "pass", secret+"\n")
-	big := writeFile(t, dir, "big", strings.Repeat(secret, maxSecretFile/len(secret)+1))
-	withPass := map[string]string{passwordEnv: secret}
-	cases := []struct {
-		env  map[string]string
-		args []string
-		want string
-	}{
-		{nil, []string{"--tls-cert", p.clientCert}, "--tls-cert " + p.clientCert + " needs --tls-key"},
-		{nil, []string{"--tls-key", p.clientKey}, "--tls-key " + p.clientKey + " needs --tls-cert"},
-		{nil, []string{"--tls-ca", missing}, "--tls-ca " + missing + ": no such file"},
-		{nil, []string{"--tls-ca", dir}, "is a directory"},
-		{nil, []string{"--tls-ca", garbage}, "--tls-ca " + garbage + ": no PEM certificate"},
-		{nil, []string{"--tls-ca", badBlock}, "--tls-ca " + badBlock + ": certificate 1:"},
-		{nil, []string{"--tls-ca", p.clientKey}, "no PEM certificate"},
-		{nil, []string{"--tls-cert", missing, "--tls-key", p.clientKey}, "--tls-cert " + missing + ": no such file"},
-		{nil, []string{"--tls-cert", p.clientCert, "--tls-key", missing}, "--tls-key " + missing + ": no such file"},
-		{nil, []string{"--tls-cert", garbage, "--tls-key", p.clientKey}, "--tls-cert " + garbage + ": no PEM certificate"},
-		{nil, []string{"--tls-cert", p.clientCert, "--tls-key", p.clientCert}, "--tls-key " + p.clientCert + ": no PEM private key"},
-		{nil, []string{"--tls-cert", p.clientCert, "--tls-key", p.otherKey}, "private key does not match public key"},
-		{nil, []string{"--tls=false", "--tls-ca", p.ca}, "--tls=false contradicts --tls-ca"},
-		{nil, []string{"--tls-insecure-skip-verify", "--tls-ca", p.ca}, "use one or the other"},
-		{withPass, []string{"--sasl-mechanism", "GSSAPI", "--sasl-user", "u"}, `--sasl-mechanism "GSSAPI": unknown; want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`},
-		{withPass, []string{"--sasl-mechanism", "SCRAM-SHA-1", "--sasl-user", "u"}, "unknown"},
-		{withPass, []string{"--sasl-user", "u"}, "--sasl-user needs --sasl-mechanism"},
-		{withPass, []string{"--sasl-mechanism", "PLAIN"}, "--sasl-mechanism PLAIN needs --sasl-user"},
-		{nil, []string{"--sasl-mechanism", "PLAIN", "--sasl-user", "u"}, "--sasl-user u needs a password: set $PARTOP_SASL_PASSWORD or use --sasl-password-file"},
-		{map[string]string{passwordEnv: ""}, []string{"--sasl-mechanism", "PLAIN", "--sasl-user", "u"}, "needs a password"},
-		{withPass, nil, "$PARTOP_SASL_PASSWORD is set but --sasl-user and --sasl-mechanism are not"},
-		{nil, []string{"--sasl-password-file", passFile}, "--sasl-password-file needs --sasl-user"},
-		{withPass, []string{"--sasl-mechanism", "PLAIN", "--sasl-user", "u", "--sasl-password-file", passFile}, "given twice"},
-		{nil, []string{"--sasl-mechanism", "PLAIN", "--sasl-user", "u", "--sasl-password-file", missing}, "--sasl-password-file " + missing + ": no such file"},
-		{nil, []string{"--sasl-mechanism", "PLAIN", "--sasl-user", "u", "--sasl-password-file", emptyPass}, "--sasl-password-file " + emptyPass + ": empty"},
-		{nil, []string{"--sasl-mechanism", "PLAIN", "--sasl-user", "u", "--sasl-password-file", twoLines}, "more than one line"},
-		{nil, []string{"--sasl-mechanism", "PLAIN", "--sasl-user", "u", "--sasl-password-file", dir}, "is a directory"},
-		{nil, []string{"--sasl-mechanism", "PLAIN", "--sasl-user", "u", "--sasl-password-file", big}, "too big"},
-	}
-	for _, tc := range cases {
-		_, err := secOpts(t, tc.env, tc.args...)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%v: error %v, want it to contain %q", tc.args, err, tc.want)
-			continue
-		}
-		if strings.Contains(err.Error(), secret) {
-			t.Errorf("%v: error %q contains the password", tc.args, err)
-		}
-	}
-}
-
-func TestUnreadableFileError(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root reads files whatever their mode")
-	}
-	f := writeFile(t, t.TempDir(), "pass", secret)
-	if err := os.Chmod(f, 0); err != nil {
-		t.Fatal(err)
-	}
-	_, err := secOpts(t, nil, "--sasl-mechanism", "PLAIN", "--sasl-user", "u", "--sasl-password-file", f)
-	if err == nil || !strings.Contains(err.Error(), "permission denied") || !strings.Contains(err.Error(), f) {
-		t.Fatalf("error %v", err)
-	}
-}
-
 // A password on the command line is refused as an unknown flag, and the
 // message does not echo it.
 func TestNoPasswordFlag(t *testing.T) {
@@ -263,7 +146,7 @@ func TestNoPasswordFlag(t *testing.T) {
 	}
 	var errs bytes.Buffer
 	run([]string{"--help"}, io.Discard, &errs)
-	for _, f := range []string{"--tls", "--tls-ca", "--tls-cert", "--tls-key", "--tls-insecure-skip-verify", "--tls-server-name", "--sasl-mechanism", "--sasl-user", "--sasl-password-file", passwordEnv} {
+	for _, f := range []string{"--tls", "--tls-ca", "--tls-cert", "--tls-key", "--tls-insecure-skip-verify", "--tls-server-name", "--sasl-mechanism", "--sasl-user", "--sasl-password-file", cluster.PasswordEnv} {
 		if !strings.Contains(errs.String(), strings.TrimPrefix(f, "-")) {
 			t.Errorf("--help does not mention %s", f)
 		}
@@ -341,7 +224,7 @@ func TestTLSAndSASLEndToEnd(t *testing.T) {
 		{"PLAIN", "plain-user"}, {"SCRAM-SHA-256", "scram-user"}, {"SCRAM-SHA-512", "scram-user"},
 	} {
 		t.Run(mech.name+"/env", func(t *testing.T) {
-			t.Setenv(passwordEnv, secret)
+			t.Setenv(cluster.PasswordEnv, secret)
 			code, stderr, sum := runPartop(t, append(base, "--topic", "env-"+mech.name, "--sasl-mechanism", mech.name, "--sasl-user", mech.user)...)
 			ok(t, code, stderr, sum)
 		})
@@ -351,12 +234,12 @@ func TestTLSAndSASLEndToEnd(t *testing.T) {
 		})
 	}
 	t.Run("server-name", func(t *testing.T) {
-		t.Setenv(passwordEnv, secret)
+		t.Setenv(cluster.PasswordEnv, secret)
 		code, stderr, sum := runPartop(t, append(base, "--topic", "sn", "--tls-server-name", "localhost", "--sasl-mechanism", "PLAIN", "--sasl-user", "plain-user")...)
 		ok(t, code, stderr, sum)
 	})
 	t.Run("wrong-password", func(t *testing.T) {
-		t.Setenv(passwordEnv, secret+"-wrong")
+		t.Setenv(cluster.PasswordEnv, secret+"-wrong")
 		start := time.Now()
 		// kfake hangs up on a bad password where Kafka answers
 		// SASL_AUTHENTICATION_FAILED (see integration/ for that message).
@@ -366,57 +249,83 @@ func TestTLSAndSASLEndToEnd(t *testing.T) {
 		}
 	})
 	t.Run("wrong-server-name", func(t *testing.T) {
-		t.Setenv(passwordEnv, secret)
+		t.Setenv(cluster.PasswordEnv, secret)
 		code, stderr, _ := runPartop(t, append(base, "--topic", "wsn", "--tls-server-name", "kafka.example", "--sasl-mechanism", "PLAIN", "--sasl-user", "plain-user")...)
 		if code != 1 || !strings.Contains(stderr, "kafka.example") {
 			t.Fatalf("exit %d, stderr %q", code, stderr)
 		}
 	})
 	t.Run("unknown-CA", func(t *testing.T) {
-		t.Setenv(passwordEnv, secret)
+		t.Setenv(cluster.PasswordEnv, secret)
 		code, stderr, _ := runPartop(t, "--brokers", addr, "--tls", "--topic", "uca", "--sasl-mechanism", "PLAIN", "--sasl-user", "plain-user")
 		if code != 1 || !strings.Contains(stderr, "unknown authority") {
 			t.Fatalf("exit %d, stderr %q", code, stderr)
 		}
 	})
 	t.Run("insecure-skip-verify", func(t *testing.T) {
-		t.Setenv(passwordEnv, secret)
+		t.Setenv(cluster.PasswordEnv, secret)
 		code, stderr, sum := runPartop(t, "--brokers", addr, "--create", "--tls-insecure-skip-verify", "--topic", "isv", "--sasl-mechanism", "PLAIN", "--sasl-user", "plain-user")
 		ok(t, code, stderr, sum)
 	})
 }
 
-// A listener that requires a client certificate accepts --tls-cert and
-// --tls-key and refuses a client without them.
-func TestClientCertificate(t *testing.T) {
-	p := newPKI(t)
-	addr := kfakeTLS(t, p, true)
-	code, stderr, sum := runPartop(t, "--brokers", addr, "--create", "--topic", "mtls", "--tls-ca", p.ca, "--tls-cert", p.clientCert, "--tls-key", p.clientKey)
-	if code != 0 || sum == nil || sum["acked"].(float64) <= 0 {
-		t.Fatalf("exit %d, stderr %q", code, stderr)
+// secFlags parses args as partop's security flags, with env as the whole environment.
+func secFlags(t *testing.T, env map[string]string, args ...string) (cluster.Security, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("partop", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	s := addSecurityFlags(fs)
+	s.lookupEnv = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	if err := fs.Parse(args); err != nil {
+		return cluster.Security{}, err
 	}
-	code, stderr, _ = runPartop(t, "--brokers", addr, "--topic", "mtls", "--tls-ca", p.ca)
-	if code != 1 || !strings.Contains(stderr, addr) {
-		t.Fatalf("without a client certificate: exit %d, stderr %q", code, stderr)
+	return s.security()
+}
+
+// Each flag lands in its cluster.Security field, and the password comes
+// from the environment only. (cluster's tests check the settings.)
+func TestSecurityFlagsFillSecurity(t *testing.T) {
+	dir := t.TempDir()
+	ca, pass := dir+"/ca.pem", dir+"/pass" // neither exists
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want cluster.Security
+	}{
+		{nil, nil, cluster.Security{}},
+		{nil, []string{"--tls"}, cluster.Security{TLS: true, TLSSetExplicitly: true}},
+		{nil, []string{"--tls=false"}, cluster.Security{TLSSetExplicitly: true}},
+		{nil, []string{"--tls-insecure-skip-verify", "--tls-server-name", "kafka.example"}, cluster.Security{InsecureSkipVerify: true, ServerName: "kafka.example"}},
+		{map[string]string{cluster.PasswordEnv: secret}, []string{"--sasl-mechanism", "scram-sha-256", "--sasl-user", "u"},
+			cluster.Security{SASLMechanism: "scram-sha-256", SASLUser: "u", SASLPassword: secret}},
+	} {
+		got, err := secFlags(t, tc.env, tc.args...)
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%v: %v, %v; want %v", tc.args, got, err, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, []string{"--tls=false", "--tls-ca", ca}, "--tls=false contradicts --tls-ca"},
+		{nil, []string{"--tls-ca", ca}, "--tls-ca " + ca + ": no such file"},
+		{nil, []string{"--tls-cert", "c.pem"}, "--tls-cert c.pem needs --tls-key"},
+		{nil, []string{"--sasl-mechanism", "PLAIN", "--sasl-user", "u", "--sasl-password-file", pass}, "--sasl-password-file " + pass + ": no such file"},
+		{map[string]string{cluster.PasswordEnv: secret}, nil, "$PARTOP_SASL_PASSWORD is set but"},
+	} {
+		_, err := secFlags(t, tc.env, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), secret) {
+			t.Errorf("%v: error %v, want it to contain %q", tc.args, err, tc.want)
+		}
 	}
 }
 
-// TLS to a plaintext listener fails and says TLS, rather than hanging.
-// kfake, unlike Kafka, does not hang up on a ClientHello: it waits for the
-// rest of what it reads as a huge request, so only the handshake's own time
-// limit ends the wait.
-func TestTLSToPlaintextListener(t *testing.T) {
-	defer func(d time.Duration) { handshakeTimeout = d }(handshakeTimeout)
-	handshakeTimeout = time.Second
-	c, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	addr := c.ListenAddrs()[0]
-	start := time.Now()
-	code, stderr, _ := runPartop(t, "--brokers", addr, "--topic", "x", "--tls")
-	if code != 1 || !strings.Contains(stderr, "TLS handshake with "+addr+": no answer within 1s; is this a TLS listener?") || time.Since(start) > 9*time.Second {
-		t.Fatalf("exit %d after %s, stderr %q", code, time.Since(start), stderr)
+// TLS and SASL need a real cluster: the embedded one speaks plaintext.
+func TestSecurityFlagsNeedBrokers(t *testing.T) {
+	var out, errs bytes.Buffer
+	if code := run([]string{"--headless", "--tls"}, &out, &errs); code != 2 || !strings.Contains(errs.String(), "need --brokers") {
+		t.Fatalf("exit %d, stderr %q", code, errs.String())
 	}
 }

@@ -33,6 +33,15 @@ type Partition struct {
 // Count is the number of partitions.
 func (t Topic) Count() int { return len(t.Partitions) }
 
+// Leaders are the partitions' leaders, by partition id.
+func (t Topic) Leaders() []int32 {
+	out := make([]int32, len(t.Partitions))
+	for i, p := range t.Partitions {
+		out[i] = p.Leader
+	}
+	return out
+}
+
 // Describe asks a broker for the topic's partitions with a direct Metadata
 // request. kadm answers from kgo's metadata cache (up to MetadataMinAge
 // old); a direct request is always fresh.
@@ -74,8 +83,8 @@ func Describe(ctx context.Context, cl *kgo.Client, topic string) (Topic, error) 
 // creates it; a real cluster only when create is set, since creating topics
 // on someone's production cluster by accident is worse than an error.
 func (c *Cluster) EnsureTopic(ctx context.Context, topic string, partitions int, create bool) (Topic, error) {
-	if topic == "" {
-		return Topic{}, errors.New("topic name is empty")
+	if err := CheckTopicName(topic); err != nil {
+		return Topic{}, err
 	}
 	t, err := c.Describe(ctx, topic)
 	if err == nil || !errors.Is(err, ErrUnknownTopic) {

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/cluster"
+	"partop/discovery"
 	"partop/producer"
 )
 
@@ -24,7 +25,7 @@ import (
 func TestPickup(t *testing.T) {
 	topic := topicName("pickup")
 	createTopic(t, topic, 4, 1, nil)
-	c := openCluster(t, env.brokers)
+	c := openCluster(t, env.brokers, cluster.Security{})
 	const interval = time.Second // the default
 	l := newLedger()
 	p := startProducer(t, c, producer.Config{Topic: topic, Rate: 2000, Partitioner: producer.RoundRobin, DiscoveryInterval: interval}, l)
@@ -38,10 +39,10 @@ func TestPickup(t *testing.T) {
 	}
 	grown := time.Now()
 	waitFor(t, 10*time.Second, "partop's expansion to be picked up", func() bool {
-		e, ok := lastExpansion(p, producer.ByPartop)
+		e, ok := lastExpansion(p, discovery.ByPartop)
 		return ok && e.Done
 	})
-	own, _ := lastExpansion(p, producer.ByPartop)
+	own, _ := lastExpansion(p, discovery.ByPartop)
 	ownFromReturn := lastFirstAck(p, 4, 6).Sub(grown)
 	if own.Pickup <= 0 || own.Pickup > time.Second {
 		t.Errorf("partop-made pickup %s, want within 1s", own.Pickup)
@@ -55,10 +56,10 @@ func TestPickup(t *testing.T) {
 	kafkaSh(t, 2*time.Minute, "topics", "--alter", "--topic", topic, "--partitions", "8")
 	toolDone := time.Now()
 	waitFor(t, 10*time.Second, "the external expansion to be picked up", func() bool {
-		e, ok := lastExpansion(p, producer.ByExternal)
+		e, ok := lastExpansion(p, discovery.ByExternal)
 		return ok && e.Done
 	})
-	ext, _ := lastExpansion(p, producer.ByExternal)
+	ext, _ := lastExpansion(p, discovery.ByExternal)
 	seenAt := <-visible
 	extFromVisible := lastFirstAck(p, 6, 8).Sub(seenAt)
 	if ext.From != 6 || ext.To != 8 {
@@ -94,7 +95,7 @@ func TestPickup(t *testing.T) {
 func TestPickupRepeated(t *testing.T) {
 	topic := topicName("pickup-repeated")
 	createTopic(t, topic, 2, 1, nil)
-	c := openCluster(t, env.brokers)
+	c := openCluster(t, env.brokers, cluster.Security{})
 	l := newLedger()
 	p := startProducer(t, c, producer.Config{Topic: topic, Rate: 2000, Partitioner: producer.RoundRobin}, l)
 	waitFor(t, 30*time.Second, "acks on both partitions", func() bool { return firstAcks(p, 0, 2) })
@@ -108,7 +109,7 @@ func TestPickupRepeated(t *testing.T) {
 		}
 		deadline := time.Now().Add(3 * time.Second)
 		for {
-			e, ok := lastExpansion(p, producer.ByPartop)
+			e, ok := lastExpansion(p, discovery.ByPartop)
 			if ok && e.To == to && e.Done {
 				pickups = append(pickups, e.Pickup)
 				if e.Pickup > time.Second {
@@ -118,7 +119,7 @@ func TestPickupRepeated(t *testing.T) {
 			}
 			if time.Now().After(deadline) {
 				pickups = append(pickups, 3*time.Second)
-				late = append(late, fmt.Sprintf("%d→%d: not picked up within 3s (routing %d partitions)", from, to, p.View().Partitions))
+				late = append(late, fmt.Sprintf("%d→%d: not picked up within 3s (routing %d partitions)", from, to, p.Tracker().View().Partitions))
 				break
 			}
 			time.Sleep(5 * time.Millisecond)
@@ -312,7 +313,7 @@ func checkAudit(t *testing.T, a audit, lc ledgerCounts) {
 // for a few milliseconds, so EnsureTopic must wait for it rather than
 // report "unknown topic" for a topic it has just created.
 func TestCreateTopic(t *testing.T) {
-	c := openCluster(t, env.brokers)
+	c := openCluster(t, env.brokers, cluster.Security{})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	missing := topicName("never-created")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"partop/cluster"
 	"partop/producer"
 )
 
@@ -38,7 +39,7 @@ func TestBrokerFailure(t *testing.T) {
 	topic := topicName("failover")
 	minISR := "2"
 	createTopic(t, topic, partitions, 3, map[string]*string{"min.insync.replicas": &minISR})
-	c := openCluster(t, env.brokers)
+	c := openCluster(t, env.brokers, cluster.Security{})
 	l := newLedger()
 	p := startProducer(t, c, producer.Config{Topic: topic, Rate: rate, Partitioner: producer.RoundRobin}, l)
 

@@ -6,8 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,11 +22,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"partop/cluster"
+	"partop/discovery"
 	"partop/producer"
-	"partop/stats"
 )
 
 // env is the cluster under test, as scripts/kafka.sh env describes it.
@@ -138,26 +135,10 @@ func runKafkaSh(ctx context.Context, args ...string) (string, error) {
 
 func joinComma(s []string) string { return strings.Join(s, ",") }
 
-// tlsConfig trusts the test cluster's CA.
-func tlsConfig(t *testing.T) *tls.Config {
-	t.Helper()
-	pem, err := os.ReadFile(env.ca)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		t.Fatalf("%s: no certificate", env.ca)
-	}
-	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-}
-
-// saslOpts reach the SASL_SSL listener as user with SCRAM-SHA-256.
-func saslOpts(t *testing.T, user, pass string) []kgo.Opt {
-	return []kgo.Opt{
-		kgo.DialTLSConfig(tlsConfig(t)),
-		kgo.SASL(scram.Auth{User: user, Pass: pass}.AsSha256Mechanism()),
-	}
+// scram is how the tests reach the SASL_SSL listener as user: partop's
+// own TLS dialer and SASL code, as the flags would set them up.
+func scram(user, pass string) cluster.Security {
+	return cluster.Security{CAFile: env.ca, SASLMechanism: "SCRAM-SHA-256", SASLUser: user, SASLPassword: pass}
 }
 
 // admin is a kadm client on the PLAINTEXT listener (a super user).
@@ -222,11 +203,11 @@ func waitKnownEverywhere(t *testing.T, topic string) {
 }
 
 // openCluster is cluster.Open on the given seeds, closed with the test.
-func openCluster(t *testing.T, seeds []string, opts ...kgo.Opt) *cluster.Cluster {
+func openCluster(t *testing.T, seeds []string, sec cluster.Security) *cluster.Cluster {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := cluster.Open(ctx, cluster.Config{Brokers: seeds, Opts: opts})
+	c, err := cluster.Open(ctx, cluster.Config{Brokers: seeds, Security: sec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +227,7 @@ func startProducer(t *testing.T, c *cluster.Cluster, cfg producer.Config, l *led
 		t.Fatal(err)
 	}
 	cfg.ClientOpts = append(c.ClientOpts(), kgo.WithHooks(l))
-	p, err := producer.New(cfg, c, stats.NewCounters(top.Count()), top)
+	p, err := producer.New(cfg, c, top)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,14 +264,14 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-func lastExpansion(p *producer.Producer, by string) (producer.Event, bool) {
-	evs := p.Events()
+func lastExpansion(p *producer.Producer, by string) (discovery.Event, bool) {
+	evs := p.Tracker().Events()
 	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].Kind == producer.KindExpansion && evs[i].By == by {
+		if evs[i].Kind == discovery.KindExpansion && evs[i].By == by {
 			return evs[i], true
 		}
 	}
-	return producer.Event{}, false
+	return discovery.Event{}, false
 }
 
 // ledger is a kgo hook that sees every produced record's outcome: which

@@ -12,9 +12,10 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/cluster"
+	"partop/discovery"
+	"partop/engine"
 	"partop/producer"
 )
 
@@ -92,7 +93,7 @@ func TestClearFailures(t *testing.T) {
 			t.Fatalf("exit %d after %s, stderr %q; want exit 1 within ~10s naming TLS", code, took, stderr)
 		}
 		// The engine with kgo's own TLS dialer says the same.
-		_, err := cluster.Open(context.Background(), cluster.Config{Brokers: env.brokers[:1], Opts: []kgo.Opt{kgo.DialTLSConfig(tlsConfig(t))}})
+		_, err := cluster.Open(context.Background(), cluster.Config{Brokers: env.brokers[:1], Security: cluster.Security{CAFile: env.ca}})
 		if err == nil || !strings.Contains(err.Error(), "TLS") {
 			t.Errorf("cluster.Open with TLS to PLAINTEXT: %v", err)
 		}
@@ -122,7 +123,7 @@ func TestClearFailures(t *testing.T) {
 		if code != 1 || !strings.Contains(stderr, "authentication failed") || took > 12*time.Second {
 			t.Fatalf("exit %d after %s, stderr %q; want exit 1 saying authentication failed", code, took, stderr)
 		}
-		_, err := cluster.Open(context.Background(), cluster.Config{Brokers: env.saslBrokers, Opts: saslOpts(t, "alice", wrong)})
+		_, err := cluster.Open(context.Background(), cluster.Config{Brokers: env.saslBrokers, Security: scram("alice", wrong)})
 		if !errors.Is(err, kerr.SaslAuthenticationFailed) {
 			t.Errorf("cluster.Open with a wrong password = %v; want SASL_AUTHENTICATION_FAILED", err)
 		}
@@ -148,13 +149,16 @@ func TestNotAllowedToGrow(t *testing.T) {
 	createTopic(t, topic, 4, 1, nil)
 
 	t.Run("producer.Grow", func(t *testing.T) {
-		c := openCluster(t, env.saslBrokers, saslOpts(t, "bob", "bob-secret")...)
+		c := openCluster(t, env.saslBrokers, scram("bob", "bob-secret"))
 		l := newLedger()
 		p := startProducer(t, c, producer.Config{Topic: topic, Rate: 1000, Partitioner: producer.RoundRobin}, l)
+		// The engine over the running producer, as main wires it: its Apply
+		// logs what failed.
+		eng := engine.New(p, nil, engine.Config{Info: engine.Info{Topic: topic}})
 		waitFor(t, 30*time.Second, "acks on all 4 partitions", func() bool { return firstAcks(p, 0, 4) })
-		_, _, err := p.Grow(context.Background(), func(n int) int { return n + 2 })
+		err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2})
 		if !errors.Is(err, kerr.TopicAuthorizationFailed) && !errors.Is(err, kerr.ClusterAuthorizationFailed) {
-			t.Fatalf("Grow as bob = %v; want an authorization error", err)
+			t.Fatalf("Apply(add=2) as bob = %v; want an authorization error", err)
 		}
 		if !strings.Contains(err.Error(), "AUTHORIZATION_FAILED") || !strings.Contains(err.Error(), topic) {
 			t.Errorf("error %q does not say authorization and name the topic", err)
@@ -166,15 +170,16 @@ func TestNotAllowedToGrow(t *testing.T) {
 			t.Errorf("after the failed Grow the producer acked %d records in 2s at 1000/s", after-before)
 		}
 		var logged bool
-		for _, e := range p.Events() {
-			if e.Kind == producer.KindError && strings.Contains(e.Message, "AUTHORIZATION_FAILED") {
+		evs := p.Tracker().Events()
+		for _, e := range evs {
+			if e.Kind == discovery.KindError && strings.Contains(e.Message, "AUTHORIZATION_FAILED") {
 				logged = true
 			}
 		}
 		if !logged {
-			t.Errorf("no error event about authorization in %v", p.Events())
+			t.Errorf("no error event about authorization in %v", evs)
 		}
-		if v := p.View(); v.Partitions != 4 || v.Cluster != 4 {
+		if v := p.Tracker().View(); v.Partitions != 4 || v.Cluster != 4 {
 			t.Errorf("view %d routed / %d in cluster, want 4 / 4", v.Partitions, v.Cluster)
 		}
 		if err := p.Close(); err != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/cluster"
-	"partop/stats"
 )
 
 // The benchmarks here measure the goals against the embedded
@@ -92,6 +91,15 @@ func percentile(ds []time.Duration, q float64) time.Duration {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// baseMetaCounter counts the baseline client's Metadata requests.
+type baseMetaCounter struct{ n *atomic.Int64 }
+
+func (m baseMetaCounter) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
+	if key == 3 && err == nil {
+		m.n.Add(1)
+	}
+}
+
 // BenchmarkPickup: 20 expansions made by partop, 20 made by another client,
 // and a kgo producer with default options beside them for comparison.
 // Goals: partop-made p99 <= 100 ms; external p99 <= interval + 200 ms.
@@ -108,7 +116,7 @@ func BenchmarkPickup(b *testing.B) {
 		baseErrors := &produceErrors{}
 		var baseMeta atomic.Int64
 		bcl, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("pickup"), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()),
-			kgo.WithHooks(metadataCounter{&baseMeta}, baseErrors))...)
+			kgo.WithHooks(baseMetaCounter{&baseMeta}, baseErrors))...)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -121,7 +129,7 @@ func BenchmarkPickup(b *testing.B) {
 				bcl.Produce(ctx, kgo.StringRecord("baseline"), base.promise)
 			}
 		}()
-		waitFor(b, 10*time.Second, "routing to 4", func() bool { return p.View().Partitions == 4 })
+		waitFor(b, 10*time.Second, "routing to 4", func() bool { return p.Tracker().View().Partitions == 4 })
 
 		type made struct {
 			from, to int
@@ -141,7 +149,7 @@ func BenchmarkPickup(b *testing.B) {
 		}
 		adm := kadm.NewClient(bcl)
 		for range expansions {
-			cur := p.View().Cluster
+			cur := p.Tracker().View().Cluster
 			time.Sleep(time.Duration(rand.Int64N(int64(interval)))) // land anywhere in the poll cycle
 			resp, err := adm.UpdatePartitions(ctx, cur+1, "pickup")
 			if err == nil {
@@ -190,9 +198,9 @@ func BenchmarkMetadataCost(b *testing.B) {
 		p := running(b, c, Config{Topic: "meta", Rate: 1000})
 		waitFor(b, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
 		time.Sleep(2 * time.Second) // past start-up metadata
-		n0, t0 := p.View().MetadataRequests, time.Now()
+		n0, t0 := p.Tracker().View().MetadataRequests, time.Now()
 		time.Sleep(window)
-		n1 := p.View().MetadataRequests
+		n1 := p.Tracker().View().MetadataRequests
 		b.ReportMetric(float64(n1-n0)/time.Since(t0).Seconds(), "metadata-req/s")
 	}
 }
@@ -242,7 +250,7 @@ func partopRate(b *testing.B, c *cluster.Cluster, d time.Duration) float64 {
 		b.Fatal(err)
 	}
 	cfg := Config{Topic: "speed", Rate: 0, ClientOpts: c.ClientOpts()}
-	p, err := New(cfg, c, stats.NewCounters(top.Count()), top)
+	p, err := New(cfg, c, top)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"partop/cluster"
+	"partop/engine"
 )
 
 // Partitioner names accepted by Config.Partitioner.
@@ -97,10 +100,10 @@ func (c Config) withDefaults() Config {
 func (c Config) Validate() error {
 	c = c.withDefaults()
 	switch {
-	case c.Topic == "":
-		return fmt.Errorf("topic name is empty")
-	case c.Rate < 0:
-		return fmt.Errorf("rate %g: must be 0 (as fast as possible) or more records/s", c.Rate)
+	case cluster.CheckTopicName(c.Topic) != nil:
+		return cluster.CheckTopicName(c.Topic)
+	case engine.CheckRate(c.Rate) != nil:
+		return engine.CheckRate(c.Rate)
 	case c.ValueSize < minValueSize:
 		return fmt.Errorf("value size %d: must be at least %d bytes (run id and sequence number)", c.ValueSize, minValueSize)
 	case c.ValueSize > 1<<20:

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"partop/discovery"
+
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -12,7 +14,7 @@ import (
 func TestPicksUpPartitionsItAdded(t *testing.T) {
 	c := embedded(t, "own", 4)
 	p := running(t, c, Config{Topic: "own", Rate: 2000, Partitioner: RoundRobin})
-	waitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return p.View().Partitions == 4 })
+	waitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return p.Tracker().View().Partitions == 4 })
 
 	from, to, err := p.Grow(context.Background(), func(n int) int { return n + 4 })
 	if err != nil || from != 4 || to != 8 {
@@ -23,7 +25,7 @@ func TestPicksUpPartitionsItAdded(t *testing.T) {
 		return ok && e.Done
 	})
 	e, _ := lastExpansion(p)
-	if e.By != ByPartop || e.From != 4 || e.To != 8 {
+	if e.By != discovery.ByPartop || e.From != 4 || e.To != 8 {
 		t.Fatalf("event = %+v, want 4→8 by partop", e)
 	}
 	// The bound: partitions partop added are used within 1 s.
@@ -33,7 +35,7 @@ func TestPicksUpPartitionsItAdded(t *testing.T) {
 	if e.Created.IsZero() || e.Routed.Before(e.Created) || e.FirstAck.Before(e.Routed) {
 		t.Fatalf("timeline out of order: created %v routed %v first ack %v", e.Created, e.Routed, e.FirstAck)
 	}
-	if v := p.View(); v.Partitions != 8 || v.Cluster != 8 {
+	if v := p.Tracker().View(); v.Partitions != 8 || v.Cluster != 8 {
 		t.Fatalf("view = %d routed / %d in cluster, want 8 / 8", v.Partitions, v.Cluster)
 	}
 	for part := int32(4); part < 8; part++ {
@@ -50,7 +52,7 @@ func TestPicksUpPartitionsOthersAdded(t *testing.T) {
 	c := embedded(t, "ext", 4)
 	interval := 300 * time.Millisecond
 	p := running(t, c, Config{Topic: "ext", Rate: 2000, Partitioner: RoundRobin, DiscoveryInterval: interval})
-	waitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return p.View().Partitions == 4 })
+	waitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return p.Tracker().View().Partitions == 4 })
 
 	other, err := kgo.NewClient(c.ClientOpts()...)
 	if err != nil {
@@ -72,7 +74,7 @@ func TestPicksUpPartitionsOthersAdded(t *testing.T) {
 		return ok && e.Done
 	})
 	e, _ := lastExpansion(p)
-	if e.By != ByExternal || e.From != 4 || e.To != 7 || !e.Created.IsZero() {
+	if e.By != discovery.ByExternal || e.From != 4 || e.To != 7 || !e.Created.IsZero() {
 		t.Fatalf("event = %+v, want 4→7 external with no created time", e)
 	}
 	if e.Seen.Before(added) || e.FirstAck.Sub(added) > interval+time.Second {
@@ -113,8 +115,8 @@ func TestWithoutDiscoveryKgoWaits(t *testing.T) {
 
 func countExpansions(p *Producer) int {
 	n := 0
-	for _, e := range p.Events() {
-		if e.Kind == KindExpansion {
+	for _, e := range p.Tracker().Events() {
+		if e.Kind == discovery.KindExpansion {
 			n++
 		}
 	}

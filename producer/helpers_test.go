@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"partop/cluster"
-	"partop/stats"
+	"partop/discovery"
 )
 
 // embedded starts an in-process cluster on free ports with a topic of n
@@ -37,7 +37,7 @@ func running(t testing.TB, c *cluster.Cluster, cfg Config) *Producer {
 		t.Fatal(err)
 	}
 	cfg.ClientOpts = c.ClientOpts()
-	p, err := New(cfg, c, stats.NewCounters(topic.Count()), topic)
+	p, err := New(cfg, c, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,12 +59,12 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 }
 
 // lastExpansion returns the newest expansion event.
-func lastExpansion(p *Producer) (Event, bool) {
-	evs := p.Events()
+func lastExpansion(p *Producer) (discovery.Event, bool) {
+	evs := p.Tracker().Events()
 	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].Kind == KindExpansion {
+		if evs[i].Kind == discovery.KindExpansion {
 			return evs[i], true
 		}
 	}
-	return Event{}, false
+	return discovery.Event{}, false
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/cluster"
+	"partop/discovery"
+	"partop/engine"
 	"partop/stats"
 )
 
@@ -22,26 +24,26 @@ type Admin interface {
 	Grow(ctx context.Context, topic string, target func(current int) int) (from, to int, err error)
 }
 
-// Producer sends records to one topic and keeps the per-partition counts,
-// the View and the event log. Create it with New, run it with Run, stop it
-// with Close.
+// Producer sends records to one topic and feeds the per-partition counts
+// and the discovery tracker. It is an engine.Sender: create it with New,
+// run it with Run, stop it with Close.
 type Producer struct {
 	cfg      Config
 	cl       *kgo.Client // produces
 	watchCl  *kgo.Client // polls the topic's metadata
 	admin    Admin
 	counters *stats.Counters
-	disc     *discovery
+	tracker  *discovery.Tracker
 	part     *observing
 	records  *recordMaker
 	// onAck is p.promise, bound once: a method value passed to Produce
 	// would allocate a closure per record (measured: 10-15% of throughput).
 	onAck func(*kgo.Record, error)
 
-	rate     atomic.Uint64 // math.Float64bits of the target rate
-	paused   atomic.Bool
-	wake     chan struct{} // rate or pause changed: re-plan the send loop
-	metaReqs atomic.Int64
+	rate   atomic.Uint64 // math.Float64bits of the target rate
+	paused atomic.Bool
+	idle   atomic.Bool   // the send loop is not sending: paused, stopped or not started
+	wake   chan struct{} // rate or pause changed: re-plan the send loop
 
 	confirming atomic.Bool // a confirmRefresh loop is running
 
@@ -60,36 +62,40 @@ type Producer struct {
 	done      chan struct{} // closed when Run has returned
 }
 
+// slowPickupAfter is when a pickup counts as slow enough to explain.
+const slowPickupAfter = 250 * time.Millisecond
+
 // New makes a producer for the topic as described by initial (from
 // cluster.EnsureTopic). It connects lazily; nothing is sent before Run.
-func New(cfg Config, admin Admin, counters *stats.Counters, initial cluster.Topic) (*Producer, error) {
+func New(cfg Config, admin Admin, initial cluster.Topic) (*Producer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
 	p := &Producer{
-		cfg: cfg, admin: admin, counters: counters,
-		wake: make(chan struct{}, 1),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		cfg: cfg, admin: admin,
+		counters: stats.NewCounters(initial.Count()),
+		wake:     make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
 	}
 	p.produceCtx, p.cancelProduce = context.WithCancel(context.Background())
 	p.rate.Store(math.Float64bits(cfg.Rate))
 	p.paused.Store(cfg.Paused)
-	p.disc = newDiscovery(counters, p.refreshNow)
-	p.disc.view.Cluster = initial.Count()
-	p.disc.view.Reason = "start"
-	for _, pt := range initial.Partitions {
-		p.disc.view.Leaders = append(p.disc.view.Leaders, pt.Leader)
+	p.idle.Store(true)
+	p.tracker = discovery.NewTracker(p.counters, initial.Leaders(), true)
+	p.tracker.OnExpansion(p.refreshNow)
+	if cfg.Partitioner == UniformSticky {
+		p.tracker.ExplainSlowPickup(slowPickupAfter, stickyNote)
 	}
-	counters.Grow(initial.Count())
-	p.part = &observing{inner: basePartitioner(cfg.Partitioner), onChange: p.disc.routed}
+	p.part = &observing{inner: basePartitioner(cfg.Partitioner), onChange: p.tracker.Routed}
 	p.records = newRecordMaker(cfg, rand.Uint64())
 	p.onAck = p.promise
+	meta := kgo.WithHooks(metadataCounter{p.tracker})
 	opts := append(append([]kgo.Opt(nil), cfg.ClientOpts...),
 		kgo.DefaultProduceTopic(cfg.Topic),
 		kgo.RecordPartitioner(p.part),
-		kgo.WithHooks(metadataCounter{&p.metaReqs}),
+		meta,
 		kgo.MetadataMinAge(time.Second),
 	)
 	cl, err := kgo.NewClient(opts...)
@@ -99,8 +105,7 @@ func New(cfg Config, admin Admin, counters *stats.Counters, initial cluster.Topi
 	// The watcher has a client of its own: a Metadata request issued
 	// through the producing client goes through kgo's metadata handling
 	// and cost about 8% of throughput at full speed (docs/BENCHMARKS.md).
-	wcl, err := kgo.NewClient(append(append([]kgo.Opt(nil), cfg.ClientOpts...),
-		kgo.WithHooks(metadataCounter{&p.metaReqs}))...)
+	wcl, err := kgo.NewClient(append(append([]kgo.Opt(nil), cfg.ClientOpts...), meta)...)
 	if err != nil {
 		cl.Close()
 		return nil, fmt.Errorf("watcher client: %w", err)
@@ -109,13 +114,16 @@ func New(cfg Config, admin Admin, counters *stats.Counters, initial cluster.Topi
 	return p, nil
 }
 
+// stickyNote explains why uniform-sticky picks new partitions up slowly.
+const stickyNote = "uniform-sticky sends 64 KiB to one partition before it picks another, so at modest rates new partitions wait their turn; round-robin spreads at once"
+
 // metadataCounter counts Metadata requests written to brokers: the
 // steady-state cost of discovery.
-type metadataCounter struct{ n *atomic.Int64 }
+type metadataCounter struct{ t *discovery.Tracker }
 
 func (m metadataCounter) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
 	if key == 3 && err == nil { // 3: Metadata
-		m.n.Add(1)
+		m.t.CountMetadataRequest()
 	}
 }
 
@@ -125,20 +133,11 @@ func (p *Producer) Client() *kgo.Client { return p.cl }
 // Counters are the per-partition acknowledgement counters.
 func (p *Producer) Counters() *stats.Counters { return p.counters }
 
+// Tracker is the producer's view of its topic and its event log.
+func (p *Producer) Tracker() *discovery.Tracker { return p.tracker }
+
 // Config is the producer's configuration with defaults applied.
 func (p *Producer) Config() Config { return p.cfg }
-
-// View returns the current view of the topic.
-func (p *Producer) View() View {
-	v := p.disc.currentView()
-	v.MetadataRequests = p.metaReqs.Load()
-	return v
-}
-
-// Events returns a copy of the event log, oldest first.
-func (p *Producer) Events() []Event {
-	return p.disc.eventLog()
-}
 
 // Rate is the target rate in records/s (0: as fast as possible).
 func (p *Producer) Rate() float64 { return math.Float64frombits(p.rate.Load()) }
@@ -148,27 +147,32 @@ func (p *Producer) Paused() bool { return p.paused.Load() }
 
 // SetRate changes the target rate while running.
 func (p *Producer) SetRate(r float64) error {
-	if r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
-		return fmt.Errorf("rate %g: must be 0 (as fast as possible) or more records/s", r)
+	if err := engine.CheckRate(r); err != nil {
+		return err
 	}
 	p.rate.Store(math.Float64bits(r))
-	p.disc.note(KindRate, "target rate "+FormatRate(r))
 	p.poke()
 	return nil
 }
 
-// SetPaused pauses or resumes sending.
+// SetPaused pauses or resumes sending. Pausing returns once the send loop
+// has stopped handing records to the client (or after pauseWait, if a
+// full buffer holds it up), so whatever is counted after a flush stays put.
 func (p *Producer) SetPaused(paused bool) {
-	if p.paused.Swap(paused) == paused {
+	if p.paused.Swap(paused) != paused {
+		p.poke()
+	}
+	if !paused {
 		return
 	}
-	if paused {
-		p.disc.note(KindPause, "paused")
-	} else {
-		p.disc.note(KindResume, "resumed")
+	deadline := time.Now().Add(pauseWait)
+	for !p.idle.Load() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
 	}
-	p.poke()
 }
+
+// pauseWait bounds how long SetPaused(true) waits for the send loop.
+const pauseWait = time.Second
 
 func (p *Producer) poke() {
 	select {
@@ -177,26 +181,17 @@ func (p *Producer) poke() {
 	}
 }
 
-// FormatRate renders a target rate for people.
-func FormatRate(r float64) string {
-	if r == 0 {
-		return "unlimited"
-	}
-	return fmt.Sprintf("%g/s", r)
-}
-
 // Grow adds partitions through the admin client and makes the producer use
 // them at once. target maps the current count to the wanted total.
 func (p *Producer) Grow(ctx context.Context, target func(current int) int) (from, to int, err error) {
-	p.disc.startAdd()
-	defer p.disc.endAdd()
+	p.tracker.StartAdd()
+	defer p.tracker.EndAdd()
 	from, to, err = p.admin.Grow(ctx, p.cfg.Topic, target)
 	if err != nil {
-		p.disc.note(KindError, err.Error())
 		return from, to, err
 	}
 	now := time.Now()
-	p.disc.expanded(from, to, ByPartop, now, now)
+	p.tracker.Expanded(from, to, discovery.ByPartop, now, now)
 	return from, to, nil
 }
 
@@ -231,7 +226,7 @@ func (p *Producer) confirmRefresh() {
 			return
 		case <-t.C:
 		}
-		if p.knowsAll() && !p.disc.pickingUp() {
+		if p.knowsAll() && !p.tracker.PickingUp() {
 			return
 		}
 		p.cl.ForceMetadataRefresh()
@@ -242,9 +237,7 @@ func (p *Producer) confirmRefresh() {
 // partition the cluster was last seen to have: loaded, with a leader and no
 // load error (a new partition can be listed before its leader is ready).
 func (p *Producer) knowsAll() bool {
-	p.disc.mu.Lock()
-	want := p.disc.view.Cluster
-	p.disc.mu.Unlock()
+	want := p.tracker.View().Cluster
 	if want <= 0 {
 		return true
 	}
@@ -290,11 +283,11 @@ func (p *Producer) promise(r *kgo.Record, err error) {
 	if err != nil {
 		part := r.Partition
 		p.counters.Fail(part, err)
-		p.disc.produceError(part, err)
+		p.tracker.ProduceError(part, err)
 		p.refreshAfterError(err)
 		return
 	}
 	if first, _ := p.counters.Ack(r.Partition, len(r.Key)+len(r.Value)); first {
-		p.disc.firstAck(r.Partition)
+		p.tracker.FirstAck(r.Partition)
 	}
 }

@@ -51,45 +51,52 @@ func total(p *Producer) uint64 {
 	return n
 }
 
-func TestRateAndPauseChangeWhileRunning(t *testing.T) {
+// TestPauseAndRate: pausing stops the send loop before SetPaused returns,
+// so after a flush the count stays put; a rate change re-paces the loop.
+// No timing bound decides the outcome: the counts are compared after
+// flushes, and the rates differ by a factor no machine blurs.
+func TestPauseAndRate(t *testing.T) {
 	c := embedded(t, "rate", 2)
-	p := running(t, c, Config{Topic: "rate", Rate: 200})
-	waitFor(t, 10*time.Second, "records to flow", func() bool { return total(p) > 50 })
+	p := running(t, c, Config{Topic: "rate", Rate: 5})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	waitFor(t, 10*time.Second, "records to flow", func() bool { return total(p) > 0 })
+
+	// At 5/s, the loop may run ahead of its plan by at most one record
+	// plus its backlog allowance.
+	start, n0 := time.Now(), total(p)
+	time.Sleep(600 * time.Millisecond)
+	if err := p.Client().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, most := total(p)-n0, 5*time.Since(start).Seconds()+5*maxBacklog.Seconds()+2; float64(got) > most {
+		t.Fatalf("at 5 records/s the producer sent %d records in %s (at most %.1f)", got, time.Since(start), most)
+	}
 
 	p.SetPaused(true)
 	if !p.Paused() {
 		t.Fatal("not paused")
 	}
-	time.Sleep(200 * time.Millisecond) // in-flight records land
+	if err := p.Client().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 	before := total(p)
-	time.Sleep(500 * time.Millisecond)
+	if err := p.SetRate(0); err != nil { // unlimited, yet paused
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := p.Client().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if after := total(p); after != before {
 		t.Fatalf("paused producer acked %d more records", after-before)
 	}
 	if err := p.SetRate(-1); err == nil {
 		t.Fatal("negative rate accepted")
 	}
-	if err := p.SetRate(1000); err != nil {
-		t.Fatal(err)
-	}
 	p.SetPaused(false)
-	start, n0 := time.Now(), total(p)
-	time.Sleep(time.Second)
-	got := float64(total(p)-n0) / time.Since(start).Seconds()
-	// Generous: the target is 1000/s; a paced loop must be well above the
-	// old 200/s and not run away.
-	if got < 500 || got > 1500 {
-		t.Fatalf("rate after SetRate(1000) = %.0f/s", got)
-	}
-	kinds := ""
-	for _, e := range p.Events() {
-		kinds += e.Kind + " "
-	}
-	for _, k := range []string{KindPause, KindRate, KindResume} {
-		if !strings.Contains(kinds, k) {
-			t.Fatalf("events %q lack %q", kinds, k)
-		}
-	}
+	// Unlimited: 20,000 records would take more than an hour at 5/s.
+	waitFor(t, 20*time.Second, "20,000 records after resuming at full speed", func() bool { return total(p) >= before+20000 })
 }
 
 func TestValuesCarryRunAndSequence(t *testing.T) {

@@ -50,12 +50,16 @@ func (p *Producer) send(ctx context.Context) {
 	)
 	defer timer.Stop()
 	replan := func() { epoch, sent = time.Time{}, 0 }
+	p.idle.Store(false)
+	defer p.idle.Store(true)
 	for ctx.Err() == nil {
 		if p.paused.Load() {
+			p.idle.Store(true) // SetPaused(true) returns once it sees this
 			select {
 			case <-ctx.Done():
 			case <-p.wake:
 			}
+			p.idle.Store(false)
 			replan()
 			continue
 		}
@@ -118,7 +122,7 @@ func (p *Producer) watch(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		p.disc.watched(t, err)
+		p.tracker.Watched(t.Leaders(), err)
 		if err == nil && !p.knowsAll() {
 			// A refresh after an expansion hit a broker that had not
 			// applied it yet, and every retry since did too: keep asking.

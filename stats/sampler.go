@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"math"
 	"sync"
 	"time"
 )
@@ -46,9 +47,13 @@ type Sampler struct {
 	n        int     // samples taken so far
 	times    []int64 // ring of sample times (unix ns), len History
 	parts    []partRing
-	totals   []Totals  // counters as of the latest sample
-	unrouted Totals    // failures on no partition, as of the latest sample
-	total    []float64 // ring of total rate per sample, len TotalHistory
+	totals   []Totals // counters as of the latest sample
+	unrouted Totals   // failures on no partition, as of the latest sample
+	// Rings of len TotalHistory, one entry per sample, for the chart.
+	total   []float64 // total rate
+	jain    []float32 // Jain's index over the balance window; NaN: no traffic
+	totalAt []int64   // sample time, unix ns
+	rates   []float64 // scratch for the balance-window rates
 }
 
 type partRing struct {
@@ -60,10 +65,12 @@ type partRing struct {
 func NewSampler(c *Counters, cfg Config) *Sampler {
 	cfg = cfg.withDefaults()
 	return &Sampler{
-		cfg:   cfg,
-		c:     c,
-		times: make([]int64, cfg.History),
-		total: make([]float64, cfg.TotalHistory),
+		cfg:     cfg,
+		c:       c,
+		times:   make([]int64, cfg.History),
+		total:   make([]float64, cfg.TotalHistory),
+		jain:    make([]float32, cfg.TotalHistory),
+		totalAt: make([]int64, cfg.TotalHistory),
 	}
 }
 
@@ -98,9 +105,26 @@ func (s *Sampler) Sample(now time.Time) {
 			sum += rate
 		}
 	}
-	s.total[s.n%s.cfg.TotalHistory] = sum
+	t := s.n % s.cfg.TotalHistory
+	s.total[t], s.totalAt[t] = sum, ns
 	s.totals, s.unrouted = totals, unrouted
 	s.n++
+	s.jain[t] = s.balanceNow()
+}
+
+// balanceNow is Jain's index over the balance window as of the latest
+// sample, NaN when nothing was sent in it. Called with mu held.
+func (s *Sampler) balanceNow() float32 {
+	k := s.back(s.cfg.BalanceWindow)
+	s.rates = s.rates[:0]
+	for p := range s.parts {
+		s.rates = append(s.rates, s.rateOver(p, k))
+	}
+	b := BalanceOf(s.rates)
+	if b.Jain == 0 {
+		return float32(math.NaN())
+	}
+	return float32(b.Jain)
 }
 
 // back returns how many samples before the latest one a window of w reaches:

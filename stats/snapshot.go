@@ -16,8 +16,13 @@ type Snapshot struct {
 	UnroutedError string
 	Rate          float64 // records/s over the now window
 	RateLong      float64 // records/s over the long window
-	// TotalHistory is the total rate per sample, oldest first.
-	TotalHistory []float64
+	// TotalHistory is the total rate per sample, oldest first;
+	// BalanceHistory is Jain's index over the balance window at each of
+	// those samples (NaN where nothing was sent), and HistoryTimes their
+	// times (unix ns).
+	TotalHistory   []float64
+	BalanceHistory []float64
+	HistoryTimes   []int64
 	// Balance is computed from the rates over the balance window.
 	Balance Balance
 	Config  Config
@@ -89,8 +94,11 @@ func (s *Sampler) Snapshot() Snapshot {
 	th := s.cfg.TotalHistory
 	tk := min(s.n-1, th)
 	snap.TotalHistory = make([]float64, tk)
+	snap.BalanceHistory = make([]float64, tk)
+	snap.HistoryTimes = make([]int64, tk)
 	for k := range tk {
-		snap.TotalHistory[k] = s.total[(s.n-tk+k)%th]
+		i := (s.n - tk + k) % th
+		snap.TotalHistory[k], snap.BalanceHistory[k], snap.HistoryTimes[k] = s.total[i], float64(s.jain[i]), s.totalAt[i]
 	}
 	return snap
 }

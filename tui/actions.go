@@ -9,25 +9,18 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"partop/producer"
+	"partop/engine"
 )
 
 // actionDoneMsg carries the outcome of an action the operator started.
 type actionDoneMsg struct {
-	action producer.Action
+	action engine.Action
 	err    error
-}
-
-// ScheduledMsg reports the outcome of a scheduled --at action. Whatever
-// runs the schedule (producer.RunSchedule) sends one per action, in order.
-type ScheduledMsg struct {
-	Action producer.Action // the action as scheduled
-	Err    error           // why it failed; nil when it was carried out
 }
 
 // apply runs an action in a tea.Cmd: adding partitions is an admin call
 // that can take as long as the cluster does, and Update must never wait.
-func (m *Model) apply(a producer.Action) tea.Cmd {
+func (m *Model) apply(a engine.Action) tea.Cmd {
 	eng, parent, timeout := m.eng, m.cfg.Context, m.cfg.AdminTimeout
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(parent, timeout)
@@ -40,15 +33,12 @@ func (m *Model) apply(a producer.Action) tea.Cmd {
 	}
 }
 
-// Target rate bounds reachable with + and -.
-const (
-	minRate = 1
-	maxRate = 1e9
-)
-
 // rateLadder are the mantissas + and - step through, about ×1.25 apart:
 // the target always lands on a round number.
 var rateLadder = []float64{1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8}
+
+// fallbackRate is where - starts from unlimited when nothing flows.
+const fallbackRate = 1000
 
 // stepRate returns the next target rate on the ladder above (up) or below
 // the current target. From unlimited (0), - starts below the rate actually
@@ -60,8 +50,8 @@ func stepRate(target, actual float64, up bool) (next float64, ok bool) {
 			return 0, false
 		}
 		target = actual
-		if target < minRate {
-			target = producer.DefaultRate
+		if target < engine.MinStepRate {
+			target = fallbackRate
 		}
 	}
 	exp := math.Floor(math.Log10(target))
@@ -92,20 +82,20 @@ func stepRate(target, actual float64, up bool) (next float64, ok bool) {
 		}
 	}
 	next, _ = strconv.ParseFloat(strconv.FormatFloat(next, 'g', 6, 64), 64) // 1.2000000000000002e+03 → 1200
-	next = min(max(next, minRate), maxRate)
+	next = min(max(next, engine.MinStepRate), engine.MaxRate)
 	return next, next != target
 }
 
 // actionText is an action in the operator's words, for the status line.
-func actionText(a producer.Action, current int) string {
+func actionText(a engine.Action, current int) string {
 	switch a.Kind {
-	case producer.ActAdd:
+	case engine.ActAdd:
 		return fmt.Sprintf("adding %d partition%s (%d → %d)", a.N, plural(a.N), current, current+a.N)
-	case producer.ActSetTotal:
+	case engine.ActSetTotal:
 		return fmt.Sprintf("growing to %d partitions (+%d)", a.N, a.N-current)
-	case producer.ActRate:
-		return "setting the target rate to " + targetRate(a.Rate)
-	case producer.ActPause:
+	case engine.ActRate:
+		return "setting the target rate to " + engine.FormatTarget(a.Rate)
+	case engine.ActPause:
 		return "pausing"
 	}
 	return "resuming"
@@ -113,12 +103,13 @@ func actionText(a producer.Action, current int) string {
 
 // done takes the outcome of an operator action.
 func (m *Model) done(msg actionDoneMsg) tea.Cmd {
-	m.readState()
-	isAdd := msg.action.Kind == producer.ActAdd || msg.action.Kind == producer.ActSetTotal
+	isAdd := msg.action.Grows()
 	if isAdd {
 		m.adding = false
-		m.table.refresh(&m.snap, m.events)
 	}
+	m.es = m.eng.Snapshot() // Apply published the outcome
+	m.readState()
+	m.table.refresh(&m.snap, m.events)
 	switch {
 	case msg.err != nil:
 		m.status.set(m.now, failedText(msg.action)+": "+msg.err.Error(), true)
@@ -130,34 +121,38 @@ func (m *Model) done(msg actionDoneMsg) tea.Cmd {
 	return nil
 }
 
-// scheduled takes the outcome of a --at action.
-func (m *Model) scheduled(msg ScheduledMsg) {
-	m.schedDone++
-	m.readState()
-	m.table.refresh(&m.snap, m.events)
-	what := "at " + msg.Action.At.String() + ": " + msg.Action.String()
-	if msg.Err != nil {
-		m.status.set(m.now, what+" failed: "+msg.Err.Error(), true)
+// reportScheduled shows the newest --at outcome this dashboard has not
+// shown yet: every viewer learns of them from the snapshots.
+func (m *Model) reportScheduled() {
+	outs := m.es.Outcomes
+	if len(outs) <= m.schedDone {
+		return
+	}
+	m.schedDone = len(outs)
+	o := outs[len(outs)-1]
+	what := "at " + o.Action.At.String() + ": " + o.Action.String()
+	if o.Err != "" {
+		m.status.set(m.now, what+" failed: "+o.Err, true)
 		return
 	}
 	m.status.set(m.now, what+" done", false)
 }
 
-func failedText(a producer.Action) string {
+func failedText(a engine.Action) string {
 	switch a.Kind {
-	case producer.ActAdd, producer.ActSetTotal:
+	case engine.ActAdd, engine.ActSetTotal:
 		return "adding partitions failed"
-	case producer.ActRate:
+	case engine.ActRate:
 		return "setting the rate failed"
 	}
 	return a.String() + " failed"
 }
 
-func doneText(a producer.Action) string {
+func doneText(a engine.Action) string {
 	switch a.Kind {
-	case producer.ActRate:
-		return "target rate now " + targetRate(a.Rate)
-	case producer.ActPause:
+	case engine.ActRate:
+		return "target rate now " + engine.FormatTarget(a.Rate)
+	case engine.ActPause:
 		return "paused: nothing is sent until you press p again"
 	}
 	return "resumed"

@@ -3,12 +3,14 @@ package tui
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
+	"charm.land/lipgloss/v2"
 	"github.com/guptarohit/asciigraph"
 
+	"partop/discovery"
 	"partop/stats"
 )
 
@@ -19,130 +21,180 @@ const (
 	chartOffset  = 2                // asciigraph's offset: one cell between label and axis
 	chartGutterW = labelW + 1 + 1   // label, its leading pad, the axis
 	minChartW    = chartGutterW + 8 // below this there is nothing to see
+	// bothMinHeight is the chart height from which the rate gets a plot
+	// above the balance (two titles, three rows each at least); below it
+	// the chart shows balance alone, the header has the rate.
+	bothMinHeight = 10
+	markRune      = '┊'
 )
 
-// chart renders the total rate over the kept history with the busiest and
-// the quietest partition's rates as extra lines, in width × height cells
-// (a title line and the plot).
-func chart(snap *stats.Snapshot, width, height int, tick time.Duration, st *Styles) []string {
+// chart tells the balance story over the kept history, in width × height
+// cells: the total rate, and under it, on a scale of its own, balance
+// (Jain's index over the balance window: 1 is even), with the moments
+// partitions were added marked ┊. Balance drops when partitions are added
+// and recovers as the producer uses them.
+func chart(snap *stats.Snapshot, events []discovery.Event, width, height int, tick time.Duration, st *Styles) []string {
 	if height < 3 || width < minChartW {
 		return nil
 	}
 	plotW := width - chartGutterW
 	total := snap.TotalHistory
-	busy, quiet := extremes(snap)
+	title := fmt.Sprintf("RATE/s, LAST %s", span(historyLength(snap, tick)))
+	legend := st.ChartTotal.Render("── total " + stats.FormatRate(snap.Rate))
+	if len(total) == 0 {
+		return []string{fit(st.Title.Render(title), width), st.Muted.Render(fitText("  waiting for the first samples…", width))}
+	}
+	marks := markColumns(snap.HistoryTimes, events, plotW)
+	var lines []string
+	balRows := height - 1
+	if height >= bothMinHeight {
+		balRows = max(min((height-2)*2/5, 8), 3)
+		rateRows := height - 2 - balRows
+		lines = append(lines, fit(st.Title.Render(title)+"   "+legend, width))
+		rate := plotLines(downsample(total, plotW), plotW, rateRows, math.NaN(), compact)
+		lines = append(lines, paintPlot(rate, marks, st.ChartTotal, st)...)
+	}
+	btitle := st.Title.Render("BALANCE, Jain over "+span(snap.Config.BalanceWindow)) + "   " +
+		st.ChartBalance.Render(fmt.Sprintf("── %.3f now (1 = even)", snap.Balance.Jain))
+	if len(marks) > 0 {
+		btitle += st.Muted.Render("   " + string(markRune) + " partitions added")
+	}
+	bal := plotLines(downsample(snap.BalanceHistory, plotW), plotW, balRows, 1, func(v float64) string {
+		return padLeft(fmt.Sprintf("%.2f", v), labelW)
+	})
+	if bal == nil {
+		bal = []string{st.Muted.Render(fitText("  no traffic yet: balance shows once records flow", width))}
+	}
+	lines = append(lines, fit(btitle, width))
+	return append(lines, paintPlot(bal, marks, st.ChartBalance, st)...)
+}
 
-	// Partition histories cover the last len(History) samples of the
-	// total's timeline: align them to its right end, NaN before.
-	align := func(p int) []float64 {
-		h := snap.Partitions[p].History
-		out := make([]float64, max(len(total), len(h)))
-		for i := range out {
-			out[i] = math.NaN()
-		}
-		for i, v := range h {
-			out[len(out)-len(h)+i] = float64(v)
-		}
-		return downsample(out, plotW)
+// historyLength is how much time the chart's history covers.
+func historyLength(snap *stats.Snapshot, tick time.Duration) time.Duration {
+	if t := snap.HistoryTimes; len(t) > 1 {
+		return time.Duration(t[len(t)-1] - t[0])
 	}
-	totalCols := downsample(total, plotW)
-	title := fmt.Sprintf("RATE/s, LAST %s   ── total %s/s", span(time.Duration(len(total))*tick), compact(snap.Rate))
-	var series [][]float64
-	var colors []asciigraph.AnsiColor
-	var chars []asciigraph.CharSet
-	if busy >= 0 {
-		series = append(series, align(busy))
-		colors = append(colors, st.ChartBusiest)
-		chars = append(chars, asciigraph.CreateCharSet("*"))
-		title += fmt.Sprintf("   ** busiest p%d %s/s", busy, compact(snap.Partitions[busy].Rate))
-	}
-	if quiet >= 0 {
-		series = append(series, align(quiet))
-		colors = append(colors, st.ChartQuietest)
-		chars = append(chars, asciigraph.CreateCharSet("o"))
-		title += fmt.Sprintf("   oo quietest p%d %s/s", quiet, compact(snap.Partitions[quiet].Rate))
-	}
-	// The total goes last so it is drawn on top.
-	series = append(series, totalCols)
-	colors = append(colors, st.ChartTotal)
-	chars = append(chars, asciigraph.DefaultCharSet)
+	return time.Duration(len(snap.TotalHistory)) * tick
+}
 
-	lines := []string{st.Title.Render(fitText(title, width))}
-	plot := plotLines(series, plotW, height-1, colors, chars)
-	if plot == nil {
-		return append(lines, st.Muted.Render(fitText("  waiting for the first samples…", width)))
+// markColumns maps the start of each expansion in the history to the plot
+// column that shows it, with the same right-aligned, bucketed layout as
+// downsample.
+func markColumns(times []int64, events []discovery.Event, width int) []int {
+	n := len(times)
+	if n == 0 || width <= 0 {
+		return nil
 	}
-	return append(lines, plot...)
+	var cols []int
+	for i := range events {
+		e := &events[i]
+		if e.Kind != discovery.KindExpansion {
+			continue
+		}
+		at := e.Start().UnixNano()
+		if at < times[0] || at > times[n-1] {
+			continue
+		}
+		idx := sort.Search(n, func(i int) bool { return times[i] >= at })
+		col := width - n + idx // right-aligned when the history is short
+		if n > width {
+			col = idx * width / n
+		}
+		cols = append(cols, col)
+	}
+	return cols
+}
+
+// paintPlot styles plain plot lines: the gutter muted, the series in its
+// style, and a mark in every blank cell of a marked column.
+func paintPlot(lines []string, marks []int, series lipgloss.Style, st *Styles) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		cells := []rune(l)
+		if len(cells) < chartGutterW {
+			out[i] = l
+			continue
+		}
+		plot := cells[chartGutterW:]
+		var b strings.Builder
+		b.WriteString(st.Muted.Render(string(cells[:chartGutterW])))
+		for _, c := range marks {
+			if c >= 0 && c < len(plot) && plot[c] == ' ' {
+				plot[c] = markRune
+			}
+		}
+		// Marks in their own style; runs of plot cells in the series'.
+		start := 0
+		for j := 0; j <= len(plot); j++ {
+			if j == len(plot) || plot[j] == markRune {
+				if j > start {
+					b.WriteString(series.Render(string(plot[start:j])))
+				}
+				if j < len(plot) {
+					b.WriteString(st.ChartMark.Render(string(markRune)))
+				}
+				start = j + 1
+			}
+		}
+		out[i] = b.String()
+	}
+	return out
 }
 
 // plotLines guards asciigraph's traps: it panics on an empty series, prints
 // garbage labels when every value is NaN, collapses a constant series to one
-// row, and sizes its gutter from the values. Series are right-aligned to
-// width columns (the plot grows from the right as history accumulates),
-// NaN and ±Inf are gaps, and the y axis runs from 0 to a little above the
-// highest value, in round steps.
-func plotLines(series [][]float64, width, rows int, colors []asciigraph.AnsiColor, chars []asciigraph.CharSet) []string {
+// row, and sizes its gutter from the values. The series is right-aligned to
+// width columns (the plot grows from the right as history accumulates), NaN
+// and ±Inf are gaps, and the y axis runs from 0 to top, or when top is NaN
+// to a little above the highest value, in round steps. Lines are plain
+// text, chartGutterW + width cells each; nil when there is nothing to plot.
+func plotLines(series []float64, width, rows int, top float64, label func(float64) string) []string {
 	if width < 2 || rows < 2 {
 		return nil
 	}
-	top := math.Inf(-1)
-	data := make([][]float64, 0, len(series))
-	for _, s := range series {
-		col := make([]float64, width)
-		pad := width - len(s)
-		seen := false
-		for i := range col {
-			v := math.NaN()
-			if i >= pad {
-				v = s[i-pad]
-			}
-			if math.IsInf(v, 0) || v < 0 {
-				v = math.NaN()
-			}
-			if !math.IsNaN(v) {
-				seen = true
-				top = max(top, v)
-			}
-			col[i] = v
+	col := make([]float64, width)
+	pad := width - len(series)
+	highest, seen := math.Inf(-1), false
+	for i := range col {
+		v := math.NaN()
+		if i >= pad && i-pad < len(series) {
+			v = series[i-pad]
 		}
-		if seen {
-			data = append(data, col)
-		} else {
-			// Keep the colour and charset of the series that remain in step.
-			colors, chars = dropAt(colors, len(data)), dropAt(chars, len(data))
+		if math.IsInf(v, 0) || v < 0 {
+			v = math.NaN()
 		}
+		if !math.IsNaN(v) {
+			seen = true
+			highest = max(highest, v)
+		}
+		col[i] = v
 	}
-	if len(data) == 0 {
+	if !seen {
 		return nil
 	}
-	// A round step per row gives round labels (0, 250, 500, …).
-	upper := max(niceCeil(top*1.05/float64(rows-1)), 0.2) * float64(rows-1)
-	out := asciigraph.PlotMany(data,
+	if math.IsNaN(top) {
+		// A round step per row gives round labels (0, 250, 500, …).
+		top = max(niceCeil(highest*1.05/float64(rows-1)), 0.2) * float64(rows-1)
+	}
+	out := asciigraph.Plot(col,
 		asciigraph.Height(rows-1), // asciigraph draws Height+1 rows
 		asciigraph.LowerBound(0),
-		asciigraph.UpperBound(upper),
+		asciigraph.UpperBound(top),
 		asciigraph.Offset(chartOffset),
-		asciigraph.YAxisValueFormatter(func(v float64) string { return padLeft(compact(v), labelW) }),
-		asciigraph.SeriesColors(colors...),
-		asciigraph.SeriesChars(chars...),
+		asciigraph.YAxisValueFormatter(func(v float64) string { return padLeft(label(v), labelW) }),
 	)
 	lines := strings.Split(out, "\n")
 	full := width + chartGutterW
 	for i, l := range lines {
-		if w := ansi.StringWidth(l); w < full {
-			lines[i] = l + strings.Repeat(" ", full-w)
-		} else if w > full {
-			lines[i] = ansi.Truncate(l, full, "")
+		r := []rune(l)
+		switch {
+		case len(r) < full:
+			lines[i] = l + strings.Repeat(" ", full-len(r))
+		case len(r) > full:
+			lines[i] = string(r[:full])
 		}
 	}
 	return lines
-}
-
-func dropAt[T any](s []T, i int) []T {
-	if i >= len(s) {
-		return s
-	}
-	return append(s[:i:i], s[i+1:]...)
 }
 
 // niceCeil rounds up to a round number (1, 1.2, 1.5, 2, 2.5, … × 10ⁿ), so the axis labels
@@ -158,26 +210,4 @@ func niceCeil(v float64) float64 {
 		}
 	}
 	return 10 * p
-}
-
-// extremes picks the busiest and the quietest partition by share (lowest id
-// on ties); -1 when there is nothing to tell apart.
-func extremes(snap *stats.Snapshot) (busy, quiet int) {
-	busy, quiet = -1, -1
-	if len(snap.Partitions) < 2 {
-		return busy, quiet
-	}
-	busy, quiet = 0, 0
-	for i, p := range snap.Partitions {
-		if p.Share > snap.Partitions[busy].Share {
-			busy = i
-		}
-		if p.Share < snap.Partitions[quiet].Share {
-			quiet = i
-		}
-	}
-	if snap.Partitions[busy].Share == snap.Partitions[quiet].Share {
-		return -1, -1 // all equal: the total says it all
-	}
-	return busy, quiet
 }

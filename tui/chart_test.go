@@ -2,20 +2,20 @@ package tui
 
 import (
 	"math"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/guptarohit/asciigraph"
 
+	"partop/discovery"
 	"partop/stats"
 )
 
 // TestPlotGuards feeds asciigraph the series that break it raw.
 func TestPlotGuards(t *testing.T) {
 	nan := math.NaN()
-	colors := []asciigraph.AnsiColor{asciigraph.Default}
-	chars := []asciigraph.CharSet{asciigraph.DefaultCharSet}
 	for _, tc := range []struct {
 		name   string
 		series []float64
@@ -30,7 +30,7 @@ func TestPlotGuards(t *testing.T) {
 		{"NaN holes", []float64{nan, 3, nan, 4, 5}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			lines := plotLines([][]float64{tc.series}, 30, 6, colors, chars)
+			lines := plotLines(tc.series, 30, 6, nan, compact)
 			if tc.empty {
 				if lines != nil {
 					t.Fatalf("nothing to plot, got:\n%s", strings.Join(lines, "\n"))
@@ -55,14 +55,11 @@ func TestPlotGuards(t *testing.T) {
 // TestChartGutterIsFixed: the plot starts in the same column whatever the
 // magnitude of the rates, so the chart does not jump sideways.
 func TestChartGutterIsFixed(t *testing.T) {
-	colors := []asciigraph.AnsiColor{asciigraph.Default}
-	chars := []asciigraph.CharSet{asciigraph.DefaultCharSet}
 	for _, top := range []float64{0.5, 9, 999, 1000, 123456, 9.9e6} {
-		lines := plotLines([][]float64{{0, top / 2, top}}, 20, 5, colors, chars)
+		lines := plotLines([]float64{0, top / 2, top}, 20, 5, math.NaN(), compact)
 		for _, l := range lines {
-			plain := ansi.Strip(l)
-			if i := strings.IndexAny(plain, "┤┼"); i != labelW+1 {
-				t.Fatalf("top %g: axis at byte %d, want %d: %q", top, i, labelW+1, plain)
+			if i := strings.IndexAny(l, "┤┼"); i != labelW+1 {
+				t.Fatalf("top %g: axis at byte %d, want %d: %q", top, i, labelW+1, l)
 			}
 		}
 	}
@@ -72,9 +69,69 @@ func TestChartGutterIsFixed(t *testing.T) {
 func TestChartWithoutData(t *testing.T) {
 	st := DefaultStyles(true)
 	snap := stats.Snapshot{Partitions: []stats.Partition{{ID: 0}, {ID: 1}}}
-	lines := chart(&snap, 80, 8, 250e6, &st)
+	lines := chart(&snap, nil, 80, 8, 250e6, &st)
 	if len(lines) != 2 || !strings.Contains(ansi.Strip(lines[1]), "waiting for the first samples") {
 		t.Fatalf("chart without samples: %q", lines)
+	}
+}
+
+// TestChartTellsTheExpansion plays a 4 → 8 expansion through a real
+// sampler: balance is even before, drops when the idle partitions appear,
+// and recovers once the producer uses them; the expansion is marked in the
+// column where it happened, in both plots.
+func TestChartTellsTheExpansion(t *testing.T) {
+	grow := testStart.Add(60 * time.Second)
+	snap := simulate(4, 8, grow, func(p int, at time.Time) float64 {
+		pickup := grow.Add(20 * time.Second) // the new partitions idle for 20 s
+		switch {
+		case at.Before(pickup) && p >= 4:
+			return 0
+		case at.Before(pickup):
+			return 250
+		}
+		return 125
+	})
+	b := snap.BalanceHistory
+	at := func(d time.Duration) float64 { // balance d after the start of the history
+		i := sort.Search(len(snap.HistoryTimes), func(i int) bool { return snap.HistoryTimes[i] >= testStart.Add(d).UnixNano() })
+		return b[i]
+	}
+	if v := at(50 * time.Second); v < 0.99 {
+		t.Fatalf("balance before the expansion = %v, want 1 (4 even partitions)", v)
+	}
+	if v := at(75 * time.Second); v > 0.51 {
+		t.Fatalf("balance with 4 of 8 idle = %v, want 0.5", v)
+	}
+	if v := at(110 * time.Second); v < 0.99 {
+		t.Fatalf("balance after pickup = %v, want it back at 1", v)
+	}
+
+	st := DefaultStyles(true)
+	ev := []discovery.Event{{Kind: discovery.KindExpansion, From: 4, To: 8, Created: grow, Seen: grow}}
+	lines := chart(&snap, ev, 80, 16, testTick, &st)
+	plain := make([]string, len(lines))
+	for i, l := range lines {
+		plain[i] = ansi.Strip(l)
+	}
+	if !strings.Contains(plain[0], "RATE/s") || !strings.Contains(strings.Join(plain, "\n"), "BALANCE, Jain over 5s") {
+		t.Fatalf("titles missing:\n%s", strings.Join(plain, "\n"))
+	}
+	// 492 samples in 72 columns: the expansion, 60 s into 123 s, is near
+	// column 60/123 of the plot.
+	plotW := 80 - chartGutterW
+	want := markColumns(snap.HistoryTimes, ev, plotW)
+	if len(want) != 1 || math.Abs(float64(want[0])-float64(plotW)*60/123) > 1.5 {
+		t.Fatalf("mark column %v, want about %d", want, plotW*60/123)
+	}
+	marked := 0
+	for _, l := range plain[1:] {
+		if r := []rune(l); len(r) > chartGutterW+want[0] && r[chartGutterW+want[0]] == markRune {
+			marked++
+		}
+	}
+	if marked < 10 { // every blank cell of the column, in both plots
+
+		t.Fatalf("only %d rows carry the mark at column %d:\n%s", marked, want[0], strings.Join(plain, "\n"))
 	}
 }
 

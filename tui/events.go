@@ -6,11 +6,11 @@ import (
 
 	"charm.land/lipgloss/v2"
 
-	"partop/producer"
+	"partop/discovery"
 )
 
 // eventLines renders the newest n events, oldest first, one line each.
-func eventLines(events []producer.Event, n, width int, loc *time.Location, st *Styles) []string {
+func eventLines(events []discovery.Event, n, width int, loc *time.Location, st *Styles) []string {
 	if n <= 0 {
 		return nil
 	}
@@ -24,7 +24,7 @@ func eventLines(events []producer.Event, n, width int, loc *time.Location, st *S
 		stamp := st.Muted.Render(ev.At.In(loc).Format("15:04:05") + " ")
 		avail := max(width-9, 0)
 		text := describe(ev, true)
-		if ev.Kind == producer.KindExpansion && len([]rune(text)) > avail {
+		if ev.Kind == discovery.KindExpansion && len([]rune(text)) > avail {
 			// Drop detail before "picked up" and the latency would be cut.
 			if text = describe(ev, false); len([]rune(text)) > avail {
 				text = describeShort(ev)
@@ -32,15 +32,15 @@ func eventLines(events []producer.Event, n, width int, loc *time.Location, st *S
 		}
 		var style lipgloss.Style
 		switch ev.Kind {
-		case producer.KindError:
+		case discovery.KindError:
 			text, style = "✗ "+text, st.Bad
-		case producer.KindExpansion:
+		case discovery.KindExpansion:
 			if ev.Done {
 				style = st.Good
 			} else {
 				style = st.New
 			}
-		case producer.KindPause:
+		case discovery.KindPause:
 			style = st.Warn
 		default:
 			style = st.Label
@@ -53,13 +53,13 @@ func eventLines(events []producer.Event, n, width int, loc *time.Location, st *S
 // describe puts an event in words. Expansions tell their pickup timeline:
 // who added the partitions, whether the producer has sent to all of them
 // yet, and how long that took.
-func describe(ev *producer.Event, withRouting bool) string {
-	if ev.Kind != producer.KindExpansion {
+func describe(ev *discovery.Event, withRouting bool) string {
+	if ev.Kind != discovery.KindExpansion {
 		return ev.Message
 	}
 	added := ev.To - ev.From
 	what := fmt.Sprintf("+%d partition%s (%d→%d)", added, plural(added), ev.From, ev.To)
-	if ev.By == producer.ByExternal {
+	if ev.By == discovery.ByExternal {
 		what += " detected (external)"
 	} else {
 		what += " by " + ev.By
@@ -78,7 +78,7 @@ func describe(ev *producer.Event, withRouting bool) string {
 		them = "it"
 	}
 	s := fmt.Sprintf("%s · producer picked up %s in %s", what, them, millis(ev.Pickup))
-	if ev.By == producer.ByExternal {
+	if ev.By == discovery.ByExternal {
 		s += " after detection"
 	}
 	if ev.Routed.Before(ev.FirstAck) {
@@ -89,7 +89,7 @@ func describe(ev *producer.Event, withRouting bool) string {
 
 // describeShort is describe for narrow screens: the count, who, and the
 // pickup latency, in about 40 columns.
-func describeShort(ev *producer.Event) string {
+func describeShort(ev *discovery.Event) string {
 	s := fmt.Sprintf("+%d (%d→%d) %s", ev.To-ev.From, ev.From, ev.To, ev.By)
 	if !ev.Done {
 		return s + " · waiting…"

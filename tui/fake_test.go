@@ -10,71 +10,68 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"partop/producer"
+	"partop/discovery"
+	"partop/engine"
 	"partop/stats"
 )
 
-// fakeEngine serves a canned snapshot, view and event log, and records the
-// actions it is asked to apply. It is the data injection the tests need to
-// render deterministic screens; the flow test uses the real producer.
+// fakeEngine serves a snapshot and records the actions it is asked to
+// apply. The snapshots come from a real sampler fed on a fake clock (see
+// fixture); the flow test uses the real engine.
 type fakeEngine struct {
 	mu      sync.Mutex
-	snap    stats.Snapshot
-	view    producer.View
-	events  []producer.Event
-	rate    float64
-	paused  bool
-	applied []producer.Action
-	samples int
-	applyFn func(producer.Action) error
+	snap    *engine.Snapshot
+	reads   int
+	applied []engine.Action
+	applyFn func(engine.Action) error
 }
 
-func (f *fakeEngine) Sample(time.Time) stats.Snapshot {
+func (f *fakeEngine) Snapshot() *engine.Snapshot {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.samples++
+	f.reads++
 	return f.snap
 }
-func (f *fakeEngine) View() producer.View {
+
+// set publishes a new snapshot, as the engine does on its tick.
+func (f *fakeEngine) set(s *engine.Snapshot) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.view
+	f.snap = s
 }
-func (f *fakeEngine) Events() []producer.Event {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]producer.Event(nil), f.events...)
-}
-func (f *fakeEngine) Rate() float64 { f.mu.Lock(); defer f.mu.Unlock(); return f.rate }
-func (f *fakeEngine) Paused() bool  { f.mu.Lock(); defer f.mu.Unlock(); return f.paused }
-func (f *fakeEngine) Apply(_ context.Context, a producer.Action) error {
+
+func (f *fakeEngine) Apply(_ context.Context, a engine.Action) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.applied = append(f.applied, a)
 	if f.applyFn != nil {
 		return f.applyFn(a)
 	}
+	next := *f.snap
 	switch a.Kind {
-	case producer.ActRate:
-		f.rate = a.Rate
-	case producer.ActPause:
-		f.paused = true
-	case producer.ActResume:
-		f.paused = false
+	case engine.ActRate:
+		next.TargetRate = a.Rate
+	case engine.ActPause:
+		next.Paused = true
+	case engine.ActResume:
+		next.Paused = false
 	}
+	next.Seq++
+	f.snap = &next
 	return nil
 }
 
-func (f *fakeEngine) appliedActions() []producer.Action {
+func (f *fakeEngine) appliedActions() []engine.Action {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]producer.Action(nil), f.applied...)
+	return append([]engine.Action(nil), f.applied...)
 }
 
 // The fixed clock of every golden screen.
 var (
 	testNow   = time.Date(2026, 3, 14, 15, 4, 5, 0, time.UTC)
 	testStart = testNow.Add(-(2*time.Minute + 3*time.Second))
+	testTick  = 250 * time.Millisecond
 )
 
 // stage is a moment of an expansion from 4 to 8 partitions.
@@ -84,117 +81,135 @@ const (
 	beforeRouting stage = iota // cluster has 8, producer still routes to 4
 	midExpansion               // producer routes to 8, new partitions barely used
 	pickedUp                   // every new partition acknowledged, shares catching up
+	dipped                     // as pickedUp, then partition 4 idle for the last 6 s
 )
 
-// fixture builds the engine state for a stage by hand: a snapshot as the
-// sampler would make it (default windows, 250 ms ticks), the producer's
-// view and its event log.
+// fixture is the engine's snapshot at a stage: the stats come from a real
+// sampler fed tick by tick on a fake clock from testStart to testNow (so
+// the screens cannot drift from what stats produces); the view and the
+// event log are what the producer reports at that stage.
 func fixture(s stage, partitions int) *fakeEngine {
-	cfg := stats.Config{History: 240, TotalHistory: 1200, NowWindow: time.Second, BalanceWindow: 5 * time.Second, LongWindow: 30 * time.Second}
-	const total = 1000.0
 	old := min(4, partitions)
-	created := testNow.Add(-1500 * time.Millisecond)
+	expanding := partitions == 8
+	// When partop added partitions 4-7: mid-expansion 1.5 s ago; picked
+	// up long enough ago for the 5 s balance window to show their shares.
+	created := testNow.Add(-map[stage]time.Duration{
+		beforeRouting: 1500 * time.Millisecond, midExpansion: 1500 * time.Millisecond,
+		pickedUp: 8 * time.Second, dipped: 30 * time.Second,
+	}[s])
 	// How much of its fair share each new partition carries by now.
 	newLoad := map[stage][]float64{
 		beforeRouting: {0, 0, 0, 0},
 		midExpansion:  {0.35, 0.2, 0.05, 0},
 		pickedUp:      {0.95, 0.9, 0.85, 0.6},
+		dipped:        {0.95, 0.9, 0.85, 0.6},
 	}[s]
-	snap := stats.Snapshot{At: testNow, Samples: 2000, Config: cfg}
-	rates := make([]float64, partitions)
-	for p := range partitions {
-		fair := total / float64(partitions)
-		r := fair * (1 + 0.04*math.Sin(float64(p)*1.7)) // a little natural unevenness
-		if p >= old && partitions == 8 {
-			r = fair * newLoad[p-old]
+	const total = 1000.0
+	load := func(p int, at time.Time) float64 {
+		if !expanding || at.Before(created) {
+			if p >= old && expanding {
+				return 0
+			}
+			n := float64(old)
+			if !expanding {
+				n = float64(partitions)
+			}
+			return total / n * (1 + 0.04*math.Sin(float64(p)*1.7)) * (1 + 0.05*math.Sin(at.Sub(testStart).Seconds()/2.3+float64(p)))
 		}
-		rates[p] = r
+		fair := total / 8
+		if p >= old {
+			if s == dipped && p == 4 && testNow.Sub(at) <= 6*time.Second {
+				return 0
+			}
+			return fair * newLoad[p-old]
+		}
+		var taken float64 // the old partitions carry what the new ones do not yet
+		for _, f := range newLoad {
+			taken += fair * f
+		}
+		return (total - taken) / 4 * (1 + 0.04*math.Sin(float64(p)*1.7))
 	}
-	// The old partitions take up what the new ones do not carry yet.
-	var sum float64
-	for _, r := range rates {
-		sum += r
+	snap := simulate(old, partitions, created, load)
+	if partitions > 2 {
+		snap = withErrors(snap)
 	}
-	for p := range old {
-		rates[p] += (total - sum) / float64(old)
-	}
-	backing := make([]float32, partitions*cfg.History)
-	for p := range partitions {
-		h := backing[p*cfg.History : (p+1)*cfg.History]
-		for i := range h {
-			switch {
-			case p >= old && partitions == 8 && i < cfg.History-6:
-				h[i] = 0 // did not exist yet
-			case p >= old && partitions == 8:
-				h[i] = float32(rates[p] * float64(i-(cfg.History-7)) / 6)
-			case p < old && partitions == 8 && i < cfg.History-6:
-				h[i] = float32(total / float64(old) * (1 + 0.05*math.Sin(float64(i+p*7)/9)))
-			default:
-				h[i] = float32(rates[p] * (1 + 0.05*math.Sin(float64(i+p*7)/9)))
+	return &fakeEngine{snap: snapshotAt(s, partitions, created, snap)}
+}
+
+// simulate acknowledges records on real counters at load(p, t) records/s and
+// samples them every tick from testStart to testNow. The topic has start
+// partitions until grow, then partitions.
+func simulate(start, partitions int, grow time.Time, load func(p int, at time.Time) float64) stats.Snapshot {
+	c := stats.NewCounters(start)
+	smp := stats.NewSampler(c, stats.Config{})
+	carry := make([]float64, partitions)
+	for at := testStart; !at.After(testNow); at = at.Add(testTick) {
+		if !at.Before(grow) {
+			c.Grow(partitions)
+		}
+		for p := range c.Len() {
+			carry[p] += load(p, at) * testTick.Seconds()
+			for ; carry[p] >= 1; carry[p]-- {
+				c.Ack(int32(p), 116)
 			}
 		}
-		part := stats.Partition{
-			ID: int32(p), Rate: rates[p], RateLong: rates[p] * 0.97, RateBalance: rates[p],
-			Share: rates[p] / total, History: h,
-			Acked: uint64(rates[p] * 123), Bytes: uint64(rates[p] * 123 * 100),
-		}
-		if p == 2 {
-			part.Errors, part.LastError = 3, "NOT_LEADER_FOR_PARTITION"
-		}
-		if part.Rate > 0 {
-			part.FirstAck = testStart.Add(time.Second)
-		}
-		snap.Partitions = append(snap.Partitions, part)
-		snap.Acked += part.Acked
-		snap.Errors += part.Errors
-		snap.Rate += part.Rate
-		snap.RateLong += part.RateLong
+		smp.Sample(at)
 	}
-	snap.TotalHistory = make([]float64, cfg.TotalHistory)
-	for i := range snap.TotalHistory {
-		snap.TotalHistory[i] = total * (1 + 0.03*math.Sin(float64(i)/23))
-		if i < 200 {
-			snap.TotalHistory[i] = total * float64(i) / 200 // ramp-up at start
-		}
-	}
-	snap.Balance = stats.BalanceOf(rates)
+	return smp.Snapshot()
+}
 
-	view := producer.View{Partitions: partitions, Cluster: partitions, Generation: 1, Reason: "start"}
+// withErrors gives partition 2 a few failed records, as a leader change
+// would.
+func withErrors(s stats.Snapshot) stats.Snapshot {
+	parts := append([]stats.Partition(nil), s.Partitions...)
+	parts[2].Errors, parts[2].LastError = 3, "NOT_LEADER_FOR_PARTITION"
+	s.Partitions = parts
+	s.Errors += 3
+	return s
+}
+
+// snapshotAt wraps the stats in the engine's snapshot with the producer's
+// view and event log at that stage.
+func snapshotAt(s stage, partitions int, created time.Time, st stats.Snapshot) *engine.Snapshot {
+	view := discovery.View{Partitions: partitions, Cluster: partitions}
 	for p := range partitions {
 		view.Leaders = append(view.Leaders, int32(p%3))
 	}
-	events := []producer.Event{
-		{Kind: producer.KindRate, At: testStart.Add(40 * time.Second), Message: "target rate 1000/s"},
-		{Kind: producer.KindPause, At: testStart.Add(50 * time.Second), Message: "paused"},
-		{Kind: producer.KindResume, At: testStart.Add(55 * time.Second), Message: "resumed"},
-		{Kind: producer.KindError, At: testStart.Add(70 * time.Second), Message: "produce failed on partition 2: NOT_LEADER_FOR_PARTITION: This server is not the leader for that topic-partition."},
+	events := []discovery.Event{
+		{Kind: discovery.KindRate, At: testStart.Add(40 * time.Second), Message: "target rate 1,000/s"},
+		{Kind: discovery.KindPause, At: testStart.Add(50 * time.Second), Message: "paused"},
+		{Kind: discovery.KindResume, At: testStart.Add(55 * time.Second), Message: "resumed"},
+		{Kind: discovery.KindError, At: testStart.Add(70 * time.Second), Message: "produce failed on partition 2: NOT_LEADER_FOR_PARTITION: This server is not the leader for that topic-partition."},
 	}
 	if partitions == 8 {
-		exp := producer.Event{Kind: producer.KindExpansion, At: created, From: 4, To: 8, By: producer.ByPartop, Created: created, Seen: created}
+		exp := discovery.Event{Kind: discovery.KindExpansion, At: created, From: 4, To: 8, By: discovery.ByPartop, Created: created, Seen: created}
 		switch s {
 		case beforeRouting:
 			view.Partitions = 4
 		case midExpansion:
 			exp.Routed = created.Add(11 * time.Millisecond)
-			view.Generation, view.Reason = 2, "added by partop"
-		case pickedUp:
+		case pickedUp, dipped:
 			exp.Routed = created.Add(11 * time.Millisecond)
 			exp.FirstAck = created.Add(18*time.Millisecond + 400*time.Microsecond)
 			exp.Pickup, exp.Done = exp.FirstAck.Sub(created), true
-			view.Generation, view.Reason = 2, "added by partop"
 		}
 		events = append(events, exp)
 	}
-	return &fakeEngine{snap: snap, view: view, events: events, rate: 1000}
+	return &engine.Snapshot{
+		Info: engine.Info{
+			Cluster: "embedded 127.0.0.1:9092", Topic: "partop", Mode: engine.ModeProduce,
+			Partitioner: "round-robin", Tick: testTick, Start: testStart,
+		},
+		Seq: 1, Stats: st, View: view, Events: events,
+		TargetRate: 1000, Sending: true,
+		Schedule: []engine.Action{{At: 3 * time.Minute, Kind: engine.ActAdd, N: 4}},
+	}
 }
 
 // testConfig is the static dashboard configuration of the tests.
 func testConfig() Config {
 	return Config{
-		Cluster: "embedded 127.0.0.1:9092", Topic: "partop", Partitioner: "round-robin",
-		Tick: 250 * time.Millisecond, Start: testStart,
-		Now: func() time.Time { return testNow }, Location: time.UTC,
-		Schedule: []producer.Action{{At: 3 * time.Minute, Kind: producer.ActAdd, N: 4}},
+		Tick: testTick, Now: func() time.Time { return testNow }, Location: time.UTC,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,19 +14,30 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"partop/cluster"
+	"partop/discovery"
+	"partop/engine"
 	"partop/producer"
-	"partop/stats"
 )
 
-// liveEngine is the real producer with its sampler, as main wires it.
-type liveEngine struct {
-	*producer.Producer
-	sampler *stats.Sampler
+// countingEngine is the real engine, counting the actions the dashboard
+// hands it: Apply is the dashboard's only way to reach the cluster.
+type countingEngine struct {
+	*engine.Engine
+	mu      sync.Mutex
+	applied []engine.Action
 }
 
-func (e liveEngine) Sample(now time.Time) stats.Snapshot {
-	e.sampler.Sample(now)
-	return e.sampler.Snapshot()
+func (c *countingEngine) Apply(ctx context.Context, a engine.Action) error {
+	c.mu.Lock()
+	c.applied = append(c.applied, a)
+	c.mu.Unlock()
+	return c.Engine.Apply(ctx, a)
+}
+
+func (c *countingEngine) actions() []engine.Action {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]engine.Action(nil), c.applied...)
 }
 
 // screenProbe asks the running program for its current screen. The
@@ -82,33 +94,26 @@ func TestAddPartitionsOnEmbeddedCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	counters := stats.NewCounters(topic.Count())
-	sampler := stats.NewSampler(counters, stats.Config{})
 	p, err := producer.New(producer.Config{
 		Topic: topicName, Partitioner: producer.RoundRobin, Rate: 2000, ClientOpts: cl.ClientOpts(),
-	}, cl, counters, topic)
+	}, cl, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ran := make(chan struct{})
-	go func() {
-		defer close(ran)
-		p.Run(ctx)
-	}()
+	eng := &countingEngine{Engine: engine.New(p, nil, engine.Config{
+		Info: engine.Info{Cluster: cl.Name(), Topic: topicName, Partitioner: producer.RoundRobin},
+		Tick: 100 * time.Millisecond,
+	})}
+	ran := make(chan error, 1)
+	go func() { ran <- eng.Run(ctx) }()
 	t.Cleanup(func() { // before cl.Close: cleanups run last-in first-out
 		cancel()
-		if err := p.Close(); err != nil {
+		if err := <-ran; err != nil {
 			t.Errorf("flush: %v", err)
 		}
-		<-ran
 	})
 
-	start := time.Now()
-	sampler.Sample(start)
-	m := New(liveEngine{p, sampler}, Config{
-		Cluster: cl.Name(), Topic: topicName, Partitioner: producer.RoundRobin,
-		Tick: 100 * time.Millisecond, Start: start, Context: ctx,
-	})
+	m := New(eng, Config{Context: ctx})
 	tm := teatest.NewTestModel(t, m,
 		teatest.WithInitialTermSize(120, 40),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii), tea.WithFilter(probeFilter)),
@@ -182,16 +187,19 @@ func TestAddPartitionsOnEmbeddedCluster(t *testing.T) {
 			return !strings.Contains(s, "add partitions ›")
 		})
 	}
-	// The watcher polls every second: give a stray request time to land.
-	time.Sleep(1500 * time.Millisecond)
+	// Apply is the dashboard's only way to the cluster: exactly one call,
+	// the valid add, ever reached the engine.
+	if got := eng.actions(); len(got) != 1 || got[0] != (engine.Action{Kind: engine.ActAdd, N: 4}) {
+		t.Fatalf("actions that reached the engine: %v, want only add=4", got)
+	}
 	if n := desc(); n != 8 {
 		t.Fatalf("after invalid inputs the cluster has %d partitions, want 8", n)
 	}
-	for _, ev := range p.Events() {
-		if ev.Kind == producer.KindError {
-			t.Errorf("an invalid input reached the cluster: %s", ev.Message)
+	for _, ev := range eng.Snapshot().Events {
+		if ev.Kind == discovery.KindError {
+			t.Errorf("an error was logged: %s", ev.Message)
 		}
-		if ev.Kind == producer.KindExpansion && (ev.From != 4 || ev.To != 8) {
+		if ev.Kind == discovery.KindExpansion && (ev.From != 4 || ev.To != 8) {
 			t.Errorf("unexpected expansion %d→%d", ev.From, ev.To)
 		}
 	}

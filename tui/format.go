@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"partop/stats"
 )
 
 // compact renders a count or a rate in at most 5 characters: 7, 12.5,
@@ -35,33 +37,10 @@ func compact(v float64) string {
 }
 
 // grouped renders a whole number with thousands separators: 1,204.
-func grouped(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "?"
-	}
-	s := strconv.FormatFloat(math.Round(math.Abs(v)), 'f', 0, 64)
-	out := make([]byte, 0, len(s)+len(s)/3+1)
-	if v < 0 && s != "0" {
-		out = append(out, '-')
-	}
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
+func grouped(v float64) string { return stats.Grouped(v) }
 
-// targetRate renders the producer's target: 0 means no limit.
-func targetRate(r float64) string {
-	if r <= 0 {
-		return "unlimited"
-	}
-	return grouped(r) + "/s"
-}
-
-// percent renders a share: 12.5%.
+// percent renders a share with three significant digits, so 0.10% and
+// 0.05% stay apart at thousands of partitions: 12.5%, 1.25%, 0.050%.
 func percent(share float64) string {
 	if math.IsNaN(share) || share <= 0 {
 		return "0%"
@@ -69,7 +48,15 @@ func percent(share float64) string {
 	if share >= 0.9995 {
 		return "100%"
 	}
-	return strconv.FormatFloat(share*100, 'f', 1, 64) + "%"
+	pct := share * 100
+	digits := 1
+	switch {
+	case pct < 0.0995:
+		digits = 3
+	case pct < 9.995:
+		digits = 2
+	}
+	return strconv.FormatFloat(pct, 'f', digits, 64) + "%"
 }
 
 // millis renders a latency in milliseconds, the unit operators compare

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"partop/engine"
+
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -20,10 +22,10 @@ func (m *Model) header() []string {
 	}
 	line1 := joinFit(m.width, sep,
 		segment{long: st.Title.Render("partop"), prio: 0},
-		segment{long: st.Value.Render(m.cfg.Cluster), prio: 1},
-		segment{long: st.Label.Render("topic ") + st.Value.Render(m.cfg.Topic), prio: 0},
+		segment{long: st.Value.Render(m.es.Cluster), prio: 1},
+		segment{long: st.Label.Render("topic ") + st.Value.Render(m.es.Topic), prio: 0},
 		segment{long: state, prio: 0},
-		segment{long: st.Label.Render("up ") + st.Value.Render(uptime(m.now.Sub(m.cfg.Start))), prio: 2},
+		segment{long: st.Label.Render("up ") + st.Value.Render(uptime(m.now.Sub(m.es.Start))), prio: 2},
 	)
 
 	v := &m.view
@@ -45,8 +47,8 @@ func (m *Model) header() []string {
 		counts += sep + st.Label.Render("producer ") + st.Value.Render(strconv.Itoa(v.Partitions))
 	}
 	rate := segment{
-		long:  st.Label.Render("rate ") + st.Value.Render(grouped(m.snap.Rate)+"/s") + st.Label.Render(", target ") + st.Value.Render(targetRate(m.rate)),
-		short: st.Label.Render("rate ") + st.Value.Render(grouped(m.snap.Rate)+"/s") + st.Label.Render(" of ") + st.Value.Render(targetRate(m.rate)),
+		long:  st.Label.Render("rate ") + st.Value.Render(grouped(m.snap.Rate)+"/s") + st.Label.Render(", target ") + st.Value.Render(engine.FormatTarget(m.rate)),
+		short: st.Label.Render("rate ") + st.Value.Render(grouped(m.snap.Rate)+"/s") + st.Label.Render(" of ") + st.Value.Render(engine.FormatTarget(m.rate)),
 		prio:  2,
 	}
 	var watch segment
@@ -55,7 +57,7 @@ func (m *Model) header() []string {
 	}
 	// The partitioner sits with the counts and rates: it decides where
 	// the records go.
-	partitioner := segment{long: st.Label.Render("partitioner ") + st.Value.Render(m.cfg.Partitioner), short: st.Value.Render(m.cfg.Partitioner), prio: 3}
+	partitioner := segment{long: st.Label.Render("partitioner ") + st.Value.Render(m.es.Partitioner), short: st.Value.Render(m.es.Partitioner), prio: 3}
 	line2 := joinFit(m.width, sep, segment{long: counts}, flag, rate, partitioner, watch)
 	return []string{line1, line2}
 }

@@ -1,10 +1,12 @@
 package tui
 
 import (
+	"slices"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"partop/producer"
+	"partop/engine"
 )
 
 // KeyMap holds every key binding of the dashboard; the footer help is made
@@ -90,6 +92,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if m.prompt.open {
 		return m.promptKey(msg)
 	}
+	if why := m.refusal(msg); why != "" {
+		m.status.set(m.now, why, true)
+		return nil
+	}
 	k := &m.keys
 	page := max(m.lay.tableRows, 1)
 	switch {
@@ -107,16 +113,16 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		up := key.Matches(msg, k.Faster)
 		next, ok := stepRate(m.rate, m.snap.Rate, up)
 		if !ok {
-			m.status.set(m.now, "target rate stays "+targetRate(m.rate), false)
+			m.status.set(m.now, "target rate stays "+engine.FormatTarget(m.rate), false)
 			return nil
 		}
-		a := producer.Action{Kind: producer.ActRate, Rate: next}
+		a := engine.Action{Kind: engine.ActRate, Rate: next}
 		m.status.working(actionText(a, m.view.Cluster))
 		return m.apply(a)
 	case key.Matches(msg, k.Pause):
-		a := producer.Action{Kind: producer.ActPause}
+		a := engine.Action{Kind: engine.ActPause}
 		if m.paused {
-			a.Kind = producer.ActResume
+			a.Kind = engine.ActResume
 		}
 		m.status.working(actionText(a, m.view.Cluster))
 		return m.apply(a)
@@ -159,4 +165,30 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.apply(a)
 	}
 	return m.prompt.update(msg, m.view.Cluster)
+}
+
+// refusal says why an action key does nothing here, or "". The keys are
+// hidden from the help then, but a press still gets an answer.
+func (m *Model) refusal(msg tea.KeyPressMsg) string {
+	k := &m.keys
+	pressed := func(b key.Binding) bool { return slices.Contains(b.Keys(), msg.String()) }
+	changes := pressed(k.Faster) || pressed(k.Slower) || pressed(k.Pause)
+	switch {
+	case m.cfg.ViewOnly && (changes || pressed(k.Add)):
+		return "view only: this session may watch, not add partitions, change the rate or pause"
+	case !m.es.Sending && changes:
+		return "observe mode: partop sends nothing, so there is no rate to change and nothing to pause"
+	}
+	return ""
+}
+
+// syncKeys hides the bindings that do nothing for this viewer and source,
+// so the help shows only what works.
+func (m *Model) syncKeys() {
+	k := &m.keys
+	sends := m.es.Sending && !m.cfg.ViewOnly
+	for _, b := range []*key.Binding{&k.Faster, &k.Slower, &k.Pause, &k.rate} {
+		b.SetEnabled(sends)
+	}
+	k.Add.SetEnabled(!m.cfg.ViewOnly)
 }

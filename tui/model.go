@@ -1,6 +1,6 @@
-// Package tui is partop's full-screen dashboard. It reads the producer's
-// statistics, view and event log through an Engine on every tick, renders
-// them in Update, and sends the operator's actions back as commands. It
+// Package tui is partop's full-screen dashboard, a view of the engine. It
+// reads the engine's latest snapshot on every tick, renders it in Update,
+// and sends the operator's actions back through Engine.Apply. It
 // never does network I/O in Update or View: actions that may block run in
 // a tea.Cmd and report back with a message.
 package tui
@@ -12,7 +12,8 @@ import (
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
 
-	"partop/producer"
+	"partop/discovery"
+	"partop/engine"
 	"partop/stats"
 )
 
@@ -32,18 +33,20 @@ type Model struct {
 	width, height int
 	tickID        int // only the tick loop carrying the current id goes on
 
-	// The latest data, read on each tick.
+	// The latest data, read on each tick: the engine's snapshot and,
+	// for brevity, its parts.
 	now    time.Time
+	es     *engine.Snapshot
 	snap   stats.Snapshot
-	view   producer.View
-	events []producer.Event
+	view   discovery.View
+	events []discovery.Event
 	rate   float64
 	paused bool
 
 	table     table
 	status    status
 	adding    bool // an add-partitions call is in flight
-	schedDone int  // scheduled actions reported so far
+	schedDone int  // scheduled outcomes reported so far
 
 	// Pre-rendered in Update; View only joins them.
 	lay      layout
@@ -56,8 +59,10 @@ type Model struct {
 
 // New returns a dashboard reading eng.
 func New(eng Engine, cfg Config) *Model {
-	cfg = cfg.withDefaults()
+	es := eng.Snapshot()
+	cfg = cfg.withDefaults(es)
 	m := &Model{
+		es:     es,
 		eng:    eng,
 		cfg:    cfg,
 		keys:   DefaultKeyMap(),
@@ -67,6 +72,8 @@ func New(eng Engine, cfg Config) *Model {
 		help:   help.New(),
 		now:    cfg.Now(),
 	}
+	m.schedDone = len(es.Outcomes) // a viewer joining late is not told old news
+	m.readState()
 	m.prompt = newPrompt(&m.styles)
 	m.help.Styles = m.styles.Help
 	m.paints = m.styles.tablePaints()
@@ -112,8 +119,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.key(msg)
 	case actionDoneMsg:
 		cmd = m.done(msg)
-	case ScheduledMsg:
-		m.scheduled(msg)
 	default:
 		if !m.prompt.open {
 			return m, nil // nothing changed: keep the frame
@@ -124,22 +129,25 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// refresh reads the engine: the only place Sample is called, so samples
-// are one tick apart and rates use their real timestamps.
+// refresh reads the engine's latest snapshot. The engine samples on its
+// own clock; any number of dashboards read the same snapshots.
 func (m *Model) refresh() {
 	m.now = m.cfg.Now()
-	m.snap = m.eng.Sample(m.now)
+	m.es = m.eng.Snapshot()
 	m.readState()
 	m.table.refresh(&m.snap, m.events)
+	m.reportScheduled()
 	m.status.expire(m.now)
 }
 
-// readState reads the producer's cheap, non-blocking state.
+// readState takes the parts of the snapshot the sections read.
 func (m *Model) readState() {
-	m.view = m.eng.View()
-	m.events = m.eng.Events()
-	m.rate = m.eng.Rate()
-	m.paused = m.eng.Paused()
+	m.syncKeys()
+	m.snap = m.es.Stats
+	m.view = m.es.View
+	m.events = m.es.Events
+	m.rate = m.es.TargetRate
+	m.paused = m.es.Paused
 	if m.prompt.open {
 		m.prompt.validate(m.view.Cluster) // someone else may have added partitions
 	}
@@ -149,6 +157,6 @@ func (m *Model) readState() {
 func (m *Model) View() tea.View {
 	v := tea.NewView(strings.Join(m.sections, "\n"))
 	v.AltScreen = true
-	v.WindowTitle = "partop · " + m.cfg.Topic
+	v.WindowTitle = "partop · " + m.es.Topic
 	return v
 }

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"image/color"
 	"strconv"
 	"strings"
@@ -11,26 +10,27 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"partop/producer"
+	"partop/engine"
 )
 
-// TestTickLoop checks that each tick samples once and schedules exactly one
-// next tick, that a stale tick is dropped, and that resizing starts no
-// second loop.
+// TestTickLoop checks that each tick reads one snapshot and schedules
+// exactly one next tick, that a stale tick is dropped, and that resizing
+// starts no second loop.
 func TestTickLoop(t *testing.T) {
 	eng := fixture(midExpansion, 8)
 	m := New(eng, testConfig())
+	reads := eng.reads // New reads the first snapshot
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	if _, cmd := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30}); cmd != nil {
 		t.Fatal("a resize returned a command: it must not start another tick loop")
 	}
 	_, next := m.Update(tickMsg{id: m.tickID})
-	if eng.samples != 1 || next == nil {
-		t.Fatalf("after one tick: %d samples, next tick %v; want 1 sample and a next tick", eng.samples, next != nil)
+	if eng.reads != reads+1 || next == nil {
+		t.Fatalf("after one tick: %d reads, next tick %v; want 1 read and a next tick", eng.reads-reads, next != nil)
 	}
 	_, stale := m.Update(tickMsg{id: m.tickID + 1})
-	if eng.samples != 1 || stale != nil {
-		t.Fatalf("a tick from another loop sampled (%d samples) or continued (%v)", eng.samples, stale != nil)
+	if eng.reads != reads+1 || stale != nil {
+		t.Fatalf("a tick from another loop read (%d reads) or continued (%v)", eng.reads-reads, stale != nil)
 	}
 }
 
@@ -97,10 +97,10 @@ func TestRateAndPauseKeys(t *testing.T) {
 	run(m, press(m, "+"))
 	run(m, press(m, "+"))
 	run(m, press(m, "-"))
-	want := []producer.Action{
-		{Kind: producer.ActRate, Rate: 1200},
-		{Kind: producer.ActRate, Rate: 1500},
-		{Kind: producer.ActRate, Rate: 1200},
+	want := []engine.Action{
+		{Kind: engine.ActRate, Rate: 1200},
+		{Kind: engine.ActRate, Rate: 1500},
+		{Kind: engine.ActRate, Rate: 1200},
 	}
 	if got := eng.appliedActions(); !equalActions(got, want) {
 		t.Fatalf("rate keys applied %v, want %v", got, want)
@@ -117,7 +117,7 @@ func TestRateAndPauseKeys(t *testing.T) {
 		t.Fatalf("header does not say running after resume:\n%s", s)
 	}
 	got := eng.appliedActions()
-	if got[3].Kind != producer.ActPause || got[4].Kind != producer.ActResume {
+	if got[3].Kind != engine.ActPause || got[4].Kind != engine.ActResume {
 		t.Fatalf("p applied %v", got[3:])
 	}
 }
@@ -165,17 +165,15 @@ func TestNewPartitionsStayMarkedUntilFairShare(t *testing.T) {
 	if got := marked(); got != "4,5,6,7" {
 		t.Fatalf("mid-expansion marks %q, want 4,5,6,7", got)
 	}
-	later := fixture(pickedUp, 8) // 4-6 at ≥85% of fair share, 7 at 60%
-	eng.mu.Lock()
-	eng.snap, eng.events = later.snap, later.events
-	eng.mu.Unlock()
+	eng.set(fixture(pickedUp, 8).snap) // 4-6 at ≥85% of fair share, 7 at 60%
 	m.Update(tickMsg{id: m.tickID})
 	if got := marked(); got != "7" {
 		t.Fatalf("after pickup marks %q, want 7", got)
 	}
-	eng.mu.Lock()
-	eng.snap.Partitions[4].Share = 0.01 // a dip does not make it new again
-	eng.mu.Unlock()
+	eng.set(fixture(dipped, 8).snap) // a dip does not make 4 new again
+	if share := eng.snap.Stats.Partitions[4].Share; share != 0 {
+		t.Fatalf("the dip fixture gives partition 4 a share of %v, want 0", share)
+	}
 	m.Update(tickMsg{id: m.tickID})
 	if got := marked(); got != "7" {
 		t.Fatalf("after a dip marks %q, want 7", got)
@@ -189,7 +187,11 @@ func TestScheduledOutcome(t *testing.T) {
 	if s := screen(m); !strings.Contains(s, "next: add=4 at 3m0s (in 57s)") {
 		t.Fatalf("the next scheduled action is not shown:\n%s", s)
 	}
-	m.Update(ScheduledMsg{Action: m.cfg.Schedule[0], Err: errors.New("topic is gone")})
+	eng := m.eng.(*fakeEngine)
+	next := *eng.snap
+	next.Outcomes = []engine.Outcome{{Action: next.Schedule[0], At: testNow, Err: "topic is gone"}}
+	eng.set(&next)
+	m.Update(tickMsg{id: m.tickID})
 	s := screen(m)
 	if !strings.Contains(s, "✗ at 3m0s: add=4 failed: topic is gone") {
 		t.Fatalf("failed scheduled action not shown:\n%s", s)
@@ -266,7 +268,7 @@ func TestHelpToggle(t *testing.T) {
 	}
 }
 
-func equalActions(a, b []producer.Action) bool {
+func equalActions(a, b []engine.Action) bool {
 	if len(a) != len(b) {
 		return false
 	}

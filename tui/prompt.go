@@ -1,16 +1,13 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	"partop/cluster"
-	"partop/producer"
+	"partop/engine"
 )
 
 // prompt is the inline "add partitions" input. It checks the input as it is
@@ -18,7 +15,7 @@ import (
 type prompt struct {
 	input  textinput.Model
 	open   bool
-	action producer.Action // what Enter would do, when err is nil
+	action engine.Action // what Enter would do, when err is nil
 	err    error
 }
 
@@ -67,52 +64,60 @@ func (p *prompt) validate(current int) {
 	p.action, p.err = parseAdd(p.input.Value(), current)
 }
 
-// parseAdd reads the prompt: N or +N adds N partitions, =N grows the topic
-// to N in total, empty adds one. current is the cluster's partition count;
-// the result passes cluster.CheckCount, the rule the admin call enforces.
-func parseAdd(s string, current int) (producer.Action, error) {
-	s = strings.TrimSpace(s)
-	kind, num := producer.ActAdd, s
-	switch {
-	case s == "":
-		num = "1"
-	case strings.HasPrefix(s, "="):
-		kind, num = producer.ActSetTotal, strings.TrimSpace(s[1:])
-	case strings.HasPrefix(s, "+"):
-		num = strings.TrimSpace(s[1:])
+// parseAdd reads the prompt with the parser --at uses (N or +N adds N, =N
+// grows to N in total); empty adds one. current is the cluster's partition
+// count: the result passes the check the admin call enforces.
+func parseAdd(s string, current int) (engine.Action, error) {
+	if strings.TrimSpace(s) == "" {
+		s = "1"
 	}
-	n, err := strconv.Atoi(num)
-	if err != nil || strings.HasPrefix(num, "+") {
-		if num == "" {
-			return producer.Action{}, errors.New("type a number after " + s[:1])
-		}
-		return producer.Action{}, fmt.Errorf("%q is not a whole number: type N or +N to add N, =N for N in total", num)
+	a, err := engine.ParseGrow(s)
+	if err == nil {
+		err = a.Check(current)
 	}
-	a := producer.Action{Kind: kind, N: n}
-	if kind == producer.ActAdd && n < 1 {
-		return producer.Action{}, fmt.Errorf("add at least 1 partition (got %d): Kafka cannot remove partitions", n)
-	}
-	if kind == producer.ActAdd && n > cluster.MaxPartitions {
-		// current+n could overflow for absurd n; the limit applies anyway.
-		return producer.Action{}, fmt.Errorf("adding %d is over partop's limit of %d partitions", n, cluster.MaxPartitions)
-	}
-	if err := cluster.CheckCount(current, a.Target(current)); err != nil {
-		return producer.Action{}, err
+	if err != nil {
+		return engine.Action{}, err
 	}
 	return a, nil
 }
 
-// lines renders the prompt: the input with what Enter would do, then a
-// hint, or the error wrapped to at most two lines (the reason is usually at
-// the end of Kafka's rule).
-func (p *prompt) lines(current, width int, st *Styles) []string {
+// lines renders the prompt: the input with what Enter would do, then what
+// it does to keyed records, or the error wrapped to at most two lines (the
+// reason is usually at the end of Kafka's rule).
+func (p *prompt) lines(current, width int, keyed bool, st *Styles) []string {
 	line := st.PromptLabel.Render("add partitions › ") + p.input.View()
-	if p.err == nil {
-		to := p.action.Target(current)
-		line += st.Good.Render(fmt.Sprintf("  %d → %d partitions (+%d)", current, to, to-current))
+	if p.err != nil {
+		return append([]string{fit(line, width)}, wrapLines("✗ "+p.err.Error(), width, 2, st.Bad)...)
 	}
-	if p.err == nil {
-		return []string{fit(line, width), fit(st.Muted.Render("N or +N adds N · =N grows to N in total · empty adds 1"), width)}
+	to := p.action.Target(current)
+	line += st.Good.Render(fmt.Sprintf("  %d → %d partitions (+%d)", current, to, to-current))
+	return []string{fit(line, width), remapLine(current, to, width, keyed, st)}
+}
+
+// remapLine says what growing from n to m does to keyed records: under
+// hash-mod partitioning a share of the keys changes partition, and their
+// order is not kept across the change. It is a warning when partop's own
+// records are keyed, a note otherwise (other producers may key theirs).
+func remapLine(n, m, width int, keyed bool, st *Styles) string {
+	moved := percentWhole(engine.KeysMoved(n, m))
+	if keyed {
+		return joinFit(width, " ",
+			segment{long: st.Warn.Render(fmt.Sprintf("! %s of keys change partition; per-key order is not kept across the change", moved)),
+				short: st.Warn.Render(fmt.Sprintf("! %s of keys move partition", moved))},
+		)
 	}
-	return append([]string{fit(line, width)}, wrapLines("✗ "+p.err.Error(), width, 2, st.Bad)...)
+	return joinFit(width, st.Muted.Render(" · "),
+		segment{long: st.Muted.Render("N or +N adds N · =N grows to N in total · empty adds 1"), short: st.Muted.Render("N/+N adds · =N total"), prio: 1},
+		segment{long: st.Muted.Render(fmt.Sprintf("keyed producers: %s of keys change partition", moved)), short: st.Muted.Render(fmt.Sprintf("%s of keys move", moved)), prio: 2},
+	)
+}
+
+// percentWhole renders a fraction as a whole percentage, or with one
+// decimal near the ends so "0%" and "100%" mean exactly that.
+func percentWhole(f float64) string {
+	p := f * 100
+	if (p > 0 && p < 1) || (p > 99 && p < 100) {
+		return fmt.Sprintf("%.1f%%", p)
+	}
+	return fmt.Sprintf("%.0f%%", p)
 }

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"partop/producer"
+	"partop/engine"
 )
 
 // TestPromptRejectsInvalidInput types each bad input, presses Enter, and
@@ -57,15 +57,15 @@ func TestPromptRejectsInvalidInput(t *testing.T) {
 func TestPromptSendsTheAction(t *testing.T) {
 	cases := []struct {
 		input   string
-		want    producer.Action
+		want    engine.Action
 		preview string
 	}{
-		{"4", producer.Action{Kind: producer.ActAdd, N: 4}, "8 → 12 partitions (+4)"},
-		{"+4", producer.Action{Kind: producer.ActAdd, N: 4}, "8 → 12 partitions (+4)"},
-		{" 4 ", producer.Action{Kind: producer.ActAdd, N: 4}, "8 → 12 partitions (+4)"},
-		{"=12", producer.Action{Kind: producer.ActSetTotal, N: 12}, "8 → 12 partitions (+4)"},
-		{"", producer.Action{Kind: producer.ActAdd, N: 1}, "8 → 9 partitions (+1)"},
-		{"=10000", producer.Action{Kind: producer.ActSetTotal, N: 10000}, "8 → 10000 partitions (+9992)"},
+		{"4", engine.Action{Kind: engine.ActAdd, N: 4}, "8 → 12 partitions (+4)"},
+		{"+4", engine.Action{Kind: engine.ActAdd, N: 4}, "8 → 12 partitions (+4)"},
+		{" 4 ", engine.Action{Kind: engine.ActAdd, N: 4}, "8 → 12 partitions (+4)"},
+		{"=12", engine.Action{Kind: engine.ActSetTotal, N: 12}, "8 → 12 partitions (+4)"},
+		{"", engine.Action{Kind: engine.ActAdd, N: 1}, "8 → 9 partitions (+1)"},
+		{"=10000", engine.Action{Kind: engine.ActSetTotal, N: 10000}, "8 → 10000 partitions (+9992)"},
 	}
 	for _, tc := range cases {
 		t.Run("input="+tc.input, func(t *testing.T) {
@@ -99,7 +99,7 @@ func TestPromptSendsTheAction(t *testing.T) {
 // an error on the status line, and that a second add waits for the first.
 func TestPromptShowsAdminErrors(t *testing.T) {
 	eng := fixture(midExpansion, 8)
-	eng.applyFn = func(producer.Action) error {
+	eng.applyFn = func(engine.Action) error {
 		return errAuth
 	}
 	m := newTestModel(eng, 120, 40)
@@ -128,18 +128,18 @@ func TestParseAdd(t *testing.T) {
 	for _, tc := range []struct {
 		in      string
 		current int
-		want    producer.Action
+		want    engine.Action
 		wantErr bool
 	}{
-		{"1", 1, producer.Action{Kind: producer.ActAdd, N: 1}, false},
-		{"+9999", 1, producer.Action{Kind: producer.ActAdd, N: 9999}, false},
-		{"+10000", 1, producer.Action{}, true},
-		{"=2", 1, producer.Action{Kind: producer.ActSetTotal, N: 2}, false},
-		{"= 6", 4, producer.Action{Kind: producer.ActSetTotal, N: 6}, false},
-		{"=-3", 4, producer.Action{}, true},
-		{"++4", 4, producer.Action{}, true},
-		{"=+6", 4, producer.Action{}, true},
-		{"99999999999999999999", 4, producer.Action{}, true},
+		{"1", 1, engine.Action{Kind: engine.ActAdd, N: 1}, false},
+		{"+9999", 1, engine.Action{Kind: engine.ActAdd, N: 9999}, false},
+		{"+10000", 1, engine.Action{}, true},
+		{"=2", 1, engine.Action{Kind: engine.ActSetTotal, N: 2}, false},
+		{"= 6", 4, engine.Action{Kind: engine.ActSetTotal, N: 6}, false},
+		{"=-3", 4, engine.Action{}, true},
+		{"++4", 4, engine.Action{}, true},
+		{"=+6", 4, engine.Action{}, true},
+		{"99999999999999999999", 4, engine.Action{}, true},
 	} {
 		got, err := parseAdd(tc.in, tc.current)
 		if (err != nil) != tc.wantErr || got != tc.want {

@@ -11,9 +11,10 @@ import (
 
 // footerKey is what the rendered help depends on.
 type footerKey struct {
-	width          int
-	all, prompt    bool
-	isDark, filled bool
+	width             int
+	all, prompt       bool
+	isDark, filled    bool
+	sending, viewOnly bool
 }
 
 // render lays the screen out for the current size and state and renders
@@ -27,7 +28,7 @@ func (m *Model) render() {
 	}
 	var status []string
 	if m.prompt.open {
-		status = m.prompt.lines(m.view.Cluster, m.width, &m.styles)
+		status = m.prompt.lines(m.view.Cluster, m.width, m.es.Keyed, &m.styles)
 	} else {
 		status = m.statusLines()
 	}
@@ -45,10 +46,10 @@ func (m *Model) render() {
 	}
 	st := &m.styles
 	m.sections = append(m.sections, m.header()...)
-	m.sections = append(m.sections, fit(st.Header.Render(m.lay.cols.header(&m.snap, m.cfg.Tick)), m.width))
+	m.sections = append(m.sections, fit(st.Header.Render(m.lay.cols.header(&m.snap, m.es.Tick)), m.width))
 	m.sections = append(m.sections, padLines(m.table.rows(&m.snap, &m.view, m.lay.cols, m.lay.tableRows, &m.paints), m.lay.tableRows)...)
 	if m.lay.chart > 0 {
-		m.sections = append(m.sections, padLines(chart(&m.snap, m.width, m.lay.chart, m.cfg.Tick, st), m.lay.chart)...)
+		m.sections = append(m.sections, padLines(chart(&m.snap, m.events, m.width, m.lay.chart, m.es.Tick, st), m.lay.chart)...)
 	}
 	m.sections = append(m.sections, m.balanceLine())
 	m.sections = append(m.sections, padLines(eventLines(m.events, m.lay.events, m.width, m.cfg.Location, st), m.lay.events)...)
@@ -62,7 +63,7 @@ func (m *Model) render() {
 // help drops its least needed keys first; every line is cut to the width
 // anyway, since help overflows when not even its ellipsis fits.
 func (m *Model) footer() string {
-	k := footerKey{width: m.width, all: m.help.ShowAll, prompt: m.prompt.open, isDark: m.isDark, filled: true}
+	k := footerKey{width: m.width, all: m.help.ShowAll, prompt: m.prompt.open, isDark: m.isDark, filled: true, sending: m.es.Sending, viewOnly: m.cfg.ViewOnly}
 	if k != m.footerKey {
 		m.footerKey, m.footerText = k, m.renderFooter()
 	}

@@ -83,11 +83,11 @@ func (m *Model) summaryLine() string {
 
 // nextScheduled describes the next --at action not yet reported done.
 func (m *Model) nextScheduled() string {
-	if m.schedDone >= len(m.cfg.Schedule) {
+	if m.schedDone >= len(m.es.Schedule) {
 		return ""
 	}
-	a := m.cfg.Schedule[m.schedDone]
-	due := m.cfg.Start.Add(a.At)
+	a := m.es.Schedule[m.schedDone]
+	due := m.es.Start.Add(a.At)
 	if wait := due.Sub(m.now); wait > 0 {
 		return fmt.Sprintf("next: %s at %s (in %s)", a, a.At, uptime(wait+time.Second-1))
 	}

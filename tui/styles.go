@@ -5,7 +5,6 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
-	"github.com/guptarohit/asciigraph"
 )
 
 // Styles holds every style of the dashboard in one place. Meaning never
@@ -32,8 +31,9 @@ type Styles struct {
 	PromptLabel lipgloss.Style // "add partitions" before the input
 	Help        help.Styles
 
-	// Chart series colours (asciigraph writes its own escape codes).
-	ChartTotal, ChartBusiest, ChartQuietest asciigraph.AnsiColor
+	ChartTotal   lipgloss.Style // the total rate line
+	ChartBalance lipgloss.Style // the balance line
+	ChartMark    lipgloss.Style // the ┊ where partitions were added
 }
 
 // DefaultStyles returns the dashboard styles for a dark or light terminal
@@ -66,12 +66,9 @@ func DefaultStyles(isDark bool) Styles {
 		PromptLabel: lipgloss.NewStyle().Bold(true).Foreground(magenta),
 		Help:        help.DefaultStyles(isDark),
 
-		ChartTotal:    asciigraph.Default,
-		ChartBusiest:  asciigraph.Red,
-		ChartQuietest: asciigraph.Blue,
-	}
-	if !isDark {
-		s.ChartBusiest, s.ChartQuietest = asciigraph.DarkRed, asciigraph.DarkBlue
+		ChartTotal:   lipgloss.NewStyle(),
+		ChartBalance: lipgloss.NewStyle().Foreground(blue),
+		ChartMark:    lipgloss.NewStyle().Foreground(magenta).Bold(true),
 	}
 	return s
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"partop/producer"
+	"partop/discovery"
 	"partop/stats"
 )
 
@@ -46,7 +46,7 @@ type table struct {
 }
 
 // refresh recomputes order, new marks and sparkline scale from a snapshot.
-func (t *table) refresh(snap *stats.Snapshot, events []producer.Event) {
+func (t *table) refresh(snap *stats.Snapshot, events []discovery.Event) {
 	n := len(snap.Partitions)
 	for len(t.settled) < n {
 		t.settled = append(t.settled, false)
@@ -54,7 +54,7 @@ func (t *table) refresh(snap *stats.Snapshot, events []producer.Event) {
 	t.isNew = slices.Grow(t.isNew[:0], n)[:n]
 	clear(t.isNew)
 	for _, ev := range events {
-		if ev.Kind != producer.KindExpansion {
+		if ev.Kind != discovery.KindExpansion {
 			continue
 		}
 		for p := max(ev.From, 0); p < min(ev.To, n); p++ {
@@ -206,7 +206,7 @@ func historySpan(snap *stats.Snapshot, tick time.Duration) time.Duration {
 }
 
 // rows renders the visible rows of the table.
-func (t *table) rows(snap *stats.Snapshot, view *producer.View, c columns, visible int, st *tablePaints) []string {
+func (t *table) rows(snap *stats.Snapshot, view *discovery.View, c columns, visible int, st *tablePaints) []string {
 	t.scroll(0, visible) // the partition count or the height may have changed
 	end := min(t.offset+visible, len(t.order))
 	out := make([]string, 0, end-t.offset)

@@ -1,7 +1,6 @@
-package producer
+package engine
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +9,9 @@ import (
 func TestParseAt(t *testing.T) {
 	good := map[string]Action{
 		"10s:add=4":           {At: 10 * time.Second, Kind: ActAdd, N: 4},
+		"10s:+4":              {At: 10 * time.Second, Kind: ActAdd, N: 4},
 		"1m30s:partitions=16": {At: 90 * time.Second, Kind: ActSetTotal, N: 16},
+		"1m30s:=16":           {At: 90 * time.Second, Kind: ActSetTotal, N: 16},
 		"0s:rate=5000":        {Kind: ActRate, Rate: 5000},
 		"2s:rate=0":           {At: 2 * time.Second, Kind: ActRate},
 		"3s:pause":            {At: 3 * time.Second, Kind: ActPause},
@@ -23,25 +24,38 @@ func TestParseAt(t *testing.T) {
 		}
 	}
 	bad := map[string]string{
-		"10s:add=0":            "at least 1",
-		"10s:add=-3":           "at least 1",
+		"10s:add=0":            "add at least 1",
+		"10s:add=-3":           "add at least 1",
 		"10s:add=abc":          "not a whole number",
 		"10s:add":              "needs a count",
-		"10s:partitions=0":     "between 1 and 10000",
-		"10s:partitions=20000": "between 1 and 10000",
-		"10s:add=20000":        "limit",
+		"10s:partitions=0":     "at least 1 partition",
+		"10s:partitions=20000": "over partop's limit of 10000",
+		"10s:add=20000":        "over partop's limit of 10000",
 		"add=4":                "OFFSET:ACTION",
 		"soon:add=4":           "not a duration",
 		"-1s:add=4":            "not a duration",
 		"10s:explode":          "unknown action",
 		"10s:rate=fast":        "records/s",
 		"10s:rate=-1":          "records/s",
+		"10s:rate=2e9":         "records/s",
 		"10s:pause=1":          "no value",
 	}
 	for in, want := range bad {
 		_, err := ParseAt(in)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseAt(%q) error = %v, want it to mention %q", in, err, want)
+		}
+	}
+}
+
+// TestOneParserForBoth: --at's add=N and partitions=N and the prompt's +N
+// and =N are one grammar with the same errors.
+func TestOneParserForBoth(t *testing.T) {
+	for _, pair := range [][2]string{{"add=4", "+4"}, {"add=4", "4"}, {"partitions=9", "=9"}, {"add=0", "+0"}, {"add=x", "+x"}, {"partitions=20000", "=20000"}} {
+		a, errA := ParseAction(pair[0])
+		b, errB := ParseGrow(pair[1])
+		if a != b || (errA == nil) != (errB == nil) || (errA != nil && errA.Error() != errB.Error()) {
+			t.Errorf("%s → %v, %v; %s → %v, %v", pair[0], a, errA, pair[1], b, errB)
 		}
 	}
 }
@@ -60,28 +74,15 @@ func TestCheckPlan(t *testing.T) {
 	}
 }
 
-func TestApplyRefusesShrinkAndKeepsProducing(t *testing.T) {
-	c := embedded(t, "shrink", 4)
-	p := running(t, c, Config{Topic: "shrink", Rate: 500})
-	ctx := context.Background()
-	err := p.Apply(ctx, Action{Kind: ActSetTotal, N: 3})
-	if err == nil || !strings.Contains(err.Error(), "cannot shrink") {
-		t.Fatalf("shrink error = %v", err)
-	}
-	if err := p.Apply(ctx, Action{Kind: ActSetTotal, N: 4}); err == nil {
-		t.Fatal("keeping the count accepted")
-	}
-	topic, err := c.Describe(ctx, "shrink")
-	if err != nil || topic.Count() != 4 {
-		t.Fatalf("topic now has %d partitions (%v), want 4 untouched", topic.Count(), err)
-	}
-	n := total(p)
-	waitFor(t, 10*time.Second, "the producer to keep going", func() bool { return total(p) > n+100 })
-	var logged bool
-	for _, e := range p.Events() {
-		logged = logged || (e.Kind == KindError && strings.Contains(e.Message, "cannot shrink"))
-	}
-	if !logged {
-		t.Fatal("the refused action is not in the event log")
+func TestKeysMoved(t *testing.T) {
+	for _, tc := range []struct {
+		n, m int
+		want float64
+	}{
+		{4, 8, 0.5}, {6, 8, 0.75}, {4, 5, 0.8}, {1, 2, 0.5}, {8, 8, 0}, {3, 9, 2.0 / 3}, {1000, 1001, 1000.0 / 1001},
+	} {
+		if got := KeysMoved(tc.n, tc.m); got < tc.want-1e-12 || got > tc.want+1e-12 {
+			t.Errorf("KeysMoved(%d, %d) = %v, want %v", tc.n, tc.m, got, tc.want)
+		}
 	}
 }

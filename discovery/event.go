@@ -1,4 +1,4 @@
-package producer
+package discovery
 
 import "time"
 
@@ -16,6 +16,7 @@ const (
 	KindPause     = "pause"
 	KindResume    = "resume"
 	KindInfo      = "info"
+	KindSession   = "session" // a viewer joined or left
 )
 
 // maxEvents bounds the event log, so memory stays flat however long partop
@@ -32,15 +33,25 @@ type Event struct {
 	// Expansion fields.
 	From, To int
 	By       string    // ByPartop or ByExternal
-	Created  time.Time // CreatePartitions answered (partop-made only)
+	Created  time.Time // the admin call that added them answered (partop-made only)
 	Seen     time.Time // the watcher (or partop itself) knew of the new count
-	Routed   time.Time // the producer's routing table first had To partitions
-	FirstAck time.Time // the last of the new partitions got its first ack
-	// Pickup runs from Created (or Seen, if external) to FirstAck; valid
-	// once Done.
+	Routed   time.Time // the source's routing table first had To partitions (zero when it cannot tell)
+	FirstAck time.Time // the last of the new partitions got its first record
+	// Balanced is when every new partition first carried at least
+	// BalancedShare of the fair share (over the balance window).
+	Balanced time.Time
+	// Pickup runs from Start() to FirstAck; valid once Done.
 	Pickup time.Duration
 	Done   bool
+	// Note explains a slow pickup when the source knows why (a sticky
+	// partitioner fills one batch per partition at a time).
+	Note string
 }
+
+// BalancedShare is the fraction of fair share a new partition must reach for
+// an expansion to count as balanced; the dashboard marks partitions below it
+// as new.
+const BalancedShare = 0.8
 
 // Start is where an expansion's pickup latency is measured from.
 func (e Event) Start() time.Time {
@@ -50,11 +61,12 @@ func (e Event) Start() time.Time {
 	return e.Seen
 }
 
-// View is the producer's view of its topic: the first-class, observable
-// value partition discovery maintains.
+// View is a source's view of its topic: the first-class, observable value
+// partition discovery maintains.
 type View struct {
-	// Partitions is how many partitions the producer routes records to, as
-	// observed in its partitioner (0 until the first record is routed).
+	// Partitions is how many partitions the source routes records to (0
+	// until the first record is routed). Sources that cannot tell (observe
+	// mode) report the cluster's count.
 	Partitions int
 	// Cluster is the partition count the watcher (or partop's own admin
 	// call) last saw in the cluster.
@@ -62,13 +74,9 @@ type View struct {
 	// Leaders are the partitions' leaders from the latest metadata, by
 	// partition id (-1: none).
 	Leaders []int32
-	// Generation counts changes of Partitions.
-	Generation int
-	ChangedAt  time.Time
-	// Reason says why Partitions last changed.
-	Reason string
 	// WatchError is the watcher's latest error, empty once it recovers.
 	WatchError string
-	// MetadataRequests counts Metadata requests this producer sent.
+	// MetadataRequests counts metadata requests the source sent: the
+	// steady-state cost of discovery.
 	MetadataRequests int64
 }

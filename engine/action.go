@@ -1,0 +1,196 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"partop/cluster"
+)
+
+// ActionKind is what an operator action does.
+type ActionKind int
+
+// Action kinds.
+const (
+	ActAdd      ActionKind = iota // add N partitions
+	ActSetTotal                   // grow to N partitions in total
+	ActRate                       // set the target rate
+	ActPause
+	ActResume
+)
+
+// Action is an operator action: typed in a dashboard, or scheduled with
+// --at OFFSET:ACTION. Views hand actions to Engine.Apply.
+type Action struct {
+	At   time.Duration // offset from start (scheduled actions only)
+	Kind ActionKind
+	N    int     // partitions for ActAdd and ActSetTotal
+	Rate float64 // records/s for ActRate
+}
+
+// String is the action as --at spells it.
+func (a Action) String() string {
+	switch a.Kind {
+	case ActAdd:
+		return fmt.Sprintf("add=%d", a.N)
+	case ActSetTotal:
+		return fmt.Sprintf("partitions=%d", a.N)
+	case ActRate:
+		return "rate=" + strconv.FormatFloat(a.Rate, 'f', -1, 64)
+	case ActPause:
+		return "pause"
+	default:
+		return "resume"
+	}
+}
+
+// Grows reports whether the action adds partitions.
+func (a Action) Grows() bool { return a.Kind == ActAdd || a.Kind == ActSetTotal }
+
+// Target maps the current partition count to the total an add or
+// set-total action wants.
+func (a Action) Target(current int) int {
+	if a.Kind == ActAdd {
+		return current + a.N
+	}
+	return a.N
+}
+
+// Check says whether the cluster would take a partition action on a topic
+// of current partitions (Kafka grows topics only).
+func (a Action) Check(current int) error {
+	if !a.Grows() {
+		return nil
+	}
+	return cluster.CheckCount(current, a.Target(current))
+}
+
+// Target rate bounds: 0 means as fast as the cluster takes.
+const (
+	MaxRate = 1e9
+	// MinStepRate is the lowest target the dashboard's rate keys reach.
+	MinStepRate = 1
+)
+
+// CheckRate says whether r is a target rate partop accepts.
+func CheckRate(r float64) error {
+	if r < 0 || r > MaxRate || math.IsNaN(r) {
+		return fmt.Errorf("rate %s: want records/s, 0 (as fast as possible) to %g", strconv.FormatFloat(r, 'f', -1, 64), MaxRate)
+	}
+	return nil
+}
+
+const actionForms = "add=N (or +N), partitions=N (or =N), rate=R, pause or resume"
+
+// ParseAt parses a scheduled action, OFFSET:ACTION, such as 10s:add=4.
+func ParseAt(s string) (Action, error) {
+	off, act, ok := strings.Cut(s, ":")
+	if !ok {
+		return Action{}, fmt.Errorf("--at %q: want OFFSET:ACTION, for example 10s:add=4 (actions: %s)", s, actionForms)
+	}
+	at, err := time.ParseDuration(off)
+	if err != nil || at < 0 {
+		return Action{}, fmt.Errorf("--at %q: offset %q is not a duration like 10s or 1m30s", s, off)
+	}
+	a, err := ParseAction(act)
+	if err != nil {
+		return Action{}, fmt.Errorf("--at %q: %w", s, err)
+	}
+	a.At = at
+	return a, nil
+}
+
+// ParseAction parses add=N, partitions=N, +N, =N, rate=R, pause or resume.
+func ParseAction(s string) (Action, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "+") || strings.HasPrefix(s, "=") {
+		return ParseGrow(s)
+	}
+	name, val, hasVal := strings.Cut(s, "=")
+	switch name {
+	case "pause", "resume":
+		if hasVal {
+			return Action{}, fmt.Errorf("%s takes no value", name)
+		}
+		if name == "pause" {
+			return Action{Kind: ActPause}, nil
+		}
+		return Action{Kind: ActResume}, nil
+	case "add", "partitions":
+		if !hasVal || strings.TrimSpace(val) == "" {
+			return Action{}, fmt.Errorf("%s needs a count, as in %s=4", name, name)
+		}
+		sign := "+"
+		if name == "partitions" {
+			sign = "="
+		}
+		return ParseGrow(sign + val)
+	case "rate":
+		r, err := strconv.ParseFloat(val, 64)
+		if !hasVal || err != nil {
+			return Action{}, fmt.Errorf("rate=%s: want records/s, 0 (as fast as possible) to %g", val, MaxRate)
+		}
+		if err := CheckRate(r); err != nil {
+			return Action{}, err
+		}
+		return Action{Kind: ActRate, Rate: r}, nil
+	}
+	return Action{}, fmt.Errorf("unknown action %q: want %s", s, actionForms)
+}
+
+// ParseGrow reads a partition change the way operators type it, in the
+// dashboard's prompt and in --at: N or +N adds N partitions, =N grows the
+// topic to N in total. It checks what needs no cluster; Action.Check does
+// the rest against the current count.
+func ParseGrow(s string) (Action, error) {
+	s = strings.TrimSpace(s)
+	kind, num := ActAdd, s
+	switch {
+	case strings.HasPrefix(s, "="):
+		kind, num = ActSetTotal, strings.TrimSpace(s[1:])
+	case strings.HasPrefix(s, "+"):
+		num = strings.TrimSpace(s[1:])
+	}
+	if num == "" {
+		if s == "" {
+			return Action{}, errors.New("type a number: N or +N adds N, =N grows to N in total")
+		}
+		return Action{}, errors.New("type a number after " + s[:1])
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || strings.HasPrefix(num, "+") {
+		return Action{}, fmt.Errorf("%q is not a whole number: N or +N adds N, =N grows to N in total", num)
+	}
+	switch {
+	case kind == ActAdd && n < 1:
+		return Action{}, fmt.Errorf("add at least 1 partition (got %d): Kafka cannot remove partitions", n)
+	case kind == ActAdd && n > cluster.MaxPartitions:
+		// current+n could overflow for absurd n; the limit applies anyway.
+		return Action{}, fmt.Errorf("adding %d is over partop's limit of %d partitions", n, cluster.MaxPartitions)
+	case kind == ActSetTotal && n > cluster.MaxPartitions:
+		return Action{}, fmt.Errorf("a total of %d is over partop's limit of %d partitions", n, cluster.MaxPartitions)
+	case kind == ActSetTotal && n < 1:
+		return Action{}, fmt.Errorf("a total of %d: a topic needs at least 1 partition", n)
+	}
+	return Action{Kind: kind, N: n}, nil
+}
+
+// CheckPlan walks scheduled partition actions from the topic's current
+// count and reports the first one the cluster would refuse, before anything
+// runs. Someone else may still add partitions meanwhile; Apply checks again.
+func CheckPlan(current int, actions []Action) error {
+	for _, a := range actions {
+		if !a.Grows() {
+			continue
+		}
+		if err := a.Check(current); err != nil {
+			return fmt.Errorf("--at %s:%s: %w", a.At, a, err)
+		}
+		current = a.Target(current)
+	}
+	return nil
+}

@@ -1,0 +1,61 @@
+package engine
+
+import (
+	"time"
+
+	"partop/discovery"
+	"partop/stats"
+)
+
+// Info is what never changes while the engine runs.
+type Info struct {
+	Cluster     string // where partop is connected: "embedded 127.0.0.1:9092", the broker list
+	Topic       string
+	Mode        string // ModeProduce or ModeObserve
+	Partitioner string // the producer's partitioner; empty when partop sends nothing
+	Keyed       bool   // partop's records carry keys
+	Tick        time.Duration
+	Start       time.Time // when Run began: uptime and --at offsets count from it
+}
+
+// Modes.
+const (
+	ModeProduce = "produce"
+	ModeObserve = "observe"
+)
+
+// Snapshot is the engine's state as of its latest sample. The engine
+// publishes a new one on every tick and after every action; readers share
+// it, so nothing in it may be modified (slices included).
+type Snapshot struct {
+	Info
+	Seq        uint64 // increases with every snapshot published
+	Stats      stats.Snapshot
+	View       discovery.View
+	Events     []discovery.Event // oldest first
+	TargetRate float64           // records/s; 0: unlimited
+	Paused     bool
+	Sending    bool     // the source sends records (rate and pause apply)
+	Schedule   []Action // the --at actions, sorted by offset
+	// Outcomes are the scheduled actions carried out so far, in order.
+	Outcomes []Outcome
+	Stopped  bool // the engine has stopped: this is the final snapshot
+}
+
+// Outcome is what became of a scheduled action.
+type Outcome struct {
+	Action Action
+	At     time.Time
+	Err    string // empty when it was carried out
+}
+
+// Failed lists the scheduled actions that failed, as "OFFSET:ACTION: why".
+func (s *Snapshot) Failed() []string {
+	var out []string
+	for _, o := range s.Outcomes {
+		if o.Err != "" {
+			out = append(out, o.Action.At.String()+":"+o.Action.String()+": "+o.Err)
+		}
+	}
+	return out
+}

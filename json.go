@@ -1,0 +1,131 @@
+package main
+
+import (
+	"time"
+
+	"partop/discovery"
+	"partop/engine"
+)
+
+// line is one headless JSON object. Field names are part of partop's
+// interface: scripts and CI read them.
+type line struct {
+	Summary           bool            `json:"summary,omitempty"`
+	Mode              string          `json:"mode"`
+	T                 float64         `json:"t"` // seconds since start
+	Time              string          `json:"time"`
+	Partitions        int             `json:"partitions"`         // the source's routing view
+	ClusterPartitions int             `json:"cluster_partitions"` // the watcher's view
+	Rate              float64         `json:"rate"`               // records/s, total, last second
+	TargetRate        float64         `json:"target_rate"`        // 0: unlimited
+	Paused            bool            `json:"paused"`
+	Acked             uint64          `json:"acked"`
+	Errors            uint64          `json:"errors"`
+	Jain              float64         `json:"jain"`
+	MaxMean           float64         `json:"max_mean"`
+	CV                float64         `json:"cv"`
+	Idle              int             `json:"idle"`
+	WatchError        string          `json:"watch_error,omitempty"`
+	PerPartition      []partitionLine `json:"per_partition"`
+	Events            []eventLine     `json:"events,omitempty"`
+	MetadataRequests  int64           `json:"metadata_requests,omitempty"`
+	FailedActions     []string        `json:"failed_actions,omitempty"`
+}
+
+type partitionLine struct {
+	Partition int32   `json:"partition"`
+	Leader    int32   `json:"leader"`
+	Rate      float64 `json:"rate"`
+	Share     float64 `json:"share"`
+	Acked     uint64  `json:"acked"`
+	Errors    uint64  `json:"errors"`
+	LastError string  `json:"last_error,omitempty"`
+}
+
+type eventLine struct {
+	Kind       string   `json:"kind"`
+	At         string   `json:"at"`
+	Message    string   `json:"message,omitempty"`
+	From       int      `json:"from,omitempty"`
+	To         int      `json:"to,omitempty"`
+	By         string   `json:"by,omitempty"`
+	PickupMs   *float64 `json:"pickup_ms,omitempty"` // absent while still pending
+	CreatedAt  string   `json:"created_at,omitempty"`
+	SeenAt     string   `json:"seen_at,omitempty"`
+	RoutedAt   string   `json:"routed_at,omitempty"`
+	FirstAckAt string   `json:"first_ack_at,omitempty"`
+	BalancedAt string   `json:"balanced_at,omitempty"`
+	Note       string   `json:"note,omitempty"`
+}
+
+// lineOf is the per-second line for a snapshot.
+func lineOf(s *engine.Snapshot) line {
+	st := &s.Stats
+	return line{
+		Mode:              s.Mode,
+		T:                 st.At.Sub(s.Start).Seconds(),
+		Time:              st.At.UTC().Format(time.RFC3339Nano),
+		Partitions:        s.View.Partitions,
+		ClusterPartitions: s.View.Cluster,
+		Rate:              st.Rate,
+		TargetRate:        s.TargetRate,
+		Paused:            s.Paused,
+		Acked:             st.Acked,
+		Errors:            st.Errors,
+		Jain:              st.Balance.Jain,
+		MaxMean:           st.Balance.MaxMean,
+		CV:                st.Balance.CV,
+		Idle:              st.Balance.Idle,
+		WatchError:        s.View.WatchError,
+		PerPartition:      partitionLines(s),
+	}
+}
+
+// summaryOf is the last line: the final totals and the whole event log.
+func summaryOf(s *engine.Snapshot) line {
+	l := lineOf(s)
+	l.Summary = true
+	l.Events = eventLines(s.Events)
+	l.MetadataRequests = s.View.MetadataRequests
+	l.FailedActions = s.Failed()
+	return l
+}
+
+func partitionLines(s *engine.Snapshot) []partitionLine {
+	leaders := s.View.Leaders
+	out := make([]partitionLine, len(s.Stats.Partitions))
+	for i, p := range s.Stats.Partitions {
+		leader := int32(-1)
+		if i < len(leaders) {
+			leader = leaders[i]
+		}
+		out[i] = partitionLine{Partition: p.ID, Leader: leader, Rate: p.Rate, Share: p.Share, Acked: p.Acked, Errors: p.Errors, LastError: p.LastError}
+	}
+	return out
+}
+
+func eventLines(evs []discovery.Event) []eventLine {
+	out := make([]eventLine, 0, len(evs))
+	for _, ev := range evs {
+		l := eventLine{Kind: ev.Kind, At: stamp(ev.At), Message: ev.Message}
+		if ev.Kind == discovery.KindExpansion {
+			l.From, l.To, l.By, l.Note = ev.From, ev.To, ev.By, ev.Note
+			l.CreatedAt, l.SeenAt, l.RoutedAt = stamp(ev.Created), stamp(ev.Seen), stamp(ev.Routed)
+			l.FirstAckAt, l.BalancedAt = stamp(ev.FirstAck), stamp(ev.Balanced)
+			if ev.Done {
+				ms := float64(ev.Pickup.Microseconds()) / 1000
+				l.PickupMs = &ms
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// stamp is RFC 3339 with microseconds, empty for the zero time.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+}
