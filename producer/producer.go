@@ -115,7 +115,7 @@ func New(cfg Config, admin Admin, initial cluster.Topic) (*Producer, error) {
 }
 
 // stickyNote explains why uniform-sticky picks new partitions up slowly.
-const stickyNote = "uniform-sticky sends 64 KiB to one partition before it picks another, so at modest rates new partitions wait their turn; round-robin spreads at once"
+const stickyNote = "why: uniform-sticky fills 64 KiB on one partition before it picks another (round-robin spreads at once)"
 
 // metadataCounter counts Metadata requests written to brokers: the
 // steady-state cost of discovery.

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"charm.land/lipgloss/v2"
@@ -9,7 +10,9 @@ import (
 	"partop/discovery"
 )
 
-// eventLines renders the newest n events, oldest first, one line each.
+// eventLines renders the newest events in n lines, oldest first: one line
+// each, and a second, indented one for an expansion whose pickup the
+// source can explain (why it took long).
 func eventLines(events []discovery.Event, n, width int, loc *time.Location, st *Styles) []string {
 	if n <= 0 {
 		return nil
@@ -17,37 +20,56 @@ func eventLines(events []discovery.Event, n, width int, loc *time.Location, st *
 	if len(events) == 0 {
 		return []string{st.Muted.Render(fitText("no events yet · press a to add partitions", width))}
 	}
-	evs := events[max(len(events)-n, 0):]
-	out := make([]string, 0, len(evs))
-	for i := range evs {
-		ev := &evs[i]
-		stamp := st.Muted.Render(ev.At.In(loc).Format("15:04:05") + " ")
-		avail := max(width-9, 0)
-		text := describe(ev, true)
-		if ev.Kind == discovery.KindExpansion && len([]rune(text)) > avail {
-			// Drop detail before "picked up" and the latency would be cut.
-			if text = describe(ev, false); len([]rune(text)) > avail {
-				text = describeShort(ev)
-			}
+	avail := max(width-9, 0)
+	var out []string
+	// Newest first until n lines are filled, then reversed.
+	for i := len(events) - 1; i >= 0 && len(out) < n; i-- {
+		ev := &events[i]
+		if ev.Kind == discovery.KindExpansion && ev.Done && ev.Note != "" && len(out)+2 <= n {
+			out = append(out, "         "+st.Muted.Render(fitText(ev.Note, avail)))
 		}
-		var style lipgloss.Style
-		switch ev.Kind {
-		case discovery.KindError:
-			text, style = "✗ "+text, st.Bad
-		case discovery.KindExpansion:
-			if ev.Done {
-				style = st.Good
-			} else {
-				style = st.New
-			}
-		case discovery.KindPause:
-			style = st.Warn
-		default:
-			style = st.Label
-		}
-		out = append(out, stamp+style.Render(fitText(text, avail)))
+		out = append(out, st.Muted.Render(ev.At.In(loc).Format("15:04:05")+" ")+eventText(ev, avail, st))
 	}
+	slices.Reverse(out)
 	return out
+}
+
+// eventLineCount is how many lines the whole log would take.
+func eventLineCount(events []discovery.Event) int {
+	n := len(events)
+	for i := range events {
+		if events[i].Kind == discovery.KindExpansion && events[i].Done && events[i].Note != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// eventText is one event's line after its time stamp, in avail cells.
+func eventText(ev *discovery.Event, avail int, st *Styles) string {
+	text := describe(ev, true)
+	if ev.Kind == discovery.KindExpansion && len([]rune(text)) > avail {
+		// Drop detail before "picked up" and the latency would be cut.
+		if text = describe(ev, false); len([]rune(text)) > avail {
+			text = describeShort(ev)
+		}
+	}
+	var style lipgloss.Style
+	switch ev.Kind {
+	case discovery.KindError:
+		text, style = "✗ "+text, st.Bad
+	case discovery.KindExpansion:
+		if ev.Done {
+			style = st.Good
+		} else {
+			style = st.New
+		}
+	case discovery.KindPause:
+		style = st.Warn
+	default:
+		style = st.Label
+	}
+	return style.Render(fitText(text, avail))
 }
 
 // describe puts an event in words. Expansions tell their pickup timeline:

@@ -107,8 +107,8 @@ func remapLine(n, m, width int, keyed bool, st *Styles) string {
 		)
 	}
 	return joinFit(width, st.Muted.Render(" · "),
-		segment{long: st.Muted.Render("N or +N adds N · =N grows to N in total · empty adds 1"), short: st.Muted.Render("N/+N adds · =N total"), prio: 1},
-		segment{long: st.Muted.Render(fmt.Sprintf("keyed producers: %s of keys change partition", moved)), short: st.Muted.Render(fmt.Sprintf("%s of keys move", moved)), prio: 2},
+		segment{long: st.Muted.Render("N or +N adds N · =N grows to N in total"), short: st.Muted.Render("N/+N adds · =N total"), prio: 2},
+		segment{long: st.Muted.Render(fmt.Sprintf("producers that hash keys: %s of keys change partition", moved)), short: st.Muted.Render(fmt.Sprintf("hashed keys: %s move", moved)), prio: 1},
 	)
 }
 

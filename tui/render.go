@@ -33,7 +33,7 @@ func (m *Model) render() {
 		status = m.statusLines()
 	}
 	footer := m.footer()
-	m.lay = plan(m.width, m.height, len(m.snap.Partitions), len(m.events), len(status), strings.Count(footer, "\n")+1)
+	m.lay = plan(m.width, m.height, len(m.snap.Partitions), eventLineCount(m.events), len(status), strings.Count(footer, "\n")+1)
 	if m.lay.tooSmall {
 		m.sections = append(m.sections, tooSmall(m.width, m.height))
 		return
