@@ -1,7 +1,3 @@
-// Package producer is partop's live producer: a kgo client that sends
-// records to one topic at a target rate, counts every acknowledgement per
-// partition exactly once, and discovers new partitions within about a
-// second instead of kgo's default five-minute metadata refresh.
 package producer
 
 import (
