@@ -26,6 +26,7 @@ type options struct {
 	at         []engine.Action
 	tick       time.Duration
 	security   cluster.Security
+	serve      *serveOptions
 }
 
 // atFlag collects repeated --at values, parsing each as it comes so the
@@ -77,6 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Var(atFlag{&o.at}, "at", "schedule an action, `OFFSET:ACTION`, repeatable: 10s:add=4 (or 10s:+4), 20s:partitions=16 (or 20s:=16), 30s:rate=5000, 40s:pause, 50s:resume")
 	fs.DurationVar(&o.tick, "tick", engine.DefaultTick, "how often partop samples its counters: the rates' resolution and the dashboard's refresh")
 	sec := addSecurityFlags(fs)
+	o.serve = addServeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -123,6 +125,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if len(o.brokers) == 0 && sec.any() {
 		return o, fmt.Errorf("TLS and SASL flags need --brokers: the embedded cluster speaks plaintext")
+	}
+	if err := o.serve.check(o.headless); err != nil {
+		return o, err
 	}
 	var err error
 	if o.security, err = sec.security(); err != nil {

@@ -41,11 +41,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	srv, err := listenServers(opts.serve)
+	if err != nil {
+		fmt.Fprintln(stderr, "partop:", err)
+		return 1
+	}
+	defer srv.close()
 	eng, err := start(ctx, opts, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "partop:", err)
 		return 1
 	}
+	srv.serve(ctx, eng, stderr)
 	if opts.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.duration)
