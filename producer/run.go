@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/cluster"
+	"partop/discovery"
 )
 
 // Run sends records until ctx ends or Close is called, and runs the
@@ -102,25 +102,14 @@ func (p *Producer) produceOne() {
 	p.cl.Produce(p.produceCtx, &kgo.Record{Key: key, Value: value}, p.onAck)
 }
 
-// watch polls the topic's metadata every DiscoveryInterval (±10% jitter,
-// so many partop instances do not poll in step) and backs off on errors up
-// to 30s. One small Metadata request per interval is its whole cost.
+// watch polls the topic's metadata every DiscoveryInterval (jittered,
+// backing off on errors): one small Metadata request per interval is its
+// whole cost.
 func (p *Producer) watch(ctx context.Context) {
-	interval := p.cfg.DiscoveryInterval
-	wait := interval
-	timer := time.NewTimer(jitter(wait))
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
-		dctx, cancel := context.WithTimeout(ctx, max(interval, 5*time.Second))
-		t, err := cluster.Describe(dctx, p.watchCl, p.cfg.Topic)
-		cancel()
-		if ctx.Err() != nil {
-			return
+	discovery.Poll(ctx, p.cfg.DiscoveryInterval, true, nil, func(ctx context.Context) error {
+		t, err := cluster.Describe(ctx, p.watchCl, p.cfg.Topic)
+		if errors.Is(err, context.Canceled) {
+			return err // stopping: not news about the topic
 		}
 		p.tracker.Watched(t.Leaders(), err)
 		if err == nil && !p.knowsAll() {
@@ -128,17 +117,8 @@ func (p *Producer) watch(ctx context.Context) {
 			// applied it yet, and every retry since did too: keep asking.
 			p.refreshNow()
 		}
-		if err != nil {
-			wait = min(2*wait, 30*time.Second)
-		} else {
-			wait = interval
-		}
-		timer.Reset(jitter(wait))
-	}
-}
-
-func jitter(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
+		return err
+	})
 }
 
 // Close stops sending, waits up to FlushTimeout for in-flight records to be

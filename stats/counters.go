@@ -91,6 +91,18 @@ func (c *Counters) Ack(p int32, bytes int) (first bool, at time.Time) {
 	return false, time.Time{}
 }
 
+// Add counts n records on partition p seen at once, as of at: observe mode
+// learns of records from end offsets, in steps. It reports whether these
+// were the partition's first records.
+func (c *Counters) Add(p int32, n uint64, at time.Time) (first bool) {
+	s := c.slot(p)
+	if s == nil || n == 0 {
+		return false
+	}
+	s.acked.Add(n)
+	return s.firstAck.Load() == 0 && s.firstAck.CompareAndSwap(0, at.UnixNano())
+}
+
 // Fail counts one failed record on partition p (-1 when the record failed
 // before a partition was chosen; those are counted on no partition).
 func (c *Counters) Fail(p int32, err error) {
