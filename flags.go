@@ -5,11 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"partop/cluster"
 	"partop/engine"
+	"partop/observe"
 	"partop/producer"
 )
 
@@ -17,6 +19,8 @@ import (
 type options struct {
 	brokers    []string
 	port       int
+	observe    bool
+	observeInt time.Duration
 	topic      string
 	partitions int
 	create     bool
@@ -61,22 +65,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	// specific line instead, and the usage only for --help.
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	brokers := fs.String("brokers", "", "comma-separated `host:port` list of a Kafka-protocol cluster; empty starts the embedded cluster")
-	fs.IntVar(&o.port, "port", 9092, "embedded cluster: first broker's port (a free port is used if it is taken)")
-	fs.StringVar(&o.topic, "topic", "partop", "topic to produce to")
-	fs.IntVar(&o.partitions, "partitions", 4, "partitions when partop creates the topic")
-	fs.BoolVar(&o.create, "create", false, "create the topic on a real cluster if it does not exist (the embedded cluster always does)")
-	fs.Float64Var(&o.producer.Rate, "rate", producer.DefaultRate, "target records/s; 0 sends as fast as the cluster takes")
-	fs.IntVar(&o.producer.ValueSize, "value-size", producer.DefaultValueSize, "bytes per record value")
-	fs.StringVar(&o.producer.Keys, "keys", "", "record keys: "+strings.Join(producer.KeyModes, ", ")+" (default none; uniform with key-hash)")
-	fs.IntVar(&o.producer.KeySpace, "key-space", producer.DefaultKeySpace, "distinct keys for --keys uniform or zipf")
-	fs.StringVar(&o.producer.Partitioner, "partitioner", producer.UniformSticky, "partitioner: "+strings.Join(producer.Partitioners, ", "))
-	fs.DurationVar(&o.producer.DiscoveryInterval, "discovery-interval", producer.DefaultDiscoveryInterval, "how often to poll the topic's metadata for partitions added by others (at least 10ms)")
-	fs.DurationVar(&o.producer.FlushTimeout, "flush-timeout", producer.DefaultFlushTimeout, "on exit, how long to wait for in-flight records")
-	fs.BoolVar(&o.headless, "headless", false, "no dashboard: print one JSON object per second on stdout, and a summary at the end")
-	fs.DurationVar(&o.duration, "duration", 0, "stop after this long (0: run until interrupted)")
-	fs.Var(atFlag{&o.at}, "at", "schedule an action, `OFFSET:ACTION`, repeatable: 10s:add=4 (or 10s:+4), 20s:partitions=16 (or 20s:=16), 30s:rate=5000, 40s:pause, 50s:resume")
-	fs.DurationVar(&o.tick, "tick", engine.DefaultTick, "how often partop samples its counters: the rates' resolution and the dashboard's refresh")
+	brokers := defineFlags(fs, &o)
 	sec := addSecurityFlags(fs)
 	o.serve = addServeFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -98,30 +87,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			}
 		}
 	}
-	if err := cluster.CheckTopicName(o.topic); err != nil {
-		return o, fmt.Errorf("--topic: %w", err)
-	}
 	o.producer.Topic = o.topic
-	switch {
-	case o.producer.DiscoveryInterval < 10*time.Millisecond:
-		return o, fmt.Errorf("--discovery-interval %s: must be at least 10ms (it is how often partop looks for new partitions)", o.producer.DiscoveryInterval)
-	case o.producer.KeySpace < 1:
-		return o, fmt.Errorf("--key-space %d: must be at least 1 distinct key", o.producer.KeySpace)
-	case o.producer.ValueSize == 0:
-		return o, fmt.Errorf("--value-size 0: must be at least 16 bytes (run id and sequence number)")
-	}
-	if err := o.producer.Validate(); err != nil {
+	if err := check(fs, o); err != nil {
 		return o, err
-	}
-	switch {
-	case cluster.CheckCount(0, o.partitions) != nil:
-		return o, fmt.Errorf("--partitions %d: must be between 1 and %d", o.partitions, cluster.MaxPartitions)
-	case o.duration < 0:
-		return o, fmt.Errorf("--duration %s: must not be negative", o.duration)
-	case o.tick < 20*time.Millisecond || o.tick > 10*time.Second:
-		return o, fmt.Errorf("--tick %s: must be between 20ms and 10s", o.tick)
-	case o.port < -1 || o.port > 65535:
-		return o, fmt.Errorf("--port %d: not a TCP port", o.port)
 	}
 	if len(o.brokers) == 0 && sec.any() {
 		return o, fmt.Errorf("TLS and SASL flags need --brokers: the embedded cluster speaks plaintext")
@@ -136,6 +104,60 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	return o, nil
 }
 
+// defineFlags defines partop's own flags on fs, filling o when parsed; it
+// returns the raw --brokers list.
+func defineFlags(fs *flag.FlagSet, o *options) (brokers *string) {
+	brokers = fs.String("brokers", "", "comma-separated `host:port` list of a Kafka-protocol cluster; empty starts the embedded cluster")
+	fs.IntVar(&o.port, "port", 9092, "embedded cluster: first broker's port (a free port is used if it is taken)")
+	fs.StringVar(&o.topic, "topic", "partop", "topic to produce to (or, with --observe, to watch)")
+	fs.BoolVar(&o.observe, "observe", false, "produce nothing: show every producer's traffic on --topic from end offsets (needs --brokers)")
+	fs.DurationVar(&o.observeInt, "observe-interval", observe.DefaultInterval, "how often to poll end offsets: in observe mode, and while producing for the topic's total rate")
+	fs.IntVar(&o.partitions, "partitions", 4, "partitions when partop creates the topic")
+	fs.BoolVar(&o.create, "create", false, "create the topic on a real cluster if it does not exist (the embedded cluster always does)")
+	fs.Float64Var(&o.producer.Rate, "rate", producer.DefaultRate, "target records/s; 0 sends as fast as the cluster takes")
+	fs.IntVar(&o.producer.ValueSize, "value-size", producer.DefaultValueSize, "bytes per record value")
+	fs.StringVar(&o.producer.Keys, "keys", "", "record keys: "+strings.Join(producer.KeyModes, ", ")+" (default none; uniform with key-hash)")
+	fs.IntVar(&o.producer.KeySpace, "key-space", producer.DefaultKeySpace, "distinct keys for --keys uniform or zipf")
+	fs.StringVar(&o.producer.Partitioner, "partitioner", producer.UniformSticky, "partitioner: "+strings.Join(producer.Partitioners, ", "))
+	fs.DurationVar(&o.producer.DiscoveryInterval, "discovery-interval", producer.DefaultDiscoveryInterval, "how often to poll the topic's metadata for partitions added by others (at least 10ms)")
+	fs.DurationVar(&o.producer.FlushTimeout, "flush-timeout", producer.DefaultFlushTimeout, "on exit, how long to wait for in-flight records")
+	fs.BoolVar(&o.headless, "headless", false, "no dashboard: print one JSON object per second on stdout, and a summary at the end")
+	fs.DurationVar(&o.duration, "duration", 0, "stop after this long (0: run until interrupted)")
+	fs.Var(atFlag{&o.at}, "at", "schedule an action, `OFFSET:ACTION`, repeatable: 10s:add=4 (or 10s:+4), 20s:partitions=16 (or 20s:=16), 30s:rate=5000, 40s:pause, 50s:resume")
+	fs.DurationVar(&o.tick, "tick", engine.DefaultTick, "how often partop samples its counters: the rates' resolution and the dashboard's refresh")
+	return brokers
+}
+
+// check validates the parsed flags, the first problem in words a user can
+// act on.
+func check(fs *flag.FlagSet, o options) error {
+	if err := cluster.CheckTopicName(o.topic); err != nil {
+		return fmt.Errorf("--topic: %w", err)
+	}
+	switch {
+	case o.producer.DiscoveryInterval < 10*time.Millisecond:
+		return fmt.Errorf("--discovery-interval %s: must be at least 10ms (it is how often partop looks for new partitions)", o.producer.DiscoveryInterval)
+	case o.producer.KeySpace < 1:
+		return fmt.Errorf("--key-space %d: must be at least 1 distinct key", o.producer.KeySpace)
+	case o.producer.ValueSize == 0:
+		return fmt.Errorf("--value-size 0: must be at least 16 bytes (run id and sequence number)")
+	}
+	if err := o.producer.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case cluster.CheckCount(0, o.partitions) != nil:
+		return fmt.Errorf("--partitions %d: must be between 1 and %d", o.partitions, cluster.MaxPartitions)
+	case o.duration < 0:
+		return fmt.Errorf("--duration %s: must not be negative", o.duration)
+	case o.tick < 20*time.Millisecond || o.tick > 10*time.Second:
+		return fmt.Errorf("--tick %s: must be between 20ms and 10s", o.tick)
+	case o.port < -1 || o.port > 65535:
+		return fmt.Errorf("--port %d: not a TCP port", o.port)
+	}
+	return checkObserve(fs, o)
+}
+
 // flagError rewrites the flag package's wording ("invalid value "x" for
 // flag -at: ...") into partop's: the flag as users type it, then the reason.
 func flagError(err error) error {
@@ -146,4 +168,36 @@ func flagError(err error) error {
 	msg = strings.ReplaceAll(msg, "flag -", "flag --")
 	msg = strings.ReplaceAll(msg, "flag provided but not defined: -", "unknown flag --")
 	return fmt.Errorf("%s (see partop --help)", msg)
+}
+
+// produceOnly are the flags that shape partop's own records: meaningless in
+// observe mode, where partop sends nothing.
+var produceOnly = []string{"rate", "partitioner", "keys", "key-space", "value-size", "flush-timeout"}
+
+// checkObserve refuses what observe mode cannot do, naming the conflict.
+func checkObserve(fs *flag.FlagSet, o options) error {
+	if o.observeInt < observe.MinInterval {
+		return fmt.Errorf("--observe-interval %s: must be at least %s", o.observeInt, observe.MinInterval)
+	}
+	if !o.observe {
+		return nil
+	}
+	var conflict error
+	fs.Visit(func(f *flag.Flag) {
+		if conflict == nil && (slices.Contains(produceOnly, f.Name) || f.Name == "create" || f.Name == "partitions") {
+			conflict = fmt.Errorf("--observe with --%s: observe mode produces and creates nothing, so --%s does not apply", f.Name, f.Name)
+		}
+	})
+	if conflict != nil {
+		return conflict
+	}
+	if len(o.brokers) == 0 {
+		return errors.New("--observe watches a topic other producers write to: give --brokers (the embedded cluster starts empty; without --observe partop produces to it)")
+	}
+	for _, a := range o.at {
+		if !a.Grows() {
+			return fmt.Errorf("--at %s:%s: observe mode sends nothing, so only add=N and partitions=N apply", a.At, a)
+		}
+	}
+	return nil
 }

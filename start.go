@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -9,12 +10,15 @@ import (
 
 	"partop/cluster"
 	"partop/engine"
+	"partop/observe"
 	"partop/producer"
+	"partop/stats"
 )
 
-// start connects to the cluster, makes sure the topic is there, checks the
-// --at plan against it and wires partop's producer into an engine. Nothing
-// is sent until the engine runs.
+// start connects to the cluster, finds the topic, checks the --at plan
+// against it and wires a traffic source into an engine: partop's producer,
+// or in observe mode the topic's end offsets. Nothing is sent or polled
+// until the engine runs.
 func start(ctx context.Context, o options, stderr io.Writer) (*engine.Engine, error) {
 	cl, err := cluster.Open(ctx, cluster.Config{Brokers: o.brokers, Security: o.security, Embedded: cluster.EmbeddedConfig{Port: o.port}})
 	if err != nil {
@@ -23,29 +27,65 @@ func start(ctx context.Context, o options, stderr io.Writer) (*engine.Engine, er
 	if cl.Embedded() {
 		fmt.Fprintf(stderr, "partop: embedded cluster on %s (kcat -b %s -L)\n", strings.Join(cl.Seeds(), ","), cl.Seeds()[0])
 	}
-	t, err := cl.EnsureTopic(ctx, o.topic, o.partitions, o.create)
+	eng, err := wire(ctx, cl, o)
 	if err != nil {
 		cl.Close()
+		return nil, err
+	}
+	return eng, nil
+}
+
+// wire makes the source the flags ask for and the engine around it.
+func wire(ctx context.Context, cl *cluster.Cluster, o options) (*engine.Engine, error) {
+	var t cluster.Topic
+	var err error
+	if o.observe {
+		t, err = cl.Describe(ctx, o.topic)
+		if errors.Is(err, cluster.ErrUnknownTopic) {
+			return nil, fmt.Errorf("topic %q does not exist on %s: observe mode watches an existing topic and creates nothing", o.topic, cl.Name())
+		}
+	} else {
+		t, err = cl.EnsureTopic(ctx, o.topic, o.partitions, o.create)
+	}
+	if err != nil {
 		return nil, err
 	}
 	sort.SliceStable(o.at, func(i, j int) bool { return o.at[i].At < o.at[j].At })
 	if err := engine.CheckPlan(t.Count(), o.at); err != nil {
-		cl.Close()
 		return nil, err
+	}
+	cfg := engine.Config{
+		Info:     engine.Info{Cluster: cl.Name(), Topic: o.topic},
+		Tick:     o.tick,
+		Schedule: o.at,
+		// Rates from end offsets need a window of at least one poll.
+		TopicWindow: max(o.observeInt, stats.DefaultNowWindow),
+	}
+	ocfg := observe.Config{Topic: o.topic, Interval: o.observeInt, DiscoveryInterval: o.producer.DiscoveryInterval, ClientOpts: cl.ClientOpts()}
+	if o.observe {
+		src, err := observe.New(ocfg, cl, t)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Info.Mode = engine.ModeObserve
+		cfg.Stats.NowWindow = cfg.TopicWindow
+		return engine.New(src, cl, cfg), nil
 	}
 	o.producer.ClientOpts = cl.ClientOpts()
 	p, err := producer.New(o.producer, cl, t)
 	if err != nil {
-		cl.Close()
 		return nil, err
 	}
-	cfg := p.Config()
-	return engine.New(p, cl, engine.Config{
-		Info: engine.Info{
-			Cluster: cl.Name(), Topic: o.topic, Mode: engine.ModeProduce,
-			Partitioner: cfg.Partitioner, Keyed: cfg.Keys != producer.KeysNone,
-		},
-		Tick:     o.tick,
-		Schedule: o.at,
-	}), nil
+	// The whole topic beside partop's own records, on the producer's
+	// leaders: no second metadata watcher.
+	ocfg.Leaders = func() []int32 { return p.Tracker().View().Leaders }
+	whole, err := observe.New(ocfg, cl, t)
+	if err != nil {
+		_ = p.Close()
+		return nil, err
+	}
+	pc := p.Config()
+	cfg.Info.Mode, cfg.Info.Partitioner, cfg.Info.Keyed = engine.ModeProduce, pc.Partitioner, pc.Keys != producer.KeysNone
+	cfg.Topic = whole
+	return engine.New(p, cl, cfg), nil
 }

@@ -112,6 +112,16 @@ func (t *Tracker) Note(kind, msg string) {
 // ProduceError logs a failed record at most once every 5s: a dead broker
 // fails thousands of records a second, and stats counts them all.
 func (t *Tracker) ProduceError(p int32, err error) {
+	where := fmt.Sprintf("partition %d", p)
+	if p < 0 {
+		where = "no partition"
+	}
+	t.Problem(fmt.Sprintf("produce failed on %s: %v", where, err))
+}
+
+// Problem logs an error that may repeat many times a second, at most once
+// every 5s.
+func (t *Tracker) Problem(msg string) {
 	now := time.Now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -119,11 +129,7 @@ func (t *Tracker) ProduceError(p int32, err error) {
 		return
 	}
 	t.lastErr = now
-	where := fmt.Sprintf("partition %d", p)
-	if p < 0 {
-		where = "no partition"
-	}
-	t.add(&Event{Kind: KindError, At: now, Message: fmt.Sprintf("produce failed on %s: %v", where, err)})
+	t.add(&Event{Kind: KindError, At: now, Message: msg})
 }
 
 // Routed is called when the count the source routes over changes.

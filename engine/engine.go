@@ -33,6 +33,21 @@ type Config struct {
 	Stats stats.Config
 	// Schedule are --at actions; they run at their offsets from Run's start.
 	Schedule []Action
+	// Topic, when set, counts the whole topic beside the source (end
+	// offsets while partop produces), so other producers' traffic is not
+	// invisible: its rate goes into Snapshot.TopicRate.
+	Topic TopicSource
+	// TopicWindow is the window of TopicRate (default 1s): at least one
+	// of Topic's steps.
+	TopicWindow time.Duration
+}
+
+// TopicSource counts every producer's records on the topic, in steps.
+type TopicSource interface {
+	Stepped
+	Counters() *stats.Counters
+	Run(ctx context.Context)
+	Close() error
 }
 
 // Engine runs one source against one topic. Create it with New, start it
@@ -44,6 +59,8 @@ type Engine struct {
 	conn    Connection
 	sampler *stats.Sampler
 	tracker *discovery.Tracker
+	steps   <-chan time.Time // the source's steps; nil: sample on the tick
+	topic   *stats.Sampler   // the whole topic (Config.Topic); nil without one
 
 	snap    atomic.Pointer[Snapshot]
 	running atomic.Bool
@@ -79,6 +96,12 @@ func New(src Source, conn Connection, cfg Config) *Engine {
 		done:    make(chan struct{}),
 	}
 	e.sender, _ = src.(Sender)
+	if st, ok := src.(Stepped); ok {
+		e.steps = st.Steps()
+	}
+	if cfg.Topic != nil {
+		e.topic = stats.NewSampler(cfg.Topic.Counters(), stats.Config{History: 8, TotalHistory: 2, NowWindow: cfg.TopicWindow})
+	}
 	e.cfg.Info.Start = time.Now()
 	e.publish(nil)
 	return e
@@ -124,21 +147,28 @@ func (e *Engine) Run(ctx context.Context) error {
 		defer close(schedDone)
 		e.runSchedule(runCtx, start)
 	}()
+	topicDone := make(chan struct{})
+	var topicSteps <-chan time.Time
+	if t := e.cfg.Topic; t != nil {
+		topicSteps = t.Steps()
+		go func() {
+			defer close(topicDone)
+			t.Run(runCtx)
+		}()
+	} else {
+		close(topicDone)
+	}
 
 	e.sample(start)
-	tick := time.NewTicker(e.cfg.Tick)
-	defer tick.Stop()
-	for ctx.Err() == nil {
-		select {
-		case <-ctx.Done():
-		case now := <-tick.C:
-			e.sample(now)
-		}
-	}
+	e.loop(ctx, topicSteps)
 	cancel()
 	<-schedDone
 	err := e.src.Close()
 	<-srcDone
+	<-topicDone
+	if t := e.cfg.Topic; t != nil {
+		_ = t.Close()
+	}
 	if e.conn != nil {
 		e.conn.Close()
 	}
@@ -147,6 +177,28 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.mu.Unlock()
 	e.sample(time.Now())
 	return err
+}
+
+// loop samples until ctx ends: on the tick, or at the source's steps (then
+// the tick only publishes news such as events).
+func (e *Engine) loop(ctx context.Context, topicSteps <-chan time.Time) {
+	tick := time.NewTicker(e.cfg.Tick)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case now := <-tick.C:
+			if e.steps == nil {
+				e.sample(now)
+			} else {
+				e.publish(nil)
+			}
+		case at := <-e.steps:
+			e.sample(at)
+		case at := <-topicSteps:
+			e.topic.Sample(at)
+		}
+	}
 }
 
 // sample takes a sample as of now, lets the tracker see the new shares
@@ -180,7 +232,13 @@ func (e *Engine) publish(s *stats.Snapshot) {
 		e.events, e.evVersion = evs, v
 	}
 	e.seq++
+	var topicRate float64
+	if e.topic != nil {
+		topicRate = e.topic.Rate()
+	}
 	e.snap.Store(&Snapshot{
+		TopicRate:  topicRate,
+		TopicKnown: e.topic != nil && e.topic.Samples() > 1,
 		Info:       e.cfg.Info,
 		Seq:        e.seq,
 		Stats:      e.stats,

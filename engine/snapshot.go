@@ -40,6 +40,11 @@ type Snapshot struct {
 	// Outcomes are the scheduled actions carried out so far, in order.
 	Outcomes []Outcome
 	Stopped  bool // the engine has stopped: this is the final snapshot
+	// TopicRate is every producer's records/s on the topic, from end
+	// offsets, when the engine counts the whole topic beside its source
+	// (TopicKnown).
+	TopicRate  float64
+	TopicKnown bool
 }
 
 // Outcome is what became of a scheduled action.

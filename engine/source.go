@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"time"
 
 	"partop/discovery"
 	"partop/stats"
@@ -44,3 +45,11 @@ var ErrNotSending = errors.New("partop sends nothing in observe mode: rate and p
 
 // Connection is the cluster connection the engine closes after its source.
 type Connection interface{ Close() }
+
+// Stepped is a source whose counts change in steps at known times (observe
+// mode polls end offsets once a second). The engine samples at each step
+// instead of on its tick, so a rate divides what a step added by the real
+// time between steps.
+type Stepped interface {
+	Steps() <-chan time.Time
+}

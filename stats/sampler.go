@@ -16,6 +16,9 @@ type Config struct {
 	LongWindow    time.Duration // "rate over a longer window" (default 30s)
 }
 
+// DefaultNowWindow is the window of "rate now".
+const DefaultNowWindow = time.Second
+
 func (c Config) withDefaults() Config {
 	if c.History <= 1 {
 		c.History = 240
@@ -24,7 +27,7 @@ func (c Config) withDefaults() Config {
 		c.TotalHistory = 1200
 	}
 	if c.NowWindow <= 0 {
-		c.NowWindow = time.Second
+		c.NowWindow = DefaultNowWindow
 	}
 	if c.BalanceWindow <= 0 {
 		c.BalanceWindow = 5 * time.Second
@@ -151,4 +154,27 @@ func (s *Sampler) rateOver(p, k int) float64 {
 	dt := float64(s.times[i]-s.times[j]) / 1e9
 	r := s.parts[p]
 	return float64(r.cum[i]-r.cum[j]) / dt
+}
+
+// Rate is the total rate over the now window as of the latest sample, 0
+// before two samples: what Snapshot().Rate says, without the copy.
+func (s *Sampler) Rate() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n < 2 {
+		return 0
+	}
+	k := s.back(s.cfg.NowWindow)
+	var sum float64
+	for p := range s.parts {
+		sum += s.rateOver(p, k)
+	}
+	return sum
+}
+
+// Samples is how many samples were taken.
+func (s *Sampler) Samples() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
 }

@@ -47,12 +47,14 @@ func eventLineCount(events []discovery.Event) int {
 
 // eventText is one event's line after its time stamp, in avail cells.
 func eventText(ev *discovery.Event, avail int, st *Styles) string {
-	text := describe(ev, true)
-	if ev.Kind == discovery.KindExpansion && len([]rune(text)) > avail {
-		// Drop detail before "picked up" and the latency would be cut.
-		if text = describe(ev, false); len([]rune(text)) > avail {
+	text := describe(ev, detailAll)
+	// Drop detail before "picked up" and the latency would be cut.
+	for d := detailAll - 1; ev.Kind == discovery.KindExpansion && len([]rune(text)) > avail; d-- {
+		if d < 0 {
 			text = describeShort(ev)
+			break
 		}
+		text = describe(ev, d)
 	}
 	var style lipgloss.Style
 	switch ev.Kind {
@@ -75,7 +77,14 @@ func eventText(ev *discovery.Event, avail int, st *Styles) string {
 // describe puts an event in words. Expansions tell their pickup timeline:
 // who added the partitions, whether the producer has sent to all of them
 // yet, and how long that took.
-func describe(ev *discovery.Event, withRouting bool) string {
+// Detail levels of describe: what a narrow screen drops first.
+const (
+	detailLatency  = iota // who, how many, the pickup latency
+	detailBalanced        // and when the new partitions were balanced
+	detailAll             // and when routing changed
+)
+
+func describe(ev *discovery.Event, detail int) string {
 	if ev.Kind != discovery.KindExpansion {
 		return ev.Message
 	}
@@ -89,7 +98,7 @@ func describe(ev *discovery.Event, withRouting bool) string {
 	// The words operators look for come first; the routing detail last,
 	// where a narrow screen cuts it.
 	routed := ""
-	if !ev.Routed.IsZero() && withRouting {
+	if !ev.Routed.IsZero() && detail >= detailAll {
 		routed = fmt.Sprintf(" (routing after %s)", millis(max(ev.Routed.Sub(ev.Start()), 0)))
 	}
 	if !ev.Done {
@@ -99,11 +108,18 @@ func describe(ev *discovery.Event, withRouting bool) string {
 	if added == 1 {
 		them = "it"
 	}
-	s := fmt.Sprintf("%s · producer picked up %s in %s", what, them, millis(ev.Pickup))
+	who := "producer picked up"
+	if ev.Routed.IsZero() { // observed from outside: every producer's records
+		who = "first records on"
+	}
+	s := fmt.Sprintf("%s · %s %s in %s", what, who, them, millis(ev.Pickup))
 	if ev.By == discovery.ByExternal {
 		s += " after detection"
 	}
-	if ev.Routed.Before(ev.FirstAck) {
+	if !ev.Balanced.IsZero() && detail >= detailBalanced {
+		s += " · balanced after " + seconds(ev.Balanced.Sub(ev.Start()))
+	}
+	if !ev.Routed.IsZero() && ev.Routed.Before(ev.FirstAck) {
 		s += routed
 	}
 	return s

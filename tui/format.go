@@ -95,3 +95,8 @@ func span(d time.Duration) string {
 	}
 	return fmt.Sprintf("%ds", int64(math.Round(d.Seconds())))
 }
+
+// seconds renders a longer span with one decimal: 5.2 s.
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(max(d.Seconds(), 0), 'f', 1, 64) + " s"
+}

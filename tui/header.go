@@ -17,49 +17,91 @@ func (m *Model) header() []string {
 	st := &m.styles
 	sep := st.Muted.Render(" · ")
 	state := st.Good.Render("▶ running")
-	if m.paused {
+	switch {
+	case !m.es.Sending:
+		state = st.Good.Render("◉ observing")
+	case m.paused:
 		state = st.Warn.Render("‖ paused")
+	}
+	var viewer segment
+	if m.cfg.ViewOnly {
+		viewer = segment{long: st.Warn.Render("view only"), prio: 1}
 	}
 	line1 := joinFit(m.width, sep,
 		segment{long: st.Title.Render("partop"), prio: 0},
 		segment{long: st.Value.Render(m.es.Cluster), prio: 1},
 		segment{long: st.Label.Render("topic ") + st.Value.Render(m.es.Topic), prio: 0},
 		segment{long: state, prio: 0},
+		viewer,
 		segment{long: st.Label.Render("up ") + st.Value.Render(uptime(m.now.Sub(m.es.Start))), prio: 2},
 	)
+	var watch segment
+	if v := m.view.WatchError; v != "" {
+		watch = segment{long: st.Bad.Render("✗ watcher: " + v), short: st.Bad.Render("✗ watcher failing"), prio: 1}
+	}
+	if !m.es.Sending {
+		counts := st.Label.Render("partitions ") + st.Value.Render(strconv.Itoa(m.view.Cluster))
+		rate := st.Label.Render("all producers ") + st.Value.Render(grouped(m.snap.Rate)+"/s") + st.Muted.Render(" (from end offsets)")
+		return []string{line1, joinFit(m.width, sep, segment{long: counts}, segment{long: rate, prio: 2}, watch)}
+	}
+	line2 := joinFit(m.width, sep, m.counts(), m.routingFlag(), m.rates(),
+		segment{long: st.Label.Render("partitioner ") + st.Value.Render(m.es.Partitioner), short: st.Value.Render(m.es.Partitioner), prio: 3},
+		watch)
+	return []string{line1, line2}
+}
 
+// counts is the cluster's partition count beside the producer's.
+func (m *Model) counts() segment {
+	st := &m.styles
 	v := &m.view
 	counts := st.Label.Render("partitions: cluster ") + st.Value.Render(strconv.Itoa(v.Cluster))
-	var flag segment
 	switch {
 	case v.Partitions == 0:
-		counts += sep + st.Label.Render("producer ") + st.Muted.Render("–")
-		flag = segment{long: st.Muted.Render("nothing routed yet"), prio: 3}
+		counts += st.Muted.Render(" · ") + st.Label.Render("producer ") + st.Muted.Render("–")
 	case v.Partitions != v.Cluster:
 		// Differing counts are the thing partop exists to show: flag them
 		// with a sign and words, not only colour.
 		counts += st.Warn.Render(fmt.Sprintf(" ≠ producer %d", v.Partitions))
-		flag = segment{
+	default:
+		counts += st.Muted.Render(" · ") + st.Label.Render("producer ") + st.Value.Render(strconv.Itoa(v.Partitions))
+	}
+	return segment{long: counts}
+}
+
+// routingFlag says in words when the producer does not route to every
+// partition the cluster has.
+func (m *Model) routingFlag() segment {
+	st := &m.styles
+	v := &m.view
+	switch {
+	case v.Partitions == 0:
+		return segment{long: st.Muted.Render("nothing routed yet"), prio: 3}
+	case v.Partitions != v.Cluster:
+		return segment{
 			long:  st.Warn.Render(fmt.Sprintf("! producer not routing to all %d yet", v.Cluster)),
 			short: st.Warn.Render("! catching up"), prio: 1,
 		}
-	default:
-		counts += sep + st.Label.Render("producer ") + st.Value.Render(strconv.Itoa(v.Partitions))
 	}
-	rate := segment{
-		long:  st.Label.Render("rate ") + st.Value.Render(grouped(m.snap.Rate)+"/s") + st.Label.Render(", target ") + st.Value.Render(engine.FormatTarget(m.rate)),
-		short: st.Label.Render("rate ") + st.Value.Render(grouped(m.snap.Rate)+"/s") + st.Label.Render(" of ") + st.Value.Render(engine.FormatTarget(m.rate)),
+	return segment{}
+}
+
+// rates is partop's rate against its target, and the whole topic's from
+// end offsets when other producers write to it too.
+func (m *Model) rates() segment {
+	st := &m.styles
+	own := st.Value.Render(grouped(m.snap.Rate) + "/s")
+	target := st.Value.Render(engine.FormatTarget(m.rate))
+	r := segment{
+		long:  st.Label.Render("rate ") + own + st.Label.Render(", target ") + target,
+		short: st.Label.Render("rate ") + own + st.Label.Render(" of ") + target,
 		prio:  2,
 	}
-	var watch segment
-	if v.WatchError != "" {
-		watch = segment{long: st.Bad.Render("✗ watcher: " + v.WatchError), short: st.Bad.Render("✗ watcher failing"), prio: 1}
+	if others := m.es.TopicRate - m.snap.Rate; m.es.TopicKnown && others >= max(1, 0.02*m.es.TopicRate) {
+		// Other producers write to the topic: their traffic is part of
+		// the balance question too.
+		r.long += st.Label.Render(" · topic ") + st.Value.Render(grouped(m.es.TopicRate)+"/s") + st.Muted.Render(" ("+grouped(others)+"/s from others)")
 	}
-	// The partitioner sits with the counts and rates: it decides where
-	// the records go.
-	partitioner := segment{long: st.Label.Render("partitioner ") + st.Value.Render(m.es.Partitioner), short: st.Value.Render(m.es.Partitioner), prio: 3}
-	line2 := joinFit(m.width, sep, segment{long: counts}, flag, rate, partitioner, watch)
-	return []string{line1, line2}
+	return r
 }
 
 // balanceLine renders the balance figures with a verdict in words.

@@ -1,0 +1,13 @@
+// Package observe is the traffic source of observe mode: partop produces
+// nothing and counts what every producer writes to a topic, from the
+// partitions' end offsets (high watermarks). It polls them with ListOffsets
+// sent straight to each partition's leader (kadm's ListEndOffsets would
+// issue a Metadata request on every call), and the topic's metadata on its
+// own interval, so an expansion by anyone shows up as an event whose
+// timeline is the fleet's pickup: the first record on every new partition,
+// then the new partitions carrying their share.
+//
+// Counts come in steps, once a poll: the engine samples at each poll
+// (engine.Stepped), so a rate is a step divided by the real time between
+// polls, not a step landing in one tick and none in the next.
+package observe

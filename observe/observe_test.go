@@ -1,0 +1,177 @@
+package observe_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"partop/cluster"
+	"partop/discovery"
+	"partop/observe"
+	"partop/producer"
+	"partop/stats"
+)
+
+// embedded starts an in-process cluster with a topic of n partitions.
+func embedded(t testing.TB, topic string, n int) *cluster.Cluster {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := cluster.Open(ctx, cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	if _, err := c.EnsureTopic(ctx, topic, n, true); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func describe(t testing.TB, c *cluster.Cluster, topic string) cluster.Topic {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	top, err := c.Describe(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return top
+}
+
+// observing runs an observe source on c's topic until the test ends.
+func observing(t testing.TB, c *cluster.Cluster, topic string, interval time.Duration) *observe.Source {
+	t.Helper()
+	s, err := observe.New(observe.Config{Topic: topic, Interval: interval, DiscoveryInterval: interval, ClientOpts: c.ClientOpts()}, c, describe(t, c, topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; _ = s.Close() })
+	return s
+}
+
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestCountsEqualAcks: what the observer counts from end offsets is, once
+// the producer has flushed and a poll has passed, exactly what the producer
+// had acknowledged, partition by partition; records written before the
+// observer's first look are not counted.
+func TestCountsEqualAcks(t *testing.T) {
+	c := embedded(t, "counts", 4)
+	before, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("counts"))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer before.Close()
+	for range 100 { // history the observer must not count
+		before.Produce(context.Background(), kgo.StringRecord("old"), nil)
+	}
+	if err := before.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	o := observing(t, c, "counts", 100*time.Millisecond)
+	<-o.Steps() // the first poll took the baseline
+	p, err := producer.New(producer.Config{Topic: "counts", Rate: 5000, Partitioner: producer.RoundRobin, ClientOpts: c.ClientOpts()}, c, describe(t, c, "counts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { defer close(ran); p.Run(ctx) }()
+	waitFor(t, 10*time.Second, "records", func() bool { return sum(p.Counters().Read()) > 2000 })
+	cancel()
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	<-ran
+	acked := p.Counters().Read()
+	waitFor(t, 10*time.Second, "the observer to see every acknowledged record", func() bool {
+		return sum(o.Counters().Read()) >= sum(acked)
+	})
+	seen := o.Counters().Read()
+	for i := range acked {
+		if seen[i].Acked != acked[i].Acked {
+			t.Errorf("partition %d: observed %d records, producer acknowledged %d", i, seen[i].Acked, acked[i].Acked)
+		}
+	}
+}
+
+func sum(ts []stats.Totals) uint64 {
+	var n uint64
+	for _, t := range ts {
+		n += t.Acked
+	}
+	return n
+}
+
+// TestExternalExpansionPickup: another client adds partitions and a
+// producer that refreshes its metadata writes to them; the observer
+// reports the expansion as external with the fleet's pickup: the first
+// record on every new partition.
+func TestExternalExpansionPickup(t *testing.T) {
+	c := embedded(t, "fleet", 2)
+	o := observing(t, c, "fleet", 100*time.Millisecond)
+	writer, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("fleet"),
+		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()), kgo.MetadataMaxAge(200*time.Millisecond), kgo.MetadataMinAge(100*time.Millisecond))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for ctx.Err() == nil {
+			<-tick.C
+			writer.Produce(ctx, kgo.StringRecord("x"), nil)
+		}
+	}()
+	waitFor(t, 10*time.Second, "traffic on both partitions", func() bool {
+		r := o.Counters().Read()
+		return len(r) == 2 && r[0].Acked > 0 && r[1].Acked > 0
+	})
+	resp, err := kadm.NewClient(writer).UpdatePartitions(ctx, 5, "fleet")
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := time.Now()
+	var exp discovery.Event
+	waitFor(t, 15*time.Second, "the expansion to be picked up", func() bool {
+		for _, e := range o.Tracker().Events() {
+			if e.Kind == discovery.KindExpansion && e.Done {
+				exp = e
+				return true
+			}
+		}
+		return false
+	})
+	if exp.By != discovery.ByExternal || exp.From != 2 || exp.To != 5 || !exp.Created.IsZero() || !exp.Routed.IsZero() {
+		t.Fatalf("expansion %+v: want 2→5 by someone else, no created or routed time", exp)
+	}
+	if exp.Seen.Before(added) || exp.FirstAck.Before(exp.Seen.Add(-time.Second)) || exp.Pickup < 0 {
+		t.Fatalf("timeline: added %v, seen %v, first record %v, pickup %v", added, exp.Seen, exp.FirstAck, exp.Pickup)
+	}
+	if v := o.Tracker().View(); v.Cluster != 5 || v.Partitions != 5 {
+		t.Fatalf("view %+v: observe mode routes nothing, its count is the cluster's", v)
+	}
+}

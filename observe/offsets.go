@@ -1,0 +1,152 @@
+package observe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// offsetBook is what the offsets poll remembers: each partition's last end
+// offset. Partitions the topic had at start count from their first seen
+// offset; later ones from 0, so records written before the first poll saw
+// a new partition still count.
+type offsetBook struct {
+	initial int
+	last    []int64
+	known   []bool
+}
+
+// step takes partition p's end offset as of a poll and returns how many
+// records were written since the last one.
+func (b *offsetBook) step(p int32, end int64) uint64 {
+	for int(p) >= len(b.last) {
+		b.last = append(b.last, 0)
+		b.known = append(b.known, false)
+	}
+	if !b.known[p] {
+		b.known[p] = true
+		if int(p) < b.initial {
+			b.last[p] = end
+			return 0
+		}
+	}
+	if end < b.last[p] { // the log was truncated or the topic recreated: start over
+		b.last[p] = end
+		return 0
+	}
+	n := end - b.last[p]
+	b.last[p] = end
+	return uint64(n)
+}
+
+// pollOffsets asks every leader for its partitions' end offsets, one
+// request per broker, all at once, and counts what was written since the
+// last poll. Partitions without a leader wait for the next poll.
+func (s *Source) pollOffsets(ctx context.Context) error {
+	byLeader := map[int32][]int32{}
+	for p, l := range s.leaders() {
+		if l >= 0 {
+			byLeader[l] = append(byLeader[l], int32(p))
+		}
+	}
+	if len(byLeader) == 0 {
+		return errors.New("no partition has a leader")
+	}
+	type answer struct {
+		resp *kmsg.ListOffsetsResponse
+		err  error
+	}
+	answers := make([]answer, 0, len(byLeader))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for leader, parts := range byLeader {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := endOffsetsRequest(s.cfg.Topic, parts).RequestWith(ctx, s.cl.Broker(int(leader)))
+			if err != nil {
+				err = fmt.Errorf("end offsets from broker %d: %w", leader, err)
+			}
+			mu.Lock()
+			answers = append(answers, answer{resp, err})
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	at := time.Now()
+	var firstErr error
+	stale, failed := false, 0
+	for _, a := range answers {
+		if a.err != nil {
+			firstErr = cmp(firstErr, a.err)
+			failed++
+			continue
+		}
+		for _, t := range a.resp.Topics {
+			for _, p := range t.Partitions {
+				if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+					stale = stale || errors.Is(err, kerr.NotLeaderForPartition) || errors.Is(err, kerr.UnknownTopicOrPartition)
+					firstErr = cmp(firstErr, fmt.Errorf("end offset of partition %d: %w", p.Partition, err))
+					continue
+				}
+				if n := s.offsets.step(p.Partition, p.Offset); n > 0 {
+					if s.counters.Add(p.Partition, n, at) {
+						s.tracker.FirstAck(p.Partition)
+					}
+				}
+			}
+		}
+	}
+	if stale { // a leader moved: learn where before the next poll
+		select {
+		case s.wakeMeta <- struct{}{}:
+		default:
+		}
+	}
+	if firstErr != nil {
+		s.tracker.Problem("polling end offsets: " + firstErr.Error())
+	}
+	if failed == len(answers) {
+		return firstErr // nothing answered: no sample, and back off
+	}
+	select { // the engine samples at this poll; a sample not yet taken is replaced
+	case s.steps <- at:
+	default:
+		select {
+		case <-s.steps:
+		default:
+		}
+		s.steps <- at
+	}
+	return nil
+}
+
+func cmp(first, err error) error {
+	if first != nil {
+		return first
+	}
+	return err
+}
+
+// endOffsetsRequest asks for the latest offsets (the high watermarks) of
+// partitions of one topic.
+func endOffsetsRequest(topic string, partitions []int32) *kmsg.ListOffsetsRequest {
+	req := kmsg.NewPtrListOffsetsRequest()
+	req.ReplicaID = -1
+	rt := kmsg.NewListOffsetsRequestTopic()
+	rt.Topic = topic
+	for _, p := range partitions {
+		rp := kmsg.NewListOffsetsRequestTopicPartition()
+		rp.Partition = p
+		rp.CurrentLeaderEpoch = -1
+		rp.Timestamp = -1 // latest
+		rt.Partitions = append(rt.Partitions, rp)
+	}
+	req.Topics = append(req.Topics, rt)
+	return req
+}

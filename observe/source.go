@@ -1,0 +1,171 @@
+package observe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"partop/cluster"
+	"partop/discovery"
+	"partop/stats"
+)
+
+// Defaults.
+const (
+	DefaultInterval          = time.Second
+	DefaultDiscoveryInterval = time.Second
+	// MinInterval bounds how hard partop polls a cluster.
+	MinInterval = 100 * time.Millisecond
+)
+
+// Admin grows a topic; *cluster.Cluster is the real one.
+type Admin interface {
+	Grow(ctx context.Context, topic string, target func(current int) int) (from, to int, err error)
+}
+
+// Config sets up a Source.
+type Config struct {
+	Topic string
+	// Interval is how often end offsets are polled (default 1s).
+	Interval time.Duration
+	// DiscoveryInterval is how often the topic's metadata is polled for
+	// new partitions and leaders (default 1s).
+	DiscoveryInterval time.Duration
+	// ClientOpts reach the cluster (seeds, TLS, SASL).
+	ClientOpts []kgo.Opt
+	// Leaders, when set, gives the partitions' leaders by id from a
+	// watcher that already polls the topic (partop's producer): the
+	// source then polls no metadata of its own.
+	Leaders func() []int32
+}
+
+// Source counts every producer's records on a topic from end offsets. It is
+// an engine.Source and an engine.Stepped.
+type Source struct {
+	cfg      Config
+	cl       *kgo.Client
+	admin    Admin
+	counters *stats.Counters
+	tracker  *discovery.Tracker
+	steps    chan time.Time
+	wakeMeta chan struct{} // the topic grew: poll metadata now
+
+	offsets offsetBook // the send loop's state: only the offsets poll touches it
+
+	closeOnce sync.Once
+}
+
+// New makes a source for the topic as described by initial. Partitions the
+// topic has now count from their current end offsets (what was written
+// before partop started is not traffic it saw); partitions added later
+// count from their start.
+func New(cfg Config, admin Admin, initial cluster.Topic) (*Source, error) {
+	if cfg.Interval == 0 {
+		cfg.Interval = DefaultInterval
+	}
+	if cfg.DiscoveryInterval == 0 {
+		cfg.DiscoveryInterval = DefaultDiscoveryInterval
+	}
+	switch {
+	case cfg.Interval < MinInterval:
+		return nil, fmt.Errorf("observe interval %s: must be at least %s", cfg.Interval, MinInterval)
+	case cfg.DiscoveryInterval < 10*time.Millisecond:
+		return nil, fmt.Errorf("discovery interval %s: must be at least 10ms", cfg.DiscoveryInterval)
+	}
+	s := &Source{
+		cfg:      cfg,
+		admin:    admin,
+		counters: stats.NewCounters(initial.Count()),
+		steps:    make(chan time.Time, 1),
+		wakeMeta: make(chan struct{}, 1),
+		offsets:  offsetBook{initial: initial.Count()},
+	}
+	s.tracker = discovery.NewTracker(s.counters, initial.Leaders(), false)
+	s.tracker.OnExpansion(func() {
+		select {
+		case s.wakeMeta <- struct{}{}:
+		default:
+		}
+	})
+	cl, err := kgo.NewClient(append(append([]kgo.Opt(nil), cfg.ClientOpts...), kgo.WithHooks(metadataCounter{s.tracker}))...)
+	if err != nil {
+		return nil, fmt.Errorf("observer client: %w", err)
+	}
+	s.cl = cl
+	return s, nil
+}
+
+// metadataCounter counts Metadata requests: the cost of watching.
+type metadataCounter struct{ t *discovery.Tracker }
+
+func (m metadataCounter) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
+	if key == 3 && err == nil { // 3: Metadata
+		m.t.CountMetadataRequest()
+	}
+}
+
+// Counters are the per-partition record counts seen so far.
+func (s *Source) Counters() *stats.Counters { return s.counters }
+
+// Tracker is the source's view of the topic and its event log.
+func (s *Source) Tracker() *discovery.Tracker { return s.tracker }
+
+// Steps delivers the time of every offsets poll that counted records.
+func (s *Source) Steps() <-chan time.Time { return s.steps }
+
+// Run polls metadata and end offsets until ctx ends.
+func (s *Source) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	if s.cfg.Leaders == nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			discovery.Poll(ctx, s.cfg.DiscoveryInterval, true, s.wakeMeta, s.watch)
+		}()
+	}
+	// Offsets are polled on a steady clock: every poll is a sample.
+	discovery.Poll(ctx, s.cfg.Interval, false, nil, s.pollOffsets)
+	wg.Wait()
+}
+
+// watch describes the topic: its partition count and leaders.
+func (s *Source) watch(ctx context.Context) error {
+	t, err := cluster.Describe(ctx, s.cl, s.cfg.Topic)
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	s.tracker.Watched(t.Leaders(), err)
+	return err
+}
+
+// leaders are the partitions' leaders by id, as last seen.
+func (s *Source) leaders() []int32 {
+	if s.cfg.Leaders != nil {
+		return s.cfg.Leaders()
+	}
+	return s.tracker.View().Leaders
+}
+
+// Close releases the client. Observing has nothing in flight to lose.
+func (s *Source) Close() error {
+	s.closeOnce.Do(s.cl.Close)
+	return nil
+}
+
+// Grow adds partitions through the admin client; the next metadata poll
+// comes at once so their leaders are known for the next offsets poll.
+func (s *Source) Grow(ctx context.Context, target func(current int) int) (from, to int, err error) {
+	s.tracker.StartAdd()
+	defer s.tracker.EndAdd()
+	from, to, err = s.admin.Grow(ctx, s.cfg.Topic, target)
+	if err != nil {
+		return from, to, err
+	}
+	now := time.Now()
+	s.tracker.Expanded(from, to, discovery.ByPartop, now, now)
+	return from, to, nil
+}
