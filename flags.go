@@ -31,6 +31,7 @@ type options struct {
 	tick       time.Duration
 	security   cluster.Security
 	serve      *serveOptions
+	fluvio     *fluvioFlags
 }
 
 // atFlag collects repeated --at values, parsing each as it comes so the
@@ -68,6 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	brokers := defineFlags(fs, &o)
 	sec := addSecurityFlags(fs)
 	o.serve = addServeFlags(fs)
+	o.fluvio = addFluvioFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -95,6 +97,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("TLS and SASL flags need --brokers: the embedded cluster speaks plaintext")
 	}
 	if err := o.serve.check(o.headless); err != nil {
+		return o, err
+	}
+	if err := o.fluvio.check(fs, o); err != nil {
 		return o, err
 	}
 	var err error

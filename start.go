@@ -20,6 +20,9 @@ import (
 // or in observe mode the topic's end offsets. Nothing is sent or polled
 // until the engine runs.
 func start(ctx context.Context, o options, stderr io.Writer) (*engine.Engine, error) {
+	if o.fluvio.sc != "" {
+		return startFluvio(ctx, o, stderr)
+	}
 	cl, err := cluster.Open(ctx, cluster.Config{Brokers: o.brokers, Security: o.security, Embedded: cluster.EmbeddedConfig{Port: o.port}})
 	if err != nil {
 		return nil, err

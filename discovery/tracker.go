@@ -30,6 +30,8 @@ type Tracker struct {
 	settling []*Event // expansions not yet Balanced
 	adding   int      // partop admin calls in flight
 	lastErr  time.Time
+
+	producers Producers // observe mode: who writes to the topic
 }
 
 // NewTracker starts tracking a topic whose partitions have the given

@@ -250,5 +250,6 @@ func (e *Engine) publish(s *stats.Snapshot) {
 		Schedule:   e.cfg.Schedule,
 		Outcomes:   e.outcomes[:len(e.outcomes):len(e.outcomes)],
 		Stopped:    e.stopped,
+		Producers:  e.tracker.Producers(),
 	})
 }

@@ -45,6 +45,9 @@ type Snapshot struct {
 	// (TopicKnown).
 	TopicRate  float64
 	TopicKnown bool
+	// Producers are the producer ids writing to the topic, where the
+	// source can tell (observe mode on Kafka 2.8+).
+	Producers discovery.Producers
 }
 
 // Outcome is what became of a scheduled action.
