@@ -196,8 +196,8 @@ func checkObserve(fs *flag.FlagSet, o options) error {
 	if conflict != nil {
 		return conflict
 	}
-	if len(o.brokers) == 0 {
-		return errors.New("--observe watches a topic other producers write to: give --brokers (the embedded cluster starts empty; without --observe partop produces to it)")
+	if len(o.brokers) == 0 && o.fluvio.sc == "" {
+		return errors.New("--observe watches a topic other producers write to: give --brokers or --fluvio (the embedded cluster starts empty; without --observe partop produces to it)")
 	}
 	for _, a := range o.at {
 		if !a.Grows() {
