@@ -30,6 +30,19 @@ type line struct {
 	Events            []eventLine     `json:"events,omitempty"`
 	MetadataRequests  int64           `json:"metadata_requests,omitempty"`
 	FailedActions     []string        `json:"failed_actions,omitempty"`
+	TopicRate         *float64        `json:"topic_rate,omitempty"` // every producer's records/s, from end offsets (produce mode)
+	Producers         []producerLine  `json:"producers,omitempty"`  // observe mode, from DescribeProducers
+	ProducersError    string          `json:"producers_error,omitempty"`
+}
+
+// producerLine is one producer id writing to the topic (observe mode).
+type producerLine struct {
+	ID          int64   `json:"id"`
+	Epoch       int16   `json:"epoch"`
+	State       string  `json:"state"`
+	Partitions  []int32 `json:"partitions"`
+	Rate        float64 `json:"rate"`
+	LastWriteMs int64   `json:"last_write_ms"` // how long ago, as of the line's time
 }
 
 type partitionLine struct {
@@ -78,7 +91,33 @@ func lineOf(s *engine.Snapshot) line {
 		Idle:              st.Balance.Idle,
 		WatchError:        s.View.WatchError,
 		PerPartition:      partitionLines(s),
+		TopicRate:         topicRate(s),
+		Producers:         producerLines(s),
+		ProducersError:    s.Producers.Err,
 	}
+}
+
+func topicRate(s *engine.Snapshot) *float64 {
+	if !s.TopicKnown {
+		return nil
+	}
+	r := s.TopicRate
+	return &r
+}
+
+func producerLines(s *engine.Snapshot) []producerLine {
+	out := make([]producerLine, 0, len(s.Producers.List))
+	for _, p := range s.Producers.List {
+		parts := p.Partitions
+		if parts == nil {
+			parts = []int32{}
+		}
+		out = append(out, producerLine{
+			ID: p.ID, Epoch: p.Epoch, State: p.State, Partitions: parts, Rate: p.Rate,
+			LastWriteMs: max(s.Stats.At.Sub(p.LastWrite).Milliseconds(), 0),
+		})
+	}
+	return out
 }
 
 // summaryOf is the last line: the final totals and the whole event log.

@@ -91,7 +91,7 @@ func describe(ev *discovery.Event, detail int) string {
 	added := ev.To - ev.From
 	what := fmt.Sprintf("+%d partition%s (%d→%d)", added, plural(added), ev.From, ev.To)
 	if ev.By == discovery.ByExternal {
-		what += " detected (external)"
+		what += " by someone else"
 	} else {
 		what += " by " + ev.By
 	}
@@ -108,13 +108,12 @@ func describe(ev *discovery.Event, detail int) string {
 	if added == 1 {
 		them = "it"
 	}
-	who := "producer picked up"
+	s := fmt.Sprintf("%s · producer picked up %s in %s", what, them, millis(ev.Pickup))
 	if ev.Routed.IsZero() { // observed from outside: every producer's records
-		who = "first records on"
+		s = fmt.Sprintf("%s · first records on %s after %s", what, them, millis(ev.Pickup))
 	}
-	s := fmt.Sprintf("%s · %s %s in %s", what, who, them, millis(ev.Pickup))
-	if ev.By == discovery.ByExternal {
-		s += " after detection"
+	if ev.By == discovery.ByExternal && detail >= detailAll {
+		s += " from detection"
 	}
 	if !ev.Balanced.IsZero() && detail >= detailBalanced {
 		s += " · balanced after " + seconds(ev.Balanced.Sub(ev.Start()))

@@ -287,3 +287,39 @@ func run(m *Model, cmd tea.Cmd) {
 }
 
 var errAuth = errors.New(`add partitions to "partop" (8→10): CLUSTER_AUTHORIZATION_FAILED: Cluster authorization failed.`)
+
+// observing is the engine's snapshot in observe mode 20 s after someone
+// else grew the topic from 4 to 8: every producer's traffic from end
+// offsets (a real sampler again), the fleet's pickup, and three producer
+// ids, one of which never picked the new partitions up.
+func observing() *fakeEngine {
+	grow := testNow.Add(-20 * time.Second)
+	seen := grow.Add(600 * time.Millisecond)
+	st := simulate(4, 8, grow, func(p int, at time.Time) float64 {
+		switch {
+		case at.Before(grow) && p >= 4:
+			return 0
+		case at.Before(grow):
+			return 300
+		case p >= 4: // only the producer that adopted them writes here
+			return 100
+		}
+		return 200 // the stale producer's 400/s stay on 0-3
+	})
+	exp := discovery.Event{Kind: discovery.KindExpansion, At: seen, From: 4, To: 8, By: discovery.ByExternal, Seen: seen,
+		FirstAck: seen.Add(1200 * time.Millisecond), Pickup: 1200 * time.Millisecond, Done: true, Balanced: seen.Add(6 * time.Second)}
+	leaders := []int32{0, 1, 2, 0, 1, 2, 0, 1}
+	snap := &engine.Snapshot{
+		Info:   engine.Info{Cluster: "kafka-1:9092,kafka-2:9092", Topic: "orders", Mode: engine.ModeObserve, Tick: testTick, Start: testStart},
+		Seq:    1,
+		Stats:  st,
+		View:   discovery.View{Partitions: 8, Cluster: 8, Leaders: leaders},
+		Events: []discovery.Event{exp},
+		Producers: discovery.Producers{At: testNow.Add(-3 * time.Second), List: []discovery.Producer{
+			{ID: 4001, Epoch: 0, State: discovery.ProducerAdopted, Partitions: []int32{0, 1, 2, 3, 4, 5, 6, 7}, LastWrite: testNow.Add(-time.Second), Rate: 800},
+			{ID: 4002, Epoch: 3, State: discovery.ProducerStale, Partitions: []int32{0, 1, 2, 3}, LastWrite: testNow.Add(-2 * time.Second), Rate: 400},
+			{ID: 3977, Epoch: 0, State: discovery.ProducerIdle, Partitions: []int32{2}, LastWrite: testNow.Add(-95 * time.Second)},
+		}},
+	}
+	return &fakeEngine{snap: snap}
+}

@@ -42,7 +42,13 @@ func (m *Model) header() []string {
 	if !m.es.Sending {
 		counts := st.Label.Render("partitions ") + st.Value.Render(strconv.Itoa(m.view.Cluster))
 		rate := st.Label.Render("all producers ") + st.Value.Render(grouped(m.snap.Rate)+"/s") + st.Muted.Render(" (from end offsets)")
-		return []string{line1, joinFit(m.width, sep, segment{long: counts}, segment{long: rate, prio: 2}, watch)}
+		var stale segment
+		if n := staleCount(&m.es.Producers); n > 0 {
+			// The producers partop exists to name: flagged in words.
+			stale = segment{long: st.Bad.Render(fmt.Sprintf("! %d stale producer%s: not writing to the new partitions", n, plural(n))),
+				short: st.Bad.Render(fmt.Sprintf("! %d stale", n))}
+		}
+		return []string{line1, joinFit(m.width, sep, segment{long: counts}, stale, segment{long: rate, prio: 2}, watch)}
 	}
 	line2 := joinFit(m.width, sep, m.counts(), m.routingFlag(), m.rates(),
 		segment{long: st.Label.Render("partitioner ") + st.Value.Render(m.es.Partitioner), short: st.Value.Render(m.es.Partitioner), prio: 3},

@@ -11,6 +11,7 @@ const (
 	chartMinAvail = 16 // rows left for table + chart before the chart is drawn
 	chartMinWidth = 50
 	chartMin      = 6
+	tableMinAvail = 6 // rows the table keeps before the panel may take any
 	chartFloor    = 5 // a chart shrunk for the prompt or the help: title and 4 rows
 	chartMax      = 40
 	eventsMax     = 8
@@ -22,6 +23,7 @@ type layout struct {
 	cols      columns
 	tableRows int // visible partition rows (below the column titles)
 	chart     int // chart rows including its title; 0: no chart
+	panel     int // producers panel rows (observe mode); 0: none
 	events    int // event log lines
 	status    int // status (or prompt) lines
 	footer    int // help lines
@@ -36,7 +38,7 @@ type layout struct {
 // extra lines of an open prompt, a long error or the full help are then
 // taken from spare rows, the chart, the events and the table in that order,
 // so opening the prompt does not make the chart jump out and back.
-func plan(width, height, partitions, events, statusLines, footerLines int) layout {
+func plan(width, height, partitions, events, panel, statusLines, footerLines int) layout {
 	if width < minWidth || height < minHeight {
 		return layout{tooSmall: true}
 	}
@@ -44,6 +46,15 @@ func plan(width, height, partitions, events, statusLines, footerLines int) layou
 	fixed := 2 + 1 + l.status + l.footer // header, balance, status, footer
 	l.events = min(max((height-fixed)/5, 1), eventsMax, max(events, 1))
 	avail := height - fixed - l.events
+	// The producers panel comes before the chart: in observe mode it names
+	// the producers an operator must act on. Both leave the table rows.
+	for _, want := range []int{panel, 2} {
+		if panel > 0 && avail-want >= tableMinAvail {
+			l.panel = want
+			avail -= want
+			break
+		}
+	}
 	if avail >= chartMinAvail && width >= chartMinWidth {
 		l.chart = min(max(avail*2/5, chartMin), chartMax)
 	}
@@ -54,6 +65,9 @@ func plan(width, height, partitions, events, statusLines, footerLines int) layou
 		grow := min(spare, chartMax-l.chart)
 		l.chart += grow
 		spare -= grow
+	}
+	if l.chart == 0 && spare >= chartFloor-1 && width >= chartMinWidth {
+		l.chart, spare = min(spare, chartMax), spare-min(spare, chartMax) // the balance chart fits in what the table leaves
 	}
 	l.pad = max(spare, 0)
 
@@ -84,6 +98,9 @@ func (l *layout) shrink(n int) int {
 			l.chart = 0
 			take(&l.pad, 0)
 		}
+	}
+	if l.panel > 0 {
+		take(&l.panel, 2)
 	}
 	take(&l.events, 1)
 	take(&l.tableRows, 1)

@@ -1,0 +1,133 @@
+package tui
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"partop/discovery"
+	"partop/engine"
+)
+
+// panelMax bounds the producers panel: title, rows, and the line that says
+// what it cannot see.
+const panelMax = 8
+
+// producersPanel renders observe mode's producers, stale first, at most
+// lines lines: who writes to the topic, where, how fast, and whether each
+// picked up the latest expansion.
+func producersPanel(ps *discovery.Producers, now time.Time, width, lines int, st *Styles) []string {
+	if lines <= 0 {
+		return nil
+	}
+	title := st.Title.Render("PRODUCERS") + st.Muted.Render(" by id, from DescribeProducers · producers without idempotence have no id and are not listed")
+	out := []string{fit(title, width)}
+	switch {
+	case lines == 1:
+		return out
+	case ps.Err != "":
+		return append(out, wrapLines("✗ "+ps.Err, width, lines-1, st.Warn)...)
+	case ps.At.IsZero():
+		return append(out, fit(st.Muted.Render("  asking the partition leaders…"), width))
+	case len(ps.List) == 0:
+		return append(out, fit(st.Muted.Render("  no producer ids: producers with idempotence off (librdkafka's default) have none"), width))
+	}
+	rows := slices.Clone(ps.List)
+	slices.SortFunc(rows, func(a, b discovery.Producer) int {
+		if c := cmp.Compare(stateRank(a.State), stateRank(b.State)); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Rate, a.Rate)
+	})
+	out = append(out, fit(st.Header.Render("  PRODUCER ID  EPOCH  STATE     RATE/s  LAST WRITE  PARTITIONS"), width))
+	room := lines - 2
+	shown := min(len(rows), room)
+	if shown < len(rows) {
+		shown = max(room-1, 0) // a line to say how many are not shown
+	}
+	for i := range rows[:shown] {
+		out = append(out, fit(producerRow(&rows[i], now, st), width))
+	}
+	if shown < len(rows) && room > 0 {
+		out = append(out, fit(st.Muted.Render(fmt.Sprintf("  … and %d more", len(rows)-shown)), width))
+	}
+	return out
+}
+
+// stateRank orders the panel: the producers an operator must act on first.
+func stateRank(s string) int {
+	switch s {
+	case discovery.ProducerStale:
+		return 0
+	case discovery.ProducerActive:
+		return 1
+	case discovery.ProducerAdopted:
+		return 2
+	}
+	return 3
+}
+
+func producerRow(p *discovery.Producer, now time.Time, st *Styles) string {
+	state := padRight(p.State, 8)
+	switch p.State {
+	case discovery.ProducerStale:
+		state = st.Bad.Render("! " + padRight(p.State, 6))
+	case discovery.ProducerAdopted:
+		state = st.Good.Render(state)
+	case discovery.ProducerIdle:
+		state = st.Muted.Render(state)
+	}
+	age := "–"
+	if !p.LastWrite.IsZero() {
+		age = uptime(now.Sub(p.LastWrite)) + " ago"
+	}
+	return fmt.Sprintf("  %11d  %5d  %s %7s  %10s  %s",
+		p.ID, p.Epoch, state, compact(p.Rate), age, partitionList(p.Partitions))
+}
+
+// partitionList renders ids compactly: 0-3,5,7-9.
+func partitionList(ids []int32) string {
+	var b strings.Builder
+	for i := 0; i < len(ids); {
+		j := i
+		for j+1 < len(ids) && ids[j+1] == ids[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(int(ids[i])))
+		if j > i {
+			b.WriteString("-" + strconv.Itoa(int(ids[j])))
+		}
+		i = j + 1
+	}
+	return b.String()
+}
+
+// panelLines is how many lines the producers panel wants: none outside
+// observe mode.
+func (m *Model) panelLines() int {
+	if m.es.Mode != engine.ModeObserve {
+		return 0
+	}
+	ps := &m.es.Producers
+	if ps.Err != "" || len(ps.List) == 0 {
+		return 2
+	}
+	return min(2+len(ps.List), panelMax)
+}
+
+// staleCount is how many producers did not pick up the latest expansion.
+func staleCount(ps *discovery.Producers) int {
+	n := 0
+	for _, p := range ps.List {
+		if p.State == discovery.ProducerStale {
+			n++
+		}
+	}
+	return n
+}
