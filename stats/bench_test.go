@@ -5,12 +5,12 @@ import (
 	"time"
 )
 
-// fullSampler has 1,024 partitions and a full history ring.
-func fullSampler(b *testing.B) *Sampler {
-	c := NewCounters(1024)
+// fullSampler has n partitions and a full history ring.
+func fullSampler(b *testing.B, n int32) *Sampler {
+	c := NewCounters(int(n))
 	s := NewSampler(c, Config{})
 	for i := range s.cfg.History + 10 {
-		for p := range int32(1024) {
+		for p := range n {
 			c.Ack(p, 100)
 		}
 		s.Sample(t0.Add(time.Duration(i) * 250 * time.Millisecond))
@@ -21,7 +21,7 @@ func fullSampler(b *testing.B) *Sampler {
 // BenchmarkSnapshot1024 is the goal "Snapshot() with 1,024 partitions and
 // full history: <= 1 ms".
 func BenchmarkSnapshot1024(b *testing.B) {
-	s := fullSampler(b)
+	s := fullSampler(b, 1024)
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = s.Snapshot()
@@ -30,7 +30,7 @@ func BenchmarkSnapshot1024(b *testing.B) {
 
 // BenchmarkSample1024 is the per-tick cost of reading 1,024 counters.
 func BenchmarkSample1024(b *testing.B) {
-	s := fullSampler(b)
+	s := fullSampler(b, 1024)
 	at := t0.Add(time.Hour)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -49,4 +49,25 @@ func BenchmarkAck(b *testing.B) {
 			p++
 		}
 	})
+}
+
+// BenchmarkSnapshot10000 is the engine's per-sample copy for a wide topic
+// (observe mode samples once a poll).
+func BenchmarkSnapshot10000(b *testing.B) {
+	s := fullSampler(b, 10000)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = s.Snapshot()
+	}
+}
+
+// BenchmarkSample10000 reads 10,000 counters.
+func BenchmarkSample10000(b *testing.B) {
+	s := fullSampler(b, 10000)
+	at := t0.Add(time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		at = at.Add(time.Second)
+		s.Sample(at)
+	}
 }

@@ -19,3 +19,17 @@ func BenchmarkRender1024(b *testing.B) {
 		_ = m.View()
 	}
 }
+
+// BenchmarkRender10000 is the same frame at 10,000 partitions, as observe
+// mode shows a wide production topic. Goal: < 5 ms.
+func BenchmarkRender10000(b *testing.B) {
+	eng := fixture(pickedUp, 10000)
+	m := New(eng, testConfig())
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.table.sortBy = byRate
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Update(tickMsg{id: m.tickID})
+		_ = m.View()
+	}
+}

@@ -141,6 +141,13 @@ func TestFormats(t *testing.T) {
 			t.Errorf("compact(%v) = %q, want %q", v, got, want)
 		}
 	}
+	// Shares keep three significant digits: at 1,000+ partitions 0.10%
+	// and 0.05% must read differently.
+	for v, want := range map[float64]string{0: "0%", 0.125: "12.5%", 0.0125: "1.25%", 0.001: "0.10%", 0.0005: "0.050%", 0.00012: "0.012%", 1: "100%"} {
+		if got := percent(v); got != want {
+			t.Errorf("percent(%v) = %q, want %q", v, got, want)
+		}
+	}
 	for v, want := range map[float64]string{0: "0", 999: "999", 1204: "1,204", 1234567: "1,234,567"} {
 		if got := grouped(v); got != want {
 			t.Errorf("grouped(%v) = %q, want %q", v, got, want)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"partop/engine"
+	"partop/stats"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -41,7 +42,7 @@ func (m *Model) header() []string {
 	}
 	if !m.es.Sending {
 		counts := st.Label.Render("partitions ") + st.Value.Render(strconv.Itoa(m.view.Cluster))
-		rate := st.Label.Render("all producers ") + st.Value.Render(grouped(m.snap.Rate)+"/s") + st.Muted.Render(" (from end offsets)")
+		rate := st.Label.Render("all producers ") + st.Value.Render(stats.FormatRate(m.snap.Rate)) + st.Muted.Render(" (from end offsets)")
 		var stale segment
 		if n := staleCount(&m.es.Producers); n > 0 {
 			// The producers partop exists to name: flagged in words.
@@ -95,7 +96,7 @@ func (m *Model) routingFlag() segment {
 // end offsets when other producers write to it too.
 func (m *Model) rates() segment {
 	st := &m.styles
-	own := st.Value.Render(grouped(m.snap.Rate) + "/s")
+	own := st.Value.Render(stats.FormatRate(m.snap.Rate))
 	target := st.Value.Render(engine.FormatTarget(m.rate))
 	r := segment{
 		long:  st.Label.Render("rate ") + own + st.Label.Render(", target ") + target,
@@ -105,7 +106,7 @@ func (m *Model) rates() segment {
 	if others := m.es.TopicRate - m.snap.Rate; m.es.TopicKnown && others >= max(1, 0.02*m.es.TopicRate) {
 		// Other producers write to the topic: their traffic is part of
 		// the balance question too.
-		r.long += st.Label.Render(" · topic ") + st.Value.Render(grouped(m.es.TopicRate)+"/s") + st.Muted.Render(" ("+grouped(others)+"/s from others)")
+		r.long += st.Label.Render(" · topic ") + st.Value.Render(stats.FormatRate(m.es.TopicRate)) + st.Muted.Render(" ("+grouped(others)+"/s from others)")
 	}
 	return r
 }
