@@ -3,144 +3,33 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"flag"
 	"io"
-	"math/big"
-	"net"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"partop/cluster"
+	"partop/cluster/clustertest"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 )
-
-// secret is the password the tests use; no error or output may contain it.
-const secret = "s3cr3t-Pa55word"
-
-// pki is a throwaway CA with a server and a client certificate, as PEM
-// files in a temporary directory.
-type pki struct {
-	dir                       string
-	ca, serverCert, serverKey string
-	clientCert, clientKey     string
-	otherKey                  string // a key that matches no certificate
-	caPool                    *x509.CertPool
-	server                    tls.Certificate
-}
-
-func newPKI(t *testing.T) *pki {
-	t.Helper()
-	dir := t.TempDir()
-	p := &pki{dir: dir}
-	caKey := newKey(t)
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "partop test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.caPool = x509.NewCertPool()
-	p.caPool.AddCert(caCert)
-	p.ca = writePEM(t, dir, "ca.pem", "CERTIFICATE", caDER)
-
-	issue := func(name string, serial int64, usage x509.ExtKeyUsage) (certFile, keyFile string) {
-		key := newKey(t)
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(serial),
-			Subject:      pkix.Name{CommonName: name},
-			NotBefore:    time.Now().Add(-time.Hour),
-			NotAfter:     time.Now().Add(24 * time.Hour),
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{usage},
-		}
-		if usage == x509.ExtKeyUsageServerAuth {
-			tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
-			tmpl.DNSNames = []string{"localhost"}
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return writePEM(t, dir, name+".pem", "CERTIFICATE", der), writeKey(t, dir, name+"-key.pem", key)
-	}
-	p.serverCert, p.serverKey = issue("broker", 2, x509.ExtKeyUsageServerAuth)
-	p.clientCert, p.clientKey = issue("client", 3, x509.ExtKeyUsageClientAuth)
-	p.otherKey = writeKey(t, dir, "other-key.pem", newKey(t))
-	if p.server, err = tls.LoadX509KeyPair(p.serverCert, p.serverKey); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func newKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func writeKey(t *testing.T, dir, name string, k *ecdsa.PrivateKey) string {
-	t.Helper()
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return writePEM(t, dir, name, "PRIVATE KEY", der)
-}
-
-func writePEM(t *testing.T, dir, name, typ string, der []byte) string {
-	t.Helper()
-	return writeFile(t, dir, name, string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})))
-}
-
-func writeFile(t *testing.T, dir, name, content string) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // A password on the command line is refused as an unknown flag, and the
 // message does not echo it.
 func TestNoPasswordFlag(t *testing.T) {
 	for _, args := range [][]string{
-		{"--sasl-password", secret},
-		{"--sasl-password=" + secret},
+		{"--sasl-password", clustertest.Secret},
+		{"--sasl-password=" + clustertest.Secret},
 	} {
 		var out, errs bytes.Buffer
 		code := run(append([]string{"--headless"}, args...), &out, &errs)
 		if code != 2 || !strings.Contains(errs.String(), "unknown flag --sasl-password") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errs.String())
 		}
-		if strings.Contains(errs.String()+out.String(), secret) {
+		if strings.Contains(errs.String()+out.String(), clustertest.Secret) {
 			t.Errorf("%v: output contains the password: %q", args, errs.String())
 		}
 	}
@@ -162,30 +51,13 @@ func TestSecurityFlagErrorExitCode(t *testing.T) {
 	}
 }
 
-// kfakeTLS starts an in-process cluster that speaks TLS (and SASL, when
-// users are given), and returns its address.
-func kfakeTLS(t *testing.T, p *pki, clientAuth bool, opts ...kfake.Opt) string {
-	t.Helper()
-	cfg := &tls.Config{Certificates: []tls.Certificate{p.server}, MinVersion: tls.VersionTLS12}
-	if clientAuth {
-		cfg.ClientAuth = tls.RequireAndVerifyClientCert
-		cfg.ClientCAs = p.caPool
-	}
-	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1), kfake.TLS(cfg)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c.ListenAddrs()[0]
-}
-
 // runPartop runs the whole command for about a second and returns its exit
 // code, stderr and the summary line (nil if there is none).
 func runPartop(t *testing.T, args ...string) (int, string, map[string]any) {
 	t.Helper()
 	var out, errs bytes.Buffer
 	code := run(append([]string{"--headless", "--duration", "1s", "--rate", "500"}, args...), &out, &errs)
-	if strings.Contains(out.String()+errs.String(), secret) {
+	if strings.Contains(out.String()+errs.String(), clustertest.Secret) {
 		t.Fatalf("%v: the password appears in partop's output", args)
 	}
 	var sum map[string]any
@@ -201,15 +73,15 @@ func runPartop(t *testing.T, args ...string) (int, string, map[string]any) {
 }
 
 func TestTLSAndSASLEndToEnd(t *testing.T) {
-	p := newPKI(t)
+	p := clustertest.NewPKI(t)
 	users := []kfake.Opt{
 		kfake.EnableSASL(),
-		kfake.Superuser("PLAIN", "plain-user", secret),
-		kfake.Superuser("SCRAM-SHA-256", "scram-user", secret),
-		kfake.Superuser("SCRAM-SHA-512", "scram-user", secret),
+		kfake.Superuser("PLAIN", "plain-user", clustertest.Secret),
+		kfake.Superuser("SCRAM-SHA-256", "scram-user", clustertest.Secret),
+		kfake.Superuser("SCRAM-SHA-512", "scram-user", clustertest.Secret),
 	}
-	addr := kfakeTLS(t, p, false, users...)
-	passFile := writeFile(t, t.TempDir(), "pass", secret+"\n")
+	addr := clustertest.KfakeTLS(t, p, false, users...)
+	passFile := clustertest.WriteFile(t, t.TempDir(), "pass", clustertest.Secret+"\n")
 	ok := func(t *testing.T, code int, stderr string, sum map[string]any) {
 		t.Helper()
 		if code != 0 || sum == nil {
@@ -219,12 +91,12 @@ func TestTLSAndSASLEndToEnd(t *testing.T) {
 			t.Fatalf("summary acked %v errors %v", sum["acked"], sum["errors"])
 		}
 	}
-	base := []string{"--brokers", addr, "--tls-ca", p.ca, "--create"}
+	base := []string{"--brokers", addr, "--tls-ca", p.CA, "--create"}
 	for _, mech := range []struct{ name, user string }{
 		{"PLAIN", "plain-user"}, {"SCRAM-SHA-256", "scram-user"}, {"SCRAM-SHA-512", "scram-user"},
 	} {
 		t.Run(mech.name+"/env", func(t *testing.T) {
-			t.Setenv(cluster.PasswordEnv, secret)
+			t.Setenv(cluster.PasswordEnv, clustertest.Secret)
 			code, stderr, sum := runPartop(t, append(base, "--topic", "env-"+mech.name, "--sasl-mechanism", mech.name, "--sasl-user", mech.user)...)
 			ok(t, code, stderr, sum)
 		})
@@ -234,12 +106,12 @@ func TestTLSAndSASLEndToEnd(t *testing.T) {
 		})
 	}
 	t.Run("server-name", func(t *testing.T) {
-		t.Setenv(cluster.PasswordEnv, secret)
+		t.Setenv(cluster.PasswordEnv, clustertest.Secret)
 		code, stderr, sum := runPartop(t, append(base, "--topic", "sn", "--tls-server-name", "localhost", "--sasl-mechanism", "PLAIN", "--sasl-user", "plain-user")...)
 		ok(t, code, stderr, sum)
 	})
 	t.Run("wrong-password", func(t *testing.T) {
-		t.Setenv(cluster.PasswordEnv, secret+"-wrong")
+		t.Setenv(cluster.PasswordEnv, clustertest.Secret+"-wrong")
 		start := time.Now()
 		// kfake hangs up on a bad password where Kafka answers
 		// SASL_AUTHENTICATION_FAILED (see integration/ for that message).
@@ -249,21 +121,21 @@ func TestTLSAndSASLEndToEnd(t *testing.T) {
 		}
 	})
 	t.Run("wrong-server-name", func(t *testing.T) {
-		t.Setenv(cluster.PasswordEnv, secret)
+		t.Setenv(cluster.PasswordEnv, clustertest.Secret)
 		code, stderr, _ := runPartop(t, append(base, "--topic", "wsn", "--tls-server-name", "kafka.example", "--sasl-mechanism", "PLAIN", "--sasl-user", "plain-user")...)
 		if code != 1 || !strings.Contains(stderr, "kafka.example") {
 			t.Fatalf("exit %d, stderr %q", code, stderr)
 		}
 	})
 	t.Run("unknown-CA", func(t *testing.T) {
-		t.Setenv(cluster.PasswordEnv, secret)
+		t.Setenv(cluster.PasswordEnv, clustertest.Secret)
 		code, stderr, _ := runPartop(t, "--brokers", addr, "--tls", "--topic", "uca", "--sasl-mechanism", "PLAIN", "--sasl-user", "plain-user")
 		if code != 1 || !strings.Contains(stderr, "unknown authority") {
 			t.Fatalf("exit %d, stderr %q", code, stderr)
 		}
 	})
 	t.Run("insecure-skip-verify", func(t *testing.T) {
-		t.Setenv(cluster.PasswordEnv, secret)
+		t.Setenv(cluster.PasswordEnv, clustertest.Secret)
 		code, stderr, sum := runPartop(t, "--brokers", addr, "--create", "--tls-insecure-skip-verify", "--topic", "isv", "--sasl-mechanism", "PLAIN", "--sasl-user", "plain-user")
 		ok(t, code, stderr, sum)
 	})
@@ -296,8 +168,8 @@ func TestSecurityFlagsFillSecurity(t *testing.T) {
 		{nil, []string{"--tls"}, cluster.Security{TLS: true, TLSSetExplicitly: true}},
 		{nil, []string{"--tls=false"}, cluster.Security{TLSSetExplicitly: true}},
 		{nil, []string{"--tls-insecure-skip-verify", "--tls-server-name", "kafka.example"}, cluster.Security{InsecureSkipVerify: true, ServerName: "kafka.example"}},
-		{map[string]string{cluster.PasswordEnv: secret}, []string{"--sasl-mechanism", "scram-sha-256", "--sasl-user", "u"},
-			cluster.Security{SASLMechanism: "scram-sha-256", SASLUser: "u", SASLPassword: secret}},
+		{map[string]string{cluster.PasswordEnv: clustertest.Secret}, []string{"--sasl-mechanism", "scram-sha-256", "--sasl-user", "u"},
+			cluster.Security{SASLMechanism: "scram-sha-256", SASLUser: "u", SASLPassword: clustertest.Secret}},
 	} {
 		got, err := secFlags(t, tc.env, tc.args...)
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
@@ -313,10 +185,10 @@ func TestSecurityFlagsFillSecurity(t *testing.T) {
 		{nil, []string{"--tls-ca", ca}, "--tls-ca " + ca + ": no such file"},
 		{nil, []string{"--tls-cert", "c.pem"}, "--tls-cert c.pem needs --tls-key"},
 		{nil, []string{"--sasl-mechanism", "PLAIN", "--sasl-user", "u", "--sasl-password-file", pass}, "--sasl-password-file " + pass + ": no such file"},
-		{map[string]string{cluster.PasswordEnv: secret}, nil, "$PARTOP_SASL_PASSWORD is set but"},
+		{map[string]string{cluster.PasswordEnv: clustertest.Secret}, nil, "$PARTOP_SASL_PASSWORD is set but"},
 	} {
 		_, err := secFlags(t, tc.env, tc.args...)
-		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), secret) {
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), clustertest.Secret) {
 			t.Errorf("%v: error %v, want it to contain %q", tc.args, err, tc.want)
 		}
 	}

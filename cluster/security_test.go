@@ -6,13 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"partop/cluster/clustertest"
 )
 
 func TestSecurityAccepted(t *testing.T) {
-	p := newPKI(t)
+	p := clustertest.NewPKI(t)
 	dir := t.TempDir()
-	passFile := writeFile(t, dir, "pass", secret+"\n")
-	crlfFile := writeFile(t, dir, "pass-crlf", secret+"\r\n")
+	passFile := clustertest.WriteFile(t, dir, "pass", clustertest.Secret+"\n")
+	crlfFile := clustertest.WriteFile(t, dir, "pass-crlf", clustertest.Secret+"\r\n")
 	cases := []struct {
 		s Security
 		n int
@@ -20,14 +22,14 @@ func TestSecurityAccepted(t *testing.T) {
 		{Security{}, 0},
 		{Security{TLSSetExplicitly: true}, 0}, // --tls=false alone
 		{Security{TLS: true}, 1},
-		{Security{CAFile: p.ca}, 1},
+		{Security{CAFile: p.CA}, 1},
 		{Security{InsecureSkipVerify: true}, 1},
 		{Security{ServerName: "localhost"}, 1},
-		{Security{CertFile: p.clientCert, KeyFile: p.clientKey}, 1},
-		{Security{TLS: true, TLSSetExplicitly: true, CAFile: p.ca, CertFile: p.clientCert, KeyFile: p.clientKey, ServerName: "localhost"}, 1},
-		{Security{SASLMechanism: "PLAIN", SASLUser: "u", SASLPassword: secret}, 1},
-		{Security{SASLMechanism: "scram-sha-256", SASLUser: "u", SASLPassword: secret}, 1},
-		{Security{SASLMechanism: " SCRAM-SHA-512 ", SASLUser: "u", SASLPassword: secret, CAFile: p.ca}, 2},
+		{Security{CertFile: p.ClientCert, KeyFile: p.ClientKey}, 1},
+		{Security{TLS: true, TLSSetExplicitly: true, CAFile: p.CA, CertFile: p.ClientCert, KeyFile: p.ClientKey, ServerName: "localhost"}, 1},
+		{Security{SASLMechanism: "PLAIN", SASLUser: "u", SASLPassword: clustertest.Secret}, 1},
+		{Security{SASLMechanism: "scram-sha-256", SASLUser: "u", SASLPassword: clustertest.Secret}, 1},
+		{Security{SASLMechanism: " SCRAM-SHA-512 ", SASLUser: "u", SASLPassword: clustertest.Secret, CAFile: p.CA}, 2},
 		{Security{SASLMechanism: "SCRAM-SHA-512", SASLUser: "u", SASLPasswordFile: passFile}, 1},
 		{Security{SASLMechanism: "PLAIN", SASLUser: "u", SASLPasswordFile: crlfFile}, 1},
 	}
@@ -43,44 +45,44 @@ func TestSecurityAccepted(t *testing.T) {
 }
 
 func TestSecurityErrors(t *testing.T) {
-	p := newPKI(t)
+	p := clustertest.NewPKI(t)
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing.pem")
-	garbage := writeFile(t, dir, "garbage.pem", "not a certificate\n")
-	badBlock := writeFile(t, dir, "bad-block.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
-	emptyPass := writeFile(t, dir, "empty", "\n")
+	garbage := clustertest.WriteFile(t, dir, "garbage.pem", "not a certificate\n")
+	badBlock := clustertest.WriteFile(t, dir, "bad-block.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+	emptyPass := clustertest.WriteFile(t, dir, "empty", "\n")
 	// A file that holds the password and more: the error must not quote it.
-	twoLines := writeFile(t, dir, "two-lines", secret+"\nsecond line "+secret+"\n")
-	passFile := writeFile(t, dir, "pass", secret+"\n")
-	big := writeFile(t, dir, "big", strings.Repeat(secret, maxSecretFile/len(secret)+1))
+	twoLines := clustertest.WriteFile(t, dir, "two-lines", clustertest.Secret+"\nsecond line "+clustertest.Secret+"\n")
+	passFile := clustertest.WriteFile(t, dir, "pass", clustertest.Secret+"\n")
+	big := clustertest.WriteFile(t, dir, "big", strings.Repeat(clustertest.Secret, maxSecretFile/len(clustertest.Secret)+1))
 	plainU := func(s Security) Security { s.SASLMechanism, s.SASLUser = "PLAIN", "u"; return s }
 	cases := []struct {
 		s    Security
 		want string
 	}{
-		{Security{CertFile: p.clientCert}, "--tls-cert " + p.clientCert + " needs --tls-key"},
-		{Security{KeyFile: p.clientKey}, "--tls-key " + p.clientKey + " needs --tls-cert"},
+		{Security{CertFile: p.ClientCert}, "--tls-cert " + p.ClientCert + " needs --tls-key"},
+		{Security{KeyFile: p.ClientKey}, "--tls-key " + p.ClientKey + " needs --tls-cert"},
 		{Security{CAFile: missing}, "--tls-ca " + missing + ": no such file"},
 		{Security{CAFile: dir}, "is a directory"},
 		{Security{CAFile: garbage}, "--tls-ca " + garbage + ": no PEM certificate"},
 		{Security{CAFile: badBlock}, "--tls-ca " + badBlock + ": certificate 1:"},
-		{Security{CAFile: p.clientKey}, "no PEM certificate"},
-		{Security{CertFile: missing, KeyFile: p.clientKey}, "--tls-cert " + missing + ": no such file"},
-		{Security{CertFile: p.clientCert, KeyFile: missing}, "--tls-key " + missing + ": no such file"},
-		{Security{CertFile: garbage, KeyFile: p.clientKey}, "--tls-cert " + garbage + ": no PEM certificate"},
-		{Security{CertFile: p.clientCert, KeyFile: p.clientCert}, "--tls-key " + p.clientCert + ": no PEM private key"},
-		{Security{CertFile: p.clientCert, KeyFile: p.otherKey}, "private key does not match public key"},
-		{Security{TLSSetExplicitly: true, CAFile: p.ca}, "--tls=false contradicts --tls-ca"},
+		{Security{CAFile: p.ClientKey}, "no PEM certificate"},
+		{Security{CertFile: missing, KeyFile: p.ClientKey}, "--tls-cert " + missing + ": no such file"},
+		{Security{CertFile: p.ClientCert, KeyFile: missing}, "--tls-key " + missing + ": no such file"},
+		{Security{CertFile: garbage, KeyFile: p.ClientKey}, "--tls-cert " + garbage + ": no PEM certificate"},
+		{Security{CertFile: p.ClientCert, KeyFile: p.ClientCert}, "--tls-key " + p.ClientCert + ": no PEM private key"},
+		{Security{CertFile: p.ClientCert, KeyFile: p.OtherKey}, "private key does not match public key"},
+		{Security{TLSSetExplicitly: true, CAFile: p.CA}, "--tls=false contradicts --tls-ca"},
 		{Security{TLSSetExplicitly: true, InsecureSkipVerify: true}, "--tls=false contradicts --tls-insecure-skip-verify"},
-		{Security{InsecureSkipVerify: true, CAFile: p.ca}, "use one or the other"},
-		{Security{SASLMechanism: "GSSAPI", SASLUser: "u", SASLPassword: secret}, `--sasl-mechanism "GSSAPI": unknown; want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`},
-		{Security{SASLMechanism: "SCRAM-SHA-1", SASLUser: "u", SASLPassword: secret}, "unknown"},
-		{Security{SASLUser: "u", SASLPassword: secret}, "--sasl-user needs --sasl-mechanism"},
-		{Security{SASLMechanism: "PLAIN", SASLPassword: secret}, "--sasl-mechanism PLAIN needs --sasl-user"},
+		{Security{InsecureSkipVerify: true, CAFile: p.CA}, "use one or the other"},
+		{Security{SASLMechanism: "GSSAPI", SASLUser: "u", SASLPassword: clustertest.Secret}, `--sasl-mechanism "GSSAPI": unknown; want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`},
+		{Security{SASLMechanism: "SCRAM-SHA-1", SASLUser: "u", SASLPassword: clustertest.Secret}, "unknown"},
+		{Security{SASLUser: "u", SASLPassword: clustertest.Secret}, "--sasl-user needs --sasl-mechanism"},
+		{Security{SASLMechanism: "PLAIN", SASLPassword: clustertest.Secret}, "--sasl-mechanism PLAIN needs --sasl-user"},
 		{plainU(Security{}), "--sasl-user u needs a password: set $PARTOP_SASL_PASSWORD or use --sasl-password-file"},
-		{Security{SASLPassword: secret}, "$PARTOP_SASL_PASSWORD is set but --sasl-user and --sasl-mechanism are not"},
+		{Security{SASLPassword: clustertest.Secret}, "$PARTOP_SASL_PASSWORD is set but --sasl-user and --sasl-mechanism are not"},
 		{Security{SASLPasswordFile: passFile}, "--sasl-password-file needs --sasl-user"},
-		{plainU(Security{SASLPassword: secret, SASLPasswordFile: passFile}), "given twice"},
+		{plainU(Security{SASLPassword: clustertest.Secret, SASLPasswordFile: passFile}), "given twice"},
 		{plainU(Security{SASLPasswordFile: missing}), "--sasl-password-file " + missing + ": no such file"},
 		{plainU(Security{SASLPasswordFile: emptyPass}), "--sasl-password-file " + emptyPass + ": empty"},
 		{plainU(Security{SASLPasswordFile: twoLines}), "more than one line"},
@@ -93,7 +95,7 @@ func TestSecurityErrors(t *testing.T) {
 			t.Errorf("%v: error %v, want it to contain %q", tc.s, err, tc.want)
 			continue
 		}
-		if strings.Contains(err.Error(), secret) {
+		if strings.Contains(err.Error(), clustertest.Secret) {
 			t.Errorf("%v: error %q contains the password", tc.s, err)
 		}
 		if v := tc.s.Validate(); v == nil || v.Error() != err.Error() {
@@ -106,7 +108,7 @@ func TestUnreadableFileError(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("root reads files whatever their mode")
 	}
-	f := writeFile(t, t.TempDir(), "pass", secret)
+	f := clustertest.WriteFile(t, t.TempDir(), "pass", clustertest.Secret)
 	if err := os.Chmod(f, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -131,21 +133,21 @@ func TestEndlessFileIsTooBig(t *testing.T) {
 func TestPasswordFileRules(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct{ content, want string }{
-		{secret, secret},
-		{secret + "\n", secret},
-		{secret + "\r\n", secret},
-		{" " + secret + " \n", " " + secret + " "}, // spaces are the password's own
+		{clustertest.Secret, clustertest.Secret},
+		{clustertest.Secret + "\n", clustertest.Secret},
+		{clustertest.Secret + "\r\n", clustertest.Secret},
+		{" " + clustertest.Secret + " \n", " " + clustertest.Secret + " "}, // spaces are the password's own
 	} {
-		f := writeFile(t, dir, "pass", tc.content)
+		f := clustertest.WriteFile(t, dir, "pass", tc.content)
 		if got, err := readPassword(f); err != nil || got != tc.want {
 			t.Errorf("file %q: password %q, %v; want %q", tc.content, got, err, tc.want)
 		}
 	}
-	for _, content := range []string{"", "\n", "\r\n", secret + "\n\n", "\n" + secret, secret + "\rmore"} {
-		f := writeFile(t, dir, "pass", content)
+	for _, content := range []string{"", "\n", "\r\n", clustertest.Secret + "\n\n", "\n" + clustertest.Secret, clustertest.Secret + "\rmore"} {
+		f := clustertest.WriteFile(t, dir, "pass", content)
 		if got, err := readPassword(f); err == nil {
 			t.Errorf("file %q: password %q accepted", content, got)
-		} else if strings.Contains(err.Error(), secret) {
+		} else if strings.Contains(err.Error(), clustertest.Secret) {
 			t.Errorf("file %q: error %q contains the password", content, err)
 		}
 	}
@@ -153,13 +155,13 @@ func TestPasswordFileRules(t *testing.T) {
 
 // Printing a Security, however it is printed, never shows the password.
 func TestSecurityNeverPrintsPassword(t *testing.T) {
-	s := Security{SASLMechanism: "PLAIN", SASLUser: "u", SASLPassword: secret, CAFile: "ca.pem"}
+	s := Security{SASLMechanism: "PLAIN", SASLUser: "u", SASLPassword: clustertest.Secret, CAFile: "ca.pem"}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
 		out := fmt.Sprintf(verb, s)
-		if strings.Contains(out, secret) || !strings.Contains(out, "ca.pem") || !strings.Contains(out, "<redacted>") {
+		if strings.Contains(out, clustertest.Secret) || !strings.Contains(out, "ca.pem") || !strings.Contains(out, "<redacted>") {
 			t.Errorf("%s: %s", verb, out)
 		}
-		if out := fmt.Sprintf(verb, &s); strings.Contains(out, secret) {
+		if out := fmt.Sprintf(verb, &s); strings.Contains(out, clustertest.Secret) {
 			t.Errorf("%s of a pointer: %s", verb, out)
 		}
 	}

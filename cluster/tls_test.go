@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"partop/cluster/clustertest"
+
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -24,7 +26,7 @@ func openSecure(t *testing.T, addr string, s Security, opts ...kgo.Opt) error {
 	defer cancel()
 	c, err := Open(ctx, Config{Brokers: []string{addr}, Security: s, Opts: opts})
 	if err != nil {
-		if strings.Contains(err.Error(), secret) {
+		if strings.Contains(err.Error(), clustertest.Secret) {
 			t.Fatalf("the error contains the password: %v", err)
 		}
 		return err
@@ -65,16 +67,16 @@ func TestHandshakeHints(t *testing.T) {
 }
 
 func TestTLSAndSASL(t *testing.T) {
-	p := newPKI(t)
-	addr := kfakeTLS(t, p, false,
+	p := clustertest.NewPKI(t)
+	addr := clustertest.KfakeTLS(t, p, false,
 		kfake.EnableSASL(),
-		kfake.Superuser("PLAIN", "plain-user", secret),
-		kfake.Superuser("SCRAM-SHA-256", "scram-user", secret),
-		kfake.Superuser("SCRAM-SHA-512", "scram-user", secret),
+		kfake.Superuser("PLAIN", "plain-user", clustertest.Secret),
+		kfake.Superuser("SCRAM-SHA-256", "scram-user", clustertest.Secret),
+		kfake.Superuser("SCRAM-SHA-512", "scram-user", clustertest.Secret),
 	)
-	passFile := writeFile(t, t.TempDir(), "pass", secret+"\n")
+	passFile := clustertest.WriteFile(t, t.TempDir(), "pass", clustertest.Secret+"\n")
 	sec := func(mech, user string) Security {
-		return Security{CAFile: p.ca, SASLMechanism: mech, SASLUser: user, SASLPassword: secret}
+		return Security{CAFile: p.CA, SASLMechanism: mech, SASLUser: user, SASLPassword: clustertest.Secret}
 	}
 	for _, mech := range []struct{ name, user string }{
 		{"PLAIN", "plain-user"}, {"SCRAM-SHA-256", "scram-user"}, {"SCRAM-SHA-512", "scram-user"},
@@ -125,20 +127,20 @@ func TestTLSAndSASL(t *testing.T) {
 	// kfake hangs up on a bad password where Kafka answers
 	// SASL_AUTHENTICATION_FAILED (see integration/ for that message).
 	fails("wrong-password", func(s *Security) {
-		s.SASLMechanism, s.SASLUser, s.SASLPassword = "SCRAM-SHA-256", "scram-user", secret+"-wrong"
+		s.SASLMechanism, s.SASLUser, s.SASLPassword = "SCRAM-SHA-256", "scram-user", clustertest.Secret+"-wrong"
 	})
-	fails("no-SASL", func(s *Security) { *s = Security{CAFile: p.ca} })
+	fails("no-SASL", func(s *Security) { *s = Security{CAFile: p.CA} })
 }
 
 // A listener that requires a client certificate accepts CertFile and
 // KeyFile and refuses a client without them.
 func TestClientCertificate(t *testing.T) {
-	p := newPKI(t)
-	addr := kfakeTLS(t, p, true)
-	if err := openSecure(t, addr, Security{CAFile: p.ca, CertFile: p.clientCert, KeyFile: p.clientKey}); err != nil {
+	p := clustertest.NewPKI(t)
+	addr := clustertest.KfakeTLS(t, p, true)
+	if err := openSecure(t, addr, Security{CAFile: p.CA, CertFile: p.ClientCert, KeyFile: p.ClientKey}); err != nil {
 		t.Fatal(err)
 	}
-	err := openSecure(t, addr, Security{CAFile: p.ca})
+	err := openSecure(t, addr, Security{CAFile: p.CA})
 	if err == nil || !strings.Contains(err.Error(), addr) {
 		t.Fatalf("without a client certificate: %v", err)
 	}
@@ -147,9 +149,9 @@ func TestClientCertificate(t *testing.T) {
 
 // Config.Opts still reach every client, after Security's options.
 func TestConfigOptsStillWork(t *testing.T) {
-	p := newPKI(t)
-	addr := kfakeTLS(t, p, false)
-	if err := openSecure(t, addr, Security{}, kgo.DialTLSConfig(&tls.Config{RootCAs: p.caPool, MinVersion: tls.VersionTLS12})); err != nil {
+	p := clustertest.NewPKI(t)
+	addr := clustertest.KfakeTLS(t, p, false)
+	if err := openSecure(t, addr, Security{}, kgo.DialTLSConfig(&tls.Config{RootCAs: p.CAPool, MinVersion: tls.VersionTLS12})); err != nil {
 		t.Fatal(err)
 	}
 }

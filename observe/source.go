@@ -91,21 +91,12 @@ func New(cfg Config, admin Admin, initial cluster.Topic) (*Source, error) {
 		default:
 		}
 	})
-	cl, err := kgo.NewClient(append(append([]kgo.Opt(nil), cfg.ClientOpts...), kgo.WithHooks(metadataCounter{s.tracker}))...)
+	cl, err := kgo.NewClient(append(append([]kgo.Opt(nil), cfg.ClientOpts...), kgo.WithHooks(cluster.MetadataCounter(s.tracker.CountMetadataRequest)))...)
 	if err != nil {
 		return nil, fmt.Errorf("observer client: %w", err)
 	}
 	s.cl = cl
 	return s, nil
-}
-
-// metadataCounter counts Metadata requests: the cost of watching.
-type metadataCounter struct{ t *discovery.Tracker }
-
-func (m metadataCounter) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
-	if key == 3 && err == nil { // 3: Metadata
-		m.t.CountMetadataRequest()
-	}
 }
 
 // Counters are the per-partition record counts seen so far.

@@ -91,15 +91,6 @@ func percentile(ds []time.Duration, q float64) time.Duration {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// baseMetaCounter counts the baseline client's Metadata requests.
-type baseMetaCounter struct{ n *atomic.Int64 }
-
-func (m baseMetaCounter) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
-	if key == 3 && err == nil {
-		m.n.Add(1)
-	}
-}
-
 // BenchmarkPickup: 20 expansions made by partop, 20 made by another client,
 // and a kgo producer with default options beside them for comparison.
 // Goals: partop-made p99 <= 100 ms; external p99 <= interval + 200 ms.
@@ -116,7 +107,7 @@ func BenchmarkPickup(b *testing.B) {
 		baseErrors := &produceErrors{}
 		var baseMeta atomic.Int64
 		bcl, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("pickup"), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()),
-			kgo.WithHooks(baseMetaCounter{&baseMeta}, baseErrors))...)
+			kgo.WithHooks(cluster.MetadataCounter(func() { baseMeta.Add(1) }), baseErrors))...)
 		if err != nil {
 			b.Fatal(err)
 		}

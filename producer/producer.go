@@ -91,7 +91,7 @@ func New(cfg Config, admin Admin, initial cluster.Topic) (*Producer, error) {
 	p.part = &observing{inner: basePartitioner(cfg.Partitioner), onChange: p.tracker.Routed}
 	p.records = newRecordMaker(cfg, rand.Uint64())
 	p.onAck = p.promise
-	meta := kgo.WithHooks(metadataCounter{p.tracker})
+	meta := kgo.WithHooks(cluster.MetadataCounter(p.tracker.CountMetadataRequest))
 	opts := append(append([]kgo.Opt(nil), cfg.ClientOpts...),
 		kgo.DefaultProduceTopic(cfg.Topic),
 		kgo.RecordPartitioner(p.part),
@@ -116,16 +116,6 @@ func New(cfg Config, admin Admin, initial cluster.Topic) (*Producer, error) {
 
 // stickyNote explains why uniform-sticky picks new partitions up slowly.
 const stickyNote = "why: uniform-sticky fills 64 KiB on one partition before it picks another (round-robin spreads at once)"
-
-// metadataCounter counts Metadata requests written to brokers: the
-// steady-state cost of discovery.
-type metadataCounter struct{ t *discovery.Tracker }
-
-func (m metadataCounter) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
-	if key == 3 && err == nil { // 3: Metadata
-		m.t.CountMetadataRequest()
-	}
-}
 
 // Client is the producer's kgo client (for tests and benchmarks).
 func (p *Producer) Client() *kgo.Client { return p.cl }

@@ -1,4 +1,7 @@
-package cluster
+// Package clustertest has what tests of TLS and SASL connections need: a
+// throwaway PKI and an in-process cluster (kfake) that speaks TLS. The
+// cluster package's tests and the command's end-to-end tests share it.
+package clustertest
 
 import (
 	"crypto/ecdsa"
@@ -18,24 +21,26 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
-// secret is the password the tests use; no error may contain it.
-const secret = "s3cr3t-Pa55word"
+// Secret is the password the tests use; no error or output may contain it.
+const Secret = "s3cr3t-Pa55word"
 
-// pki is a throwaway CA with a server and a client certificate, as PEM
+// PKI is a throwaway CA with a server and a client certificate, as PEM
 // files in a temporary directory.
-type pki struct {
-	dir                       string
-	ca, serverCert, serverKey string
-	clientCert, clientKey     string
-	otherKey                  string // a key that matches no certificate
-	caPool                    *x509.CertPool
-	server                    tls.Certificate
+type PKI struct {
+	Dir                       string // where the files are
+	CA, ServerCert, ServerKey string // PEM files: the CA, the broker's certificate and key
+	ClientCert, ClientKey     string // a client certificate and key
+	OtherKey                  string // a key that matches no certificate
+	CAPool                    *x509.CertPool
+	Server                    tls.Certificate // the broker's, for a TLS listener
 }
 
-func newPKI(t *testing.T) *pki {
+// NewPKI makes a CA, a broker (127.0.0.1, localhost) and a client certificate
+// in a temporary directory removed with the test.
+func NewPKI(t testing.TB) *PKI {
 	t.Helper()
 	dir := t.TempDir()
-	p := &pki{dir: dir}
+	p := &PKI{Dir: dir}
 	caKey := newKey(t)
 	caTmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
@@ -54,9 +59,9 @@ func newPKI(t *testing.T) *pki {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.caPool = x509.NewCertPool()
-	p.caPool.AddCert(caCert)
-	p.ca = writePEM(t, dir, "ca.pem", "CERTIFICATE", caDER)
+	p.CAPool = x509.NewCertPool()
+	p.CAPool.AddCert(caCert)
+	p.CA = writePEM(t, dir, "ca.pem", "CERTIFICATE", caDER)
 
 	issue := func(name string, serial int64, usage x509.ExtKeyUsage) (certFile, keyFile string) {
 		key := newKey(t)
@@ -78,16 +83,16 @@ func newPKI(t *testing.T) *pki {
 		}
 		return writePEM(t, dir, name+".pem", "CERTIFICATE", der), writeKey(t, dir, name+"-key.pem", key)
 	}
-	p.serverCert, p.serverKey = issue("broker", 2, x509.ExtKeyUsageServerAuth)
-	p.clientCert, p.clientKey = issue("client", 3, x509.ExtKeyUsageClientAuth)
-	p.otherKey = writeKey(t, dir, "other-key.pem", newKey(t))
-	if p.server, err = tls.LoadX509KeyPair(p.serverCert, p.serverKey); err != nil {
+	p.ServerCert, p.ServerKey = issue("broker", 2, x509.ExtKeyUsageServerAuth)
+	p.ClientCert, p.ClientKey = issue("client", 3, x509.ExtKeyUsageClientAuth)
+	p.OtherKey = writeKey(t, dir, "other-key.pem", newKey(t))
+	if p.Server, err = tls.LoadX509KeyPair(p.ServerCert, p.ServerKey); err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-func newKey(t *testing.T) *ecdsa.PrivateKey {
+func newKey(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -96,7 +101,7 @@ func newKey(t *testing.T) *ecdsa.PrivateKey {
 	return k
 }
 
-func writeKey(t *testing.T, dir, name string, k *ecdsa.PrivateKey) string {
+func writeKey(t testing.TB, dir, name string, k *ecdsa.PrivateKey) string {
 	t.Helper()
 	der, err := x509.MarshalPKCS8PrivateKey(k)
 	if err != nil {
@@ -105,12 +110,13 @@ func writeKey(t *testing.T, dir, name string, k *ecdsa.PrivateKey) string {
 	return writePEM(t, dir, name, "PRIVATE KEY", der)
 }
 
-func writePEM(t *testing.T, dir, name, typ string, der []byte) string {
+func writePEM(t testing.TB, dir, name, typ string, der []byte) string {
 	t.Helper()
-	return writeFile(t, dir, name, string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})))
+	return WriteFile(t, dir, name, string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})))
 }
 
-func writeFile(t *testing.T, dir, name, content string) string {
+// WriteFile writes content to dir/name, readable by the owner only.
+func WriteFile(t testing.TB, dir, name, content string) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
@@ -119,14 +125,14 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return path
 }
 
-// kfakeTLS starts an in-process cluster that speaks TLS (and SASL, when
+// KfakeTLS starts an in-process cluster that speaks TLS (and SASL, when
 // users are given), and returns its address.
-func kfakeTLS(t *testing.T, p *pki, clientAuth bool, opts ...kfake.Opt) string {
+func KfakeTLS(t testing.TB, p *PKI, clientAuth bool, opts ...kfake.Opt) string {
 	t.Helper()
-	cfg := &tls.Config{Certificates: []tls.Certificate{p.server}, MinVersion: tls.VersionTLS12}
+	cfg := &tls.Config{Certificates: []tls.Certificate{p.Server}, MinVersion: tls.VersionTLS12}
 	if clientAuth {
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert
-		cfg.ClientCAs = p.caPool
+		cfg.ClientCAs = p.CAPool
 	}
 	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1), kfake.TLS(cfg)}, opts...)...)
 	if err != nil {
