@@ -55,6 +55,10 @@ Usage:
   partop [flags]                         dashboard on the embedded cluster
   partop --brokers host:9092 --topic t   dashboard on a real cluster
   partop --headless --duration 30s       JSON lines on stdout, no terminal needed
+  partop --observe --brokers host:9092 --topic t
+                                         every producer's traffic on t; partop sends nothing
+  partop --fluvio 127.0.0.1:9003 --topic t --create
+                                         the same on a Fluvio cluster
 
 Flags:
 `
@@ -93,13 +97,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if err := check(fs, o); err != nil {
 		return o, err
 	}
-	if len(o.brokers) == 0 && sec.any() {
+	if err := o.fluvio.check(fs, o); err != nil {
+		return o, err
+	}
+	if len(o.brokers) == 0 && o.fluvio.sc == "" && sec.any() {
 		return o, fmt.Errorf("TLS and SASL flags need --brokers: the embedded cluster speaks plaintext")
 	}
 	if err := o.serve.check(o.headless); err != nil {
-		return o, err
-	}
-	if err := o.fluvio.check(fs, o); err != nil {
 		return o, err
 	}
 	var err error
@@ -115,7 +119,7 @@ func defineFlags(fs *flag.FlagSet, o *options) (brokers *string) {
 	brokers = fs.String("brokers", "", "comma-separated `host:port` list of a Kafka-protocol cluster; empty starts the embedded cluster")
 	fs.IntVar(&o.port, "port", 9092, "embedded cluster: first broker's port (a free port is used if it is taken)")
 	fs.StringVar(&o.topic, "topic", "partop", "topic to produce to (or, with --observe, to watch)")
-	fs.BoolVar(&o.observe, "observe", false, "produce nothing: show every producer's traffic on --topic from end offsets (needs --brokers)")
+	fs.BoolVar(&o.observe, "observe", false, "produce nothing: show every producer's traffic on --topic from end offsets (needs --brokers or --fluvio)")
 	fs.DurationVar(&o.observeInt, "observe-interval", observe.DefaultInterval, "how often to poll end offsets: in observe mode, and while producing for the topic's total rate")
 	fs.IntVar(&o.partitions, "partitions", 4, "partitions when partop creates the topic")
 	fs.BoolVar(&o.create, "create", false, "create the topic on a real cluster if it does not exist (the embedded cluster always does)")

@@ -4,13 +4,22 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"net"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
 
 	"partop/engine"
+	"partop/fluvio"
+	"partop/fluvio/source"
+	"partop/producer"
+	"partop/stats"
 )
 
-// fluvioFlags are the settings for a Fluvio cluster (--fluvio). To be
-// filled in by the Fluvio issue.
+// fluvioFlags are the settings for a Fluvio cluster (--fluvio).
 type fluvioFlags struct {
 	sc string // the SC's public address; empty: Kafka
 }
@@ -21,11 +30,148 @@ func addFluvioFlags(fs *flag.FlagSet) *fluvioFlags {
 	return f
 }
 
+// kafkaOnly are flags that mean nothing on a Fluvio cluster: the Kafka
+// connection, its security, the embedded cluster's port, and the metadata
+// poll (the SC pushes partition changes).
+var kafkaOnly = []string{"brokers", "port", "discovery-interval"}
+
+// fluvioTopicName is Fluvio's rule for topic names (validate_resource_name
+// in fluvio-sc-schema): lowercase letters, digits and '-', not at either
+// end, at most 63 characters.
+var fluvioTopicName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
 // check validates the Fluvio flags against the rest after parsing.
-func (f *fluvioFlags) check(fs *flag.FlagSet, o options) error { return nil }
+func (f *fluvioFlags) check(fs *flag.FlagSet, o options) error {
+	if f.sc == "" {
+		return nil
+	}
+	var conflict error
+	fs.Visit(func(fl *flag.Flag) {
+		name := fl.Name
+		switch {
+		case conflict != nil:
+		case name == "brokers":
+			conflict = errors.New("--fluvio and --brokers: give one cluster, Fluvio's SC or Kafka brokers")
+		case strings.HasPrefix(name, "tls") || strings.HasPrefix(name, "sasl"):
+			conflict = fmt.Errorf("--fluvio with --%s: partop speaks plaintext to Fluvio; TLS and SASL are for Kafka", name)
+		case name == "port":
+			conflict = errors.New("--fluvio with --port: --port is the embedded Kafka cluster's; there is no embedded Fluvio")
+		case name == "discovery-interval":
+			conflict = errors.New("--fluvio with --discovery-interval: the Fluvio SC pushes partition changes as they happen, there is no interval to set")
+		}
+	})
+	if conflict != nil {
+		return conflict
+	}
+	if !fluvioTopicName.MatchString(o.topic) {
+		return fmt.Errorf("--topic %q: Fluvio topic names are lowercase letters, digits and '-' (not first or last), at most 63 characters", o.topic)
+	}
+	if o.producer.Partitioner == producer.LeastBackup {
+		return fmt.Errorf("--partitioner %s is not available with --fluvio: use %s", producer.LeastBackup, strings.Join(source.Partitioners, ", "))
+	}
+	if host, port, err := net.SplitHostPort(f.sc); err != nil || host == "" || port == "" {
+		return fmt.Errorf("--fluvio %q: want the SC's public address as host:port, e.g. 127.0.0.1:9003", f.sc)
+	}
+	return nil
+}
+
+// fluvioConnectTimeout bounds connecting to the SC and the API-versions
+// handshake: an SC that accepts but never answers fails with a message.
+const fluvioConnectTimeout = 10 * time.Second
 
 // startFluvio connects to the Fluvio cluster and wires the source the
-// flags ask for into an engine.
+// flags ask for into an engine: partop's producer (with the whole topic's
+// rate beside it), or in observe mode the topic's end offsets.
 func startFluvio(ctx context.Context, o options, stderr io.Writer) (*engine.Engine, error) {
-	return nil, errors.New("--fluvio: not built yet")
+	dctx, cancel := context.WithTimeout(ctx, fluvioConnectTimeout)
+	defer cancel()
+	cl, err := fluvio.Dial(dctx, o.fluvio.sc)
+	if err != nil {
+		return nil, fmt.Errorf("--fluvio %s: %w", o.fluvio.sc, err)
+	}
+	eng, err := wireFluvio(ctx, cl, o, stderr)
+	if err != nil {
+		cl.Close()
+		return nil, err
+	}
+	return eng, nil
+}
+
+// fluvioConn lets the engine close the client after its source.
+type fluvioConn struct{ cl *fluvio.Client }
+
+func (c fluvioConn) Close() { _ = c.cl.Close() }
+
+func wireFluvio(ctx context.Context, cl *fluvio.Client, o options, stderr io.Writer) (*engine.Engine, error) {
+	t, err := fluvioTopic(ctx, cl, o, stderr)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(o.at, func(i, j int) bool { return o.at[i].At < o.at[j].At })
+	if err := engine.CheckPlan(len(t.Partitions), o.at); err != nil {
+		return nil, err
+	}
+	cfg := engine.Config{
+		Info:        engine.Info{Cluster: "fluvio " + o.fluvio.sc, Topic: o.topic},
+		Tick:        o.tick,
+		Schedule:    o.at,
+		TopicWindow: max(o.observeInt, stats.DefaultNowWindow),
+	}
+	ocfg := source.ObserverConfig{Topic: o.topic, Interval: o.observeInt}
+	conn := fluvioConn{cl}
+	if o.observe {
+		src, err := source.NewObserver(ocfg, cl, t)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Info.Mode = engine.ModeObserve
+		cfg.Stats.NowWindow = cfg.TopicWindow
+		return engine.New(src, conn, cfg), nil
+	}
+	p, err := source.NewProducer(o.producer, cl, t)
+	if err != nil {
+		return nil, err
+	}
+	// The whole topic beside partop's own records, on the producer's
+	// watch: no second stream.
+	ocfg.Leaders = func() []int32 { return p.Tracker().View().Leaders }
+	whole, err := source.NewObserver(ocfg, cl, t)
+	if err != nil {
+		_ = p.Close()
+		return nil, err
+	}
+	pc := p.Config()
+	cfg.Info.Mode, cfg.Info.Partitioner, cfg.Info.Keyed = engine.ModeProduce, pc.Partitioner, pc.Keys != producer.KeysNone
+	cfg.Topic = whole
+	return engine.New(p, conn, cfg), nil
+}
+
+// fluvioTopic finds the topic, creating it with --create (produce mode
+// only), and says what to do when it is missing.
+func fluvioTopic(ctx context.Context, cl *fluvio.Client, o options, stderr io.Writer) (fluvio.Topic, error) {
+	actx, cancel := context.WithTimeout(ctx, fluvioConnectTimeout)
+	defer cancel()
+	t, err := cl.Topic(actx, o.topic)
+	switch {
+	case err == nil:
+		return t, nil
+	case !errors.Is(err, fluvio.ErrUnknownTopic):
+		return t, fmt.Errorf("--fluvio %s: describing topic %q: %w", o.fluvio.sc, o.topic, err)
+	case o.observe:
+		return t, fmt.Errorf("topic %q does not exist on Fluvio %s: observe mode watches an existing topic and creates nothing", o.topic, o.fluvio.sc)
+	case !o.create:
+		return t, fmt.Errorf("topic %q does not exist on Fluvio %s: pass --create to create it with --partitions (%d)", o.topic, o.fluvio.sc, o.partitions)
+	}
+	// The SC answers once every partition is online, or after 90 s.
+	cctx, cancel := context.WithTimeout(ctx, 100*time.Second)
+	defer cancel()
+	err = cl.CreateTopic(cctx, o.topic, o.partitions)
+	if errors.Is(err, fluvio.ErrTopicExists) { // someone else was quicker
+		return cl.Topic(cctx, o.topic)
+	}
+	if err != nil {
+		return t, fmt.Errorf("--create on Fluvio %s: %w", o.fluvio.sc, err)
+	}
+	fmt.Fprintf(stderr, "partop: created topic %q with %d partitions on Fluvio %s\n", o.topic, o.partitions, o.fluvio.sc)
+	return cl.Topic(cctx, o.topic)
 }

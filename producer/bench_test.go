@@ -263,13 +263,13 @@ func plainRate(b *testing.B, c *cluster.Cluster, d time.Duration) float64 {
 		b.Fatal(err)
 	}
 	defer cl.Close()
-	m := newRecordMaker(Config{}.withDefaults(), 1)
+	m := NewRecords(Config{}, 1)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for ctx.Err() == nil {
-			k, v := m.next()
+			k, v := m.Next()
 			cl.Produce(ctx, &kgo.Record{Key: k, Value: v}, nil)
 		}
 	}()

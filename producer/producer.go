@@ -35,7 +35,7 @@ type Producer struct {
 	counters *stats.Counters
 	tracker  *discovery.Tracker
 	part     *observing
-	records  *recordMaker
+	records  *Records
 	// onAck is p.promise, bound once: a method value passed to Produce
 	// would allocate a closure per record (measured: 10-15% of throughput).
 	onAck func(*kgo.Record, error)
@@ -89,7 +89,7 @@ func New(cfg Config, admin Admin, initial cluster.Topic) (*Producer, error) {
 		p.tracker.ExplainSlowPickup(slowPickupAfter, stickyNote)
 	}
 	p.part = &observing{inner: basePartitioner(cfg.Partitioner), onChange: p.tracker.Routed}
-	p.records = newRecordMaker(cfg, rand.Uint64())
+	p.records = NewRecords(cfg, rand.Uint64())
 	p.onAck = p.promise
 	meta := kgo.WithHooks(cluster.MetadataCounter(p.tracker.CountMetadataRequest))
 	opts := append(append([]kgo.Opt(nil), cfg.ClientOpts...),

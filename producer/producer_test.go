@@ -100,9 +100,9 @@ func TestPauseAndRate(t *testing.T) {
 }
 
 func TestValuesCarryRunAndSequence(t *testing.T) {
-	m := newRecordMaker(Config{ValueSize: 40, Keys: KeysUniform, KeySpace: 3}.withDefaults(), 77)
+	m := NewRecords(Config{ValueSize: 40, Keys: KeysUniform, KeySpace: 3}, 77)
 	for want := range uint64(5) {
-		k, v := m.next()
+		k, v := m.Next()
 		run, seq, ok := ParseValue(v)
 		if !ok || run != 77 || seq != want || len(v) != 40 {
 			t.Fatalf("value %d: run %d seq %d ok %v len %d", want, run, seq, ok, len(v))

@@ -6,9 +6,9 @@ import (
 	"strconv"
 )
 
-// recordMaker builds the keys and values the producer sends. It is used by
-// the send loop only, so it needs no lock.
-type recordMaker struct {
+// Records builds the keys and values partop's producers send (on Kafka and
+// on Fluvio). A send loop owns it: it takes no lock.
+type Records struct {
 	runID  uint64
 	seq    uint64
 	filler []byte // value bytes after the header; shared, never written
@@ -16,8 +16,11 @@ type recordMaker struct {
 	pick   func() int // index into keys
 }
 
-func newRecordMaker(cfg Config, runID uint64) *recordMaker {
-	m := &recordMaker{runID: runID, filler: make([]byte, cfg.ValueSize-minValueSize)}
+// NewRecords makes records as cfg describes (value size, key mode, key
+// space; defaults applied), for a run identified by runID.
+func NewRecords(cfg Config, runID uint64) *Records {
+	cfg = cfg.withDefaults()
+	m := &Records{runID: runID, filler: make([]byte, cfg.ValueSize-minValueSize)}
 	for i := range m.filler {
 		m.filler[i] = 'a' + byte(i%26) // compressible, like most real payloads
 	}
@@ -39,10 +42,13 @@ func newRecordMaker(cfg Config, runID uint64) *recordMaker {
 	return m
 }
 
-// next returns the key (nil in key mode none) and value of the next record.
+// RunID identifies this run's records: every value starts with it.
+func (m *Records) RunID() uint64 { return m.runID }
+
+// Next returns the key (nil in key mode none) and value of the next record.
 // Each value starts with the run id and a sequence number, big-endian, so
 // whoever reads the topic back can find missing and duplicated records.
-func (m *recordMaker) next() (key, value []byte) {
+func (m *Records) Next() (key, value []byte) {
 	value = make([]byte, minValueSize+len(m.filler))
 	binary.BigEndian.PutUint64(value, m.runID)
 	binary.BigEndian.PutUint64(value[8:], m.seq)

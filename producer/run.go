@@ -98,7 +98,7 @@ func (p *Producer) send(ctx context.Context) {
 }
 
 func (p *Producer) produceOne() {
-	key, value := p.records.next()
+	key, value := p.records.Next()
 	p.cl.Produce(p.produceCtx, &kgo.Record{Key: key, Value: value}, p.onAck)
 }
 

@@ -1,0 +1,58 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"partop/cluster"
+	"partop/discovery"
+	"partop/fluvio"
+)
+
+// grow adds partitions to topic through the SC: the current count from a
+// fresh look, the target from it, then Fluvio's add-partition (the same
+// call `fluvio topic add-partition` makes). StartAdd/EndAdd bracket it so
+// the watch stream, which may announce the new partitions before the SC's
+// answer arrives, does not log them as someone else's.
+func grow(ctx context.Context, cl *fluvio.Client, topic string, t *discovery.Tracker, target func(int) int) (from, to int, err error) {
+	t.StartAdd()
+	defer t.EndAdd()
+	tp, err := cl.Topic(ctx, topic)
+	if err != nil {
+		return 0, 0, fmt.Errorf("add partitions to %q: %w", topic, err)
+	}
+	from = len(tp.Partitions)
+	to = target(from)
+	if err := checkGrow(from, to); err != nil {
+		return from, from, err
+	}
+	if err := cl.AddPartitions(ctx, topic, to-from); err != nil {
+		return from, from, fmt.Errorf("the SC refused to add %d partitions to %q (%d→%d): %w", to-from, topic, from, to, err)
+	}
+	now := time.Now()
+	t.Expanded(from, to, discovery.ByPartop, now, now)
+	return from, to, nil
+}
+
+// checkGrow is cluster.CheckCount in Fluvio's words.
+func checkGrow(from, to int) error {
+	switch {
+	case to > cluster.MaxPartitions:
+		return fmt.Errorf("%d partitions is over partop's limit of %d", to, cluster.MaxPartitions)
+	case to <= from:
+		return fmt.Errorf("the topic has %d partitions; Fluvio only adds partitions, so the new total must be above %d (asked for %d)", from, from, to)
+	}
+	return nil
+}
+
+// Describe returns the topic as the SC has it. A missing topic is an
+// error that says so and matches fluvio.ErrUnknownTopic.
+func Describe(ctx context.Context, cl *fluvio.Client, topic string) (fluvio.Topic, error) {
+	t, err := cl.Topic(ctx, topic)
+	if errors.Is(err, fluvio.ErrUnknownTopic) {
+		return t, fmt.Errorf("topic %q does not exist on the Fluvio cluster: %w", topic, err)
+	}
+	return t, err
+}

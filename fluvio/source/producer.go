@@ -1,0 +1,233 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"partop/discovery"
+	"partop/engine"
+	"partop/fluvio"
+	"partop/producer"
+	"partop/stats"
+)
+
+// Producer is partop's producer on a Fluvio topic: an engine.Sender. It
+// sends records at a target rate to the partitions the SC's watch stream
+// announces, counts every acknowledgement exactly once, and adds
+// partitions through the SC. Create it with NewProducer, run it with Run,
+// stop it with Close.
+type Producer struct {
+	cfg      producer.Config
+	cl       *fluvio.Client
+	counters *stats.Counters
+	tracker  *discovery.Tracker
+	routes   *routeTable
+	part     partitioner
+	records  *producer.Records
+	// lastRouted is the count the send loop routed over last (send loop only).
+	lastRouted int
+	acc        *accumulator
+	slots      chan struct{} // in-flight ProduceRecords calls
+	inFlight   sync.WaitGroup
+	// onResult, when set (tests), sees every batch's outcome: err is nil
+	// for acknowledged records.
+	onResult func(part int32, recs []fluvio.Record, err error)
+
+	rate   atomic.Uint64 // math.Float64bits of the target rate
+	paused atomic.Bool
+	idle   atomic.Bool   // the send loop is not sending
+	wake   chan struct{} // rate or pause changed
+
+	// produceCtx outlives Run: records already queued must not fail just
+	// because sending stopped. Close cancels it at the flush deadline.
+	produceCtx    context.Context
+	cancelProduce context.CancelFunc
+
+	closeOnce sync.Once
+	started   atomic.Bool
+	stop      chan struct{} // closed by Close: Run returns
+	done      chan struct{} // closed when Run has returned
+	quitFlush chan struct{} // closed by Close once nothing is left to send
+	flushDone chan struct{} // closed when the flush loop has returned
+}
+
+// slowPickupAfter is when a pickup counts as slow enough to explain.
+const slowPickupAfter = 250 * time.Millisecond
+
+// stickyNote explains why uniform-sticky picks new partitions up slowly.
+const stickyNote = "why: uniform-sticky fills 64 KiB on one partition before it picks another (round-robin spreads at once)"
+
+// Partitioners lists the partitioner names the Fluvio producer accepts
+// (producer.LeastBackup needs kgo's buffer insight and is not offered).
+var Partitioners = []string{producer.UniformSticky, producer.RoundRobin, producer.KeyHash}
+
+// NewProducer makes a producer for the topic as initially described by the
+// SC. cfg's ClientOpts and DiscoveryInterval do not apply: the client is
+// cl, and the SC pushes partition changes. Nothing is sent before Run.
+func NewProducer(cfg producer.Config, cl *fluvio.Client, initial fluvio.Topic) (*Producer, error) {
+	cfg, err := checkConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &Producer{
+		cfg: cfg, cl: cl,
+		counters:  stats.NewCounters(len(initial.Partitions)),
+		part:      newPartitioner(cfg.Partitioner),
+		records:   producer.NewRecords(cfg, rand.Uint64()),
+		acc:       newAccumulator(),
+		slots:     make(chan struct{}, maxInFlight),
+		wake:      make(chan struct{}, 1),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
+		quitFlush: make(chan struct{}),
+		flushDone: make(chan struct{}),
+	}
+	p.produceCtx, p.cancelProduce = context.WithCancel(context.Background())
+	p.rate.Store(math.Float64bits(cfg.Rate))
+	p.paused.Store(cfg.Paused)
+	p.idle.Store(true)
+	p.tracker = discovery.NewTracker(p.counters, leadersOf(initial), true)
+	if cfg.Partitioner == producer.UniformSticky {
+		p.tracker.ExplainSlowPickup(slowPickupAfter, stickyNote)
+	}
+	p.routes = newRouteTable(initial)
+	go func() {
+		defer close(p.flushDone)
+		p.flushLoop(p.quitFlush)
+	}()
+	return p, nil
+}
+
+// checkConfig applies the defaults producer.Config documents and refuses
+// what the Fluvio producer cannot do.
+func checkConfig(cfg producer.Config) (producer.Config, error) {
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	if cfg.ValueSize == 0 {
+		cfg.ValueSize = producer.DefaultValueSize
+	}
+	if cfg.KeySpace == 0 {
+		cfg.KeySpace = producer.DefaultKeySpace
+	}
+	if cfg.Partitioner == "" {
+		cfg.Partitioner = producer.UniformSticky
+	}
+	if cfg.Keys == "" {
+		cfg.Keys = producer.KeysNone
+		if cfg.Partitioner == producer.KeyHash {
+			cfg.Keys = producer.KeysUniform
+		}
+	}
+	if cfg.FlushTimeout == 0 {
+		cfg.FlushTimeout = producer.DefaultFlushTimeout
+	}
+	if cfg.Partitioner == producer.LeastBackup {
+		return cfg, fmt.Errorf("partitioner %s is not available on Fluvio: use %s, %s or %s", cfg.Partitioner, Partitioners[0], Partitioners[1], Partitioners[2])
+	}
+	return cfg, nil
+}
+
+// Counters are the per-partition acknowledgement counters.
+func (p *Producer) Counters() *stats.Counters { return p.counters }
+
+// Tracker is the producer's view of its topic and its event log.
+func (p *Producer) Tracker() *discovery.Tracker { return p.tracker }
+
+// Config is the producer's configuration with defaults applied.
+func (p *Producer) Config() producer.Config { return p.cfg }
+
+// Rate is the target rate in records/s (0: as fast as possible).
+func (p *Producer) Rate() float64 { return math.Float64frombits(p.rate.Load()) }
+
+// Paused reports whether sending is paused.
+func (p *Producer) Paused() bool { return p.paused.Load() }
+
+// SetRate changes the target rate while running.
+func (p *Producer) SetRate(r float64) error {
+	if err := engine.CheckRate(r); err != nil {
+		return err
+	}
+	p.rate.Store(math.Float64bits(r))
+	poke(p.wake)
+	return nil
+}
+
+// SetPaused pauses or resumes sending. Pausing returns once the send loop
+// has stopped queueing records (or after a second, if a full buffer holds
+// it up).
+func (p *Producer) SetPaused(paused bool) {
+	if p.paused.Swap(paused) != paused {
+		poke(p.wake)
+	}
+	if !paused {
+		return
+	}
+	deadline := time.Now().Add(time.Second)
+	for !p.idle.Load() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Grow adds partitions through the SC. The producer routes to them as soon
+// as the watch stream announces them with a leader.
+func (p *Producer) Grow(ctx context.Context, target func(current int) int) (from, to int, err error) {
+	return grow(ctx, p.cl, p.cfg.Topic, p.tracker, target)
+}
+
+// Close stops sending, waits up to FlushTimeout for queued and in-flight
+// records to be acknowledged, and stops the flush loop. Records still
+// unacknowledged at the deadline are counted as errors (some of them may
+// have been written: the SPU's answer never came); the error says how
+// many. The client is the caller's to close.
+func (p *Producer) Close() error {
+	var err error
+	p.closeOnce.Do(func() {
+		deadline := time.NewTimer(p.cfg.FlushTimeout)
+		defer deadline.Stop()
+		close(p.stop)
+		if !p.started.CompareAndSwap(false, true) {
+			<-p.done // the send loop waits for buffer space at most until stop
+		}
+		left := p.drain(deadline.C)
+		if left > 0 {
+			p.cancelProduce()
+		}
+		close(p.quitFlush)
+		<-p.flushDone
+		p.inFlight.Wait()
+		if batch, n := p.acc.take(); n > 0 {
+			for part, recs := range batch {
+				p.failed(part, recs, fmt.Errorf("not sent before the flush deadline (%s)", p.cfg.FlushTimeout))
+			}
+			p.acc.finish(n)
+		}
+		p.cancelProduce()
+		if left > 0 {
+			err = fmt.Errorf("flush: %d records not acknowledged within %s", left, p.cfg.FlushTimeout)
+		}
+	})
+	return err
+}
+
+// drain waits until nothing is queued or in flight, or the deadline; it
+// returns how many records were left.
+func (p *Producer) drain(deadline <-chan time.Time) int {
+	for {
+		n := p.acc.buffered()
+		if n == 0 {
+			return 0
+		}
+		poke(p.acc.ready) // the flush loop sends what is pending without waiting for more
+		select {
+		case <-p.acc.changed:
+		case <-deadline:
+			return p.acc.buffered()
+		}
+	}
+}

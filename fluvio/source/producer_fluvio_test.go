@@ -1,0 +1,258 @@
+//go:build fluvio
+
+package source
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	ft "partop/fluvio/fluviotest"
+
+	"partop/discovery"
+	"partop/fluvio"
+	"partop/producer"
+)
+
+// outcomes collects which sequence numbers were acknowledged and which
+// failed, per partition, from the producer's test hook.
+type outcomes struct {
+	mu     sync.Mutex
+	run    uint64
+	acked  map[int32]map[uint64]bool
+	failed map[int32]map[uint64]bool
+}
+
+func watchOutcomes(p *Producer) *outcomes {
+	o := &outcomes{run: p.records.RunID(), acked: map[int32]map[uint64]bool{}, failed: map[int32]map[uint64]bool{}}
+	p.onResult = func(part int32, recs []fluvio.Record, err error) {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		m := o.acked
+		if err != nil {
+			m = o.failed
+		}
+		if m[part] == nil {
+			m[part] = map[uint64]bool{}
+		}
+		for _, r := range recs {
+			_, seq, _ := producer.ParseValue(r.Value)
+			m[part][seq] = true
+		}
+	}
+	return o
+}
+
+// check compares what Fluvio's consumer read with the outcomes: every
+// acknowledged record exactly once, failed ones at most once, nothing else.
+func (o *outcomes) check(t *testing.T, rb ft.ReadBack) (acked, failedButWritten int) {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	run := ""
+	for _, p := range rb.Partitions {
+		read := map[uint64]int{}
+		for r, seqs := range p.Runs {
+			if run == "" || r == run {
+				run = r
+			} else {
+				t.Errorf("partition %d: records of two runs (%s, %s)", p.Partition, run, r)
+			}
+			for _, s := range seqs {
+				read[s]++
+			}
+		}
+		for s := range o.acked[p.Partition] {
+			if read[s] != 1 {
+				t.Errorf("partition %d: acknowledged record %d read %d times, want once", p.Partition, s, read[s])
+			}
+			delete(read, s)
+			acked++
+		}
+		for s, n := range read {
+			switch {
+			case !o.failed[p.Partition][s]:
+				t.Errorf("partition %d: record %d read %d times, but partop neither acknowledged nor failed it there", p.Partition, s, n)
+			case n > 1:
+				t.Errorf("partition %d: failed record %d read %d times", p.Partition, s, n)
+			default:
+				failedButWritten++
+			}
+		}
+	}
+	return acked, failedButWritten
+}
+
+func startProducer(t *testing.T, c *fluvio.Client, tp fluvio.Topic, cfg producer.Config) (*Producer, *outcomes, func() error) {
+	t.Helper()
+	cfg.Topic = tp.Name
+	p, err := NewProducer(cfg, c, tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := watchOutcomes(p)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Run(ctx)
+	}()
+	var once sync.Once
+	var closeErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			closeErr = p.Close()
+			<-done
+		})
+		return closeErr
+	}
+	t.Cleanup(func() { _ = stop() })
+	return p, o, stop
+}
+
+func total(p *Producer) (acked, errs uint64) {
+	for _, c := range p.Counters().Read() {
+		acked += c.Acked
+		errs += c.Errors
+	}
+	return acked, errs
+}
+
+func firstAcked(p *Producer, from, to int) func() bool {
+	return func() bool {
+		for i := from; i < to; i++ {
+			if p.Counters().FirstAck(int32(i)).IsZero() {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// TestProducerReadBackExactlyOnce: partop's producer on Fluvio, through
+// an expansion of its own and one by the fluvio CLI; Fluvio's consumer
+// reads back every acknowledged record exactly once.
+func TestProducerReadBackExactlyOnce(t *testing.T) {
+	e := ft.EnvT(t)
+	c := ft.Dial(t, e)
+	tp := ft.CreateTopic(t, c, ft.TopicName("src-readback"), 3)
+	p, o, stop := startProducer(t, c, tp, producer.Config{Rate: 2000, Partitioner: producer.RoundRobin})
+	ft.WaitFor(t, 10*time.Second, "1000 acks", func() bool { a, _ := total(p); return a >= 1000 })
+
+	from, to, err := p.Grow(context.Background(), func(n int) int { return n + 2 })
+	if err != nil || from != 3 || to != 5 {
+		t.Fatalf("Grow: %d→%d, %v", from, to, err)
+	}
+	ft.WaitFor(t, 5*time.Second, "first acks on partop's new partitions", firstAcked(p, 3, 5))
+	if out, err := ft.CLI(t, e, "topic", "add-partition", tp.Name, "-c", "2"); err != nil {
+		t.Fatalf("fluvio topic add-partition: %v\n%s", err, out)
+	}
+	ft.WaitFor(t, 5*time.Second, "first acks on the CLI's new partitions", firstAcked(p, 5, 7))
+	a, _ := total(p)
+	ft.WaitFor(t, 10*time.Second, "1000 more acks", func() bool { n, _ := total(p); return n >= a+1000 })
+	if err := stop(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	acked, errs := total(p)
+	if errs != 0 {
+		t.Errorf("%d records failed", errs)
+	}
+	var exps []discovery.Event
+	for _, ev := range p.Tracker().Events() {
+		if ev.Kind == discovery.KindExpansion {
+			exps = append(exps, ev)
+		}
+	}
+	if len(exps) != 2 || exps[0].By != discovery.ByPartop || exps[1].By != discovery.ByExternal {
+		t.Fatalf("expansions: %+v, want partop's 3→5 then the CLI's 5→7", exps)
+	}
+	for _, ev := range exps {
+		if !ev.Done || ev.Routed.IsZero() || ev.Seen.IsZero() {
+			t.Errorf("expansion %d→%d by %s not complete: %+v", ev.From, ev.To, ev.By, ev)
+		}
+		ft.Figure(t, "pickup on Fluvio, "+ev.By, "%d→%d in %v (routed %v after seen)", ev.From, ev.To,
+			ev.Pickup.Round(time.Microsecond), ev.Routed.Sub(ev.Seen).Round(time.Microsecond))
+	}
+	got, extra := o.check(t, ft.PyRead(t, e, tp.Name, 7))
+	if uint64(got) != acked || extra != 0 {
+		t.Errorf("read back %d acknowledged records (+%d others), partop counted %d", got, extra, acked)
+	}
+	ft.Figure(t, "acknowledged records read back by Fluvio's consumer", "%d of %d, 0 missing, 0 duplicates", got, acked)
+}
+
+// TestProducerSPUKilled kills the SPU under the producer with kill -9 and
+// starts it again: errors are counted and logged, sending recovers, and
+// what partop counted as acknowledged is exactly what is on the log.
+func TestProducerSPUKilled(t *testing.T) {
+	e := ft.EnvT(t)
+	c := ft.Dial(t, e)
+	tp := ft.CreateTopic(t, c, ft.TopicName("src-kill"), 2)
+	p, o, stop := startProducer(t, c, tp, producer.Config{Rate: 500, Partitioner: producer.RoundRobin})
+	ft.WaitFor(t, 10*time.Second, "300 acks", func() bool { a, _ := total(p); return a >= 300 })
+
+	ft.ClusterScript(t, e, "kill-spu")
+	restarted := false
+	t.Cleanup(func() {
+		if !restarted {
+			ft.ClusterScript(t, e, "start-spu")
+		}
+	})
+	ft.WaitFor(t, 10*time.Second, "produce errors with the SPU down", func() bool { _, n := total(p); return n > 0 })
+	ft.WaitFor(t, 10*time.Second, "an event naming the offline SPU", func() bool {
+		return hasEvent(p, discovery.KindError, "leader SPU 5001 offline")
+	})
+	ft.ClusterScript(t, e, "start-spu")
+	restarted = true
+	up := time.Now()
+	a, _ := total(p)
+	ft.WaitFor(t, 30*time.Second, "300 acks after the restart", func() bool { n, _ := total(p); return n >= a+300 })
+	ft.Figure(t, "producer recovered after the SPU restart", "300 more acks %v after start-spu returned", time.Since(up).Round(time.Millisecond))
+	ft.WaitFor(t, 10*time.Second, "an event saying the SPU is back", func() bool {
+		return hasEvent(p, discovery.KindInfo, "leader SPU 5001 online again")
+	})
+	if err := stop(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	acked, errs := total(p)
+	got, extra := o.check(t, ft.PyRead(t, e, tp.Name, 2))
+	if uint64(got) != acked {
+		t.Errorf("read back %d acknowledged records, partop counted %d", got, acked)
+	}
+	ft.Figure(t, "SPU kill -9 and restart under partop's producer", "%d acknowledged (all read back once), %d failed, of which %d are on the log anyway (the SPU wrote them, its answer was lost)", acked, errs, extra)
+}
+
+func hasEvent(p *Producer, kind, text string) bool {
+	for _, ev := range p.Tracker().Events() {
+		if ev.Kind == kind && strings.Contains(ev.Message, text) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestGrowMissingTopic: adding partitions to a topic the SC no longer has
+// says so.
+func TestGrowMissingTopic(t *testing.T) {
+	e := ft.EnvT(t)
+	c := ft.Dial(t, e)
+	tp := ft.CreateTopic(t, c, ft.TopicName("src-gone"), 1)
+	p, err := NewProducer(producer.Config{Topic: tp.Name}, c, tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if out, err := ft.CLI(t, e, "topic", "delete", tp.Name); err != nil {
+		t.Fatalf("fluvio topic delete: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ft.WaitFor(t, 10*time.Second, "the topic to be gone", func() bool { _, err := c.Topic(ctx, tp.Name); return err != nil })
+	_, _, err = p.Grow(ctx, func(n int) int { return n + 1 })
+	if err == nil || !strings.Contains(err.Error(), tp.Name) || !strings.Contains(err.Error(), "unknown topic") {
+		t.Errorf("Grow on a deleted topic: %v", err)
+	}
+	t.Logf("Grow on a deleted topic: %v", err)
+}

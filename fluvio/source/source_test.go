@@ -1,0 +1,236 @@
+package source
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"partop/discovery"
+	"partop/fluvio"
+	"partop/producer"
+	"partop/stats"
+)
+
+// SipHash-2-4 reference vectors (the SipHash paper, appendix A: key
+// 00..0f, messages 00, 00 01, ...).
+func TestSipHashVectors(t *testing.T) {
+	msg := make([]byte, 15)
+	for i := range msg {
+		msg[i] = byte(i)
+	}
+	k0, k1 := uint64(0x0706050403020100), uint64(0x0f0e0d0c0b0a0908)
+	for _, c := range []struct {
+		n    int
+		want uint64
+	}{{0, 0x726fdb47dd0e0e31}, {1, 0x74f839c593dc67fd}, {8, 0x93f5f5799a932462}, {15, 0xa129ca6149be45e5}} {
+		if got := sipHash24(k0, k1, msg[:c.n], nil); got != c.want {
+			t.Errorf("%d bytes: %#x, want %#x", c.n, got, c.want)
+		}
+		// Split anywhere, the same hash.
+		if c.n > 3 {
+			if got := sipHash24(k0, k1, msg[:3], msg[3:c.n]); got != c.want {
+				t.Errorf("%d bytes split at 3: %#x, want %#x", c.n, got, c.want)
+			}
+		}
+	}
+}
+
+// Partitions Fluvio's own producer (Python fluvio 0.21.0) chose for these
+// keys on a 6-partition topic; TestKeyHashMatchesFluvio checks more live.
+func TestKeyPartitionMatchesFluvio(t *testing.T) {
+	for key, want := range map[string]int{"key-0": 0, "key-1": 1, "key-2": 1, "key-3": 0, "key-4": 3, "key-5": 5, "key-6": 4, "key-8": 2} {
+		if got := keyPartition([]byte(key), 6); got != want {
+			t.Errorf("%s: partition %d, Fluvio picks %d", key, got, want)
+		}
+	}
+}
+
+func TestRoundRobinSpreadsEvenly(t *testing.T) {
+	rr := newPartitioner(producer.RoundRobin)
+	counts := make([]int, 5)
+	for range 1000 {
+		counts[rr.pick(nil, 100, 5)]++
+	}
+	for p, n := range counts {
+		if n != 200 {
+			t.Errorf("partition %d got %d of 1000, want 200", p, n)
+		}
+	}
+	// Growing the count uses the new partitions on the next records.
+	seen := map[int]bool{}
+	for range 8 {
+		seen[rr.pick(nil, 100, 8)] = true
+	}
+	if len(seen) != 8 {
+		t.Errorf("8 records after growing to 8 went to %d partitions", len(seen))
+	}
+}
+
+func TestStickyFillsThenMoves(t *testing.T) {
+	s := newPartitioner(producer.UniformSticky)
+	first := s.pick(nil, 1024, 4)
+	for i := 1; i < stickyBytes/1024; i++ {
+		if p := s.pick(nil, 1024, 4); p != first {
+			t.Fatalf("record %d went to %d before %d bytes filled %d", i, p, stickyBytes, first)
+		}
+	}
+	if p := s.pick(nil, 1024, 4); p == first {
+		t.Errorf("after %d bytes the next record stayed on %d", stickyBytes, first)
+	}
+	if a, b := s.pick([]byte("key-5"), 10, 6), keyPartition([]byte("key-5"), 6); a != b {
+		t.Errorf("keyed record: %d, want the key's partition %d", a, b)
+	}
+}
+
+func TestKeyHashWithoutKeyRoundRobins(t *testing.T) {
+	k := newPartitioner(producer.KeyHash)
+	for i := range 6 {
+		if p := k.pick(nil, 10, 3); p != i%3 {
+			t.Fatalf("keyless record %d: partition %d, want %d", i, p, i%3)
+		}
+	}
+}
+
+func topicOf(parts ...fluvio.Partition) fluvio.Topic {
+	return fluvio.Topic{Name: "t", Partitions: parts}
+}
+
+func part(id int32, addr string) fluvio.Partition {
+	return fluvio.Partition{ID: id, Leader: 5001, LeaderAddr: addr, LeaderOnline: addr != ""}
+}
+
+func TestRouteTableGrowsOnlyOverLedPartitions(t *testing.T) {
+	r := newRouteTable(topicOf(part(0, "a"), part(1, "a")))
+	if r.count() != 2 {
+		t.Fatalf("count %d, want 2", r.count())
+	}
+	ch := r.changed()
+	r.update(topicOf(part(0, "a"), part(1, "a"), part(2, ""), part(3, "a")))
+	if r.count() != 2 {
+		t.Errorf("partition 2 has no leader address yet: count %d, want 2", r.count())
+	}
+	r.update(topicOf(part(0, "a"), part(1, "a"), part(2, "a"), part(3, "a")))
+	if r.count() != 4 {
+		t.Errorf("count %d, want 4", r.count())
+	}
+	select {
+	case <-ch:
+	default:
+		t.Error("changed() was not closed when the count grew")
+	}
+	r.update(topicOf(part(0, "a")))
+	if r.count() != 4 {
+		t.Errorf("a smaller state shrank the routing table to %d", r.count())
+	}
+}
+
+func TestOffsetBook(t *testing.T) {
+	b := offsetBook{initial: 2}
+	if n := b.step(0, 100); n != 0 {
+		t.Errorf("first look at an old partition counted %d", n)
+	}
+	if n := b.step(0, 130); n != 30 {
+		t.Errorf("step 100->130 = %d", n)
+	}
+	if n := b.step(3, 7); n != 7 {
+		t.Errorf("a partition added later counts from 0: got %d, want 7", n)
+	}
+	if n := b.step(0, 5); n != 0 {
+		t.Errorf("offset went back (topic recreated): counted %d", n)
+	}
+}
+
+func TestAccumulatorBounded(t *testing.T) {
+	a := newAccumulator()
+	stop := make(chan struct{})
+	for range maxBuffered {
+		a.add(0, fluvio.Record{Value: []byte("v")}, stop)
+	}
+	added := make(chan bool)
+	go func() { added <- a.add(1, fluvio.Record{Value: []byte("v")}, stop) }()
+	select {
+	case <-added:
+		t.Fatal("add did not wait with the buffer full")
+	case <-time.After(20 * time.Millisecond):
+	}
+	batch, n := a.take()
+	if n != maxBuffered || len(batch[0]) != maxBuffered {
+		t.Fatalf("take: %d records", n)
+	}
+	a.finish(n)
+	select {
+	case ok := <-added:
+		if !ok {
+			t.Fatal("add gave up")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("add still waiting after the buffer emptied")
+	}
+	if a.buffered() != 1 {
+		t.Errorf("buffered %d, want 1", a.buffered())
+	}
+	for a.buffered() < maxBuffered {
+		a.add(2, fluvio.Record{}, stop)
+	}
+	close(stop)
+	if a.add(2, fluvio.Record{}, stop) {
+		t.Error("add on a full buffer after stop queued a record")
+	}
+}
+
+func TestNotWritten(t *testing.T) {
+	notLeader := &fluvio.Error{Code: fluvio.CodeNotLeaderForPartition}
+	for _, c := range []struct {
+		err     error
+		callErr bool
+		want    bool
+	}{
+		{notLeader, false, true},
+		{fluvio.ErrUnknownPartition, false, true},
+		{fluvio.ErrSPUOffline, false, false}, // the connection may have died after the write
+		{errors.New("SC unreachable"), true, true},
+		{fluvio.ErrUnknownTopic, true, false},
+	} {
+		if got := notWritten(c.err, c.callErr); got != c.want {
+			t.Errorf("notWritten(%v, %v) = %v", c.err, c.callErr, got)
+		}
+	}
+}
+
+func TestCheckConfigRefusesLeastBackup(t *testing.T) {
+	_, err := checkConfig(producer.Config{Topic: "t", Partitioner: producer.LeastBackup, Rate: 1})
+	if err == nil || !strings.Contains(err.Error(), "not available on Fluvio") {
+		t.Errorf("least-backup: %v", err)
+	}
+	cfg, err := checkConfig(producer.Config{Topic: "t", Partitioner: producer.KeyHash})
+	if err != nil || cfg.Keys != producer.KeysUniform || cfg.ValueSize != producer.DefaultValueSize {
+		t.Errorf("key-hash defaults: %+v, %v", cfg, err)
+	}
+}
+
+func TestHealthLogsLeaderChangesOnce(t *testing.T) {
+	tr := discovery.NewTracker(stats.NewCounters(2), []int32{5001, 5001}, true)
+	var h health
+	up := topicOf(part(0, "a"), part(1, "a"))
+	down := topicOf(part(0, "a"), part(1, "a"))
+	for i := range down.Partitions {
+		down.Partitions[i].LeaderOnline = false
+		down.Partitions[i].Status = fluvio.StatusLeaderOffline
+	}
+	h.report(tr, up)
+	h.report(tr, down)
+	h.report(tr, down)
+	h.report(tr, up)
+	var msgs []string
+	for _, e := range tr.Events() {
+		msgs = append(msgs, e.Kind+": "+e.Message)
+	}
+	want := []string{
+		"error: leader SPU 5001 offline: partitions 0, 1 cannot take records (the SC reports LeaderOffline)",
+		"info: leader SPU 5001 online again: partitions 0, 1",
+	}
+	if strings.Join(msgs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestFluvioFlags: what --fluvio refuses, in words that name the conflict.
+// None of these reach a network.
+func TestFluvioFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string // "" = accepted
+	}{
+		{[]string{"--fluvio", "127.0.0.1:9003"}, ""},
+		{[]string{"--fluvio", "127.0.0.1:9003", "--observe"}, ""},
+		{[]string{"--fluvio", "127.0.0.1:9003", "--partitioner", "key-hash", "--create", "--at", "5s:add=2"}, ""},
+		{[]string{"--fluvio", "127.0.0.1:9003", "--brokers", "k:9092"}, "--fluvio and --brokers"},
+		{[]string{"--fluvio", "127.0.0.1:9003", "--tls"}, "TLS and SASL"},
+		{[]string{"--fluvio", "127.0.0.1:9003", "--sasl-user", "a"}, "TLS and SASL"},
+		{[]string{"--fluvio", "127.0.0.1:9003", "--port", "9093"}, "no embedded Fluvio"},
+		{[]string{"--fluvio", "127.0.0.1:9003", "--discovery-interval", "2s"}, "pushes partition changes"},
+		{[]string{"--fluvio", "127.0.0.1:9003", "--partitioner", "least-backup"}, "not available with --fluvio"},
+		{[]string{"--fluvio", "127.0.0.1:9003", "--topic", "Orders_v1"}, "Fluvio topic names"},
+		{[]string{"--fluvio", "9003"}, "host:port"},
+		{[]string{"--fluvio", "127.0.0.1:9003", "--observe", "--rate", "5"}, "--observe with --rate"},
+	} {
+		_, err := parseFlags(c.args, io.Discard)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%v: %v", c.args, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%v: error %v, want one with %q", c.args, err, c.want)
+		}
+	}
+}
