@@ -21,6 +21,9 @@ type options struct {
 	port       int
 	observe    bool
 	observeInt time.Duration
+	// The producers panel (observe mode): how often to list producer ids,
+	// and how long producers have to adopt new partitions.
+	producersInt, producersGrace time.Duration
 	topic      string
 	partitions int
 	create     bool
@@ -120,6 +123,8 @@ func defineFlags(fs *flag.FlagSet, o *options) (brokers *string) {
 	fs.IntVar(&o.port, "port", 9092, "embedded cluster: first broker's port (a free port is used if it is taken)")
 	fs.StringVar(&o.topic, "topic", "partop", "topic to produce to (or, with --observe, to watch)")
 	fs.BoolVar(&o.observe, "observe", false, "produce nothing: show every producer's traffic on --topic from end offsets (needs --brokers or --fluvio)")
+	fs.DurationVar(&o.producersInt, "producers-interval", observe.DefaultProducersInterval, "observe mode: how often to list the topic's producer ids (DescribeProducers); negative: never")
+	fs.DurationVar(&o.producersGrace, "producers-grace", observe.DefaultProducersGrace, "observe mode: how long producers have to write to new partitions before one that does not is stale")
 	fs.DurationVar(&o.observeInt, "observe-interval", observe.DefaultInterval, "how often to poll end offsets: in observe mode, and while producing for the topic's total rate")
 	fs.IntVar(&o.partitions, "partitions", 4, "partitions when partop creates the topic")
 	fs.BoolVar(&o.create, "create", false, "create the topic on a real cluster if it does not exist (the embedded cluster always does)")
@@ -185,8 +190,13 @@ var produceOnly = []string{"rate", "partitioner", "keys", "key-space", "value-si
 
 // checkObserve refuses what observe mode cannot do, naming the conflict.
 func checkObserve(fs *flag.FlagSet, o options) error {
-	if o.observeInt < observe.MinInterval {
+	switch {
+	case o.observeInt < observe.MinInterval:
 		return fmt.Errorf("--observe-interval %s: must be at least %s", o.observeInt, observe.MinInterval)
+	case o.producersInt >= 0 && o.producersInt < time.Second:
+		return fmt.Errorf("--producers-interval %s: must be at least 1s (or negative: never)", o.producersInt)
+	case o.producersGrace < time.Second:
+		return fmt.Errorf("--producers-grace %s: must be at least 1s", o.producersGrace)
 	}
 	if !o.observe {
 		return nil

@@ -64,7 +64,10 @@ func wire(ctx context.Context, cl *cluster.Cluster, o options) (*engine.Engine, 
 		// Rates from end offsets need a window of at least one poll.
 		TopicWindow: max(o.observeInt, stats.DefaultNowWindow),
 	}
-	ocfg := observe.Config{Topic: o.topic, Interval: o.observeInt, DiscoveryInterval: o.producer.DiscoveryInterval, ClientOpts: cl.ClientOpts()}
+	ocfg := observe.Config{
+		Topic: o.topic, Interval: o.observeInt, DiscoveryInterval: o.producer.DiscoveryInterval, ClientOpts: cl.ClientOpts(),
+		ProducersInterval: o.producersInt, ProducersGrace: o.producersGrace,
+	}
 	if o.observe {
 		src, err := observe.New(ocfg, cl, t)
 		if err != nil {
@@ -82,6 +85,7 @@ func wire(ctx context.Context, cl *cluster.Cluster, o options) (*engine.Engine, 
 	// The whole topic beside partop's own records, on the producer's
 	// leaders: no second metadata watcher.
 	ocfg.Leaders = func() []int32 { return p.Tracker().View().Leaders }
+	ocfg.ProducersInterval = -1 // the producers panel is observe mode's
 	whole, err := observe.New(ocfg, cl, t)
 	if err != nil {
 		_ = p.Close()

@@ -10,4 +10,12 @@
 // Counts come in steps, once a poll: the engine samples at each poll
 // (engine.Stepped), so a rate is a step divided by the real time between
 // polls, not a step landing in one tick and none in the next.
+//
+// Who writes is listed too: every ProducersInterval (10 s) the source asks
+// each leader for its partitions' producer ids (DescribeProducers, KIP-664;
+// it needs Read on the topic) and publishes one row per id with the
+// tracker: partitions written within the window, last write, records/s
+// from the change in sequence numbers, and its state after the latest
+// expansion (adopted, stale after ProducersGrace, idle, active). Producers
+// with idempotence off have no id and are not listed.
 package observe

@@ -41,6 +41,16 @@ type Config struct {
 	// watcher that already polls the topic (partop's producer): the
 	// source then polls no metadata of its own.
 	Leaders func() []int32
+	// ProducersInterval is how often the topic's producer ids are listed
+	// with DescribeProducers (default 10s); negative: never.
+	ProducersInterval time.Duration
+	// ProducersGrace is how long after an expansion producers have to
+	// write to the new partitions before one that does not is stale
+	// (default 10s).
+	ProducersGrace time.Duration
+	// ProducersWindow is how recent a write must be for a producer not to
+	// be idle (default 3 intervals); ids silent for two windows are dropped.
+	ProducersWindow time.Duration
 }
 
 // Source counts every producer's records on a topic from end offsets. It is
@@ -54,7 +64,8 @@ type Source struct {
 	steps    chan time.Time
 	wakeMeta chan struct{} // the topic grew: poll metadata now
 
-	offsets offsetBook // the send loop's state: only the offsets poll touches it
+	offsets   offsetBook      // the send loop's state: only the offsets poll touches it
+	producers *producerPoller // nil when producers are not listed
 
 	closeOnce sync.Once
 }
@@ -76,6 +87,9 @@ func New(cfg Config, admin Admin, initial cluster.Topic) (*Source, error) {
 	case cfg.DiscoveryInterval < 10*time.Millisecond:
 		return nil, fmt.Errorf("discovery interval %s: must be at least 10ms", cfg.DiscoveryInterval)
 	}
+	if err := producersDefaults(&cfg); err != nil {
+		return nil, err
+	}
 	s := &Source{
 		cfg:      cfg,
 		admin:    admin,
@@ -85,10 +99,16 @@ func New(cfg Config, admin Admin, initial cluster.Topic) (*Source, error) {
 		offsets:  offsetBook{initial: initial.Count()},
 	}
 	s.tracker = discovery.NewTracker(s.counters, initial.Leaders(), false)
+	if cfg.ProducersInterval > 0 {
+		s.producers = newProducerPoller(s)
+	}
 	s.tracker.OnExpansion(func() {
 		select {
 		case s.wakeMeta <- struct{}{}:
 		default:
+		}
+		if s.producers != nil {
+			s.producers.expanded()
 		}
 	})
 	cl, err := kgo.NewClient(append(append([]kgo.Opt(nil), cfg.ClientOpts...), kgo.WithHooks(cluster.MetadataCounter(s.tracker.CountMetadataRequest)))...)
@@ -108,7 +128,7 @@ func (s *Source) Tracker() *discovery.Tracker { return s.tracker }
 // Steps delivers the time of every offsets poll that counted records.
 func (s *Source) Steps() <-chan time.Time { return s.steps }
 
-// Run polls metadata and end offsets until ctx ends.
+// Run polls metadata, end offsets and producers until ctx ends.
 func (s *Source) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	if s.cfg.Leaders == nil {
@@ -117,6 +137,9 @@ func (s *Source) Run(ctx context.Context) {
 			defer wg.Done()
 			discovery.Poll(ctx, s.cfg.DiscoveryInterval, true, s.wakeMeta, s.watch)
 		}()
+	}
+	if s.producers != nil {
+		wg.Go(func() { s.producers.run(ctx) })
 	}
 	// Offsets are polled on a steady clock: every poll is a sample.
 	discovery.Poll(ctx, s.cfg.Interval, false, nil, s.pollOffsets)

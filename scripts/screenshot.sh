@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes assets/partop.svg: a real run of partop in tmux (120x40) on the
-# embedded cluster, captured with colours 1.5 s after adding 4 partitions,
+# embedded cluster, captured with colours 6 s after adding 4 partitions,
 # rendered by freeze (fetched from the Go module proxy). Rerun any time.
 # Needs: tmux (apt-get install tmux).
 set -euo pipefail
@@ -18,7 +18,7 @@ sleep 0.5
 tmux send-keys -t "$session" 4
 sleep 0.5
 tmux send-keys -t "$session" Enter
-sleep 1.5                     # mid-expansion: new partitions still below fair share
+sleep 6                       # the balance chart shows the dip and the recovery; the log, the pickup
 tmux capture-pane -e -p -t "$session" > "$(dirname "$bin")/screen.ansi"
 tmux send-keys -t "$session" q
 

@@ -1,0 +1,297 @@
+package observe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"partop/discovery"
+)
+
+// The producers list: who writes to the topic, from Kafka's
+// DescribeProducers (KIP-664, Kafka 2.8+), asked of each partition's leader
+// every ProducersInterval. Each leader lists, per partition, the producer
+// ids that wrote there with their last sequence number and timestamp; the
+// change in sequence numbers between two looks is how many records an id
+// wrote. Producers with idempotence off (librdkafka's default) have no id
+// and are not listed.
+
+// Defaults of the producers list.
+const (
+	DefaultProducersInterval = 10 * time.Second
+	// DefaultProducersGrace is how long after an expansion producers have
+	// to write to the new partitions before one that does not is stale.
+	DefaultProducersGrace = 10 * time.Second
+	// deniedRetry is how often a denied request is tried again: an
+	// operator may grant Read while partop runs.
+	deniedRetry = time.Minute
+)
+
+// What Producers.Err says when the list cannot be had at all.
+const (
+	// ProducersDenied: the request needs Read on the topic.
+	ProducersDenied = "DescribeProducers denied: partop needs Read on the topic to list producers"
+	// ProducersUnsupported: the cluster has no DescribeProducers; partop
+	// stops asking.
+	ProducersUnsupported = "this cluster does not support DescribeProducers (Kafka 2.8+, KIP-664): producers cannot be listed"
+)
+
+var (
+	errProducersDenied      = errors.New(ProducersDenied)
+	errProducersUnsupported = errors.New(ProducersUnsupported)
+)
+
+// producersDefaults fills in the producers list's settings and checks them.
+func producersDefaults(cfg *Config) error {
+	if cfg.ProducersInterval == 0 {
+		cfg.ProducersInterval = DefaultProducersInterval
+	}
+	if cfg.ProducersGrace == 0 {
+		cfg.ProducersGrace = DefaultProducersGrace
+	}
+	if cfg.ProducersWindow == 0 {
+		cfg.ProducersWindow = 3 * max(cfg.ProducersInterval, 0)
+	}
+	switch {
+	case cfg.ProducersInterval < 0: // off
+	case cfg.ProducersInterval < MinInterval:
+		return fmt.Errorf("producers interval %s: must be at least %s", cfg.ProducersInterval, MinInterval)
+	case cfg.ProducersWindow < cfg.ProducersInterval:
+		return fmt.Errorf("producers window %s: must be at least the interval, %s", cfg.ProducersWindow, cfg.ProducersInterval)
+	case cfg.ProducersGrace < 0:
+		return fmt.Errorf("producers grace %s: must not be negative", cfg.ProducersGrace)
+	}
+	return nil
+}
+
+// producerPoller keeps the tracker's producers list fresh.
+type producerPoller struct {
+	s         *Source
+	interval  time.Duration
+	book      producerBook
+	wake      chan struct{} // the topic grew: look now, and again when its grace ends
+	evVersion uint64
+	exp       *latest // nil: no expansion seen
+	last      discovery.Producers
+}
+
+func newProducerPoller(s *Source) *producerPoller {
+	return &producerPoller{
+		s:        s,
+		interval: s.cfg.ProducersInterval,
+		book:     producerBook{window: s.cfg.ProducersWindow, grace: s.cfg.ProducersGrace},
+		wake:     make(chan struct{}, 1),
+	}
+}
+
+// expanded wakes the poller: a look right after an expansion is the
+// baseline "since the expansion" is measured against.
+func (pp *producerPoller) expanded() {
+	select {
+	case pp.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run looks at once (the baseline for rates), then every interval, and
+// more often from an expansion to the end of its grace period (see next),
+// until ctx ends. A failing look backs off (doubling, up to 30 s), a denied
+// one is tried again every minute, and on a cluster without the API it
+// stops.
+func (pp *producerPoller) run(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	wait := pp.interval
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-pp.wake:
+			timer.Stop()
+		}
+		pctx, cancel := context.WithTimeout(ctx, max(pp.interval, 5*time.Second))
+		err := pp.poll(pctx)
+		cancel()
+		switch {
+		case ctx.Err() != nil, errors.Is(err, errProducersUnsupported):
+			return
+		case errors.Is(err, errProducersDenied):
+			wait = max(pp.interval, deniedRetry)
+		case err != nil:
+			wait = min(2*wait, max(maxBackoff, pp.interval))
+		default:
+			wait = pp.interval
+		}
+		timer.Reset(pp.next(time.Now(), wait))
+	}
+}
+
+// maxBackoff bounds how far a failing look backs off (unless the interval
+// is longer).
+const maxBackoff = 30 * time.Second
+
+// next is how long until the next look: wait, or less within an
+// expansion's grace period: a look every fifth of it (at least every
+// second), so adoptions show soon, and one as it ends, when producers are
+// judged.
+func (pp *producerPoller) next(now time.Time, wait time.Duration) time.Duration {
+	if pp.exp == nil {
+		return wait
+	}
+	judge := pp.exp.at.Add(pp.book.grace).Sub(now)
+	if judge < 0 {
+		return wait
+	}
+	return min(wait, max(pp.book.grace/5, time.Second), judge+time.Millisecond)
+}
+
+// listing is one leader's answer.
+type listing struct {
+	leader int32
+	resp   *kmsg.DescribeProducersResponse
+	err    error
+	at     time.Time
+}
+
+// poll asks every leader for its partitions' producers, one request per
+// broker, all at once, and publishes the list.
+func (pp *producerPoller) poll(ctx context.Context) error {
+	byLeader := map[int32][]int32{}
+	for p, l := range pp.s.leaders() {
+		if l >= 0 {
+			byLeader[l] = append(byLeader[l], int32(p))
+		}
+	}
+	if len(byLeader) == 0 {
+		return pp.publish(time.Now(), errors.New("no partition has a leader"), true)
+	}
+	answers := make([]listing, 0, len(byLeader))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for leader, parts := range byLeader {
+		wg.Go(func() {
+			resp, err := producersRequest(pp.s.cfg.Topic, parts).RequestWith(ctx, pp.s.cl.Broker(int(leader)))
+			a := listing{leader: leader, resp: resp, err: err, at: time.Now()}
+			mu.Lock()
+			answers = append(answers, a)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	err, all := pp.take(ctx, answers)
+	return pp.publish(time.Now(), err, all)
+}
+
+// take feeds the answers to the book. It returns the first problem and
+// whether it concerns the whole list (nothing answered, denied,
+// unsupported) rather than some partitions.
+func (pp *producerPoller) take(ctx context.Context, answers []listing) (first error, all bool) {
+	failed, moved := 0, false
+	for _, a := range answers {
+		if a.err != nil {
+			failed++
+			var netErr net.Error
+			if ctx.Err() == nil && !errors.As(a.err, &netErr) && pp.lacksAPI(ctx, a.leader) {
+				return errProducersUnsupported, true
+			}
+			first = cmp(first, fmt.Errorf("producers from broker %d: %w", a.leader, a.err))
+			continue
+		}
+		for _, t := range a.resp.Topics {
+			for _, p := range t.Partitions {
+				err := kerr.ErrorForCode(p.ErrorCode)
+				switch {
+				case err == nil:
+					pp.book.observe(p.Partition, a.at, p.ActiveProducers)
+				case errors.Is(err, kerr.TopicAuthorizationFailed):
+					return errProducersDenied, true
+				case errors.Is(err, kerr.UnsupportedVersion):
+					return errProducersUnsupported, true
+				default:
+					moved = moved || errors.Is(err, kerr.NotLeaderForPartition) || errors.Is(err, kerr.UnknownTopicOrPartition)
+					first = cmp(first, fmt.Errorf("producers on partition %d: %w", p.Partition, err))
+				}
+			}
+		}
+	}
+	if moved { // a leader moved: learn where before the next look
+		select {
+		case pp.s.wakeMeta <- struct{}{}:
+		default:
+		}
+	}
+	return first, failed == len(answers)
+}
+
+// lacksAPI asks a broker that failed a request (not on the network)
+// whether it knows DescribeProducers at all: kgo refuses a request the
+// broker did not advertise before sending it, with an error of its own.
+func (pp *producerPoller) lacksAPI(ctx context.Context, broker int32) bool {
+	req := kmsg.NewPtrApiVersionsRequest()
+	req.ClientSoftwareName, req.ClientSoftwareVersion = "partop", "1"
+	resp, err := req.RequestWith(ctx, pp.s.cl.Broker(int(broker)))
+	if err != nil || resp.ErrorCode != 0 {
+		return false
+	}
+	for _, k := range resp.ApiKeys {
+		if k.ApiKey == kmsg.DescribeProducers.Int16() {
+			return false
+		}
+	}
+	return true
+}
+
+// publish hands the tracker the list as of now, given the look's problem
+// (if all, the whole list is unknown).
+func (pp *producerPoller) publish(now time.Time, err error, all bool) error {
+	switch {
+	case errors.Is(err, errProducersDenied), errors.Is(err, errProducersUnsupported):
+		pp.last = discovery.Producers{At: now, Err: err.Error()}
+	case err != nil && all: // keep the last list, saying why it is old
+		pp.last.Err = "listing producers: " + err.Error()
+	default:
+		if err != nil {
+			pp.s.tracker.Problem("listing producers: " + err.Error())
+		}
+		pp.latestExpansion()
+		pp.last = discovery.Producers{At: now, List: pp.book.list(now, pp.exp)}
+	}
+	pp.s.tracker.SetProducers(pp.last)
+	if all {
+		return err
+	}
+	return nil
+}
+
+// latestExpansion reads the latest expansion from the event log when the
+// log changed; one pushed out of the bounded log is remembered.
+func (pp *producerPoller) latestExpansion() {
+	evs, v, changed := pp.s.tracker.Log(pp.evVersion)
+	if !changed {
+		return
+	}
+	pp.evVersion = v
+	for i := len(evs) - 1; i >= 0; i-- {
+		if e := evs[i]; e.Kind == discovery.KindExpansion {
+			pp.exp = &latest{from: e.From, to: e.To, at: e.Start()}
+			return
+		}
+	}
+}
+
+// producersRequest asks for the producers of partitions of one topic.
+func producersRequest(topic string, partitions []int32) *kmsg.DescribeProducersRequest {
+	req := kmsg.NewPtrDescribeProducersRequest()
+	rt := kmsg.NewDescribeProducersRequestTopic()
+	rt.Topic = topic
+	rt.Partitions = partitions
+	req.Topics = append(req.Topics, rt)
+	return req
+}

@@ -1,0 +1,249 @@
+package observe_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
+
+	"partop/cluster"
+	"partop/discovery"
+	"partop/observe"
+)
+
+// fast are settings that make the producers list quick enough for tests.
+func fast(topic string, opts []kgo.Opt) observe.Config {
+	return observe.Config{Topic: topic, Interval: 100 * time.Millisecond, DiscoveryInterval: 100 * time.Millisecond,
+		ProducersInterval: 200 * time.Millisecond, ProducersGrace: time.Second, ClientOpts: opts}
+}
+
+// run starts an observe source with cfg until the test ends.
+func run(t *testing.T, cfg observe.Config, admin observe.Admin) *observe.Source {
+	t.Helper()
+	cl, err := kgo.NewClient(cfg.ClientOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	top, err := cluster.Describe(ctx, cl, cfg.Topic)
+	cl.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := observe.New(cfg, admin, top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Run(rctx) }()
+	t.Cleanup(func() { stop(); <-done; _ = s.Close() })
+	return s
+}
+
+// writing runs a client that produces a record every millisecond until the
+// test ends, in one open transaction when it is transactional (kfake lists
+// only producers inside a transaction).
+func writing(t *testing.T, txn bool, opts ...kgo.Opt) *kgo.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(append(opts, kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if txn {
+		if err := cl.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for ctx.Err() == nil {
+			<-tick.C
+			cl.Produce(ctx, kgo.StringRecord("x"), nil)
+		}
+	})
+	t.Cleanup(func() { cancel(); wg.Wait(); cl.Close() })
+	return cl
+}
+
+func producerID(t *testing.T, cl *kgo.Client) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	id, _, err := cl.ProducerID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func stateOf(ps discovery.Producers, id int64) (discovery.Producer, bool) {
+	for _, p := range ps.List {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return discovery.Producer{}, false
+}
+
+// TestProducersEmbedded: two transactional producers write round-robin to
+// 4 partitions of the embedded cluster, one with kgo's default 5-minute
+// metadata age, one refreshing every 200ms; the topic grows to 8 from
+// outside. The first is reported stale once the grace period is over, the
+// second adopted, both with a rate.
+func TestProducersEmbedded(t *testing.T) {
+	c := embedded(t, "txn", 4)
+	opts := append(c.ClientOpts(), kgo.DefaultProduceTopic("txn"))
+	old := writing(t, true, append(opts, kgo.TransactionalID("old"))...)
+	quick := writing(t, true, append(opts, kgo.TransactionalID("quick"), kgo.MetadataMaxAge(200*time.Millisecond), kgo.MetadataMinAge(100*time.Millisecond))...)
+	oldID, quickID := producerID(t, old), producerID(t, quick)
+	o := run(t, fast("txn", c.ClientOpts()), c)
+	waitFor(t, 10*time.Second, "both producers listed as active", func() bool {
+		ps := o.Tracker().Producers()
+		a, okA := stateOf(ps, oldID)
+		b, okB := stateOf(ps, quickID)
+		return okA && okB && a.State == discovery.ProducerActive && b.State == discovery.ProducerActive && len(a.Partitions) == 4
+	})
+
+	adm := kadm.NewClient(old)
+	resp, err := adm.UpdatePartitions(context.Background(), 8, "txn")
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	grown := time.Now()
+	waitFor(t, 10*time.Second, "the quick producer adopted, the old one stale", func() bool {
+		ps := o.Tracker().Producers()
+		a, _ := stateOf(ps, oldID)
+		b, _ := stateOf(ps, quickID)
+		return a.State == discovery.ProducerStale && b.State == discovery.ProducerAdopted
+	})
+	took := time.Since(grown)
+	ps := o.Tracker().Producers()
+	a, _ := stateOf(ps, oldID)
+	b, _ := stateOf(ps, quickID)
+	t.Logf("after %s: %+v", took, ps.List)
+	if took < time.Second {
+		t.Errorf("stale %s after the expansion, before the 1s grace period was over", took)
+	}
+	if a.Rate <= 0 || b.Rate <= 0 || time.Since(a.LastWrite) > time.Second {
+		t.Errorf("rates %.0f and %.0f, last write %s ago: want both writing", a.Rate, b.Rate, time.Since(a.LastWrite))
+	}
+	if len(b.Partitions) <= 4 || b.Partitions[len(b.Partitions)-1] < 4 {
+		t.Errorf("adopted producer on partitions %v, want some of 4-7", b.Partitions)
+	}
+}
+
+// bare is a one-broker kfake cluster with a 2-partition topic, for tests
+// that control its answers.
+func bare(t *testing.T, topic string, opts ...kfake.Opt) (*kfake.Cluster, []kgo.Opt) {
+	t.Helper()
+	c, err := kfake.NewCluster(append(opts, kfake.NumBrokers(1), kfake.SeedTopics(2, topic))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c, []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)}
+}
+
+// TestProducersDenied: a cluster that refuses DescribeProducers
+// (TOPIC_AUTHORIZATION_FAILED: it needs Read on the topic) leaves the list
+// empty with a plain message, and end offsets keep being counted.
+func TestProducersDenied(t *testing.T) {
+	c, opts := bare(t, "denied")
+	var asked atomic.Int64
+	c.ControlKey(kmsg.DescribeProducers.Int16(), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		asked.Add(1)
+		req := kreq.(*kmsg.DescribeProducersRequest)
+		resp := req.ResponseKind().(*kmsg.DescribeProducersResponse)
+		for _, rt := range req.Topics {
+			st := kmsg.NewDescribeProducersResponseTopic()
+			st.Topic = rt.Topic
+			for _, p := range rt.Partitions {
+				sp := kmsg.NewDescribeProducersResponseTopicPartition()
+				sp.Partition, sp.ErrorCode = p, kerr.TopicAuthorizationFailed.Code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+	o := run(t, fast("denied", opts), nil)
+	writing(t, false, append(opts, kgo.DefaultProduceTopic("denied"))...)
+	waitFor(t, 10*time.Second, "the denial to be reported and records counted", func() bool {
+		ps := o.Tracker().Producers()
+		return ps.Err == observe.ProducersDenied && len(ps.List) == 0 && sum(o.Counters().Read()) > 100
+	})
+	if asked.Load() == 0 {
+		t.Fatal("DescribeProducers never asked")
+	}
+}
+
+// TestProducersUnsupported: on a cluster without DescribeProducers (it
+// advertises Kafka 2.7's requests) the list says so, partop stops asking,
+// and end offsets keep being counted.
+func TestProducersUnsupported(t *testing.T) {
+	_, opts := bare(t, "old", kfake.MaxVersions(kversion.V2_7_0()))
+	var versionsAsked atomic.Int64
+	hook := writeHook(func(key int16) {
+		if key == kmsg.ApiVersions.Int16() {
+			versionsAsked.Add(1)
+		}
+	})
+	o := run(t, fast("old", append(opts, kgo.WithHooks(hook))), nil)
+	writing(t, false, append(opts, kgo.DefaultProduceTopic("old"))...)
+	waitFor(t, 10*time.Second, "the missing API to be reported and records counted", func() bool {
+		ps := o.Tracker().Producers()
+		return ps.Err == observe.ProducersUnsupported && sum(o.Counters().Read()) > 100
+	})
+	asked := versionsAsked.Load()
+	before := sum(o.Counters().Read())
+	waitFor(t, 10*time.Second, "more records counted", func() bool { return sum(o.Counters().Read()) > before+500 })
+	if n := versionsAsked.Load(); n != asked {
+		t.Errorf("ApiVersions asked %d times after the list was turned off, want no more asking", n-asked)
+	}
+}
+
+// writeHook calls a func with the key of every request written.
+type writeHook func(key int16)
+
+func (h writeHook) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
+	if err == nil {
+		h(key)
+	}
+}
+
+// TestProducersOff: a negative interval sends no DescribeProducers.
+func TestProducersOff(t *testing.T) {
+	_, opts := bare(t, "off")
+	var asked atomic.Int64
+	hook := writeHook(func(key int16) {
+		if key == kmsg.DescribeProducers.Int16() {
+			asked.Add(1)
+		}
+	})
+	cfg := fast("off", append(opts, kgo.WithHooks(hook)))
+	cfg.ProducersInterval = -1
+	o := run(t, cfg, nil)
+	for range 5 {
+		<-o.Steps()
+	}
+	if n := asked.Load(); n != 0 || !o.Tracker().Producers().At.IsZero() {
+		t.Fatalf("producers asked %d times, list %+v: want never", n, o.Tracker().Producers())
+	}
+}
