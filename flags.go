@@ -24,17 +24,17 @@ type options struct {
 	// The producers panel (observe mode): how often to list producer ids,
 	// and how long producers have to adopt new partitions.
 	producersInt, producersGrace time.Duration
-	topic      string
-	partitions int
-	create     bool
-	producer   producer.Config
-	headless   bool
-	duration   time.Duration
-	at         []engine.Action
-	tick       time.Duration
-	security   cluster.Security
-	serve      *serveOptions
-	fluvio     *fluvioFlags
+	topic                        string
+	partitions                   int
+	create                       bool
+	producer                     producer.Config
+	headless                     bool
+	duration                     time.Duration
+	at                           []engine.Action
+	tick                         time.Duration
+	security                     cluster.Security
+	serve                        *serveOptions
+	fluvio                       *fluvioFlags
 }
 
 // atFlag collects repeated --at values, parsing each as it comes so the

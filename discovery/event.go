@@ -79,4 +79,8 @@ type View struct {
 	// MetadataRequests counts metadata requests the source sent: the
 	// steady-state cost of discovery.
 	MetadataRequests int64
+	// EndOffsets are the partitions' end offsets (high watermarks) as of
+	// the latest poll, by partition id (-1: not known yet), where the
+	// source polls them (observe mode).
+	EndOffsets []int64
 }

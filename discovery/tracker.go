@@ -64,11 +64,20 @@ func (t *Tracker) View() View {
 	defer t.mu.Unlock()
 	v := t.view
 	v.Leaders = append([]int32(nil), t.view.Leaders...)
+	v.EndOffsets = append([]int64(nil), t.view.EndOffsets...)
 	if !t.routes {
 		v.Partitions = v.Cluster
 	}
 	v.MetadataRequests = t.metaReqs.Load()
 	return v
+}
+
+// SetEndOffsets records the partitions' end offsets as of a poll, by
+// partition id (-1: not known).
+func (t *Tracker) SetEndOffsets(offsets []int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.view.EndOffsets = append(t.view.EndOffsets[:0], offsets...)
 }
 
 // Log returns a copy of the event log, oldest first, and its version. When

@@ -44,6 +44,18 @@ func (b *offsetBook) step(p int32, end int64) uint64 {
 	return uint64(n)
 }
 
+// ends are the end offsets last seen, by partition (-1: not seen yet).
+func (b *offsetBook) ends() []int64 {
+	out := make([]int64, len(b.last))
+	for p := range out {
+		out[p] = -1
+		if b.known[p] {
+			out[p] = b.last[p]
+		}
+	}
+	return out
+}
+
 // pollOffsets asks every leader for its partitions' end offsets, one
 // request per broker, all at once, and counts what was written since the
 // last poll. Partitions without a leader wait for the next poll.
@@ -114,6 +126,7 @@ func (s *Source) pollOffsets(ctx context.Context) error {
 	if failed == len(answers) {
 		return firstErr // nothing answered: no sample, and back off
 	}
+	s.tracker.SetEndOffsets(s.offsets.ends())
 	select { // the engine samples at this poll; a sample not yet taken is replaced
 	case s.steps <- at:
 	default:

@@ -1,0 +1,261 @@
+package metrics
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"partop/discovery"
+	"partop/engine"
+	"partop/stats"
+)
+
+// stepEngine serves whatever snapshot the test sets.
+type stepEngine struct {
+	mu   sync.Mutex
+	snap *engine.Snapshot
+	done chan struct{}
+}
+
+func (e *stepEngine) Snapshot() *engine.Snapshot {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.snap
+}
+
+func (e *stepEngine) Done() <-chan struct{} { return e.done }
+
+func (e *stepEngine) set(s *engine.Snapshot) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s.Seq = e.snap.Seq + 1
+	e.snap = s
+}
+
+func snapshot(events ...discovery.Event) *engine.Snapshot {
+	return &engine.Snapshot{
+		Info: engine.Info{Topic: "orders", Tick: 10 * time.Millisecond},
+		Stats: stats.Snapshot{
+			Partitions: []stats.Partition{{ID: 0, Acked: 10, Errors: 1}, {ID: 1, Acked: 20}},
+			Unrouted:   3,
+		},
+		View:       discovery.View{Partitions: 2, Cluster: 4, MetadataRequests: 7},
+		Events:     events,
+		TargetRate: 500, Sending: true, Paused: true,
+	}
+}
+
+func expansion(seen time.Time, from, to int, pickup time.Duration, done bool) discovery.Event {
+	return discovery.Event{Kind: discovery.KindExpansion, At: seen, Seen: seen, From: from, To: to, By: discovery.ByPartop, Pickup: pickup, Done: done}
+}
+
+// scrape serves c over real HTTP and parses the answer with Prometheus'
+// own text parser.
+func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("not the exposition format: %v", err)
+	}
+	return fams
+}
+
+// value finds the sample with the given labels (name=value pairs).
+func value(t *testing.T, fams map[string]*dto.MetricFamily, name string, labels ...string) float64 {
+	t.Helper()
+	f, ok := fams[name]
+	if !ok {
+		t.Fatalf("no %s", name)
+	}
+next:
+	for _, m := range f.GetMetric() {
+		for i := 0; i < len(labels); i += 2 {
+			found := false
+			for _, l := range m.GetLabel() {
+				if l.GetName() == labels[i] && l.GetValue() == labels[i+1] {
+					found = true
+				}
+			}
+			if !found {
+				continue next
+			}
+		}
+		switch f.GetType() {
+		case dto.MetricType_COUNTER:
+			return m.GetCounter().GetValue()
+		case dto.MetricType_GAUGE:
+			return m.GetGauge().GetValue()
+		case dto.MetricType_HISTOGRAM:
+			return float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	t.Fatalf("no %s%v", name, labels)
+	return 0
+}
+
+func serve(t *testing.T, eng Running) string {
+	t.Helper()
+	s, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Serve(eng)
+	t.Cleanup(s.Close)
+	return "http://" + s.Addr().String() + "/metrics"
+}
+
+// TestSeries: every series reads the snapshot, with types Prometheus
+// sees as counters and gauges.
+func TestSeries(t *testing.T) {
+	eng := &stepEngine{snap: snapshot(), done: make(chan struct{})}
+	fams := scrape(t, serve(t, eng))
+	for _, c := range []struct {
+		name   string
+		labels []string
+		want   float64
+		typ    dto.MetricType
+	}{
+		{"partop_records_acked_total", []string{"topic", "orders", "partition", "0"}, 10, dto.MetricType_COUNTER},
+		{"partop_records_acked_total", []string{"partition", "1"}, 20, dto.MetricType_COUNTER},
+		{"partop_record_errors_total", []string{"partition", "0"}, 1, dto.MetricType_COUNTER},
+		{"partop_record_errors_unrouted_total", []string{"topic", "orders"}, 3, dto.MetricType_COUNTER},
+		{"partop_topic_partitions", []string{"topic", "orders"}, 4, dto.MetricType_GAUGE},
+		{"partop_producer_partitions", []string{"topic", "orders"}, 2, dto.MetricType_GAUGE},
+		{"partop_target_rate", nil, 500, dto.MetricType_GAUGE},
+		{"partop_paused", nil, 1, dto.MetricType_GAUGE},
+		{"partop_metadata_requests_total", nil, 7, dto.MetricType_COUNTER},
+	} {
+		if got := value(t, fams, c.name, c.labels...); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+		}
+		if typ := fams[c.name].GetType(); typ != c.typ {
+			t.Errorf("%s is a %s, want %s", c.name, typ, c.typ)
+		}
+	}
+	for _, by := range []string{"partop", "external"} {
+		if n := value(t, fams, "partop_expansion_pickup_seconds", "topic", "orders", "by", by); n != 0 {
+			t.Errorf("pickups by %s: %v before any expansion, want a series at 0", by, n)
+		}
+	}
+	if _, ok := fams["process_cpu_seconds_total"]; !ok {
+		t.Error("no process metrics: partop's CPU is worth watching")
+	}
+}
+
+// TestObserveMode: with no sender there is no rate or pause to report.
+func TestObserveMode(t *testing.T) {
+	s := snapshot()
+	s.Sending, s.Mode = false, engine.ModeObserve
+	s.View.EndOffsets = []int64{1200, 3400, -1}
+	s.Producers = discovery.Producers{At: time.Now(), List: []discovery.Producer{
+		{ID: 1, State: discovery.ProducerStale}, {ID: 2, State: discovery.ProducerAdopted}, {ID: 3, State: discovery.ProducerAdopted},
+	}}
+	eng := &stepEngine{snap: s, done: make(chan struct{})}
+	fams := scrape(t, serve(t, eng))
+	for _, name := range []string{"partop_target_rate", "partop_paused"} {
+		if _, ok := fams[name]; ok {
+			t.Errorf("%s exported in observe mode", name)
+		}
+	}
+	if got := value(t, fams, "partop_partition_end_offset", "partition", "1"); got != 3400 {
+		t.Errorf("end offset of partition 1 = %v, want 3400", got)
+	}
+	if n := len(fams["partop_partition_end_offset"].GetMetric()); n != 2 {
+		t.Errorf("%d end offsets exported, want 2 (partition 2's is not known yet)", n)
+	}
+	for state, want := range map[string]float64{"stale": 1, "adopted": 2, "idle": 0, "active": 0} {
+		if got := value(t, fams, "partop_producers", "state", state); got != want {
+			t.Errorf("producers %s = %v, want %v", state, got, want)
+		}
+	}
+}
+
+// TestPickupsObservedOnce: a finished expansion is observed once however
+// often it is scraped or synced, pending ones not at all, and one that
+// finished after many scrapes once it finishes. Expansions that left the
+// bounded log are forgotten, not observed again, and the memory of them
+// goes with them.
+func TestPickupsObservedOnce(t *testing.T) {
+	t0 := time.Now()
+	a := expansion(t0, 4, 8, 20*time.Millisecond, true)
+	b := expansion(t0.Add(time.Second), 8, 12, 0, false)
+	eng := &stepEngine{snap: snapshot(a, b), done: make(chan struct{})}
+	c := NewCollector(eng)
+	count := func() (uint64, float64) {
+		m := &dto.Metric{}
+		if err := c.pickups.hist.WithLabelValues("orders", discovery.ByPartop).(interface{ Write(*dto.Metric) error }).Write(m); err != nil {
+			t.Fatal(err)
+		}
+		return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
+	}
+	for range 3 {
+		c.Sync(eng.Snapshot())
+		eng.set(snapshot(a, b)) // same events, new snapshot
+	}
+	if n, sum := count(); n != 1 || sum != 0.02 {
+		t.Fatalf("after repeated syncs: %d observations summing %v, want 1 of 0.02", n, sum)
+	}
+	b.Done, b.Pickup = true, 2*time.Second
+	eng.set(snapshot(a, b))
+	c.Sync(eng.Snapshot())
+	c.Sync(eng.Snapshot())
+	if n, sum := count(); n != 2 || sum != 2.02 {
+		t.Fatalf("after b finished: %d observations summing %v, want 2 of 2.02", n, sum)
+	}
+	// a leaves the log: b stays observed, a is forgotten, neither counts
+	// again.
+	eng.set(snapshot(b))
+	c.Sync(eng.Snapshot())
+	if n, _ := count(); n != 2 {
+		t.Fatalf("%d observations after the log dropped a, want 2", n)
+	}
+	if len(c.pickups.observed) != 1 {
+		t.Fatalf("remembers %d expansions, want only b", len(c.pickups.observed))
+	}
+}
+
+// TestServerFollowsTicks: the server syncs between scrapes, so an
+// expansion that finishes and leaves the log before the next scrape is
+// still counted.
+func TestServerFollowsTicks(t *testing.T) {
+	eng := &stepEngine{snap: snapshot(), done: make(chan struct{})}
+	s, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Serve(eng)
+	defer s.Close()
+	eng.set(snapshot(expansion(time.Now(), 4, 8, 30*time.Millisecond, true)))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s.collector.pickups.mu.Lock()
+		seen := len(s.collector.pickups.observed)
+		s.collector.pickups.mu.Unlock()
+		if seen == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not sync within 5s at a 10ms tick")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	eng.set(snapshot()) // gone from the log before anyone scraped
+	fams := scrape(t, "http://"+s.Addr().String()+"/metrics")
+	if n := value(t, fams, "partop_expansion_pickup_seconds", "by", "partop"); n != 1 {
+		t.Fatalf("%v pickups, want the one that left the log before the scrape", n)
+	}
+}

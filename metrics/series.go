@@ -1,0 +1,147 @@
+package metrics
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"partop/discovery"
+	"partop/engine"
+)
+
+// series is one exported metric family: how to read its samples from a
+// snapshot. read calls emit once per sample, with values for labels in
+// order.
+type series struct {
+	name   string
+	help   string
+	kind   prometheus.ValueType
+	labels []string
+	read   func(s *engine.Snapshot, emit func(v float64, labels ...string))
+}
+
+// catalog is every plain series partop exports. Names follow the Java
+// producer's record-send-total and kafka_exporter's
+// kafka_topic_partition_*: a partop_ prefix, _total on counters.
+var catalog = []series{
+	{
+		name:   "partop_records_acked_total",
+		help:   "Records the cluster acknowledged, by partition (observe mode: every producer's records, from end offsets).",
+		kind:   prometheus.CounterValue,
+		labels: []string{"topic", "partition"},
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			for _, p := range s.Stats.Partitions {
+				emit(float64(p.Acked), s.Topic, partition(p.ID))
+			}
+		},
+	},
+	{
+		name:   "partop_record_errors_total",
+		help:   "Records that failed on a partition after retries, by partition.",
+		kind:   prometheus.CounterValue,
+		labels: []string{"topic", "partition"},
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			for _, p := range s.Stats.Partitions {
+				emit(float64(p.Errors), s.Topic, partition(p.ID))
+			}
+		},
+	},
+	{
+		name:   "partop_record_errors_unrouted_total",
+		help:   "Records that failed before a partition was chosen (unknown topic, no usable partition).",
+		kind:   prometheus.CounterValue,
+		labels: []string{"topic"},
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			emit(float64(s.Stats.Unrouted), s.Topic)
+		},
+	},
+	{
+		name:   "partop_topic_partitions",
+		help:   "Partitions the topic has, as the cluster's metadata last said.",
+		kind:   prometheus.GaugeValue,
+		labels: []string{"topic"},
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			emit(float64(s.View.Cluster), s.Topic)
+		},
+	},
+	{
+		name:   "partop_producer_partitions",
+		help:   "Partitions the producer routes records to; below partop_topic_partitions while it has not picked up new ones.",
+		kind:   prometheus.GaugeValue,
+		labels: []string{"topic"},
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			emit(float64(s.View.Partitions), s.Topic)
+		},
+	},
+	{
+		name: "partop_target_rate",
+		help: "Target records per second of partop's producer; 0 means as fast as the cluster takes.",
+		kind: prometheus.GaugeValue,
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			if s.Sending {
+				emit(s.TargetRate)
+			}
+		},
+	},
+	{
+		name: "partop_paused",
+		help: "1 while partop's producer is paused, else 0.",
+		kind: prometheus.GaugeValue,
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			if s.Sending {
+				emit(bool01(s.Paused))
+			}
+		},
+	},
+	{
+		name:   "partop_partition_end_offset",
+		help:   "Observe mode: each partition's end offset (high watermark) as of the latest poll, as kafka_exporter's kafka_topic_partition_current_offset.",
+		kind:   prometheus.GaugeValue,
+		labels: []string{"topic", "partition"},
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			for p, off := range s.View.EndOffsets {
+				if off >= 0 {
+					emit(float64(off), s.Topic, partition(int32(p)))
+				}
+			}
+		},
+	},
+	{
+		name:   "partop_producers",
+		help:   "Observe mode: producer ids writing to the topic, by state after the latest expansion (active, adopted, stale, idle).",
+		kind:   prometheus.GaugeValue,
+		labels: []string{"topic", "state"},
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			if s.Mode != engine.ModeObserve || s.Producers.At.IsZero() {
+				return
+			}
+			counts := map[string]int{}
+			for _, p := range s.Producers.List {
+				counts[p.State]++
+			}
+			for _, st := range producerStates {
+				emit(float64(counts[st]), s.Topic, st)
+			}
+		},
+	},
+	{
+		name: "partop_metadata_requests_total",
+		help: "Metadata requests partop sent to discover partitions: the steady-state cost of discovery.",
+		kind: prometheus.CounterValue,
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			emit(float64(s.View.MetadataRequests))
+		},
+	},
+}
+
+// producerStates are exported even at 0, so a stale count can be alerted on.
+var producerStates = []string{discovery.ProducerActive, discovery.ProducerAdopted, discovery.ProducerStale, discovery.ProducerIdle}
+
+func partition(id int32) string { return strconv.FormatInt(int64(id), 10) }
+
+func bool01(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
