@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -59,11 +60,13 @@ func TestSSHViewers(t *testing.T) {
 
 	acked := sameTotals(t, actor, watcher, metricsURL)
 
-	// One viewer resizes: its dashboard lays out for 80×24 (no rate
-	// chart), the other's stays at 120×40.
+	// One viewer resizes: its dashboard lays out for 80×24 (the short
+	// header, nothing wider than 80 cells), the other's stays at 120×40.
 	actor.Resize(80, 24)
-	actor.WaitFor(5*time.Second, "the 80×24 layout", func(s string) bool { return !strings.Contains(s, "RATE/s, LAST") && strings.Contains(s, "BALANCE") })
-	if s := watcher.Screen(); !strings.Contains(s, "RATE/s, LAST") || !strings.Contains(s, "acked ") {
+	actor.WaitFor(5*time.Second, "the 80×24 layout", func(s string) bool {
+		return widest(s) <= 80 && strings.Contains(s, "BALANCE") && !strings.Contains(s, "partitioner uniform-sticky")
+	})
+	if s := watcher.Screen(); widest(s) <= 80 || !strings.Contains(s, "partitioner uniform-sticky") {
 		t.Fatalf("the watcher's screen changed with the actor's size:\n%s", s)
 	}
 
@@ -360,4 +363,13 @@ func writeTestFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// widest is the width of a screen's longest line, in cells.
+func widest(screen string) int {
+	w := 0
+	for _, l := range strings.Split(screen, "\n") {
+		w = max(w, ansi.StringWidth(strings.TrimRight(l, " ")))
+	}
+	return w
 }
