@@ -8,7 +8,7 @@ out=${BENCH_OUT:-$(mktemp -d)}
 benchstat="go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
 
 echo "== micro benchmarks (10 runs each): stats and tui rendering"
-go test -run '^$' -bench 'Snapshot1024|Sample1024|Ack' -benchmem -count 10 ./stats/ | tee "$out/stats.txt" >/dev/null
+go test -run '^$' -bench 'Snapshot|Sample|Ack' -benchmem -count 10 ./stats/ | tee "$out/stats.txt" >/dev/null
 if ls tui/*_test.go >/dev/null 2>&1; then
   go test -run '^$' -bench 'Render' -benchmem -count 10 ./tui/ | tee "$out/tui.txt" >/dev/null
 fi
