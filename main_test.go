@@ -3,10 +3,15 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"partop/cluster"
 )
 
 // TestHeadlessExpansion is the issue's check, shortened: round-robin, add 4
@@ -92,6 +97,13 @@ func TestBadInputExitsNonZeroWithMessage(t *testing.T) {
 		{[]string{"--key-space", "0"}, 2, "--key-space 0"},
 		{[]string{"--value-size", "0"}, 2, "--value-size 0"},
 		{[]string{"--tick", "1ms"}, 2, "--tick"},
+		{[]string{"--observe", "--brokers", "127.0.0.1:1", "--rate", "5"}, 2, "--observe with --rate"},
+		{[]string{"--observe", "--brokers", "127.0.0.1:1", "--partitioner", "round-robin"}, 2, "--observe with --partitioner"},
+		{[]string{"--observe", "--brokers", "127.0.0.1:1", "--keys", "zipf"}, 2, "--observe with --keys"},
+		{[]string{"--observe", "--brokers", "127.0.0.1:1", "--value-size", "64"}, 2, "--observe with --value-size"},
+		{[]string{"--observe", "--brokers", "127.0.0.1:1", "--create"}, 2, "--observe with --create"},
+		{[]string{"--observe"}, 2, "give --brokers or --fluvio"},
+		{[]string{"--observe", "--brokers", "127.0.0.1:1", "--at", "1s:rate=5"}, 2, "observe mode sends nothing"},
 		{[]string{"--partitions", "0"}, 2, "--partitions"},
 		{[]string{"--partitioner", "random"}, 2, "unknown partitioner"},
 		{[]string{"--keys", "sorted"}, 2, "unknown key mode"},
@@ -119,4 +131,98 @@ func TestDashboardRefusesPipe(t *testing.T) {
 	if code := run([]string{"--port", "-1"}, &out, &errs); code != 2 || !strings.Contains(errs.String(), "--headless") {
 		t.Fatalf("exit %d, stderr %q", code, errs.String())
 	}
+}
+
+// TestObserveUnknownTopic: observe mode on a topic that does not exist
+// says so, exits 1 and creates nothing.
+func TestObserveUnknownTopic(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cl, err := cluster.Open(ctx, cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var out, errs bytes.Buffer
+	code := run([]string{"--observe", "--headless", "--duration", "2s", "--brokers", cl.Seeds()[0], "--topic", "nobody-writes-here"}, &out, &errs)
+	if code != 1 || !strings.Contains(errs.String(), `topic "nobody-writes-here" does not exist`) || !strings.Contains(errs.String(), "creates nothing") {
+		t.Fatalf("exit %d, stderr %q", code, errs.String())
+	}
+	if _, err := cl.Describe(ctx, "nobody-writes-here"); !errors.Is(err, cluster.ErrUnknownTopic) {
+		t.Fatalf("after observe on a missing topic: %v, want it still unknown", err)
+	}
+}
+
+// TestObserveCountsAnotherPartop: a partop producing on an embedded
+// cluster, watched by a second partop in observe mode that started first
+// and outlives it: the observer's summary counts exactly what the
+// producer acknowledged, partition by partition.
+func TestObserveCountsAnotherPartop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl, err := cluster.Open(ctx, cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if _, err := cl.EnsureTopic(ctx, "watched", 3, true); err != nil {
+		t.Fatal(err)
+	}
+	oout := &lineWriter{first: make(chan struct{})}
+	var oerrs, pout, perrs bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"--observe", "--headless", "--duration", "7s", "--observe-interval", "200ms", "--brokers", cl.Seeds()[0], "--topic", "watched"}, oout, &oerrs)
+	}()
+	select { // the observer's first line: it has polled, so it has its baseline
+	case <-oout.first:
+	case <-ctx.Done():
+		t.Fatal("no line from the observer")
+	}
+	if code := run([]string{"--headless", "--duration", "3s", "--brokers", cl.Seeds()[0], "--topic", "watched", "--rate", "500", "--partitioner", "round-robin"}, &pout, &perrs); code != 0 {
+		t.Fatalf("producer exit %d: %s", code, perrs.String())
+	}
+	if code := <-done; code != 0 {
+		t.Fatalf("observer exit %d: %s", code, oerrs.String())
+	}
+	prod, obs := lastLine(t, &pout), lastLine(t, &oout.buf)
+	if obs["mode"] != "observe" || prod["mode"] != "produce" {
+		t.Fatalf("modes %v / %v", prod["mode"], obs["mode"])
+	}
+	pp, op := prod["per_partition"].([]any), obs["per_partition"].([]any)
+	if len(pp) != 3 || len(op) != 3 {
+		t.Fatalf("%d / %d partitions", len(pp), len(op))
+	}
+	for i := range pp {
+		a, o := pp[i].(map[string]any)["acked"].(float64), op[i].(map[string]any)["acked"].(float64)
+		if o != a || a == 0 {
+			t.Errorf("partition %d: observed %v records, the producer acknowledged %v", i, o, a)
+		}
+	}
+}
+
+// lineWriter is a buffer that says when the first line arrived.
+type lineWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	first chan struct{}
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf.Len() == 0 {
+		close(w.first)
+	}
+	return w.buf.Write(p)
+}
+
+func lastLine(t *testing.T, b *bytes.Buffer) map[string]any {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &m); err != nil || m["summary"] != true {
+		t.Fatalf("last line %q: %v", lines[len(lines)-1], err)
+	}
+	return m
 }
