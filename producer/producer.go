@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -15,7 +14,6 @@ import (
 
 	"partop/cluster"
 	"partop/discovery"
-	"partop/engine"
 	"partop/stats"
 )
 
@@ -40,10 +38,7 @@ type Producer struct {
 	// would allocate a closure per record (measured: 10-15% of throughput).
 	onAck func(*kgo.Record, error)
 
-	rate   atomic.Uint64 // math.Float64bits of the target rate
-	paused atomic.Bool
-	idle   atomic.Bool   // the send loop is not sending: paused, stopped or not started
-	wake   chan struct{} // rate or pause changed: re-plan the send loop
+	*Pacer // the send loop's rate and pause
 
 	confirming atomic.Bool // a confirmRefresh loop is running
 
@@ -62,8 +57,8 @@ type Producer struct {
 	done      chan struct{} // closed when Run has returned
 }
 
-// slowPickupAfter is when a pickup counts as slow enough to explain.
-const slowPickupAfter = 250 * time.Millisecond
+// SlowPickupAfter is when a pickup counts as slow enough to explain.
+const SlowPickupAfter = 250 * time.Millisecond
 
 // New makes a producer for the topic as described by initial (from
 // cluster.EnsureTopic). It connects lazily; nothing is sent before Run.
@@ -75,18 +70,15 @@ func New(cfg Config, admin Admin, initial cluster.Topic) (*Producer, error) {
 	p := &Producer{
 		cfg: cfg, admin: admin,
 		counters: stats.NewCounters(initial.Count()),
-		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
 	p.produceCtx, p.cancelProduce = context.WithCancel(context.Background())
-	p.rate.Store(math.Float64bits(cfg.Rate))
-	p.paused.Store(cfg.Paused)
-	p.idle.Store(true)
+	p.Pacer = NewPacer(cfg.Rate, cfg.Paused)
 	p.tracker = discovery.NewTracker(p.counters, initial.Leaders(), true)
 	p.tracker.OnExpansion(p.refreshNow)
 	if cfg.Partitioner == UniformSticky {
-		p.tracker.ExplainSlowPickup(slowPickupAfter, stickyNote)
+		p.tracker.ExplainSlowPickup(SlowPickupAfter, StickyNote)
 	}
 	p.part = &observing{inner: basePartitioner(cfg.Partitioner), onChange: p.tracker.Routed}
 	p.records = NewRecords(cfg, rand.Uint64())
@@ -114,8 +106,8 @@ func New(cfg Config, admin Admin, initial cluster.Topic) (*Producer, error) {
 	return p, nil
 }
 
-// stickyNote explains why uniform-sticky picks new partitions up slowly.
-const stickyNote = "why: uniform-sticky fills 64 KiB on one partition before it picks another (round-robin spreads at once)"
+// StickyNote explains why uniform-sticky picks new partitions up slowly.
+const StickyNote = "why: uniform-sticky fills 64 KiB on one partition before it picks another (round-robin spreads at once)"
 
 // Client is the producer's kgo client (for tests and benchmarks).
 func (p *Producer) Client() *kgo.Client { return p.cl }
@@ -128,48 +120,6 @@ func (p *Producer) Tracker() *discovery.Tracker { return p.tracker }
 
 // Config is the producer's configuration with defaults applied.
 func (p *Producer) Config() Config { return p.cfg }
-
-// Rate is the target rate in records/s (0: as fast as possible).
-func (p *Producer) Rate() float64 { return math.Float64frombits(p.rate.Load()) }
-
-// Paused reports whether sending is paused.
-func (p *Producer) Paused() bool { return p.paused.Load() }
-
-// SetRate changes the target rate while running.
-func (p *Producer) SetRate(r float64) error {
-	if err := engine.CheckRate(r); err != nil {
-		return err
-	}
-	p.rate.Store(math.Float64bits(r))
-	p.poke()
-	return nil
-}
-
-// SetPaused pauses or resumes sending. Pausing returns once the send loop
-// has stopped handing records to the client (or after pauseWait, if a
-// full buffer holds it up), so whatever is counted after a flush stays put.
-func (p *Producer) SetPaused(paused bool) {
-	if p.paused.Swap(paused) != paused {
-		p.poke()
-	}
-	if !paused {
-		return
-	}
-	deadline := time.Now().Add(pauseWait)
-	for !p.idle.Load() && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-}
-
-// pauseWait bounds how long SetPaused(true) waits for the send loop.
-const pauseWait = time.Second
-
-func (p *Producer) poke() {
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-}
 
 // Grow adds partitions through the admin client and makes the producer use
 // them at once. target maps the current count to the wanted total.

@@ -33,73 +33,16 @@ func (p *Producer) Run(ctx context.Context) {
 		defer close(watched)
 		p.watch(ctx)
 	}()
-	p.send(ctx)
+	p.Pacer.Run(ctx, p.produceOne)
 	<-watched
 }
 
-// maxBacklog is how far behind its target the send loop may fall before it
-// forgets the deficit: after a stall (a full buffer, a slow broker) it
-// resumes the target rate instead of bursting to catch up.
-const maxBacklog = 100 * time.Millisecond
-
-func (p *Producer) send(ctx context.Context) {
-	var (
-		epoch time.Time // start of the current rate plan
-		sent  float64   // records sent since epoch
-		timer = time.NewTimer(0)
-	)
-	defer timer.Stop()
-	replan := func() { epoch, sent = time.Time{}, 0 }
-	p.idle.Store(false)
-	defer p.idle.Store(true)
-	for ctx.Err() == nil {
-		if p.paused.Load() {
-			p.idle.Store(true) // SetPaused(true) returns once it sees this
-			select {
-			case <-ctx.Done():
-			case <-p.wake:
-			}
-			p.idle.Store(false)
-			replan()
-			continue
-		}
-		rate := p.Rate()
-		if rate == 0 { // as fast as the cluster takes: Produce blocks on a full buffer
-			for range 256 { // Produce blocks on a full buffer, so a chunk ends soon
-				p.produceOne()
-			}
-			select {
-			case <-p.wake:
-				replan()
-			default:
-			}
-			continue
-		}
-		now := time.Now()
-		if epoch.IsZero() {
-			epoch = now
-		}
-		due := rate * now.Sub(epoch).Seconds()
-		if lag := due - sent; lag > rate*maxBacklog.Seconds()+1 {
-			sent = due - rate*maxBacklog.Seconds()
-		}
-		for ; sent+1 <= due && ctx.Err() == nil; sent++ {
-			p.produceOne()
-		}
-		wait := time.Duration((sent + 1 - due) / rate * float64(time.Second))
-		timer.Reset(max(wait, time.Millisecond))
-		select {
-		case <-ctx.Done():
-		case <-p.wake:
-			replan()
-		case <-timer.C:
-		}
-	}
-}
-
-func (p *Producer) produceOne() {
+// produceOne hands one record to kgo. Produce blocks while the buffer is
+// full; the pacer checks for the end between chunks.
+func (p *Producer) produceOne() bool {
 	key, value := p.records.Next()
 	p.cl.Produce(p.produceCtx, &kgo.Record{Key: key, Value: value}, p.onAck)
+	return true
 }
 
 // watch polls the topic's metadata every DiscoveryInterval (jittered,

@@ -3,14 +3,12 @@ package source
 import (
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"partop/discovery"
-	"partop/engine"
 	"partop/fluvio"
 	"partop/producer"
 	"partop/stats"
@@ -38,10 +36,7 @@ type Producer struct {
 	// for acknowledged records.
 	onResult func(part int32, recs []fluvio.Record, err error)
 
-	rate   atomic.Uint64 // math.Float64bits of the target rate
-	paused atomic.Bool
-	idle   atomic.Bool   // the send loop is not sending
-	wake   chan struct{} // rate or pause changed
+	*producer.Pacer // the send loop's rate and pause, as on Kafka
 
 	// produceCtx outlives Run: records already queued must not fail just
 	// because sending stopped. Close cancels it at the flush deadline.
@@ -55,12 +50,6 @@ type Producer struct {
 	quitFlush chan struct{} // closed by Close once nothing is left to send
 	flushDone chan struct{} // closed when the flush loop has returned
 }
-
-// slowPickupAfter is when a pickup counts as slow enough to explain.
-const slowPickupAfter = 250 * time.Millisecond
-
-// stickyNote explains why uniform-sticky picks new partitions up slowly.
-const stickyNote = "why: uniform-sticky fills 64 KiB on one partition before it picks another (round-robin spreads at once)"
 
 // Partitioners lists the partitioner names the Fluvio producer accepts
 // (producer.LeastBackup needs kgo's buffer insight and is not offered).
@@ -81,19 +70,16 @@ func NewProducer(cfg producer.Config, cl *fluvio.Client, initial fluvio.Topic) (
 		records:   producer.NewRecords(cfg, rand.Uint64()),
 		acc:       newAccumulator(),
 		slots:     make(chan struct{}, maxInFlight),
-		wake:      make(chan struct{}, 1),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 		quitFlush: make(chan struct{}),
 		flushDone: make(chan struct{}),
 	}
 	p.produceCtx, p.cancelProduce = context.WithCancel(context.Background())
-	p.rate.Store(math.Float64bits(cfg.Rate))
-	p.paused.Store(cfg.Paused)
-	p.idle.Store(true)
+	p.Pacer = producer.NewPacer(cfg.Rate, cfg.Paused)
 	p.tracker = discovery.NewTracker(p.counters, leadersOf(initial), true)
 	if cfg.Partitioner == producer.UniformSticky {
-		p.tracker.ExplainSlowPickup(slowPickupAfter, stickyNote)
+		p.tracker.ExplainSlowPickup(producer.SlowPickupAfter, producer.StickyNote)
 	}
 	p.routes = newRouteTable(initial)
 	go func() {
@@ -141,38 +127,6 @@ func (p *Producer) Tracker() *discovery.Tracker { return p.tracker }
 
 // Config is the producer's configuration with defaults applied.
 func (p *Producer) Config() producer.Config { return p.cfg }
-
-// Rate is the target rate in records/s (0: as fast as possible).
-func (p *Producer) Rate() float64 { return math.Float64frombits(p.rate.Load()) }
-
-// Paused reports whether sending is paused.
-func (p *Producer) Paused() bool { return p.paused.Load() }
-
-// SetRate changes the target rate while running.
-func (p *Producer) SetRate(r float64) error {
-	if err := engine.CheckRate(r); err != nil {
-		return err
-	}
-	p.rate.Store(math.Float64bits(r))
-	poke(p.wake)
-	return nil
-}
-
-// SetPaused pauses or resumes sending. Pausing returns once the send loop
-// has stopped queueing records (or after a second, if a full buffer holds
-// it up).
-func (p *Producer) SetPaused(paused bool) {
-	if p.paused.Swap(paused) != paused {
-		poke(p.wake)
-	}
-	if !paused {
-		return
-	}
-	deadline := time.Now().Add(time.Second)
-	for !p.idle.Load() && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-}
 
 // Grow adds partitions through the SC. The producer routes to them as soon
 // as the watch stream announces them with a leader.

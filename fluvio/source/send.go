@@ -2,7 +2,6 @@ package source
 
 import (
 	"context"
-	"time"
 
 	"partop/fluvio"
 )
@@ -28,68 +27,8 @@ func (p *Producer) Run(ctx context.Context) {
 		defer close(watched)
 		follow(ctx, p.cl, p.cfg.Topic, p.tracker, p.routes.update)
 	}()
-	p.send(ctx)
+	p.Pacer.Run(ctx, func() bool { return p.produceOne(ctx) })
 	<-watched
-}
-
-// maxBacklog is how far behind its target the send loop may fall before
-// it forgets the deficit: after a stall it resumes the target rate instead
-// of bursting to catch up.
-const maxBacklog = 100 * time.Millisecond
-
-// send paces records at the target rate (the same plan as partop's Kafka
-// producer: records due since the plan's epoch, minus those sent).
-func (p *Producer) send(ctx context.Context) {
-	var (
-		epoch time.Time
-		sent  float64
-		timer = time.NewTimer(0)
-	)
-	defer timer.Stop()
-	replan := func() { epoch, sent = time.Time{}, 0 }
-	p.idle.Store(false)
-	defer p.idle.Store(true)
-	for ctx.Err() == nil {
-		if p.paused.Load() {
-			p.idle.Store(true)
-			select {
-			case <-ctx.Done():
-			case <-p.wake:
-			}
-			p.idle.Store(false)
-			replan()
-			continue
-		}
-		rate := p.Rate()
-		if rate == 0 { // as fast as the cluster takes: add blocks on a full buffer
-			for i := 0; i < 256 && p.produceOne(ctx); i++ {
-			}
-			select {
-			case <-p.wake:
-				replan()
-			default:
-			}
-			continue
-		}
-		now := time.Now()
-		if epoch.IsZero() {
-			epoch = now
-		}
-		due := rate * now.Sub(epoch).Seconds()
-		if due-sent > rate*maxBacklog.Seconds()+1 {
-			sent = due - rate*maxBacklog.Seconds()
-		}
-		for ; sent+1 <= due && p.produceOne(ctx); sent++ {
-		}
-		wait := time.Duration((sent + 1 - due) / rate * float64(time.Second))
-		timer.Reset(max(wait, time.Millisecond))
-		select {
-		case <-ctx.Done():
-		case <-p.wake:
-			replan()
-		case <-timer.C:
-		}
-	}
 }
 
 // produceOne picks a partition among those routed now and queues one
