@@ -11,19 +11,23 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// offsetBook is what the offsets poll remembers: each partition's last end
+// Offsets is what an end-offsets poll remembers: each partition's last end
 // offset. Partitions the topic had at start count from their first seen
 // offset; later ones from 0, so records written before the first poll saw
-// a new partition still count.
-type offsetBook struct {
+// a new partition still count. Fluvio's observer keeps one too. One poll
+// loop owns it: it takes no lock.
+type Offsets struct {
 	initial int
 	last    []int64
 	known   []bool
 }
 
-// step takes partition p's end offset as of a poll and returns how many
+// NewOffsets starts the book of a topic that has initial partitions now.
+func NewOffsets(initial int) *Offsets { return &Offsets{initial: initial} }
+
+// Step takes partition p's end offset as of a poll and returns how many
 // records were written since the last one.
-func (b *offsetBook) step(p int32, end int64) uint64 {
+func (b *Offsets) Step(p int32, end int64) uint64 {
 	for int(p) >= len(b.last) {
 		b.last = append(b.last, 0)
 		b.known = append(b.known, false)
@@ -44,8 +48,8 @@ func (b *offsetBook) step(p int32, end int64) uint64 {
 	return uint64(n)
 }
 
-// ends are the end offsets last seen, by partition (-1: not seen yet).
-func (b *offsetBook) ends() []int64 {
+// Ends are the end offsets last seen, by partition (-1: not seen yet).
+func (b *Offsets) Ends() []int64 {
 	out := make([]int64, len(b.last))
 	for p := range out {
 		out[p] = -1
@@ -106,7 +110,7 @@ func (s *Source) pollOffsets(ctx context.Context) error {
 					firstErr = cmp(firstErr, fmt.Errorf("end offset of partition %d: %w", p.Partition, err))
 					continue
 				}
-				if n := s.offsets.step(p.Partition, p.Offset); n > 0 {
+				if n := s.offsets.Step(p.Partition, p.Offset); n > 0 {
 					if s.counters.Add(p.Partition, n, at) {
 						s.tracker.FirstAck(p.Partition)
 					}
@@ -126,17 +130,24 @@ func (s *Source) pollOffsets(ctx context.Context) error {
 	if failed == len(answers) {
 		return firstErr // nothing answered: no sample, and back off
 	}
-	s.tracker.SetEndOffsets(s.offsets.ends())
-	select { // the engine samples at this poll; a sample not yet taken is replaced
-	case s.steps <- at:
+	s.tracker.SetEndOffsets(s.offsets.Ends())
+	Step(s.steps, at) // the engine samples at this poll
+	return nil
+}
+
+// Step tells the engine through steps that counts changed as of at. A
+// step the engine has not taken yet is replaced: it samples once, at the
+// newer time, with both steps' counts. One poll loop sends on steps.
+func Step(steps chan time.Time, at time.Time) {
+	select {
+	case steps <- at:
 	default:
 		select {
-		case <-s.steps:
+		case <-steps:
 		default:
 		}
-		s.steps <- at
+		steps <- at
 	}
-	return nil
 }
 
 func cmp(first, err error) error {

@@ -64,7 +64,7 @@ type Source struct {
 	steps    chan time.Time
 	wakeMeta chan struct{} // the topic grew: poll metadata now
 
-	offsets   offsetBook      // the send loop's state: only the offsets poll touches it
+	offsets   *Offsets        // only the offsets poll touches it
 	producers *producerPoller // nil when producers are not listed
 
 	closeOnce sync.Once
@@ -96,7 +96,7 @@ func New(cfg Config, admin Admin, initial cluster.Topic) (*Source, error) {
 		counters: stats.NewCounters(initial.Count()),
 		steps:    make(chan time.Time, 1),
 		wakeMeta: make(chan struct{}, 1),
-		offsets:  offsetBook{initial: initial.Count()},
+		offsets:  NewOffsets(initial.Count()),
 	}
 	s.tracker = discovery.NewTracker(s.counters, initial.Leaders(), false)
 	if cfg.ProducersInterval > 0 {

@@ -9,6 +9,7 @@ import (
 
 	"partop/discovery"
 	"partop/fluvio"
+	"partop/observe"
 	"partop/stats"
 )
 
@@ -39,7 +40,7 @@ type Observer struct {
 	counters *stats.Counters
 	tracker  *discovery.Tracker
 	steps    chan time.Time
-	offsets  offsetBook // only the poll loop touches it
+	offsets  *observe.Offsets // only the poll loop touches it
 }
 
 // NewObserver makes an observer for the topic as initially described by
@@ -57,7 +58,7 @@ func NewObserver(cfg ObserverConfig, cl *fluvio.Client, initial fluvio.Topic) (*
 		cl:       cl,
 		counters: stats.NewCounters(len(initial.Partitions)),
 		steps:    make(chan time.Time, 1),
-		offsets:  offsetBook{initial: len(initial.Partitions)},
+		offsets:  observe.NewOffsets(len(initial.Partitions)),
 	}
 	o.tracker = discovery.NewTracker(o.counters, leadersOf(initial), false)
 	return o, nil
@@ -117,7 +118,7 @@ func (o *Observer) poll(ctx context.Context) error {
 	}
 	at := time.Now()
 	for p, end := range ends {
-		if n := o.offsets.step(p, end); n > 0 && o.counters.Add(p, n, at) {
+		if n := o.offsets.Step(p, end); n > 0 && o.counters.Add(p, n, at) {
 			o.tracker.FirstAck(p)
 		}
 	}
@@ -127,46 +128,7 @@ func (o *Observer) poll(ctx context.Context) error {
 			return err
 		}
 	}
-	select { // a step not yet taken by the engine is replaced
-	case o.steps <- at:
-	default:
-		select {
-		case <-o.steps:
-		default:
-		}
-		o.steps <- at
-	}
+	o.tracker.SetEndOffsets(o.offsets.Ends())
+	observe.Step(o.steps, at)
 	return nil
-}
-
-// offsetBook remembers each partition's last end offset. Partitions the
-// topic had at start count from their first seen offset; later ones from
-// 0, so records written before the first poll saw them still count.
-type offsetBook struct {
-	initial int
-	last    []int64
-	known   []bool
-}
-
-// step takes partition p's end offset and returns the records written
-// since the last one.
-func (b *offsetBook) step(p int32, end int64) uint64 {
-	for int(p) >= len(b.last) {
-		b.last = append(b.last, 0)
-		b.known = append(b.known, false)
-	}
-	if !b.known[p] {
-		b.known[p] = true
-		if int(p) < b.initial {
-			b.last[p] = end
-			return 0
-		}
-	}
-	if end < b.last[p] { // the topic was recreated: start over
-		b.last[p] = end
-		return 0
-	}
-	n := end - b.last[p]
-	b.last[p] = end
-	return uint64(n)
 }

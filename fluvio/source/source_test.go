@@ -125,22 +125,6 @@ func TestRouteTableGrowsOnlyOverLedPartitions(t *testing.T) {
 	}
 }
 
-func TestOffsetBook(t *testing.T) {
-	b := offsetBook{initial: 2}
-	if n := b.step(0, 100); n != 0 {
-		t.Errorf("first look at an old partition counted %d", n)
-	}
-	if n := b.step(0, 130); n != 30 {
-		t.Errorf("step 100->130 = %d", n)
-	}
-	if n := b.step(3, 7); n != 7 {
-		t.Errorf("a partition added later counts from 0: got %d, want 7", n)
-	}
-	if n := b.step(0, 5); n != 0 {
-		t.Errorf("offset went back (topic recreated): counted %d", n)
-	}
-}
-
 func TestAccumulatorBounded(t *testing.T) {
 	a := newAccumulator()
 	stop := make(chan struct{})
