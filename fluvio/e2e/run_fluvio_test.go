@@ -142,14 +142,28 @@ func TestSPUKilled(t *testing.T) {
 	if !offline || !online || sum.Errors == 0 {
 		t.Errorf("events do not show the outage: offline %v, online again %v, %d errors; events %+v", offline, online, sum.Errors, sum.Events)
 	}
+	// What the SPU had acknowledged when it died (no acks come while it is
+	// down): records it may lose in its restart. Fluvio's durability, not
+	// partop's count; reported, not failed.
+	ackedAtKill := map[int32]uint64{}
+	for _, pp := range down.PerPartition {
+		ackedAtKill[pp.Partition] = pp.Acked
+	}
 	per, _ := partopRecords(t, ft.PyRead(t, e, topic, 2))
+	var lost uint64
 	for _, pp := range sum.PerPartition {
 		n := uint64(per[pp.Partition])
-		if n < pp.Acked || n > pp.Acked+pp.Errors {
-			t.Errorf("partition %d: %d acknowledged, %d failed, but %d on the log", pp.Partition, pp.Acked, pp.Errors, n)
+		if n < pp.Acked {
+			lost += pp.Acked - n
+		}
+		if n+ackedAtKill[pp.Partition] < pp.Acked || n > pp.Acked+pp.Errors {
+			t.Errorf("partition %d: %d acknowledged (%d before the kill), %d failed, but %d on the log", pp.Partition, pp.Acked, ackedAtKill[pp.Partition], pp.Errors, n)
 		}
 	}
-	ft.Figure(t, "binary: SPU kill -9 and restart", "%d acknowledged (all read back), %d failed; read back %v per partition", sum.Acked, sum.Errors, per)
+	if lost > 0 {
+		ft.Figure(t, "binary: Fluvio's SPU lost acknowledged records across kill -9", "%d of those acknowledged before the kill", lost)
+	}
+	ft.Figure(t, "binary: SPU kill -9 and restart", "%d acknowledged (%d lost by the SPU), %d failed; read back %v per partition", sum.Acked, lost, sum.Errors, per)
 }
 
 // TestFailuresSayWhat: each failure ends with a message naming it, in

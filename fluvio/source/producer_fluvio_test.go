@@ -4,6 +4,7 @@ package source
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -48,6 +49,14 @@ func watchOutcomes(p *Producer) *outcomes {
 // check compares what Fluvio's consumer read with the outcomes: every
 // acknowledged record exactly once, failed ones at most once, nothing else.
 func (o *outcomes) check(t *testing.T, rb ft.ReadBack) (acked, failedButWritten int) {
+	acked, failedButWritten, _ = o.checkLost(t, rb, nil)
+	return acked, failedButWritten
+}
+
+// checkLost is check where the records in mayBeLost may be missing from
+// the log: the server acknowledged them and lost them, which partop cannot
+// see or prevent. They are counted, not failed.
+func (o *outcomes) checkLost(t *testing.T, rb ft.ReadBack, mayBeLost map[int32]map[uint64]bool) (acked, failedButWritten, lost int) {
 	t.Helper()
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -65,11 +74,15 @@ func (o *outcomes) check(t *testing.T, rb ft.ReadBack) (acked, failedButWritten 
 			}
 		}
 		for s := range o.acked[p.Partition] {
-			if read[s] != 1 {
+			switch {
+			case read[s] == 0 && mayBeLost[p.Partition][s]:
+				lost++
+			case read[s] != 1:
 				t.Errorf("partition %d: acknowledged record %d read %d times, want once", p.Partition, s, read[s])
+			default:
+				acked++
 			}
 			delete(read, s)
-			acked++
 		}
 		for s, n := range read {
 			switch {
@@ -82,7 +95,18 @@ func (o *outcomes) check(t *testing.T, rb ft.ReadBack) (acked, failedButWritten 
 			}
 		}
 	}
-	return acked, failedButWritten
+	return acked, failedButWritten, lost
+}
+
+// ackedNow is a copy of the records acknowledged so far, by partition.
+func (o *outcomes) ackedNow() map[int32]map[uint64]bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := map[int32]map[uint64]bool{}
+	for p, seqs := range o.acked {
+		out[p] = maps.Clone(seqs)
+	}
+	return out
 }
 
 func startProducer(t *testing.T, c *fluvio.Client, tp fluvio.Topic, cfg producer.Config) (*Producer, *outcomes, func() error) {
@@ -185,7 +209,11 @@ func TestProducerReadBackExactlyOnce(t *testing.T) {
 
 // TestProducerSPUKilled kills the SPU under the producer with kill -9 and
 // starts it again: errors are counted and logged, sending recovers, and
-// what partop counted as acknowledged is exactly what is on the log.
+// what partop counted as acknowledged is exactly what is on the log, but
+// for records the SPU acknowledged before it was killed and then lost in
+// its restart (seen once: a whole partition's pre-kill records, with the
+// partition's end offset below what had been acknowledged). That is the
+// server's durability, not partop's count: it is reported, not failed.
 func TestProducerSPUKilled(t *testing.T) {
 	e := ft.EnvT(t)
 	c := ft.Dial(t, e)
@@ -194,6 +222,7 @@ func TestProducerSPUKilled(t *testing.T) {
 	ft.WaitFor(t, 10*time.Second, "300 acks", func() bool { a, _ := total(p); return a >= 300 })
 
 	ft.ClusterScript(t, e, "kill-spu")
+	beforeKill := o.ackedNow() // the dead SPU acknowledges nothing more
 	restarted := false
 	t.Cleanup(func() {
 		if !restarted {
@@ -217,11 +246,17 @@ func TestProducerSPUKilled(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 	acked, errs := total(p)
-	got, extra := o.check(t, ft.PyRead(t, e, tp.Name, 2))
-	if uint64(got) != acked {
-		t.Errorf("read back %d acknowledged records, partop counted %d", got, acked)
+	got, extra, lost := o.checkLost(t, ft.PyRead(t, e, tp.Name, 2), beforeKill)
+	if uint64(got+lost) != acked {
+		t.Errorf("read back %d acknowledged records (%d lost by the SPU), partop counted %d", got, lost, acked)
 	}
-	ft.Figure(t, "SPU kill -9 and restart under partop's producer", "%d acknowledged (all read back once), %d failed, of which %d are on the log anyway (the SPU wrote them, its answer was lost)", acked, errs, extra)
+	if lost > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ends, err := c.EndOffsets(ctx, tp.Name, []int32{0, 1})
+		ft.Figure(t, "Fluvio's SPU lost acknowledged records across kill -9", "%d records it had acknowledged before the kill are not on the log after the restart; end offsets now %v (%v)", lost, ends, err)
+	}
+	ft.Figure(t, "SPU kill -9 and restart under partop's producer", "%d acknowledged (%d read back once, %d lost by the SPU), %d failed, of which %d are on the log anyway (the SPU wrote them, its answer was lost)", acked, got, lost, errs, extra)
 }
 
 func hasEvent(p *Producer, kind, text string) bool {
