@@ -19,7 +19,9 @@
 #   scripts/fluvio.sh cli ARGS..  Fluvio's CLI against this cluster, e.g. `cli partition list`
 #
 # Environment:
-#   FLUVIO_HOME        default: ../../shared/fluvio relative to this script
+#   FLUVIO_HOME        default: the first of ../shared/fluvio beside this checkout,
+#                      beside the repository it was cloned from (CI runs a fresh
+#                      clone elsewhere), and /work/shared/fluvio
 #   PARTOP_FLUVIO_DIR  state directory, default ${TMPDIR:-/tmp}/partop-fluvio; it holds
 #                      meta/ (the SC's YAML metadata), data/ (the SPU's log), logs/,
 #                      home/ (a HOME with a CLI profile), ports, sc.pid, spu.pid
@@ -33,7 +35,19 @@ set -euo pipefail
 exec </dev/null
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-FLUVIO_HOME=${FLUVIO_HOME:-$SCRIPT_DIR/../../shared/fluvio}
+# find_home prints where the Fluvio binaries are when FLUVIO_HOME is unset.
+find_home() {
+  local origin
+  origin=$(git -C "$SCRIPT_DIR" remote get-url origin 2>/dev/null || true)
+  for d in "$SCRIPT_DIR/../../shared/fluvio" ${origin:+"$origin/../shared/fluvio"} /work/shared/fluvio; do
+    if [[ -x $d/bin/fluvio-run ]]; then
+      echo "$d"
+      return
+    fi
+  done
+  echo "$SCRIPT_DIR/../../shared/fluvio" # not found: the check below names it
+}
+FLUVIO_HOME=${FLUVIO_HOME:-$(find_home)}
 DIR=${PARTOP_FLUVIO_DIR:-${TMPDIR:-/tmp}/partop-fluvio}
 WAIT=${PARTOP_FLUVIO_WAIT:-60}
 SPU_ID=5001
