@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"partop/fluvio"
 	"partop/fluvio/source"
 	"partop/producer"
-	"partop/stats"
 )
 
 // fluvioFlags are the settings for a Fluvio cluster (--fluvio).
@@ -107,15 +105,9 @@ func wireFluvio(ctx context.Context, cl *fluvio.Client, o options, stderr io.Wri
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(o.at, func(i, j int) bool { return o.at[i].At < o.at[j].At })
-	if err := engine.CheckPlan(len(t.Partitions), o.at); err != nil {
+	cfg, err := engineConfig(o, "fluvio "+o.fluvio.sc, len(t.Partitions))
+	if err != nil {
 		return nil, err
-	}
-	cfg := engine.Config{
-		Info:        engine.Info{Cluster: "fluvio " + o.fluvio.sc, Topic: o.topic},
-		Tick:        o.tick,
-		Schedule:    o.at,
-		TopicWindow: max(o.observeInt, stats.DefaultNowWindow),
 	}
 	ocfg := source.ObserverConfig{Topic: o.topic, Interval: o.observeInt}
 	conn := fluvioConn{cl}
@@ -124,9 +116,7 @@ func wireFluvio(ctx context.Context, cl *fluvio.Client, o options, stderr io.Wri
 		if err != nil {
 			return nil, err
 		}
-		cfg.Info.Mode = engine.ModeObserve
-		cfg.Stats.NowWindow = cfg.TopicWindow
-		return engine.New(src, conn, cfg), nil
+		return engine.New(src, conn, observing(cfg)), nil
 	}
 	p, err := source.NewProducer(o.producer, cl, t)
 	if err != nil {
@@ -140,10 +130,7 @@ func wireFluvio(ctx context.Context, cl *fluvio.Client, o options, stderr io.Wri
 		_ = p.Close()
 		return nil, err
 	}
-	pc := p.Config()
-	cfg.Info.Mode, cfg.Info.Partitioner, cfg.Info.Keyed = engine.ModeProduce, pc.Partitioner, pc.Keys != producer.KeysNone
-	cfg.Topic = whole
-	return engine.New(p, conn, cfg), nil
+	return engine.New(p, conn, producing(cfg, p.Config(), whole)), nil
 }
 
 // fluvioTopic finds the topic, creating it with --create (produce mode

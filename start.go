@@ -53,16 +53,9 @@ func wire(ctx context.Context, cl *cluster.Cluster, o options) (*engine.Engine, 
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(o.at, func(i, j int) bool { return o.at[i].At < o.at[j].At })
-	if err := engine.CheckPlan(t.Count(), o.at); err != nil {
+	cfg, err := engineConfig(o, cl.Name(), t.Count())
+	if err != nil {
 		return nil, err
-	}
-	cfg := engine.Config{
-		Info:     engine.Info{Cluster: cl.Name(), Topic: o.topic},
-		Tick:     o.tick,
-		Schedule: o.at,
-		// Rates from end offsets need a window of at least one poll.
-		TopicWindow: max(o.observeInt, stats.DefaultNowWindow),
 	}
 	ocfg := observe.Config{
 		Topic: o.topic, Interval: o.observeInt, DiscoveryInterval: o.producer.DiscoveryInterval, ClientOpts: cl.ClientOpts(),
@@ -73,9 +66,7 @@ func wire(ctx context.Context, cl *cluster.Cluster, o options) (*engine.Engine, 
 		if err != nil {
 			return nil, err
 		}
-		cfg.Info.Mode = engine.ModeObserve
-		cfg.Stats.NowWindow = cfg.TopicWindow
-		return engine.New(src, cl, cfg), nil
+		return engine.New(src, cl, observing(cfg)), nil
 	}
 	o.producer.ClientOpts = cl.ClientOpts()
 	p, err := producer.New(o.producer, cl, t)
@@ -91,8 +82,38 @@ func wire(ctx context.Context, cl *cluster.Cluster, o options) (*engine.Engine, 
 		_ = p.Close()
 		return nil, err
 	}
-	pc := p.Config()
+	return engine.New(p, cl, producing(cfg, p.Config(), whole)), nil
+}
+
+// engineConfig is what every backend's engine shares: the --at schedule,
+// sorted and checked against the topic's partition count, the tick, and
+// the window of the whole topic's rate.
+func engineConfig(o options, clusterName string, partitions int) (engine.Config, error) {
+	sort.SliceStable(o.at, func(i, j int) bool { return o.at[i].At < o.at[j].At })
+	if err := engine.CheckPlan(partitions, o.at); err != nil {
+		return engine.Config{}, err
+	}
+	return engine.Config{
+		Info:     engine.Info{Cluster: clusterName, Topic: o.topic},
+		Tick:     o.tick,
+		Schedule: o.at,
+		// Rates from end offsets need a window of at least one poll.
+		TopicWindow: max(o.observeInt, stats.DefaultNowWindow),
+	}, nil
+}
+
+// observing is cfg for an observe-mode source, whose counts come once a
+// poll: "rate now" spans at least one.
+func observing(cfg engine.Config) engine.Config {
+	cfg.Info.Mode = engine.ModeObserve
+	cfg.Stats.NowWindow = cfg.TopicWindow
+	return cfg
+}
+
+// producing is cfg for partop's producer with pc, and whole counting the
+// topic beside it.
+func producing(cfg engine.Config, pc producer.Config, whole engine.TopicSource) engine.Config {
 	cfg.Info.Mode, cfg.Info.Partitioner, cfg.Info.Keyed = engine.ModeProduce, pc.Partitioner, pc.Keys != producer.KeysNone
 	cfg.Topic = whole
-	return engine.New(p, cl, cfg), nil
+	return cfg
 }

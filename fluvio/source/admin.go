@@ -2,7 +2,6 @@ package source
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -45,14 +44,4 @@ func checkGrow(from, to int) error {
 		return fmt.Errorf("the topic has %d partitions; Fluvio only adds partitions, so the new total must be above %d (asked for %d)", from, from, to)
 	}
 	return nil
-}
-
-// Describe returns the topic as the SC has it. A missing topic is an
-// error that says so and matches fluvio.ErrUnknownTopic.
-func Describe(ctx context.Context, cl *fluvio.Client, topic string) (fluvio.Topic, error) {
-	t, err := cl.Topic(ctx, topic)
-	if errors.Is(err, fluvio.ErrUnknownTopic) {
-		return t, fmt.Errorf("topic %q does not exist on the Fluvio cluster: %w", topic, err)
-	}
-	return t, err
 }

@@ -149,13 +149,6 @@ func (term *Term) Type(text string) {
 	}
 }
 
-// Press sends named keys: Enter, Escape, Up.
-func (term *Term) Press(keys ...string) {
-	if _, err := term.x.run(append([]string{"send-keys", "-t", term.name}, keys...)...); err != nil {
-		term.x.t.Fatal(err)
-	}
-}
-
 // Resize makes the pane w×h; the client sends the new size to the server.
 func (term *Term) Resize(w, h int) {
 	if _, err := term.x.run("resize-window", "-t", term.name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h)); err != nil {
