@@ -137,6 +137,11 @@ grep -E '^(panic:|FAIL\s|ok\s)' "$GOLOG" | sed 's/^/  /' || true
 echo
 echo "== figures"
 grep -E 'FIGURE ' "$GOLOG" | sed -E 's/^.*FIGURE /  /' || echo "  (none)"
+if ((rc != 0)); then
+  echo
+  echo "== what failed (the lines before each FAIL, figures left out)"
+  grep -v 'FIGURE ' "$GOLOG" | grep -B 12 -E '^\s*--- FAIL' | sed 's/^/  /' || true
+fi
 echo
 echo "== go test exit code $rc, $((SECONDS - START))s"
 exit "$rc"

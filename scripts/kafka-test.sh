@@ -112,6 +112,11 @@ test_secs=$((SECONDS - test_start))
   else
     echo "  (none recorded)"
   fi
+  if ((rc != 0)); then
+    echo
+    echo "== what failed (the lines before each FAIL)"
+    grep -B 12 -E '^\s*--- FAIL' "$GOLOG" | sed 's/^/  /' || true
+  fi
   echo
   echo "== time: cluster up ${up_secs}s, tests ${test_secs}s, total $((SECONDS - START))s (before shutdown); go test exit code $rc"
 }
