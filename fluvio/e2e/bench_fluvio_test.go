@@ -27,7 +27,7 @@ const (
 	benchStepGap = 800 * time.Millisecond
 
 	pickupGoal  = 100 * time.Millisecond // issue 10's goal for p99, a figure
-	pickupBound = 2 * time.Second        // a failure: discovery is broken
+	pickupBound = 10 * time.Second       // a failure: discovery is broken
 )
 
 // benchTopic is one producer's topic and when each expansion's CLI call
@@ -51,16 +51,17 @@ func TestSideBySide(t *testing.T) {
 		ft.CreateTopic(t, c, b.name, 2)
 		b.added, b.called = map[int]time.Time{}, map[int]time.Time{}
 	}
-	total := benchWarmup + benchWindow + benchSteps*benchStepGap + 3*time.Second
-	py := ft.PyProduce(t, e, topics[0].name, benchRate, total.Seconds(), 0)
+	// The producers run until the schedule is done (a backstop ends them):
+	// on a loaded machine the 63 CLI calls take longer than the gaps.
+	backstop := 5 * time.Minute
+	stopPy := ft.PyProduceUntil(t, e, topics[0].name, benchRate, backstop)
 	runs := []*partop{
-		start(t, benchArgs(e, topics[1].name, "round-robin", total+2*time.Second)...),
-		start(t, benchArgs(e, topics[2].name, "uniform-sticky", total+2*time.Second)...),
+		start(t, benchArgs(e, topics[1].name, "round-robin", backstop)...),
+		start(t, benchArgs(e, topics[2].name, "uniform-sticky", backstop)...),
 	}
 	for _, r := range runs {
 		r.waitLine(t, 15*time.Second, "acks", func(l line) bool { return l.Acked > 0 })
 	}
-	began := time.Now()
 	addAll := func(n, to int) {
 		for _, b := range topics {
 			b.called[to] = time.Now()
@@ -70,23 +71,27 @@ func TestSideBySide(t *testing.T) {
 			b.added[to] = time.Now()
 		}
 	}
-	wait := func(d time.Duration) { // paces the schedule; outcomes come from timestamps
-		time.Sleep(time.Until(began.Add(d)))
-	}
-	wait(benchWarmup)
+	// Gaps are measured from the last CLI call returning, so a slow CLI
+	// shortens no window; outcomes come from timestamps.
+	last := func(to int) time.Time { return topics[len(topics)-1].added[to] }
+	time.Sleep(benchWarmup)
 	addAll(2, 4)
-	wait(benchWarmup + benchWindow + time.Second)
+	time.Sleep(time.Until(last(4).Add(benchWindow + time.Second)))
 	for i := range benchSteps {
 		addAll(1, 5+i)
-		wait(benchWarmup + benchWindow + time.Second + time.Duration(i+1)*benchStepGap)
+		time.Sleep(time.Until(last(5 + i).Add(benchStepGap)))
 	}
-	produced := py()
+	time.Sleep(3 * time.Second) // the last partitions' first records
+	for _, r := range runs {
+		r.interrupt()
+	}
+	produced := stopPy()
 	// Failures are reported after all figures, so that they are the last
 	// lines before "--- FAIL" (what a CI excerpt shows).
 	var failures []string
 	var sums []line
 	for _, r := range runs {
-		sum, code := r.finish(t, total+time.Minute)
+		sum, code := r.finish(t, time.Minute)
 		if code != 0 {
 			failures = append(failures, fmt.Sprintf("partop exit code %d; stderr:\n%s", code, r.errText()))
 		}
@@ -200,10 +205,13 @@ func reportPartop(t *testing.T, b *benchTopic, r *partop, sum line) []string {
 //
 // The pickup goal (p99 ≤ 100 ms from the CLI returning) is a figure, with
 // "goal met" or "goal missed", not a failure: on a loaded 2-core machine a
-// scheduling stall can push one of 20 pickups past it. What fails is what
-// no load explains: a new partition round-robin never wrote to, a pickup
-// over pickupBound (discovery broken: the fallback is a metadata refresh
-// minutes later), or round-robin out of balance.
+// scheduling stall can push one of 20 pickups past it (with two CPU hogs
+// beside the suite, one SC push reached partop 3.6 s after the CLI
+// returned, while the other partop saw the same step in 84 ms). What fails
+// is what no load explains: a new partition round-robin never wrote to, a
+// pickup over pickupBound (without the push stream partop would never see
+// the partition; a broken stream is re-opened within 5 s), or round-robin
+// out of balance.
 func report(t *testing.T, b *benchTopic, window []float64, pickup func(to int, parts ...int) (time.Time, bool)) []string {
 	jain := jainIndex(window)
 	at4, ok4 := pickup(4, 2, 3)

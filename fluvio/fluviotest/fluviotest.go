@@ -155,10 +155,28 @@ type PyProduced struct {
 	Records [][2]float64 `json:"records"`
 }
 
-// pyProduce starts Fluvio's producer; wait returns what it sent.
+// PyProduce starts Fluvio's producer for secs; wait returns what it sent.
 func PyProduce(t *testing.T, e Env, topic string, rate int, secs float64, keys int) (wait func() PyProduced) {
 	t.Helper()
+	return pyProduce(t, e, filepath.Join(t.TempDir(), "produced.json"), topic, rate, secs, keys)
+}
+
+// PyProduceUntil starts Fluvio's producer (keyless) and runs it until stop,
+// which returns what it sent; max is a backstop.
+func PyProduceUntil(t *testing.T, e Env, topic string, rate int, max time.Duration) (stop func() PyProduced) {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "produced.json")
+	wait := pyProduce(t, e, out, topic, rate, max.Seconds(), 0)
+	return func() PyProduced {
+		if err := os.WriteFile(out+".stop", nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return wait()
+	}
+}
+
+func pyProduce(t *testing.T, e Env, out, topic string, rate int, secs float64, keys int) (wait func() PyProduced) {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() {
 		_, err := Run(t, time.Duration(secs*float64(time.Second))+time.Minute, nil, e.Python,

@@ -13,8 +13,11 @@ partop/fluvio/e2e; scripts/fluvio-test.sh installs the package in a venv.
       Fluvio's producer at its defaults; write JSON:
       {"start": t0, "sent": n, "errors": e, "records": [[t_send, partition], ...]}
       (t: seconds since the epoch, when the record was handed to the producer)
+      It stops early, flushes and writes OUT when OUT.stop appears (how a
+      test ends a run whose length depends on how fast the machine is).
 """
 import json
+import os
 import struct
 import sys
 import time
@@ -56,10 +59,15 @@ def produce(sc, topic, rate, seconds, out, keys=0):
     pending, sent, errors = [], 0, 0
     start = time.time()
     end = start + seconds
+    stop, check = out + ".stop", start
     while True:
         now = time.time()
         if now >= end:
             break
+        if now >= check:  # a stat every 100 ms, not per record
+            if os.path.exists(stop):
+                break
+            check = now + 0.1
         due = int((now - start) * rate)
         while sent < due:
             value = "fluvio-py %d" % sent
