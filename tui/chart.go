@@ -79,7 +79,9 @@ func historyLength(snap *stats.Snapshot, tick time.Duration) time.Duration {
 
 // markColumns maps the start of each expansion in the history to the plot
 // column that shows it, with the same right-aligned, bucketed layout as
-// downsample.
+// downsample. asciigraph draws the step from one value to the next in the
+// earlier value's column, so the mark goes one column left of the first
+// sample after the expansion: onto the step, not beside it.
 func markColumns(times []int64, events []discovery.Event, width int) []int {
 	n := len(times)
 	if n == 0 || width <= 0 {
@@ -98,9 +100,9 @@ func markColumns(times []int64, events []discovery.Event, width int) []int {
 		idx := sort.Search(n, func(i int) bool { return times[i] >= at })
 		col := width - n + idx // right-aligned when the history is short
 		if n > width {
-			col = idx * width / n
+			col = ((idx+1)*width - 1) / n // the bucket downsample puts idx in
 		}
-		cols = append(cols, col)
+		cols = append(cols, max(col-1, 0))
 	}
 	return cols
 }

@@ -188,3 +188,49 @@ func TestSparkline(t *testing.T) {
 		t.Errorf("downsampled: %q", got)
 	}
 }
+
+// TestMarkOnTheStep: the ┊ of an expansion sits in the column where the
+// balance line steps down (asciigraph draws a step in the earlier value's
+// column), whether the history is shorter than the plot or bucketed.
+func TestMarkOnTheStep(t *testing.T) {
+	const width, height = 80, 16
+	plotW := width - chartGutterW
+	for _, tc := range []struct {
+		name     string
+		n, after int // samples, and the first sample after the expansion
+	}{
+		{"short history", 30, 17},
+		{"bucketed, step on a bucket edge", 720, 360},
+		{"bucketed, step inside a bucket", 500, 253},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := stats.Snapshot{Config: stats.Config{BalanceWindow: 5 * time.Second}, Rate: 1000}
+			for i := range tc.n {
+				snap.HistoryTimes = append(snap.HistoryTimes, testStart.Add(time.Duration(i)*time.Second).UnixNano())
+				snap.TotalHistory = append(snap.TotalHistory, 1000)
+				snap.BalanceHistory = append(snap.BalanceHistory, map[bool]float64{true: 1, false: 0.25}[i < tc.after])
+			}
+			grow := testStart.Add(time.Duration(tc.after)*time.Second - 500*time.Millisecond)
+			ev := []discovery.Event{{Kind: discovery.KindExpansion, From: 4, To: 16, Created: grow, Seen: grow}}
+			st := DefaultStyles(true)
+			lines := chart(&snap, ev, width, height, time.Second, &st)
+			marks := markColumns(snap.HistoryTimes, ev, plotW)
+			step := -1
+			for _, l := range lines {
+				r := []rune(ansi.Strip(l))
+				for c := chartGutterW; c < len(r) && step < 0; c++ {
+					if r[c] == '╮' {
+						step = c - chartGutterW
+					}
+				}
+			}
+			if len(marks) != 1 || step < 0 || marks[0] != step {
+				var plain []string
+				for _, l := range lines {
+					plain = append(plain, ansi.Strip(l))
+				}
+				t.Fatalf("mark in column %v, the balance steps down in column %d:\n%s", marks, step, strings.Join(plain, "\n"))
+			}
+		})
+	}
+}
