@@ -78,6 +78,7 @@ type Server struct {
 	ln          net.Listener
 	ssh         *ssh.Server
 	keys        *keyring
+	refused     *refusals
 	fingerprint string
 	created     bool
 	warnings    []string
@@ -115,12 +116,17 @@ func Listen(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, keys: keys, warnings: warnings, created: created,
 		fingerprint: gossh.FingerprintSHA256(signer.PublicKey()),
 		sessions:    map[ssh.Session]*viewer{}, closed: make(chan struct{})}
+	s.refused = &refusals{window: refusalWindow, note: s.noteSession}
 	s.ssh, err = wish.NewServer(
 		wish.WithHostKeyPEM(pemBytes), // never wish's default: a new key in the working directory
 		wish.WithPublicKeyAuth(s.authorize),
 		wish.WithIdleTimeout(cfg.IdleTimeout), // connections with no session; sessions have their own timer
 		wish.WithVersion("partop"),
-		func(srv *ssh.Server) error { srv.HandshakeTimeout = 20 * time.Second; return nil },
+		func(srv *ssh.Server) error {
+			srv.HandshakeTimeout = 20 * time.Second
+			srv.ConnectionFailedCallback = s.refused.failed
+			return nil
+		},
 		// The last runs first.
 		wish.WithMiddleware(bubbletea.MiddlewareWithProgramHandler(s.program), s.track, requirePTY),
 	)
@@ -201,6 +207,7 @@ func (s *Server) shutdown(why string) {
 			open = append(open, v)
 		}
 		s.mu.Unlock()
+		s.refused.close()
 		_ = s.ln.Close()
 		for _, v := range open {
 			v.end(why)
@@ -241,6 +248,17 @@ func (s *Server) authorize(_ ssh.Context, key ssh.PublicKey) bool {
 	_, ok, warnings := s.keys.lookup(key)
 	s.report(warnings)
 	return ok
+}
+
+// noteSession puts a line about logins in the event log, once Serve has
+// an engine.
+func (s *Server) noteSession(msg string) {
+	s.mu.Lock()
+	eng := s.eng
+	s.mu.Unlock()
+	if eng != nil {
+		eng.Note(discovery.KindSession, msg)
+	}
 }
 
 // report puts key-file problems found after start in the event log.

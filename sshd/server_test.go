@@ -2,6 +2,7 @@ package sshd
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,12 +15,15 @@ import (
 )
 
 // TestStrangersRefused: a key in neither file, a password, keyboard
-// interactive and no credentials at all are refused at authentication:
-// no session starts, nothing is logged. wish alone would accept them all.
+// interactive and no credentials at all are refused at authentication: no
+// session starts. wish alone would accept them all. The event log gets
+// the first refusal at once and the rest as one line when the window
+// ends (flushed by hand here: the window is an hour).
 func TestStrangersRefused(t *testing.T) {
 	eng := newFakeEngine()
 	_, known := newKey(t, "known@test")
 	s := testServer(t, eng, known, "", nil)
+	setWindow(s, time.Hour)
 	stranger, _ := newKey(t, "stranger@test")
 	for name, auth := range map[string][]gossh.AuthMethod{
 		"unknown key":          {gossh.PublicKeys(stranger)},
@@ -39,9 +43,75 @@ func TestStrangersRefused(t *testing.T) {
 	if n := s.Sessions(); n != 0 {
 		t.Fatalf("%d sessions after refusals", n)
 	}
-	if notes := eng.noted(); len(notes) != 0 {
-		t.Fatalf("refusals were logged as sessions: %q", notes)
+	eventually(t, 5*time.Second, "three refusals counted after the first", func() bool {
+		s.refused.mu.Lock()
+		defer s.refused.mu.Unlock()
+		return s.refused.more == 3
+	})
+	s.refused.flush()
+	notes := eng.noted()
+	if len(notes) != 2 ||
+		!strings.HasPrefix(notes[0], "session: SSH login refused from 127.0.0.1:") ||
+		!strings.HasPrefix(notes[1], "session: 3 more SSH logins refused in 1h0m0s, the last from 127.0.0.1:") {
+		t.Fatalf("event log: %q, want the first refusal and then 3 more in one line", notes)
 	}
+}
+
+// TestRefusalsRateLimited: a scanner costs one line per window and every
+// refusal is counted once; a connection that never authenticates (a port
+// scan) and a viewer whose agent offers an unknown key before the right
+// one are not refused logins.
+func TestRefusalsRateLimited(t *testing.T) {
+	eng := newFakeEngine()
+	signer, known := newKey(t, "known@test")
+	s := testServer(t, eng, known, "", nil)
+	setWindow(s, 50*time.Millisecond)
+	stranger, _ := newKey(t, "stranger@test")
+
+	conn, err := net.Dial("tcp", s.Addr().String()) // speaks no SSH
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	c, err := dial(s, "alice", gossh.PublicKeys(stranger, signer))
+	if err != nil {
+		t.Fatalf("a viewer with an unknown key before the known one: %v", err)
+	}
+	c.Close()
+	for range 3 {
+		if c, err := dial(s, "mallory", gossh.PublicKeys(stranger)); err == nil {
+			c.Close()
+			t.Fatal("a stranger logged in")
+		}
+	}
+	// refused counts the refusals the log accounts for: a line each for
+	// the first of a window, "N more" for the rest.
+	refused := func() (n int) {
+		for _, note := range eng.noted() {
+			var more int
+			switch {
+			case strings.Contains(note, "SSH login refused from"):
+				n++
+			case strings.Contains(note, "more SSH logins refused"):
+				if _, err := fmt.Sscanf(strings.TrimPrefix(note, "session: "), "%d more", &more); err != nil {
+					t.Fatalf("%q: %v", note, err)
+				}
+				n += more
+			}
+		}
+		return n
+	}
+	eventually(t, 5*time.Second, "the three refusals in the log", func() bool { return refused() >= 3 })
+	time.Sleep(200 * time.Millisecond) // four windows: the port scan and alice would show by now
+	if n := refused(); n != 3 || len(eng.noted()) > 2 {
+		t.Fatalf("log accounts for %d refusals in %d lines, want 3 in at most 2: %q", n, len(eng.noted()), eng.noted())
+	}
+}
+
+func setWindow(s *Server, d time.Duration) {
+	s.refused.mu.Lock()
+	defer s.refused.mu.Unlock()
+	s.refused.window = d
 }
 
 // TestHostKeyIsWhatViewersSee: the key the server presents is the one in
