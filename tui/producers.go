@@ -84,8 +84,15 @@ func producerRow(p *discovery.Producer, now time.Time, st *Styles) string {
 	if !p.LastWrite.IsZero() {
 		age = uptime(now.Sub(p.LastWrite)) + " ago"
 	}
+	parts := partitionList(p.Partitions)
+	if p.State == discovery.ProducerStale && len(p.Partitions) == 1 {
+		// One key, or a partition chosen by hand, also stays off the new
+		// partitions: from offsets alone it looks the same as a producer
+		// that never refreshed its metadata.
+		parts += st.Muted.Render("  one partition: keyed or pinned?")
+	}
 	return fmt.Sprintf("  %11d  %5d  %s %7s  %10s  %s",
-		p.ID, p.Epoch, state, compact(p.Rate), age, partitionList(p.Partitions))
+		p.ID, p.Epoch, state, compact(p.Rate), age, parts)
 }
 
 // partitionList renders ids compactly: 0-3,5,7-9.
