@@ -1,6 +1,10 @@
 package discovery
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // Producer states after an expansion, as observe mode tells them.
 const (
@@ -23,8 +27,8 @@ type Producer struct {
 
 // Producers is the latest look at the topic's producers.
 type Producers struct {
-	At   time.Time // when it was taken; zero before the first look
-	List []Producer
+	At   time.Time  // when it was taken; zero before the first look
+	List []Producer // in SortProducers' order
 	// Err says why the list is empty or stale: the request was denied
 	// (it needs Read on the topic), or the cluster does not support it.
 	Err string
@@ -43,4 +47,31 @@ func (t *Tracker) Producers() Producers {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.producers
+}
+
+// SortProducers puts the producers an operator must act on first: stale,
+// then active, adopted and idle; within a state the busiest first, then by
+// id.
+func SortProducers(list []Producer) {
+	slices.SortFunc(list, func(x, y Producer) int {
+		if c := cmp.Compare(stateRank(x.State), stateRank(y.State)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.Rate, x.Rate); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.ID, y.ID)
+	})
+}
+
+func stateRank(s string) int {
+	switch s {
+	case ProducerStale:
+		return 0
+	case ProducerActive:
+		return 1
+	case ProducerAdopted:
+		return 2
+	}
+	return 3
 }

@@ -137,7 +137,7 @@ type row struct {
 // now. An id that wrote nothing for two windows is dropped: a producer
 // restarted with a new id leaves its old one in Kafka's list for a day
 // (producer.id.expiration.ms), and it must not stay stale (or idle) for
-// that long. Stale ids first, then by rate, then by id.
+// that long. In discovery.SortProducers' order.
 func (b *producerBook) list(now time.Time, exp *latest) []discovery.Producer {
 	recent, keep := now.Add(-b.window).UnixNano(), now.Add(-2*b.window).UnixNano()
 	var since int64
@@ -173,15 +173,7 @@ func (b *producerBook) list(now time.Time, exp *latest) []discovery.Producer {
 		r.State = b.state(r, now, exp)
 		out = append(out, r.Producer)
 	}
-	slices.SortFunc(out, func(x, y discovery.Producer) int {
-		if c := compare(stateOrder(x.State), stateOrder(y.State)); c != 0 {
-			return c
-		}
-		if c := compare(y.Rate, x.Rate); c != 0 {
-			return c
-		}
-		return compare(x.ID, y.ID)
-	})
+	discovery.SortProducers(out)
 	return out
 }
 
@@ -203,19 +195,6 @@ func (b *producerBook) state(r *row, now time.Time, exp *latest) string {
 		return discovery.ProducerStale
 	default:
 		return discovery.ProducerActive
-	}
-}
-
-func stateOrder(s string) int {
-	switch s {
-	case discovery.ProducerStale:
-		return 0
-	case discovery.ProducerActive:
-		return 1
-	case discovery.ProducerAdopted:
-		return 2
-	default:
-		return 3
 	}
 }
 

@@ -315,11 +315,17 @@ func observing() *fakeEngine {
 		Stats:  st,
 		View:   discovery.View{Partitions: 8, Cluster: 8, Leaders: leaders},
 		Events: []discovery.Event{exp},
-		Producers: discovery.Producers{At: testNow.Add(-3 * time.Second), List: []discovery.Producer{
-			{ID: 4001, Epoch: 0, State: discovery.ProducerAdopted, Partitions: []int32{0, 1, 2, 3, 4, 5, 6, 7}, LastWrite: testNow.Add(-time.Second), Rate: 800},
-			{ID: 4002, Epoch: 3, State: discovery.ProducerStale, Partitions: []int32{0, 1, 2, 3}, LastWrite: testNow.Add(-2 * time.Second), Rate: 400},
-			{ID: 3977, Epoch: 0, State: discovery.ProducerIdle, Partitions: []int32{2}, LastWrite: testNow.Add(-95 * time.Second)},
-		}},
+		Producers: discovery.Producers{At: testNow.Add(-3 * time.Second), List: sortedProducers(
+			discovery.Producer{ID: 4001, Epoch: 0, State: discovery.ProducerAdopted, Partitions: []int32{0, 1, 2, 3, 4, 5, 6, 7}, LastWrite: testNow.Add(-time.Second), Rate: 800},
+			discovery.Producer{ID: 4002, Epoch: 3, State: discovery.ProducerStale, Partitions: []int32{0, 1, 2, 3}, LastWrite: testNow.Add(-2 * time.Second), Rate: 400},
+			discovery.Producer{ID: 3977, Epoch: 0, State: discovery.ProducerIdle, Partitions: []int32{2}, LastWrite: testNow.Add(-95 * time.Second)},
+		)},
 	}
 	return &fakeEngine{snap: snap}
+}
+
+// sortedProducers lists producers as observe mode's poller hands them over.
+func sortedProducers(ps ...discovery.Producer) []discovery.Producer {
+	discovery.SortProducers(ps)
+	return ps
 }

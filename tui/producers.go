@@ -1,9 +1,7 @@
 package tui
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,13 +33,7 @@ func producersPanel(ps *discovery.Producers, now time.Time, width, lines int, st
 	case len(ps.List) == 0:
 		return append(out, fit(st.Muted.Render("  no producer ids: producers with idempotence off (librdkafka's default) have none"), width))
 	}
-	rows := slices.Clone(ps.List)
-	slices.SortFunc(rows, func(a, b discovery.Producer) int {
-		if c := cmp.Compare(stateRank(a.State), stateRank(b.State)); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.Rate, a.Rate)
-	})
+	rows := ps.List // stale first: discovery.SortProducers' order
 	out = append(out, fit(st.Header.Render("  PRODUCER ID  EPOCH  STATE     RATE/s  LAST WRITE  PARTITIONS"), width))
 	room := lines - 2
 	shown := min(len(rows), room)
@@ -55,19 +47,6 @@ func producersPanel(ps *discovery.Producers, now time.Time, width, lines int, st
 		out = append(out, fit(st.Muted.Render(fmt.Sprintf("  … and %d more", len(rows)-shown)), width))
 	}
 	return out
-}
-
-// stateRank orders the panel: the producers an operator must act on first.
-func stateRank(s string) int {
-	switch s {
-	case discovery.ProducerStale:
-		return 0
-	case discovery.ProducerActive:
-		return 1
-	case discovery.ProducerAdopted:
-		return 2
-	}
-	return 3
 }
 
 func producerRow(p *discovery.Producer, now time.Time, st *Styles) string {
