@@ -52,9 +52,7 @@ type Producer struct {
 	cancelProduce context.CancelFunc
 
 	closeOnce sync.Once
-	started   atomic.Bool   // Run has begun (or Close came first and forbade it)
-	stop      chan struct{} // closed by Close: Run returns
-	done      chan struct{} // closed when Run has returned
+	life      *Lifecycle
 }
 
 // SlowPickupAfter is when a pickup counts as slow enough to explain.
@@ -70,8 +68,7 @@ func New(cfg Config, admin Admin, initial cluster.Topic) (*Producer, error) {
 	p := &Producer{
 		cfg: cfg, admin: admin,
 		counters: stats.NewCounters(initial.Count()),
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
+		life:     NewLifecycle(),
 	}
 	p.produceCtx, p.cancelProduce = context.WithCancel(context.Background())
 	p.Pacer = NewPacer(cfg.Rate, cfg.Paused)
@@ -161,7 +158,7 @@ func (p *Producer) confirmRefresh() {
 	for wait := 25 * time.Millisecond; wait <= 2*time.Second; wait *= 2 {
 		t := time.NewTimer(wait)
 		select {
-		case <-p.stop:
+		case <-p.life.Stopping():
 			t.Stop()
 			return
 		case <-t.C:

@@ -15,31 +15,12 @@ import (
 // Run sends records until ctx ends or Close is called, and runs the
 // partition watcher beside the send loop. It returns when both stopped.
 func (p *Producer) Run(ctx context.Context) {
-	if !p.started.CompareAndSwap(false, true) {
-		return // running already, or closed
-	}
-	defer close(p.done)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-p.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		p.watch(ctx)
-	}()
-	p.Pacer.Run(ctx, p.produceOne)
-	<-watched
+	p.life.Run(ctx, p.Pacer, p.watch, p.produceOne)
 }
 
 // produceOne hands one record to kgo. Produce blocks while the buffer is
 // full; the pacer checks for the end between chunks.
-func (p *Producer) produceOne() bool {
+func (p *Producer) produceOne(context.Context) bool {
 	key, value := p.records.Next()
 	p.cl.Produce(p.produceCtx, &kgo.Record{Key: key, Value: value}, p.onAck)
 	return true
@@ -72,13 +53,12 @@ func (p *Producer) Close() error {
 	p.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), p.cfg.FlushTimeout)
 		defer cancel()
-		close(p.stop)
-		if !p.started.CompareAndSwap(false, true) { // Run is going: wait for it
+		if p.life.Stop() { // Run is going: wait for it
 			select {
-			case <-p.done:
+			case <-p.life.Done():
 			case <-ctx.Done(): // the send loop is stuck in Produce on a full buffer
 				p.cancelProduce()
-				<-p.done
+				<-p.life.Done()
 			}
 		}
 		if ferr := p.cl.Flush(ctx); ferr != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"partop/discovery"
@@ -44,9 +43,7 @@ type Producer struct {
 	cancelProduce context.CancelFunc
 
 	closeOnce sync.Once
-	started   atomic.Bool
-	stop      chan struct{} // closed by Close: Run returns
-	done      chan struct{} // closed when Run has returned
+	life      *producer.Lifecycle
 	quitFlush chan struct{} // closed by Close once nothing is left to send
 	flushDone chan struct{} // closed when the flush loop has returned
 }
@@ -70,8 +67,7 @@ func NewProducer(cfg producer.Config, cl *fluvio.Client, initial fluvio.Topic) (
 		records:   producer.NewRecords(cfg, rand.Uint64()),
 		acc:       newAccumulator(),
 		slots:     make(chan struct{}, maxInFlight),
-		stop:      make(chan struct{}),
-		done:      make(chan struct{}),
+		life:      producer.NewLifecycle(),
 		quitFlush: make(chan struct{}),
 		flushDone: make(chan struct{}),
 	}
@@ -144,9 +140,8 @@ func (p *Producer) Close() error {
 	p.closeOnce.Do(func() {
 		deadline := time.NewTimer(p.cfg.FlushTimeout)
 		defer deadline.Stop()
-		close(p.stop)
-		if !p.started.CompareAndSwap(false, true) {
-			<-p.done // the send loop waits for buffer space at most until stop
+		if p.life.Stop() {
+			<-p.life.Done() // the send loop waits for buffer space at most until stop
 		}
 		left := p.drain(deadline.C)
 		if left > 0 {

@@ -9,26 +9,9 @@ import (
 // Run sends records until ctx ends or Close is called, and follows the
 // SC's watch stream beside the send loop. It returns when both stopped.
 func (p *Producer) Run(ctx context.Context) {
-	if !p.started.CompareAndSwap(false, true) {
-		return // running already, or closed
-	}
-	defer close(p.done)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-p.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
+	p.life.Run(ctx, p.Pacer, func(ctx context.Context) {
 		follow(ctx, p.cl, p.cfg.Topic, p.tracker, p.routes.update)
-	}()
-	p.Pacer.Run(ctx, func() bool { return p.produceOne(ctx) })
-	<-watched
+	}, p.produceOne)
 }
 
 // produceOne picks a partition among those routed now and queues one
