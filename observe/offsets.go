@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -99,7 +100,7 @@ func (s *Source) pollOffsets(ctx context.Context) error {
 	stale, failed := false, 0
 	for _, a := range answers {
 		if a.err != nil {
-			firstErr = cmp(firstErr, a.err)
+			firstErr = cmp.Or(firstErr, a.err)
 			failed++
 			continue
 		}
@@ -107,7 +108,7 @@ func (s *Source) pollOffsets(ctx context.Context) error {
 			for _, p := range t.Partitions {
 				if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
 					stale = stale || errors.Is(err, kerr.NotLeaderForPartition) || errors.Is(err, kerr.UnknownTopicOrPartition)
-					firstErr = cmp(firstErr, fmt.Errorf("end offset of partition %d: %w", p.Partition, err))
+					firstErr = cmp.Or(firstErr, fmt.Errorf("end offset of partition %d: %w", p.Partition, err))
 					continue
 				}
 				if n := s.offsets.Step(p.Partition, p.Offset); n > 0 {
@@ -148,13 +149,6 @@ func Step(steps chan time.Time, at time.Time) {
 		}
 		steps <- at
 	}
-}
-
-func cmp(first, err error) error {
-	if first != nil {
-		return first
-	}
-	return err
 }
 
 // endOffsetsRequest asks for the latest offsets (the high watermarks) of

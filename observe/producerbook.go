@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -83,7 +84,7 @@ func (b *producerBook) observe(p int32, at time.Time, listed []kmsg.DescribeProd
 	if len(listed) > maxIDsPerPartition {
 		listed = slices.Clone(listed)
 		slices.SortFunc(listed, func(x, y kmsg.DescribeProducersResponseTopicPartitionActiveProducer) int {
-			return compare(y.LastTimestamp, x.LastTimestamp)
+			return cmp.Compare(y.LastTimestamp, x.LastTimestamp)
 		})
 		listed = listed[:maxIDsPerPartition]
 	}
@@ -93,7 +94,7 @@ func (b *producerBook) observe(p int32, at time.Time, listed []kmsg.DescribeProd
 		for i, l := range listed {
 			cur[i] = seqMark{id: l.ProducerID, seq: l.LastSequence, epoch: int16(l.ProducerEpoch), lastWrite: l.LastTimestamp}
 		}
-		slices.SortFunc(cur, func(x, y seqMark) int { return compare(x.id, y.id) })
+		slices.SortFunc(cur, func(x, y seqMark) int { return cmp.Compare(x.id, y.id) })
 	}
 	prev, since := b.marks[p], b.looked[p]
 	now := at.UnixNano()
@@ -196,15 +197,4 @@ func (b *producerBook) state(r *row, now time.Time, exp *latest) string {
 	default:
 		return discovery.ProducerActive
 	}
-}
-
-// compare is cmp.Compare (the package's name is taken by offsets.go's cmp).
-func compare[T int | int64 | float64](x, y T) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }

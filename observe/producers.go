@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -201,7 +202,7 @@ func (pp *producerPoller) take(ctx context.Context, answers []listing) (first er
 			if ctx.Err() == nil && !errors.As(a.err, &netErr) && pp.lacksAPI(ctx, a.leader) {
 				return errProducersUnsupported, true
 			}
-			first = cmp(first, fmt.Errorf("producers from broker %d: %w", a.leader, a.err))
+			first = cmp.Or(first, fmt.Errorf("producers from broker %d: %w", a.leader, a.err))
 			continue
 		}
 		for _, t := range a.resp.Topics {
@@ -216,7 +217,7 @@ func (pp *producerPoller) take(ctx context.Context, answers []listing) (first er
 					return errProducersUnsupported, true
 				default:
 					moved = moved || errors.Is(err, kerr.NotLeaderForPartition) || errors.Is(err, kerr.UnknownTopicOrPartition)
-					first = cmp(first, fmt.Errorf("producers on partition %d: %w", p.Partition, err))
+					first = cmp.Or(first, fmt.Errorf("producers on partition %d: %w", p.Partition, err))
 				}
 			}
 		}

@@ -1,6 +1,7 @@
 package producer
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -95,11 +96,10 @@ func (c Config) withDefaults() Config {
 // act on. It applies defaults first.
 func (c Config) Validate() error {
 	c = c.withDefaults()
+	if err := cmp.Or(cluster.CheckTopicName(c.Topic), engine.CheckRate(c.Rate)); err != nil {
+		return err
+	}
 	switch {
-	case cluster.CheckTopicName(c.Topic) != nil:
-		return cluster.CheckTopicName(c.Topic)
-	case engine.CheckRate(c.Rate) != nil:
-		return engine.CheckRate(c.Rate)
 	case c.ValueSize < minValueSize:
 		return fmt.Errorf("value size %d: must be at least %d bytes (run id and sequence number)", c.ValueSize, minValueSize)
 	case c.ValueSize > 1<<20:
