@@ -58,13 +58,13 @@ func (t *Tracker) ExplainSlowPickup(after time.Duration, note string) {
 // CountMetadataRequest counts one metadata request the source sent.
 func (t *Tracker) CountMetadataRequest() { t.metaReqs.Add(1) }
 
-// View returns a copy of the current view.
+// View returns the current view. Its slices are shared and read-only: the
+// tracker replaces them, never writes into them, so readers need no copy
+// (the engine takes a view every tick, observe mode's pollers every poll).
 func (t *Tracker) View() View {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	v := t.view
-	v.Leaders = append([]int32(nil), t.view.Leaders...)
-	v.EndOffsets = append([]int64(nil), t.view.EndOffsets...)
 	if !t.routes {
 		v.Partitions = v.Cluster
 	}
@@ -73,11 +73,12 @@ func (t *Tracker) View() View {
 }
 
 // SetEndOffsets records the partitions' end offsets as of a poll, by
-// partition id (-1: not known).
+// partition id (-1: not known). It keeps offsets: the caller hands over a
+// fresh slice and does not write to it again.
 func (t *Tracker) SetEndOffsets(offsets []int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.view.EndOffsets = append(t.view.EndOffsets[:0], offsets...)
+	t.view.EndOffsets = offsets
 }
 
 // Log returns a copy of the event log, oldest first, and its version. When
@@ -121,18 +122,25 @@ func (t *Tracker) Note(kind, msg string) {
 }
 
 // ProduceError logs a failed record at most once every 5s: a dead broker
-// fails thousands of records a second, and stats counts them all.
+// fails thousands of records a second, and stats counts them all. The
+// message is formatted only when it is logged.
 func (t *Tracker) ProduceError(p int32, err error) {
-	where := fmt.Sprintf("partition %d", p)
-	if p < 0 {
-		where = "no partition"
-	}
-	t.Problem(fmt.Sprintf("produce failed on %s: %v", where, err))
+	t.problem(func() string {
+		where := fmt.Sprintf("partition %d", p)
+		if p < 0 {
+			where = "no partition"
+		}
+		return fmt.Sprintf("produce failed on %s: %v", where, err)
+	})
 }
 
 // Problem logs an error that may repeat many times a second, at most once
 // every 5s.
 func (t *Tracker) Problem(msg string) {
+	t.problem(func() string { return msg })
+}
+
+func (t *Tracker) problem(msg func() string) {
 	now := time.Now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -140,7 +148,7 @@ func (t *Tracker) Problem(msg string) {
 		return
 	}
 	t.lastErr = now
-	t.add(&Event{Kind: KindError, At: now, Message: msg})
+	t.add(&Event{Kind: KindError, At: now, Message: msg()})
 }
 
 // Routed is called when the count the source routes over changes.
