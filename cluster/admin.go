@@ -147,6 +147,12 @@ func CheckCount(current, target int) error {
 	return nil
 }
 
+// Grower grows a topic: what a source needs to add partitions. *Cluster is
+// the real one; tests use their own.
+type Grower interface {
+	Grow(ctx context.Context, topic string, target func(current int) int) (from, to int, err error)
+}
+
 // Grow raises the topic's partition count to target and returns the counts
 // before and after. The current count comes from a fresh Metadata request,
 // so a target computed from a stale view fails with a clear message rather

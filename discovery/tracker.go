@@ -184,16 +184,28 @@ func (t *Tracker) PickingUp() bool {
 	return len(t.pending) > 0
 }
 
-// StartAdd and EndAdd bracket partop's own admin call, so the watcher does
-// not report partop's change as someone else's.
-func (t *Tracker) StartAdd() {
+// Grow runs partop's own admin call that adds partitions (add returns the
+// counts before and after) and records the expansion as partop's. The
+// watcher, polling meanwhile, may see the new count before add returns:
+// while add runs it does not report the change as someone else's.
+func (t *Tracker) Grow(add func() (from, to int, err error)) (from, to int, err error) {
+	t.startAdd()
+	defer t.endAdd()
+	if from, to, err = add(); err != nil {
+		return from, to, err
+	}
+	now := time.Now()
+	t.Expanded(from, to, ByPartop, now, now)
+	return from, to, nil
+}
+
+func (t *Tracker) startAdd() {
 	t.mu.Lock()
 	t.adding++
 	t.mu.Unlock()
 }
 
-// EndAdd ends what StartAdd began.
-func (t *Tracker) EndAdd() {
+func (t *Tracker) endAdd() {
 	t.mu.Lock()
 	t.adding--
 	t.mu.Unlock()

@@ -44,9 +44,9 @@ func TestExternalGrowthIsAnExpansion(t *testing.T) {
 		t.Fatal("still picking up")
 	}
 
-	tr.StartAdd() // partop's own call: the watcher must not report it
+	tr.startAdd() // partop's own call: the watcher must not report it
 	tr.Watched(make([]int32, 6), nil)
-	tr.EndAdd()
+	tr.endAdd()
 	if n := len(tr.Events()); n != 1 {
 		t.Fatalf("%d events: the watcher reported partop's own change", n)
 	}

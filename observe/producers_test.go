@@ -26,7 +26,7 @@ func fast(topic string, opts []kgo.Opt) observe.Config {
 }
 
 // run starts an observe source with cfg until the test ends.
-func run(t *testing.T, cfg observe.Config, admin observe.Admin) *observe.Source {
+func run(t *testing.T, cfg observe.Config, admin cluster.Grower) *observe.Source {
 	t.Helper()
 	cl, err := kgo.NewClient(cfg.ClientOpts...)
 	if err != nil {

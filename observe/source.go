@@ -22,11 +22,6 @@ const (
 	MinInterval = 100 * time.Millisecond
 )
 
-// Admin grows a topic; *cluster.Cluster is the real one.
-type Admin interface {
-	Grow(ctx context.Context, topic string, target func(current int) int) (from, to int, err error)
-}
-
 // Config sets up a Source.
 type Config struct {
 	Topic string
@@ -58,7 +53,7 @@ type Config struct {
 type Source struct {
 	cfg      Config
 	cl       *kgo.Client
-	admin    Admin
+	admin    cluster.Grower
 	counters *stats.Counters
 	tracker  *discovery.Tracker
 	steps    chan time.Time
@@ -74,7 +69,7 @@ type Source struct {
 // topic has now count from their current end offsets (what was written
 // before partop started is not traffic it saw); partitions added later
 // count from their start.
-func New(cfg Config, admin Admin, initial cluster.Topic) (*Source, error) {
+func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Source, error) {
 	if cfg.Interval == 0 {
 		cfg.Interval = DefaultInterval
 	}
@@ -103,10 +98,7 @@ func New(cfg Config, admin Admin, initial cluster.Topic) (*Source, error) {
 		s.producers = newProducerPoller(s)
 	}
 	s.tracker.OnExpansion(func() {
-		select {
-		case s.wakeMeta <- struct{}{}:
-		default:
-		}
+		s.pollMetaNow()
 		if s.producers != nil {
 			s.producers.expanded()
 		}
@@ -170,16 +162,17 @@ func (s *Source) Close() error {
 	return nil
 }
 
+// pollMetaNow makes the metadata poll come at once (a wake-up already
+// pending is enough).
+func (s *Source) pollMetaNow() {
+	select {
+	case s.wakeMeta <- struct{}{}:
+	default:
+	}
+}
+
 // Grow adds partitions through the admin client; the next metadata poll
 // comes at once so their leaders are known for the next offsets poll.
 func (s *Source) Grow(ctx context.Context, target func(current int) int) (from, to int, err error) {
-	s.tracker.StartAdd()
-	defer s.tracker.EndAdd()
-	from, to, err = s.admin.Grow(ctx, s.cfg.Topic, target)
-	if err != nil {
-		return from, to, err
-	}
-	now := time.Now()
-	s.tracker.Expanded(from, to, discovery.ByPartop, now, now)
-	return from, to, nil
+	return s.tracker.Grow(func() (int, int, error) { return s.admin.Grow(ctx, s.cfg.Topic, target) })
 }

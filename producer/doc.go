@@ -38,7 +38,7 @@
 //
 //  1. partop's own admin call (Grow): the count changes because partop
 //     changed it. The tracker records the expansion as partop's and the
-//     producer forces a metadata refresh at once. StartAdd/EndAdd bracket
+//     producer forces a metadata refresh at once. Tracker.Grow wraps
 //     the call so the watcher, polling meanwhile, does not report the same
 //     change as someone else's.
 //  2. The watcher (watch in run.go): every DiscoveryInterval (1 s,

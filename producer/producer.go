@@ -17,11 +17,6 @@ import (
 	"partop/stats"
 )
 
-// Admin grows a topic; *cluster.Cluster is the real one.
-type Admin interface {
-	Grow(ctx context.Context, topic string, target func(current int) int) (from, to int, err error)
-}
-
 // Producer sends records to one topic and feeds the per-partition counts
 // and the discovery tracker. It is an engine.Sender: create it with New,
 // run it with Run, stop it with Close.
@@ -29,7 +24,7 @@ type Producer struct {
 	cfg      Config
 	cl       *kgo.Client // produces
 	watchCl  *kgo.Client // polls the topic's metadata
-	admin    Admin
+	admin    cluster.Grower
 	counters *stats.Counters
 	tracker  *discovery.Tracker
 	part     *observing
@@ -60,7 +55,7 @@ const SlowPickupAfter = 250 * time.Millisecond
 
 // New makes a producer for the topic as described by initial (from
 // cluster.EnsureTopic). It connects lazily; nothing is sent before Run.
-func New(cfg Config, admin Admin, initial cluster.Topic) (*Producer, error) {
+func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Producer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -121,15 +116,7 @@ func (p *Producer) Config() Config { return p.cfg }
 // Grow adds partitions through the admin client and makes the producer use
 // them at once. target maps the current count to the wanted total.
 func (p *Producer) Grow(ctx context.Context, target func(current int) int) (from, to int, err error) {
-	p.tracker.StartAdd()
-	defer p.tracker.EndAdd()
-	from, to, err = p.admin.Grow(ctx, p.cfg.Topic, target)
-	if err != nil {
-		return from, to, err
-	}
-	now := time.Now()
-	p.tracker.Expanded(from, to, discovery.ByPartop, now, now)
-	return from, to, nil
+	return p.tracker.Grow(func() (int, int, error) { return p.admin.Grow(ctx, p.cfg.Topic, target) })
 }
 
 // refreshNow makes kgo refresh metadata immediately (kgo's own refresh

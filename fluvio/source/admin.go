@@ -3,7 +3,6 @@ package source
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"partop/cluster"
 	"partop/discovery"
@@ -12,12 +11,14 @@ import (
 
 // grow adds partitions to topic through the SC: the current count from a
 // fresh look, the target from it, then Fluvio's add-partition (the same
-// call `fluvio topic add-partition` makes). StartAdd/EndAdd bracket it so
-// the watch stream, which may announce the new partitions before the SC's
-// answer arrives, does not log them as someone else's.
+// call `fluvio topic add-partition` makes). Tracker.Grow records it as
+// partop's, also when the watch stream announces the new partitions before
+// the SC's answer arrives.
 func grow(ctx context.Context, cl *fluvio.Client, topic string, t *discovery.Tracker, target func(int) int) (from, to int, err error) {
-	t.StartAdd()
-	defer t.EndAdd()
+	return t.Grow(func() (int, int, error) { return addPartitions(ctx, cl, topic, target) })
+}
+
+func addPartitions(ctx context.Context, cl *fluvio.Client, topic string, target func(int) int) (from, to int, err error) {
 	tp, err := cl.Topic(ctx, topic)
 	if err != nil {
 		return 0, 0, fmt.Errorf("add partitions to %q: %w", topic, err)
@@ -30,8 +31,6 @@ func grow(ctx context.Context, cl *fluvio.Client, topic string, t *discovery.Tra
 	if err := cl.AddPartitions(ctx, topic, to-from); err != nil {
 		return from, from, fmt.Errorf("the SC refused to add %d partitions to %q (%d→%d): %w", to-from, topic, from, to, err)
 	}
-	now := time.Now()
-	t.Expanded(from, to, discovery.ByPartop, now, now)
 	return from, to, nil
 }
 
