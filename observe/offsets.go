@@ -120,10 +120,7 @@ func (s *Source) pollOffsets(ctx context.Context) error {
 		}
 	}
 	if stale { // a leader moved: learn where before the next poll
-		select {
-		case s.wakeMeta <- struct{}{}:
-		default:
-		}
+		s.pollMetaNow()
 	}
 	if firstErr != nil {
 		s.tracker.Problem("polling end offsets: " + firstErr.Error())

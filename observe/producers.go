@@ -223,10 +223,7 @@ func (pp *producerPoller) take(ctx context.Context, answers []listing) (first er
 		}
 	}
 	if moved { // a leader moved: learn where before the next look
-		select {
-		case pp.s.wakeMeta <- struct{}{}:
-		default:
-		}
+		pp.s.pollMetaNow()
 	}
 	return first, failed == len(answers)
 }
