@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"partop/cluster"
+	"partop/cluster/embeddedtest"
 )
 
 // TestHeadlessExpansion is the issue's check, shortened: round-robin, add 4
@@ -138,11 +139,7 @@ func TestDashboardRefusesPipe(t *testing.T) {
 func TestObserveUnknownTopic(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cl, err := cluster.Open(ctx, cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	cl, _ := embeddedtest.Start(t, "", 0)
 	var out, errs bytes.Buffer
 	code := run([]string{"--observe", "--headless", "--duration", "2s", "--brokers", cl.Seeds()[0], "--topic", "nobody-writes-here"}, &out, &errs)
 	if code != 1 || !strings.Contains(errs.String(), `topic "nobody-writes-here" does not exist`) || !strings.Contains(errs.String(), "creates nothing") {
@@ -160,11 +157,7 @@ func TestObserveUnknownTopic(t *testing.T) {
 func TestObserveCountsAnotherPartop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cl, err := cluster.Open(ctx, cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	cl, _ := embeddedtest.Start(t, "", 0)
 	if _, err := cl.EnsureTopic(ctx, "watched", 3, true); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"partop/cluster"
+	"partop/cluster/embeddedtest"
 	"partop/discovery"
 	"partop/engine"
 	"partop/producer"
@@ -18,17 +19,7 @@ import (
 // as main does.
 func newEngine(t *testing.T, tick time.Duration, pcfg producer.Config, schedule ...engine.Action) (*engine.Engine, *cluster.Cluster) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cl, err := cluster.Open(ctx, cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	topic, err := cl.EnsureTopic(ctx, pcfg.Topic, 4, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl, topic := embeddedtest.Start(t, pcfg.Topic, 4)
 	pcfg.ClientOpts = cl.ClientOpts()
 	p, err := producer.New(pcfg, cl, topic)
 	if err != nil {
@@ -60,17 +51,6 @@ func running(t *testing.T, eng *engine.Engine) (stop func() error) {
 	return stop
 }
 
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // TestTwoReadersOneEngine: two readers poll one engine as fast as they
 // can; they see the same snapshots, and the sampler's history grows by
 // elapsed/tick, not faster, however many read it.
@@ -78,7 +58,7 @@ func TestTwoReadersOneEngine(t *testing.T) {
 	const tick = 50 * time.Millisecond
 	eng, _ := newEngine(t, tick, producer.Config{Topic: "readers", Rate: 2000, Partitioner: producer.RoundRobin})
 	stop := running(t, eng)
-	waitFor(t, 10*time.Second, "first records", func() bool { return eng.Snapshot().Stats.Acked > 0 })
+	embeddedtest.WaitFor(t, 10*time.Second, "first records", func() bool { return eng.Snapshot().Stats.Acked > 0 })
 
 	first := eng.Snapshot()
 	start := time.Now()
@@ -130,10 +110,10 @@ func TestTwoReadersOneEngine(t *testing.T) {
 func TestSnapshotsAreImmutable(t *testing.T) {
 	eng, _ := newEngine(t, 20*time.Millisecond, producer.Config{Topic: "immutable", Rate: 5000, Partitioner: producer.RoundRobin})
 	running(t, eng)
-	waitFor(t, 10*time.Second, "history", func() bool { return len(eng.Snapshot().Stats.TotalHistory) > 5 })
+	embeddedtest.WaitFor(t, 10*time.Second, "history", func() bool { return len(eng.Snapshot().Stats.TotalHistory) > 5 })
 	held := eng.Snapshot()
 	acked, hist, events := held.Stats.Acked, append([]float64(nil), held.Stats.TotalHistory...), len(held.Events)
-	waitFor(t, 10*time.Second, "newer snapshots", func() bool { return eng.Snapshot().Seq > held.Seq+5 })
+	embeddedtest.WaitFor(t, 10*time.Second, "newer snapshots", func() bool { return eng.Snapshot().Seq > held.Seq+5 })
 	if held.Stats.Acked != acked || len(held.Events) != events || len(held.Stats.TotalHistory) != len(hist) {
 		t.Fatal("a held snapshot changed")
 	}
@@ -192,7 +172,7 @@ func TestScheduleOutcomes(t *testing.T) {
 		engine.Action{At: 200 * time.Millisecond, Kind: engine.ActAdd, N: 2},
 	)
 	running(t, eng)
-	waitFor(t, 10*time.Second, "both outcomes", func() bool { return len(eng.Snapshot().Outcomes) == 2 })
+	embeddedtest.WaitFor(t, 10*time.Second, "both outcomes", func() bool { return len(eng.Snapshot().Outcomes) == 2 })
 	s := eng.Snapshot()
 	if s.Outcomes[0].Err == "" || s.Outcomes[1].Err != "" {
 		t.Fatalf("outcomes %+v: want the shrink refused and the add done", s.Outcomes)
@@ -200,7 +180,7 @@ func TestScheduleOutcomes(t *testing.T) {
 	if f := s.Failed(); len(f) != 1 || !strings.HasPrefix(f[0], "100ms:partitions=2: ") {
 		t.Fatalf("failed = %q", f)
 	}
-	waitFor(t, 10*time.Second, "the pickup", func() bool {
+	embeddedtest.WaitFor(t, 10*time.Second, "the pickup", func() bool {
 		for _, e := range eng.Snapshot().Events {
 			if e.Kind == discovery.KindExpansion && e.Done && e.From == 4 && e.To == 6 {
 				return true
@@ -215,7 +195,7 @@ func TestScheduleOutcomes(t *testing.T) {
 func TestStopFlushesAndReports(t *testing.T) {
 	eng, cl := newEngine(t, 50*time.Millisecond, producer.Config{Topic: "stop", Rate: 0, FlushTimeout: 500 * time.Millisecond})
 	stop := running(t, eng)
-	waitFor(t, 10*time.Second, "records", func() bool { return eng.Snapshot().Stats.Acked > 1000 })
+	embeddedtest.WaitFor(t, 10*time.Second, "records", func() bool { return eng.Snapshot().Stats.Acked > 1000 })
 	cl.Close()
 	start := time.Now()
 	err := stop()

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
+	"partop/cluster/embeddedtest"
 
-	"partop/cluster"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // BenchmarkRateAccuracy compares the per-partition rates observe mode
@@ -43,15 +43,7 @@ func BenchmarkRateAccuracy(b *testing.B) {
 func rateErrors(b *testing.B, partitioner kgo.Opt, partitions, rate, windows int) (ten, one float64) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c, err := cluster.Open(ctx, cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	top, err := c.EnsureTopic(ctx, "accuracy", partitions, true)
-	if err != nil {
-		b.Fatal(err)
-	}
+	c, top := embeddedtest.Start(b, "accuracy", partitions)
 	acked := make([]atomic.Int64, partitions)
 	p, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("accuracy"), partitioner)...)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/cluster"
+	"partop/cluster/embeddedtest"
 )
 
 // The benchmarks observe an embedded cluster that runs in a process of its
@@ -41,14 +42,7 @@ func TestClusterProcess(t *testing.T) {
 	rate, _ := strconv.Atoi(os.Getenv(rateEnv))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c, err := cluster.Open(ctx, cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.EnsureTopic(ctx, benchTopic, n, true); err != nil {
-		t.Fatal(err)
-	}
+	c, _ := embeddedtest.Start(t, benchTopic, n)
 	p, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic(benchTopic), kgo.TransactionalID("bench"),
 		kgo.TransactionTimeout(10*time.Minute), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))...)
 	if err != nil {

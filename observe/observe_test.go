@@ -9,27 +9,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/cluster"
+	"partop/cluster/embeddedtest"
 	"partop/discovery"
 	"partop/observe"
 	"partop/producer"
 	"partop/stats"
 )
-
-// embedded starts an in-process cluster with a topic of n partitions.
-func embedded(t testing.TB, topic string, n int) *cluster.Cluster {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := cluster.Open(ctx, cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	if _, err := c.EnsureTopic(ctx, topic, n, true); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 func describe(t testing.TB, c *cluster.Cluster, topic string) cluster.Topic {
 	t.Helper()
@@ -56,23 +41,12 @@ func observing(t testing.TB, c *cluster.Cluster, topic string, interval time.Dur
 	return s
 }
 
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // TestCountsEqualAcks: what the observer counts from end offsets is, once
 // the producer has flushed and a poll has passed, exactly what the producer
 // had acknowledged, partition by partition; records written before the
 // observer's first look are not counted.
 func TestCountsEqualAcks(t *testing.T) {
-	c := embedded(t, "counts", 4)
+	c, _ := embeddedtest.Start(t, "counts", 4)
 	before, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("counts"))...)
 	if err != nil {
 		t.Fatal(err)
@@ -94,14 +68,14 @@ func TestCountsEqualAcks(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})
 	go func() { defer close(ran); p.Run(ctx) }()
-	waitFor(t, 10*time.Second, "records", func() bool { return sum(p.Counters().Read()) > 2000 })
+	embeddedtest.WaitFor(t, 10*time.Second, "records", func() bool { return sum(p.Counters().Read()) > 2000 })
 	cancel()
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	<-ran
 	acked := p.Counters().Read()
-	waitFor(t, 10*time.Second, "the observer to see every acknowledged record", func() bool {
+	embeddedtest.WaitFor(t, 10*time.Second, "the observer to see every acknowledged record", func() bool {
 		return sum(o.Counters().Read()) >= sum(acked)
 	})
 	seen := o.Counters().Read()
@@ -125,7 +99,7 @@ func sum(ts []stats.Totals) uint64 {
 // reports the expansion as external with the fleet's pickup: the first
 // record on every new partition.
 func TestExternalExpansionPickup(t *testing.T) {
-	c := embedded(t, "fleet", 2)
+	c, _ := embeddedtest.Start(t, "fleet", 2)
 	o := observing(t, c, "fleet", 100*time.Millisecond)
 	writer, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("fleet"),
 		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()), kgo.MetadataMaxAge(200*time.Millisecond), kgo.MetadataMinAge(100*time.Millisecond))...)
@@ -143,7 +117,7 @@ func TestExternalExpansionPickup(t *testing.T) {
 			writer.Produce(ctx, kgo.StringRecord("x"), nil)
 		}
 	}()
-	waitFor(t, 10*time.Second, "traffic on both partitions", func() bool {
+	embeddedtest.WaitFor(t, 10*time.Second, "traffic on both partitions", func() bool {
 		r := o.Counters().Read()
 		return len(r) == 2 && r[0].Acked > 0 && r[1].Acked > 0
 	})
@@ -156,7 +130,7 @@ func TestExternalExpansionPickup(t *testing.T) {
 	}
 	added := time.Now()
 	var exp discovery.Event
-	waitFor(t, 15*time.Second, "the expansion to be picked up", func() bool {
+	embeddedtest.WaitFor(t, 15*time.Second, "the expansion to be picked up", func() bool {
 		for _, e := range o.Tracker().Events() {
 			if e.Kind == discovery.KindExpansion && e.Done {
 				exp = e

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kversion"
 
 	"partop/cluster"
+	"partop/cluster/embeddedtest"
 	"partop/discovery"
 	"partop/observe"
 )
@@ -104,13 +105,13 @@ func stateOf(ps discovery.Producers, id int64) (discovery.Producer, bool) {
 // outside. The first is reported stale once the grace period is over, the
 // second adopted, both with a rate.
 func TestProducersEmbedded(t *testing.T) {
-	c := embedded(t, "txn", 4)
+	c, _ := embeddedtest.Start(t, "txn", 4)
 	opts := append(c.ClientOpts(), kgo.DefaultProduceTopic("txn"))
 	old := writing(t, true, append(opts, kgo.TransactionalID("old"))...)
 	quick := writing(t, true, append(opts, kgo.TransactionalID("quick"), kgo.MetadataMaxAge(200*time.Millisecond), kgo.MetadataMinAge(100*time.Millisecond))...)
 	oldID, quickID := producerID(t, old), producerID(t, quick)
 	o := run(t, fast("txn", c.ClientOpts()), c)
-	waitFor(t, 10*time.Second, "both producers listed as active", func() bool {
+	embeddedtest.WaitFor(t, 10*time.Second, "both producers listed as active", func() bool {
 		ps := o.Tracker().Producers()
 		a, okA := stateOf(ps, oldID)
 		b, okB := stateOf(ps, quickID)
@@ -126,7 +127,7 @@ func TestProducersEmbedded(t *testing.T) {
 		t.Fatal(err)
 	}
 	grown := time.Now()
-	waitFor(t, 10*time.Second, "the quick producer adopted, the old one stale", func() bool {
+	embeddedtest.WaitFor(t, 10*time.Second, "the quick producer adopted, the old one stale", func() bool {
 		ps := o.Tracker().Producers()
 		a, _ := stateOf(ps, oldID)
 		b, _ := stateOf(ps, quickID)
@@ -185,7 +186,7 @@ func TestProducersDenied(t *testing.T) {
 	})
 	o := run(t, fast("denied", opts), nil)
 	writing(t, false, append(opts, kgo.DefaultProduceTopic("denied"))...)
-	waitFor(t, 10*time.Second, "the denial to be reported and records counted", func() bool {
+	embeddedtest.WaitFor(t, 10*time.Second, "the denial to be reported and records counted", func() bool {
 		ps := o.Tracker().Producers()
 		return ps.Err == observe.ProducersDenied && len(ps.List) == 0 && sum(o.Counters().Read()) > 100
 	})
@@ -207,13 +208,13 @@ func TestProducersUnsupported(t *testing.T) {
 	})
 	o := run(t, fast("old", append(opts, kgo.WithHooks(hook))), nil)
 	writing(t, false, append(opts, kgo.DefaultProduceTopic("old"))...)
-	waitFor(t, 10*time.Second, "the missing API to be reported and records counted", func() bool {
+	embeddedtest.WaitFor(t, 10*time.Second, "the missing API to be reported and records counted", func() bool {
 		ps := o.Tracker().Producers()
 		return ps.Err == observe.ProducersUnsupported && sum(o.Counters().Read()) > 100
 	})
 	asked := versionsAsked.Load()
 	before := sum(o.Counters().Read())
-	waitFor(t, 10*time.Second, "more records counted", func() bool { return sum(o.Counters().Read()) > before+500 })
+	embeddedtest.WaitFor(t, 10*time.Second, "more records counted", func() bool { return sum(o.Counters().Read()) > before+500 })
 	if n := versionsAsked.Load(); n != asked {
 		t.Errorf("ApiVersions asked %d times after the list was turned off, want no more asking", n-asked)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/cluster"
+	"partop/cluster/embeddedtest"
 )
 
 // The benchmarks here measure the goals against the embedded
@@ -101,7 +102,7 @@ func BenchmarkPickup(b *testing.B) {
 		baseCap    = 30 * time.Second
 	)
 	for range b.N {
-		c := embedded(b, "pickup", 4)
+		c, _ := embeddedtest.Start(b, "pickup", 4)
 		p := running(b, c, Config{Topic: "pickup", Rate: 2000, Partitioner: RoundRobin})
 		base := &firstWrites{at: map[int32]time.Time{}}
 		baseErrors := &produceErrors{}
@@ -120,7 +121,7 @@ func BenchmarkPickup(b *testing.B) {
 				bcl.Produce(ctx, kgo.StringRecord("baseline"), base.promise)
 			}
 		}()
-		waitFor(b, 10*time.Second, "routing to 4", func() bool { return p.Tracker().View().Partitions == 4 })
+		embeddedtest.WaitFor(b, 10*time.Second, "routing to 4", func() bool { return p.Tracker().View().Partitions == 4 })
 
 		type made struct {
 			from, to int
@@ -134,7 +135,7 @@ func BenchmarkPickup(b *testing.B) {
 				b.Fatal(err)
 			}
 			all = append(all, made{from, to, time.Now()})
-			waitFor(b, 5*time.Second, "partop-made pickup", func() bool { e, _ := lastExpansion(p); return e.Done && e.To == to })
+			embeddedtest.WaitFor(b, 5*time.Second, "partop-made pickup", func() bool { e, _ := lastExpansion(p); return e.Done && e.To == to })
 			e, _ := lastExpansion(p)
 			own = append(own, e.Pickup)
 		}
@@ -151,7 +152,7 @@ func BenchmarkPickup(b *testing.B) {
 			}
 			changed := time.Now()
 			all = append(all, made{cur, cur + 1, changed})
-			waitFor(b, interval+5*time.Second, "external pickup", func() bool { e, _ := lastExpansion(p); return e.Done && e.To == cur+1 })
+			embeddedtest.WaitFor(b, interval+5*time.Second, "external pickup", func() bool { e, _ := lastExpansion(p); return e.Done && e.To == cur+1 })
 			e, _ := lastExpansion(p)
 			ext = append(ext, e.Pickup)
 			extFromChange = append(extFromChange, e.FirstAck.Sub(changed))
@@ -185,9 +186,9 @@ func BenchmarkPickup(b *testing.B) {
 func BenchmarkMetadataCost(b *testing.B) {
 	const window = 20 * time.Second
 	for range b.N {
-		c := embedded(b, "meta", 4)
+		c, _ := embeddedtest.Start(b, "meta", 4)
 		p := running(b, c, Config{Topic: "meta", Rate: 1000})
-		waitFor(b, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
+		embeddedtest.WaitFor(b, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
 		time.Sleep(2 * time.Second) // past start-up metadata
 		n0, t0 := p.Tracker().View().MetadataRequests, time.Now()
 		time.Sleep(window)
@@ -205,7 +206,7 @@ func BenchmarkThroughput(b *testing.B) {
 		round = 3 * time.Second
 	)
 	for range b.N {
-		c := embedded(b, "speed", 4)
+		c, _ := embeddedtest.Start(b, "speed", 4)
 		// Fill the retention budget first: an empty cluster is faster than
 		// one trimming old segments, and the first rounds would win.
 		plainRate(b, c, 5*time.Second)
@@ -305,7 +306,7 @@ func round0(xs []float64) []int {
 // over the last 30 s.
 func BenchmarkMemory60s(b *testing.B) {
 	for range b.N {
-		c := embedded(b, "mem", 4)
+		c, _ := embeddedtest.Start(b, "mem", 4)
 		p := running(b, c, Config{Topic: "mem", Rate: 0})
 		var samples []float64
 		for i := 0; i < 12; i++ {

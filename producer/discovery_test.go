@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"partop/cluster/embeddedtest"
 	"partop/discovery"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -12,15 +13,15 @@ import (
 )
 
 func TestPicksUpPartitionsItAdded(t *testing.T) {
-	c := embedded(t, "own", 4)
+	c, _ := embeddedtest.Start(t, "own", 4)
 	p := running(t, c, Config{Topic: "own", Rate: 2000, Partitioner: RoundRobin})
-	waitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return p.Tracker().View().Partitions == 4 })
+	embeddedtest.WaitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return p.Tracker().View().Partitions == 4 })
 
 	from, to, err := p.Grow(context.Background(), func(n int) int { return n + 4 })
 	if err != nil || from != 4 || to != 8 {
 		t.Fatalf("Grow = %d, %d, %v; want 4, 8, nil", from, to, err)
 	}
-	waitFor(t, 10*time.Second, "the expansion to be picked up", func() bool {
+	embeddedtest.WaitFor(t, 10*time.Second, "the expansion to be picked up", func() bool {
 		e, ok := lastExpansion(p)
 		return ok && e.Done
 	})
@@ -49,10 +50,10 @@ func TestPicksUpPartitionsItAdded(t *testing.T) {
 }
 
 func TestPicksUpPartitionsOthersAdded(t *testing.T) {
-	c := embedded(t, "ext", 4)
+	c, _ := embeddedtest.Start(t, "ext", 4)
 	interval := 300 * time.Millisecond
 	p := running(t, c, Config{Topic: "ext", Rate: 2000, Partitioner: RoundRobin, DiscoveryInterval: interval})
-	waitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return p.Tracker().View().Partitions == 4 })
+	embeddedtest.WaitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return p.Tracker().View().Partitions == 4 })
 
 	other, err := kgo.NewClient(c.ClientOpts()...)
 	if err != nil {
@@ -69,7 +70,7 @@ func TestPicksUpPartitionsOthersAdded(t *testing.T) {
 	}
 	// The bound: interval + 1 s from the change to the producer
 	// acknowledging records on every new partition.
-	waitFor(t, interval+time.Second, "the external expansion to be picked up", func() bool {
+	embeddedtest.WaitFor(t, interval+time.Second, "the external expansion to be picked up", func() bool {
 		e, ok := lastExpansion(p)
 		return ok && e.Done
 	})
@@ -88,7 +89,7 @@ func TestPicksUpPartitionsOthersAdded(t *testing.T) {
 func TestWithoutDiscoveryKgoWaits(t *testing.T) {
 	// The baseline partop exists to fix: a kgo producer with default
 	// options keeps routing to the old partitions after an expansion.
-	c := embedded(t, "base", 2)
+	c, _ := embeddedtest.Start(t, "base", 2)
 	cl, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("base"), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))...)
 	if err != nil {
 		t.Fatal(err)

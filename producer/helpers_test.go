@@ -9,23 +9,6 @@ import (
 	"partop/discovery"
 )
 
-// embedded starts an in-process cluster on free ports with a topic of n
-// partitions, closed when the test ends.
-func embedded(t testing.TB, topic string, n int) *cluster.Cluster {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := cluster.Open(ctx, cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	if _, err := c.EnsureTopic(ctx, topic, n, true); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // running makes a producer on c's topic, runs it, and closes it when the
 // test ends.
 func running(t testing.TB, c *cluster.Cluster, cfg Config) *Producer {
@@ -44,18 +27,6 @@ func running(t testing.TB, c *cluster.Cluster, cfg Config) *Producer {
 	go p.Run(context.Background())
 	t.Cleanup(func() { _ = p.Close() })
 	return p
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // lastExpansion returns the newest expansion event.

@@ -6,20 +6,22 @@ import (
 	"testing"
 	"time"
 
+	"partop/cluster/embeddedtest"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 func TestAckedEqualsHighWatermarkGrowth(t *testing.T) {
 	for _, part := range Partitioners {
 		t.Run(part, func(t *testing.T) {
-			c := embedded(t, "hw", 3)
+			c, _ := embeddedtest.Start(t, "hw", 3)
 			p := running(t, c, Config{Topic: "hw", Rate: 0, Partitioner: part, Keys: map[bool]string{true: KeysZipf}[part == KeyHash]})
 			ctx := context.Background()
-			waitFor(t, 10*time.Second, "records to flow", func() bool { return total(p) > 1000 })
+			embeddedtest.WaitFor(t, 10*time.Second, "records to flow", func() bool { return total(p) > 1000 })
 			if _, _, err := p.Grow(ctx, func(n int) int { return n + 2 }); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, 10*time.Second, "more records", func() bool { return total(p) > 20000 })
+			embeddedtest.WaitFor(t, 10*time.Second, "more records", func() bool { return total(p) > 20000 })
 			if err := p.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -56,11 +58,11 @@ func total(p *Producer) uint64 {
 // No timing bound decides the outcome: the counts are compared after
 // flushes, and the rates differ by a factor no machine blurs.
 func TestPauseAndRate(t *testing.T) {
-	c := embedded(t, "rate", 2)
+	c, _ := embeddedtest.Start(t, "rate", 2)
 	p := running(t, c, Config{Topic: "rate", Rate: 5})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	waitFor(t, 10*time.Second, "records to flow", func() bool { return total(p) > 0 })
+	embeddedtest.WaitFor(t, 10*time.Second, "records to flow", func() bool { return total(p) > 0 })
 
 	// At 5/s, the loop may run ahead of its plan by at most one record
 	// plus its backlog allowance.
@@ -96,7 +98,7 @@ func TestPauseAndRate(t *testing.T) {
 	}
 	p.SetPaused(false)
 	// Unlimited: 20,000 records would take more than an hour at 5/s.
-	waitFor(t, 20*time.Second, "20,000 records after resuming at full speed", func() bool { return total(p) >= before+20000 })
+	embeddedtest.WaitFor(t, 20*time.Second, "20,000 records after resuming at full speed", func() bool { return total(p) >= before+20000 })
 }
 
 func TestValuesCarryRunAndSequence(t *testing.T) {
@@ -137,9 +139,9 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestCloseWithDeadClusterReturnsInTime(t *testing.T) {
-	c := embedded(t, "dead", 2)
+	c, _ := embeddedtest.Start(t, "dead", 2)
 	p := running(t, c, Config{Topic: "dead", Rate: 0, FlushTimeout: 500 * time.Millisecond, ClientOpts: nil})
-	waitFor(t, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
+	embeddedtest.WaitFor(t, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
 	c.Close() // the brokers go away with records in flight
 	start := time.Now()
 	err := p.Close()

@@ -1,0 +1,45 @@
+// Package embeddedtest starts partop's embedded cluster (kfake, on free
+// ports) for the tests of the packages above cluster, and polls for what
+// those tests wait on.
+package embeddedtest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"partop/cluster"
+)
+
+// Start opens an embedded cluster, closed when the test ends, with topic
+// made with the given partitions (no topic when topic is empty).
+func Start(t testing.TB, topic string, partitions int) (*cluster.Cluster, cluster.Topic) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := cluster.Open(ctx, cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	if topic == "" {
+		return c, cluster.Topic{}
+	}
+	tp, err := c.EnsureTopic(ctx, topic, partitions, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, tp
+}
+
+// WaitFor polls cond every 5 ms until it holds, or fails the test after d.
+func WaitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
