@@ -56,7 +56,10 @@ type Sampler struct {
 	total   []float64 // total rate
 	jain    []float32 // Jain's index over the balance window; NaN: no traffic
 	totalAt []int64   // sample time, unix ns
-	rates   []float64 // scratch for the balance-window rates
+	// The balance-window rates and their balance as of the latest sample,
+	// kept for Snapshot: both depend only on what Sample changes.
+	rates   []float64
+	balance Balance
 }
 
 type partRing struct {
@@ -115,19 +118,20 @@ func (s *Sampler) Sample(now time.Time) {
 	s.jain[t] = s.balanceNow()
 }
 
-// balanceNow is Jain's index over the balance window as of the latest
-// sample, NaN when nothing was sent in it. Called with mu held.
+// balanceNow computes the balance-window rates and balance as of the
+// latest sample into s.rates and s.balance, and returns Jain's index, NaN
+// when nothing was sent in the window. Called with mu held.
 func (s *Sampler) balanceNow() float32 {
 	k := s.back(s.cfg.BalanceWindow)
 	s.rates = s.rates[:0]
 	for p := range s.parts {
 		s.rates = append(s.rates, s.rateOver(p, k))
 	}
-	b := BalanceOf(s.rates)
-	if b.Jain == 0 {
+	s.balance = BalanceOf(s.rates)
+	if s.balance.Jain == 0 {
 		return float32(math.NaN())
 	}
-	return float32(b.Jain)
+	return float32(s.balance.Jain)
 }
 
 // back returns how many samples before the latest one a window of w reaches:

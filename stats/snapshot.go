@@ -25,7 +25,11 @@ type Snapshot struct {
 	HistoryTimes   []int64
 	// Balance is computed from the rates over the balance window.
 	Balance Balance
-	Config  Config
+	// HistoryMax is the highest rate in any partition's History, 0 when
+	// none is positive (NaN never counts): the sparklines' common scale,
+	// found once here rather than on every frame of every dashboard.
+	HistoryMax float64
+	Config     Config
 }
 
 // Partition is one partition's figures in a Snapshot.
@@ -52,7 +56,7 @@ func (s *Sampler) Snapshot() Snapshot {
 	}
 	h := s.cfg.History
 	snap.At = time.Unix(0, s.times[(s.n-1)%h])
-	kNow, kBal, kLong := s.back(s.cfg.NowWindow), s.back(s.cfg.BalanceWindow), s.back(s.cfg.LongWindow)
+	kNow, kLong := s.back(s.cfg.NowWindow), s.back(s.cfg.LongWindow)
 	kept := min(s.n, h)
 	// The newest sample's rate covers the interval before it, so history
 	// starts at the second sample ever taken.
@@ -62,16 +66,17 @@ func (s *Sampler) Snapshot() Snapshot {
 	}
 	backing := make([]float32, len(s.parts)*hist)
 	snap.Partitions = make([]Partition, len(s.parts))
-	balRates := make([]float64, len(s.parts))
 	var balSum float64
 	for p := range s.parts {
 		t := s.totals[p]
 		part := Partition{
 			ID: int32(p), Acked: t.Acked, Bytes: t.Bytes, Errors: t.Errors,
 			LastError: t.LastError, FirstAck: t.FirstAck,
-			Rate:        s.rateOver(p, kNow),
-			RateLong:    s.rateOver(p, kLong),
-			RateBalance: s.rateOver(p, kBal),
+			Rate:     s.rateOver(p, kNow),
+			RateLong: s.rateOver(p, kLong),
+			// Sample computed it already, from the same state: only
+			// Sample changes what rateOver reads.
+			RateBalance: s.rates[p],
 		}
 		part.History = backing[p*hist : (p+1)*hist : (p+1)*hist]
 		copyRing(part.History, s.parts[p].rate, (s.n-hist)%h)
@@ -79,16 +84,24 @@ func (s *Sampler) Snapshot() Snapshot {
 		snap.Errors += t.Errors
 		snap.Rate += part.Rate
 		snap.RateLong += part.RateLong
-		balRates[p] = part.RateBalance
 		balSum += part.RateBalance
 		snap.Partitions[p] = part
 	}
 	if balSum > 0 {
 		for p := range snap.Partitions {
-			snap.Partitions[p].Share = balRates[p] / balSum
+			snap.Partitions[p].Share = s.rates[p] / balSum
 		}
 	}
-	snap.Balance = BalanceOf(balRates)
+	snap.Balance = s.balance
+	// backing is every partition's history end to end: one flat scan.
+	// A bare compare from 0 skips NaN and anything not positive.
+	var top float32
+	for _, v := range backing {
+		if v > top {
+			top = v
+		}
+	}
+	snap.HistoryMax = float64(top)
 	snap.Unrouted, snap.UnroutedError = s.unrouted.Errors, s.unrouted.LastError
 	snap.Errors += s.unrouted.Errors
 	th := s.cfg.TotalHistory

@@ -94,6 +94,10 @@ func TestHistoryIsBoundedAndOrdered(t *testing.T) {
 			t.Fatalf("history = %v, want 93..100 oldest first", h)
 		}
 	}
+	// The sparklines' scale covers what is kept, not what was dropped.
+	if snap.HistoryMax != float64(h[7]) {
+		t.Fatalf("history max = %v, want %v (the newest, highest rate kept)", snap.HistoryMax, h[7])
+	}
 	if len(snap.TotalHistory) != 5 || !near(snap.TotalHistory[4], 100) || !near(snap.TotalHistory[0], 96) {
 		t.Fatalf("total history = %v, want 96..100", snap.TotalHistory)
 	}

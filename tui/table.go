@@ -40,12 +40,11 @@ type table struct {
 	order  []int // partition indices in display order
 	// settled partitions carry (or once carried) their fair share; a
 	// partition added by an expansion is "new" until it settles.
-	settled  []bool
-	isNew    []bool
-	sparkTop float64 // the sparklines' common scale: the highest rate in any history
+	settled []bool
+	isNew   []bool
 }
 
-// refresh recomputes order, new marks and sparkline scale from a snapshot.
+// refresh recomputes order and new marks from a snapshot.
 func (t *table) refresh(snap *stats.Snapshot, events []discovery.Event) {
 	n := len(snap.Partitions)
 	for len(t.settled) < n {
@@ -62,7 +61,6 @@ func (t *table) refresh(snap *stats.Snapshot, events []discovery.Event) {
 		}
 	}
 	fair := snap.Balance.FairShare
-	t.sparkTop = 0
 	for i := range snap.Partitions {
 		p := &snap.Partitions[i]
 		if fair > 0 && p.Share >= underLoaded*fair {
@@ -71,13 +69,6 @@ func (t *table) refresh(snap *stats.Snapshot, events []discovery.Event) {
 		if t.settled[i] {
 			t.isNew[i] = false
 		}
-		var top float32
-		for _, v := range p.History { // 245,760 values at 1,024 partitions: keep it a bare compare
-			if v > top {
-				top = v
-			}
-		}
-		t.sparkTop = max(t.sparkTop, float64(top))
 	}
 	t.order = slices.Grow(t.order[:0], n)[:n]
 	for i := range t.order {
@@ -237,7 +228,8 @@ func (t *table) rows(snap *stats.Snapshot, view *discovery.View, c columns, visi
 		b.WriteString(shareBar(p.Share, fair, c.barW, st))
 		if c.spark {
 			b.WriteByte(' ')
-			b.WriteString(st.spark.on(sparkline(p.History, c.sparkW, t.sparkTop)))
+			// One scale for every row, found by stats once per snapshot.
+			b.WriteString(st.spark.on(sparkline(p.History, c.sparkW, snap.HistoryMax)))
 		}
 		if c.acked {
 			b.WriteString(padLeft(compact(float64(p.Acked)), ackedW+1))
