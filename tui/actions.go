@@ -107,9 +107,7 @@ func (m *Model) done(msg actionDoneMsg) tea.Cmd {
 	if isAdd {
 		m.adding = false
 	}
-	m.es = m.eng.Snapshot() // Apply published the outcome
-	m.readState()
-	m.table.refresh(&m.snap, m.events)
+	m.load() // Apply published the outcome
 	switch {
 	case msg.err != nil:
 		m.status.set(m.now, failedText(msg.action)+": "+msg.err.Error(), true)

@@ -149,8 +149,8 @@ func TestFormats(t *testing.T) {
 		}
 	}
 	for v, want := range map[float64]string{0: "0", 999: "999", 1204: "1,204", 1234567: "1,234,567"} {
-		if got := grouped(v); got != want {
-			t.Errorf("grouped(%v) = %q, want %q", v, got, want)
+		if got := stats.Grouped(v); got != want {
+			t.Errorf("stats.Grouped(%v) = %q, want %q", v, got, want)
 		}
 	}
 }

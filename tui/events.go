@@ -25,7 +25,7 @@ func eventLines(events []discovery.Event, n, width int, loc *time.Location, st *
 	// Newest first until n lines are filled, then reversed.
 	for i := len(events) - 1; i >= 0 && len(out) < n; i-- {
 		ev := &events[i]
-		if ev.Kind == discovery.KindExpansion && ev.Done && ev.Note != "" && len(out)+2 <= n {
+		if hasNoteLine(ev) && len(out)+2 <= n {
 			out = append(out, "         "+st.Muted.Render(fitText(ev.Note, avail)))
 		}
 		out = append(out, st.Muted.Render(ev.At.In(loc).Format("15:04:05")+" ")+eventText(ev, avail, st))
@@ -38,11 +38,17 @@ func eventLines(events []discovery.Event, n, width int, loc *time.Location, st *
 func eventLineCount(events []discovery.Event) int {
 	n := len(events)
 	for i := range events {
-		if events[i].Kind == discovery.KindExpansion && events[i].Done && events[i].Note != "" {
+		if hasNoteLine(&events[i]) {
 			n++
 		}
 	}
 	return n
+}
+
+// hasNoteLine says whether an event takes a second line for its note:
+// eventLines and eventLineCount must agree, or the layout is off by one.
+func hasNoteLine(ev *discovery.Event) bool {
+	return ev.Kind == discovery.KindExpansion && ev.Done && ev.Note != ""
 }
 
 // eventText is one event's line after its time stamp, in avail cells.

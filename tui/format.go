@@ -36,9 +36,6 @@ func compact(v float64) string {
 	return strconv.FormatFloat(v, 'f', 0, 64) + units[u]
 }
 
-// grouped renders a whole number with thousands separators: 1,204.
-func grouped(v float64) string { return stats.Grouped(v) }
-
 // percent renders a share with three significant digits, so 0.10% and
 // 0.05% stay apart at thousands of partitions: 12.5%, 1.25%, 0.050%.
 func percent(share float64) string {
@@ -66,7 +63,7 @@ func millis(d time.Duration) string {
 	if ms < 10 {
 		return strconv.FormatFloat(ms, 'f', 1, 64) + " ms"
 	}
-	return grouped(ms) + " ms"
+	return stats.Grouped(ms) + " ms"
 }
 
 // uptime renders a duration to the second: 45s, 2m03s, 1h02m03s.

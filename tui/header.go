@@ -21,7 +21,7 @@ func (m *Model) header() []string {
 	switch {
 	case !m.es.Sending:
 		state = st.Good.Render("◉ observing")
-	case m.paused:
+	case m.es.Paused:
 		state = st.Warn.Render("‖ paused")
 	}
 	var viewer segment
@@ -97,7 +97,7 @@ func (m *Model) routingFlag() segment {
 func (m *Model) rates() segment {
 	st := &m.styles
 	own := st.Value.Render(stats.FormatRate(m.snap.Rate))
-	target := st.Value.Render(engine.FormatTarget(m.rate))
+	target := st.Value.Render(engine.FormatTarget(m.es.TargetRate))
 	r := segment{
 		long:  st.Label.Render("rate ") + own + st.Label.Render(", target ") + target,
 		short: st.Label.Render("rate ") + own + st.Label.Render(" of ") + target,
@@ -106,7 +106,7 @@ func (m *Model) rates() segment {
 	if others := m.es.TopicRate - m.snap.Rate; m.es.TopicKnown && others >= max(1, 0.02*m.es.TopicRate) {
 		// Other producers write to the topic: their traffic is part of
 		// the balance question too.
-		r.long += st.Label.Render(" · topic ") + st.Value.Render(stats.FormatRate(m.es.TopicRate)) + st.Muted.Render(" ("+grouped(others)+"/s from others)")
+		r.long += st.Label.Render(" · topic ") + st.Value.Render(stats.FormatRate(m.es.TopicRate)) + st.Muted.Render(" ("+stats.FormatRate(others)+" from others)")
 	}
 	return r
 }
@@ -135,10 +135,10 @@ func (m *Model) balanceLine() string {
 	}
 	var errs segment
 	if m.snap.Errors > 0 {
-		e := "errors " + grouped(float64(m.snap.Errors))
+		e := "errors " + stats.Grouped(float64(m.snap.Errors))
 		errs = segment{long: st.Bad.Render(e), prio: 1}
 		if m.snap.Unrouted > 0 {
-			errs.short, errs.long = errs.long, st.Bad.Render(fmt.Sprintf("%s (%s before a partition was chosen)", e, grouped(float64(m.snap.Unrouted))))
+			errs.short, errs.long = errs.long, st.Bad.Render(fmt.Sprintf("%s (%s before a partition was chosen)", e, stats.Grouped(float64(m.snap.Unrouted))))
 		}
 	}
 	return joinFit(m.width, st.Muted.Render(" · "),
@@ -148,7 +148,7 @@ func (m *Model) balanceLine() string {
 		figure("CV", fmt.Sprintf("%.2f", b.CV), st.Value, 4),
 		figure("idle", fmt.Sprintf("%d of %d", b.Idle, b.Partitions), idleStyle, 2),
 		figure("fair share", percent(b.FairShare), st.Value, 5),
-		figure("acked", grouped(float64(m.snap.Acked)), st.Value, 6),
+		figure("acked", stats.Grouped(float64(m.snap.Acked)), st.Value, 6),
 		errs,
 	)
 }

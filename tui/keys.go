@@ -111,9 +111,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.prompt.start(m.view.Cluster)
 	case key.Matches(msg, k.Faster), key.Matches(msg, k.Slower):
 		up := key.Matches(msg, k.Faster)
-		next, ok := stepRate(m.rate, m.snap.Rate, up)
+		next, ok := stepRate(m.es.TargetRate, m.snap.Rate, up)
 		if !ok {
-			m.status.set(m.now, "target rate stays "+engine.FormatTarget(m.rate), false)
+			m.status.set(m.now, "target rate stays "+engine.FormatTarget(m.es.TargetRate), false)
 			return nil
 		}
 		a := engine.Action{Kind: engine.ActRate, Rate: next}
@@ -121,7 +121,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.apply(a)
 	case key.Matches(msg, k.Pause):
 		a := engine.Action{Kind: engine.ActPause}
-		if m.paused {
+		if m.es.Paused {
 			a.Kind = engine.ActResume
 		}
 		m.status.working(actionText(a, m.view.Cluster))
@@ -183,7 +183,8 @@ func (m *Model) refusal(msg tea.KeyPressMsg) string {
 }
 
 // syncKeys hides the bindings that do nothing for this viewer and source,
-// so the help shows only what works.
+// so the help shows only what works. New calls it once: m.es.Sending and
+// m.cfg.ViewOnly do not change in a Model's life.
 func (m *Model) syncKeys() {
 	k := &m.keys
 	sends := m.es.Sending && !m.cfg.ViewOnly

@@ -40,8 +40,6 @@ type Model struct {
 	snap   stats.Snapshot
 	view   discovery.View
 	events []discovery.Event
-	rate   float64
-	paused bool
 
 	table     table
 	status    status
@@ -73,6 +71,9 @@ func New(eng Engine, cfg Config) *Model {
 		now:    cfg.Now(),
 	}
 	m.schedDone = len(es.Outcomes) // a viewer joining late is not told old news
+	// Once: what it reads (whether the engine sends, whether this viewer
+	// may act) is fixed for the Model's life.
+	m.syncKeys()
 	m.readState()
 	m.prompt = newPrompt(&m.styles)
 	m.help.Styles = m.styles.Help
@@ -133,21 +134,23 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // own clock; any number of dashboards read the same snapshots.
 func (m *Model) refresh() {
 	m.now = m.cfg.Now()
-	m.es = m.eng.Snapshot()
-	m.readState()
-	m.table.refresh(&m.snap, m.events)
+	m.load()
 	m.reportScheduled()
 	m.status.expire(m.now)
 }
 
+// load reads the engine's latest snapshot and reorders the table by it.
+func (m *Model) load() {
+	m.es = m.eng.Snapshot()
+	m.readState()
+	m.table.refresh(&m.snap, m.events)
+}
+
 // readState takes the parts of the snapshot the sections read.
 func (m *Model) readState() {
-	m.syncKeys()
 	m.snap = m.es.Stats
 	m.view = m.es.View
 	m.events = m.es.Events
-	m.rate = m.es.TargetRate
-	m.paused = m.es.Paused
 	if m.prompt.open {
 		m.prompt.validate(m.view.Cluster) // someone else may have added partitions
 	}

@@ -9,12 +9,12 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// footerKey is what the rendered help depends on.
+// footerKey is what the rendered help depends on and may change; the
+// enabled keys are set once, in New.
 type footerKey struct {
-	width             int
-	all, prompt       bool
-	isDark, filled    bool
-	sending, viewOnly bool
+	width          int
+	all, prompt    bool
+	isDark, filled bool
 }
 
 // render lays the screen out for the current size and state and renders
@@ -66,7 +66,7 @@ func (m *Model) render() {
 // help drops its least needed keys first; every line is cut to the width
 // anyway, since help overflows when not even its ellipsis fits.
 func (m *Model) footer() string {
-	k := footerKey{width: m.width, all: m.help.ShowAll, prompt: m.prompt.open, isDark: m.isDark, filled: true, sending: m.es.Sending, viewOnly: m.cfg.ViewOnly}
+	k := footerKey{width: m.width, all: m.help.ShowAll, prompt: m.prompt.open, isDark: m.isDark, filled: true}
 	if k != m.footerKey {
 		m.footerKey, m.footerText = k, m.renderFooter()
 	}
