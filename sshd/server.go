@@ -116,7 +116,7 @@ func Listen(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, keys: keys, warnings: warnings, created: created,
 		fingerprint: gossh.FingerprintSHA256(signer.PublicKey()),
 		sessions:    map[ssh.Session]*viewer{}, closed: make(chan struct{})}
-	s.refused = &refusals{window: refusalWindow, note: s.noteSession}
+	s.refused = &refusals{window: refusalWindow, note: func(msg string) { s.note(discovery.KindSession, msg) }}
 	s.ssh, err = wish.NewServer(
 		wish.WithHostKeyPEM(pemBytes), // never wish's default: a new key in the working directory
 		wish.WithPublicKeyAuth(s.authorize),
@@ -250,28 +250,20 @@ func (s *Server) authorize(_ ssh.Context, key ssh.PublicKey) bool {
 	return ok
 }
 
-// noteSession puts a line about logins in the event log, once Serve has
-// an engine.
-func (s *Server) noteSession(msg string) {
+// note puts a line in the event log, once Serve has an engine: logins
+// and key-file problems can come before it.
+func (s *Server) note(kind, msg string) {
 	s.mu.Lock()
 	eng := s.eng
 	s.mu.Unlock()
 	if eng != nil {
-		eng.Note(discovery.KindSession, msg)
+		eng.Note(kind, msg)
 	}
 }
 
 // report puts key-file problems found after start in the event log.
 func (s *Server) report(warnings []string) {
-	if len(warnings) == 0 {
-		return
-	}
-	s.mu.Lock()
-	eng := s.eng
-	s.mu.Unlock()
 	for _, w := range warnings {
-		if eng != nil {
-			eng.Note(discovery.KindError, "ssh keys: "+clean(w, 200))
-		}
+		s.note(discovery.KindError, "ssh keys: "+clean(w, 200))
 	}
 }
