@@ -106,7 +106,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if len(o.brokers) == 0 && o.fluvio.sc == "" && sec.any() {
 		return o, fmt.Errorf("TLS and SASL flags need --brokers: the embedded cluster speaks plaintext")
 	}
-	if err := o.serve.check(o.headless); err != nil {
+	if err := o.serve.check(); err != nil {
 		return o, err
 	}
 	var err error

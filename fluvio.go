@@ -28,11 +28,6 @@ func addFluvioFlags(fs *flag.FlagSet) *fluvioFlags {
 	return f
 }
 
-// kafkaOnly are flags that mean nothing on a Fluvio cluster: the Kafka
-// connection, its security, the embedded cluster's port, and the metadata
-// poll (the SC pushes partition changes).
-var kafkaOnly = []string{"brokers", "port", "discovery-interval"}
-
 // fluvioTopicName is Fluvio's rule for topic names (validate_resource_name
 // in fluvio-sc-schema): lowercase letters, digits and '-', not at either
 // end, at most 63 characters.

@@ -48,7 +48,7 @@ func addServeFlags(fs *flag.FlagSet) *serveOptions {
 
 // check validates the serving flags after parsing. Served views work the
 // same with or without the local dashboard, so headless changes nothing.
-func (s *serveOptions) check(_ bool) error {
+func (s *serveOptions) check() error {
 	var sshOnly []string
 	s.fs.Visit(func(f *flag.Flag) {
 		if strings.HasPrefix(f.Name, "ssh-") {
