@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -65,42 +66,18 @@ func (b *Offsets) Ends() []int64 {
 // request per broker, all at once, and counts what was written since the
 // last poll. Partitions without a leader wait for the next poll.
 func (s *Source) pollOffsets(ctx context.Context) error {
-	byLeader := map[int32][]int32{}
-	for p, l := range s.leaders() {
-		if l >= 0 {
-			byLeader[l] = append(byLeader[l], int32(p))
-		}
+	answers, err := askLeaders(ctx, s, func(ctx context.Context, b *kgo.Broker, parts []int32) (*kmsg.ListOffsetsResponse, error) {
+		return endOffsetsRequest(s.cfg.Topic, parts).RequestWith(ctx, b)
+	})
+	if err != nil {
+		return err
 	}
-	if len(byLeader) == 0 {
-		return errors.New("no partition has a leader")
-	}
-	type answer struct {
-		resp *kmsg.ListOffsetsResponse
-		err  error
-	}
-	answers := make([]answer, 0, len(byLeader))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for leader, parts := range byLeader {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp, err := endOffsetsRequest(s.cfg.Topic, parts).RequestWith(ctx, s.cl.Broker(int(leader)))
-			if err != nil {
-				err = fmt.Errorf("end offsets from broker %d: %w", leader, err)
-			}
-			mu.Lock()
-			answers = append(answers, answer{resp, err})
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
 	at := time.Now()
 	var firstErr error
 	stale, failed := false, 0
 	for _, a := range answers {
 		if a.err != nil {
-			firstErr = cmp.Or(firstErr, a.err)
+			firstErr = cmp.Or(firstErr, fmt.Errorf("end offsets from broker %d: %w", a.leader, a.err))
 			failed++
 			continue
 		}
@@ -164,4 +141,41 @@ func endOffsetsRequest(topic string, partitions []int32) *kmsg.ListOffsetsReques
 	}
 	req.Topics = append(req.Topics, rt)
 	return req
+}
+
+// answer is one leader's answer to a request about its partitions.
+type answer[R any] struct {
+	leader int32
+	resp   R
+	err    error
+	at     time.Time // when it came
+}
+
+// askLeaders sends ask to every partition leader at once, each with its
+// partitions of the topic, and returns the answers. Partitions without a
+// leader wait for the next poll; none with one is an error.
+func askLeaders[R any](ctx context.Context, s *Source, ask func(context.Context, *kgo.Broker, []int32) (R, error)) ([]answer[R], error) {
+	byLeader := map[int32][]int32{}
+	for p, l := range s.leaders() {
+		if l >= 0 {
+			byLeader[l] = append(byLeader[l], int32(p))
+		}
+	}
+	if len(byLeader) == 0 {
+		return nil, errors.New("no partition has a leader")
+	}
+	answers := make([]answer[R], 0, len(byLeader))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for leader, parts := range byLeader {
+		wg.Go(func() {
+			resp, err := ask(ctx, s.cl.Broker(int(leader)), parts)
+			a := answer[R]{leader: leader, resp: resp, err: err, at: time.Now()}
+			mu.Lock()
+			answers = append(answers, a)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return answers, nil
 }

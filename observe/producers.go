@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"partop/discovery"
@@ -153,39 +153,15 @@ func (pp *producerPoller) next(now time.Time, wait time.Duration) time.Duration 
 	return min(wait, max(pp.book.grace/5, time.Second), judge+time.Millisecond)
 }
 
-// listing is one leader's answer.
-type listing struct {
-	leader int32
-	resp   *kmsg.DescribeProducersResponse
-	err    error
-	at     time.Time
-}
-
 // poll asks every leader for its partitions' producers, one request per
 // broker, all at once, and publishes the list.
 func (pp *producerPoller) poll(ctx context.Context) error {
-	byLeader := map[int32][]int32{}
-	for p, l := range pp.s.leaders() {
-		if l >= 0 {
-			byLeader[l] = append(byLeader[l], int32(p))
-		}
+	answers, err := askLeaders(ctx, pp.s, func(ctx context.Context, b *kgo.Broker, parts []int32) (*kmsg.DescribeProducersResponse, error) {
+		return producersRequest(pp.s.cfg.Topic, parts).RequestWith(ctx, b)
+	})
+	if err != nil {
+		return pp.publish(time.Now(), err, true)
 	}
-	if len(byLeader) == 0 {
-		return pp.publish(time.Now(), errors.New("no partition has a leader"), true)
-	}
-	answers := make([]listing, 0, len(byLeader))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for leader, parts := range byLeader {
-		wg.Go(func() {
-			resp, err := producersRequest(pp.s.cfg.Topic, parts).RequestWith(ctx, pp.s.cl.Broker(int(leader)))
-			a := listing{leader: leader, resp: resp, err: err, at: time.Now()}
-			mu.Lock()
-			answers = append(answers, a)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
 	err, all := pp.take(ctx, answers)
 	return pp.publish(time.Now(), err, all)
 }
@@ -193,7 +169,7 @@ func (pp *producerPoller) poll(ctx context.Context) error {
 // take feeds the answers to the book. It returns the first problem and
 // whether it concerns the whole list (nothing answered, denied,
 // unsupported) rather than some partitions.
-func (pp *producerPoller) take(ctx context.Context, answers []listing) (first error, all bool) {
+func (pp *producerPoller) take(ctx context.Context, answers []answer[*kmsg.DescribeProducersResponse]) (first error, all bool) {
 	failed, moved := 0, false
 	for _, a := range answers {
 		if a.err != nil {
