@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// maxBackoff bounds how far a failing poll backs off.
-const maxBackoff = 30 * time.Second
+// MaxBackoff bounds how far a failing poll backs off (observe mode's
+// producers poller, which has its own loop, backs off as far).
+const MaxBackoff = 30 * time.Second
 
 // Poll runs poll every interval until ctx ends: ±10% jittered when jitter
 // is set (so many partop instances do not poll in step), at once when wake
@@ -40,7 +41,7 @@ func Poll(ctx context.Context, interval time.Duration, jitter bool, wake <-chan 
 			return
 		}
 		if err != nil {
-			wait = min(2*wait, maxBackoff)
+			wait = min(2*wait, MaxBackoff)
 		} else {
 			wait = interval
 		}

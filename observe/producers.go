@@ -126,17 +126,13 @@ func (pp *producerPoller) run(ctx context.Context) {
 		case errors.Is(err, errProducersDenied):
 			wait = max(pp.interval, deniedRetry)
 		case err != nil:
-			wait = min(2*wait, max(maxBackoff, pp.interval))
+			wait = min(2*wait, max(discovery.MaxBackoff, pp.interval))
 		default:
 			wait = pp.interval
 		}
 		timer.Reset(pp.next(time.Now(), wait))
 	}
 }
-
-// maxBackoff bounds how far a failing look backs off (unless the interval
-// is longer).
-const maxBackoff = 30 * time.Second
 
 // next is how long until the next look: wait, or less within an
 // expansion's grace period: a look every fifth of it (at least every
