@@ -3,6 +3,7 @@
 package fluvio
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"os"
@@ -30,6 +31,31 @@ func TestCaptureResponses(t *testing.T) {
 	}
 	captureSC(t, c, topic)
 	captureSPU(t, c, topic)
+}
+
+// dialT dials the cluster in FLUVIO_SC. It is not fluviotest.Dial because
+// this test is inside package fluvio, which fluviotest imports.
+func dialT(t *testing.T) *Client {
+	t.Helper()
+	addr := os.Getenv("FLUVIO_SC")
+	if addr == "" {
+		t.Fatal(`FLUVIO_SC is not set: run scripts/fluvio.sh start && eval "$(scripts/fluvio.sh env)"`)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// testCtx is a context that ends with the test, bounded to d.
+func testCtx(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
 }
 
 // save writes a response body to testdata/NAME.hex.
@@ -80,7 +106,7 @@ func captureSC(t *testing.T, c *Client, topic string) {
 
 	var watch writer
 	watchRequest(kindPartition)(&watch, 19)
-	st, _, err := sc.stream(ctx, apiWatch, 19, watch.b)
+	st, err := sc.stream(ctx, apiWatch, 19, watch.b)
 	if err != nil {
 		t.Fatal(err)
 	}

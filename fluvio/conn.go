@@ -55,11 +55,10 @@ type conn struct {
 }
 
 // call is one outstanding request. A plain request gets one frame; a
-// stream (Watch) gets frames until it is cancelled or the conn dies.
+// stream (Watch) gets frames until the conn dies.
 type call struct {
 	frames chan []byte
 	stream bool
-	done   chan struct{} // closed by the owner of a stream to stop delivery
 }
 
 // dialConn connects, starts the reader and performs the ApiVersions
@@ -161,9 +160,8 @@ func (c *conn) deliver(id int32, body []byte) {
 		cl.frames <- body // buffered for exactly this one frame
 		return
 	}
-	select { // a stream consumer keeps up or stops; never block forever
+	select { // a stream's consumer keeps up or closes the conn; never block forever
 	case cl.frames <- body:
-	case <-cl.done:
 	case <-c.dead:
 	}
 }
@@ -265,17 +263,17 @@ func (c *conn) roundTrip(ctx context.Context, key apiKey, version int16, body []
 }
 
 // stream sends a request whose answer is a sequence of frames (Watch).
-// Frames arrive on the returned call's channel until stop is called or the
-// connection dies (then c.dead is closed and c.err says why).
-func (c *conn) stream(ctx context.Context, key apiKey, version int16, body []byte) (*call, func(), error) {
-	cl := &call{frames: make(chan []byte, 16), stream: true, done: make(chan struct{})}
-	id, err := c.send(ctx, key, version, body, cl)
-	if err != nil {
-		return nil, nil, err
+// Frames arrive on the returned call's channel until the connection dies
+// (then c.dead is closed and c.err says why). There is no stopping one
+// stream: the Watch API has no cancel request, so its owner ends it by
+// closing the connection, which is why watches get a connection of their
+// own (WatchPartitions).
+func (c *conn) stream(ctx context.Context, key apiKey, version int16, body []byte) (*call, error) {
+	cl := &call{frames: make(chan []byte, 16), stream: true}
+	if _, err := c.send(ctx, key, version, body, cl); err != nil {
+		return nil, err
 	}
-	var once sync.Once
-	stop := func() { once.Do(func() { c.forget(id); close(cl.done) }) }
-	return cl, stop, nil
+	return cl, nil
 }
 
 // slot holds one long-lived connection that is dialed on first use and

@@ -268,11 +268,10 @@ func TestStreamFrames(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.close(errors.New("done"))
-	cl, stop, err := c.stream(context.Background(), apiWatch, 19, nil)
+	cl, err := c.stream(context.Background(), apiWatch, 19, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stop()
 	for i := range 3 {
 		select {
 		case f := <-cl.frames:

@@ -1,6 +1,6 @@
 //go:build fluvio
 
-package fluvio
+package fluvio_test
 
 import (
 	"context"
@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"partop/fluvio"
+	"partop/fluvio/fluviotest"
 )
 
 // TestSPUKilledAndRestarted kills the SPU with kill -9 while a producer
@@ -17,9 +20,9 @@ import (
 // command, same --log-base-dir) Produce works again on the same Client.
 // Acknowledged records must survive, exactly once.
 func TestSPUKilledAndRestarted(t *testing.T) {
-	c := dialT(t)
-	name := topicName("it-kill")
-	createTopic(t, c, name, 2)
+	e, c := setup(t)
+	name := fluviotest.TopicName("it-kill")
+	fluviotest.CreateTopic(t, c, name, 2)
 	ctx := testCtx(t, 3*time.Minute)
 	tp := &trackedProducer{t: t, c: c, ctx: ctx, topic: name, ids: []int32{0, 1},
 		acked: map[int32][]string{}, maybe: map[int32][]string{}}
@@ -45,44 +48,44 @@ func TestSPUKilledAndRestarted(t *testing.T) {
 		}
 	})
 
-	clusterScript(t, "kill-spu")
+	fluviotest.ClusterScript(t, e, "kill-spu")
 	restarted := false
 	t.Cleanup(func() {
 		if !restarted {
-			clusterScript(t, "start-spu")
+			fluviotest.ClusterScript(t, e, "start-spu")
 		}
 	})
 	tp.checkDown()
-	leaderDown := func(u TopicUpdate) bool { return len(u.Partitions) == 2 && !u.Partitions[0].LeaderOnline }
+	leaderDown := func(u fluvio.TopicUpdate) bool { return len(u.Partitions) == 2 && !u.Partitions[0].LeaderOnline }
 	if u, ok := nextUpdate(t, w, 5*time.Second, leaderDown); !ok {
 		t.Error("the watch did not report the leader SPU offline")
 	} else {
 		t.Logf("watch with the SPU down: %+v", u.Partitions[0])
 	}
 
-	clusterScript(t, "start-spu")
+	fluviotest.ClusterScript(t, e, "start-spu")
 	restarted = true
 	up := time.Now()
 	for attempt := 1; ; attempt++ {
 		if res, _ := tp.produce("after"); allOK(res) {
-			figure(t, "first successful Produce after start-spu returned", "%v (attempt %d)", time.Since(up).Round(time.Microsecond), attempt)
+			fluviotest.Figure(t, "first successful Produce after start-spu returned", "%v (attempt %d)", time.Since(up).Round(time.Microsecond), attempt)
 			break
 		} else if time.Since(up) > 30*time.Second {
 			t.Fatalf("Produce still failing 30 s after the SPU restarted: %v / %v", res[0].Err, res[1].Err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if _, ok := nextUpdate(t, w, 10*time.Second, partitionsAre(2, StatusOnline)); !ok {
+	if _, ok := nextUpdate(t, w, 10*time.Second, partitionsAre(2, fluvio.StatusOnline)); !ok {
 		t.Error("the watch did not report the partitions online again")
 	}
 	close(stop)
 	wg.Wait()
-	figure(t, "slowest Produce call during kill and restart", "%v", tp.slowest.Round(time.Millisecond))
+	fluviotest.Figure(t, "slowest Produce call during kill and restart", "%v", tp.slowest.Round(time.Millisecond))
 	if tp.slowest > 5*time.Second {
 		t.Errorf("a Produce call took %v: calls must fail promptly, not hang", tp.slowest)
 	}
 	for _, p := range tp.ids {
-		checkConsumed(t, name, p, tp.acked[p], tp.maybe[p])
+		checkConsumed(t, e, name, p, tp.acked[p], tp.maybe[p])
 	}
 }
 
@@ -90,7 +93,7 @@ func TestSPUKilledAndRestarted(t *testing.T) {
 // which values were acknowledged and which may or may not have been written.
 type trackedProducer struct {
 	t     *testing.T
-	c     *Client
+	c     *fluvio.Client
 	ctx   context.Context
 	topic string
 	ids   []int32
@@ -102,7 +105,7 @@ type trackedProducer struct {
 	slowest time.Duration
 }
 
-func (tp *trackedProducer) produce(tag string) (map[int32]ProduceResult, time.Duration) {
+func (tp *trackedProducer) produce(tag string) (map[int32]fluvio.ProduceResult, time.Duration) {
 	tp.mu.Lock()
 	tp.seq++
 	batch := map[int32][][]byte{}
@@ -136,20 +139,20 @@ func (tp *trackedProducer) checkDown() {
 	t := tp.t
 	res, took := tp.produce("down")
 	for _, p := range tp.ids {
-		if !errors.Is(res[p].Err, ErrSPUOffline) {
+		if !errors.Is(res[p].Err, fluvio.ErrSPUOffline) {
 			t.Errorf("partition %d with the SPU down: %v, want ErrSPUOffline", p, res[p].Err)
 		}
 	}
 	if took > 2*time.Second {
 		t.Errorf("Produce with the SPU down took %v", took)
 	}
-	figure(t, "Produce with the SPU killed fails after", "%v: %v", took.Round(time.Microsecond), res[0].Err)
-	if _, err := tp.c.EndOffsets(tp.ctx, tp.topic, tp.ids); !errors.Is(err, ErrSPUOffline) {
+	fluviotest.Figure(t, "Produce with the SPU killed fails after", "%v: %v", took.Round(time.Microsecond), res[0].Err)
+	if _, err := tp.c.EndOffsets(tp.ctx, tp.topic, tp.ids); !errors.Is(err, fluvio.ErrSPUOffline) {
 		t.Errorf("EndOffsets with the SPU down: %v, want ErrSPUOffline", err)
 	}
 }
 
-func allOK(res map[int32]ProduceResult) bool {
+func allOK(res map[int32]fluvio.ProduceResult) bool {
 	for _, r := range res {
 		if r.Err != nil {
 			return false

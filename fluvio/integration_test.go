@@ -10,42 +10,27 @@
 // FLUVIO_HOME (default ../../shared/fluvio) and kill and restart the SPU
 // with ../scripts/fluvio.sh, which must be the script that started it
 // (same PARTOP_FLUVIO_DIR). Figures are logged as "FIGURE name: value".
-package fluvio
+package fluvio_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"partop/fluvio"
+	"partop/fluvio/fluviotest"
 )
 
-func scAddr(t *testing.T) string {
+// setup returns the cluster's environment and a client closed with the test.
+func setup(t *testing.T) (fluviotest.Env, *fluvio.Client) {
 	t.Helper()
-	addr := os.Getenv("FLUVIO_SC")
-	if addr == "" {
-		t.Fatal(`FLUVIO_SC is not set: these tests need a running Fluvio SC. ` +
-			`Run scripts/fluvio-test.sh, or: scripts/fluvio.sh start && eval "$(scripts/fluvio.sh env)"`)
-	}
-	return addr
-}
-
-func dialT(t *testing.T) *Client {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := Dial(ctx, scAddr(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	e := fluviotest.ClusterEnvT(t)
+	return e, fluviotest.Dial(t, e)
 }
 
 // testCtx is a context that ends with the test, bounded to d.
@@ -55,25 +40,8 @@ func testCtx(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-// topicName returns a fresh valid topic name (lowercase, digits, '-').
-func topicName(prefix string) string {
-	return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()%1e12)
-}
-
-func figure(t *testing.T, name string, format string, args ...any) {
-	t.Helper()
-	t.Logf("FIGURE %s: %s", name, fmt.Sprintf(format, args...))
-}
-
-func createTopic(t *testing.T, c *Client, name string, partitions int) {
-	t.Helper()
-	if err := c.CreateTopic(testCtx(t, 60*time.Second), name, partitions); err != nil {
-		t.Fatalf("CreateTopic(%s, %d): %v", name, partitions, err)
-	}
-}
-
 // nextUpdate waits up to d for an update satisfying ok.
-func nextUpdate(t *testing.T, w *PartitionWatch, d time.Duration, ok func(TopicUpdate) bool) (TopicUpdate, bool) {
+func nextUpdate(t *testing.T, w *fluvio.PartitionWatch, d time.Duration, ok func(fluvio.TopicUpdate) bool) (fluvio.TopicUpdate, bool) {
 	t.Helper()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
@@ -87,13 +55,13 @@ func nextUpdate(t *testing.T, w *PartitionWatch, d time.Duration, ok func(TopicU
 				return u, true
 			}
 		case <-timer.C:
-			return TopicUpdate{}, false
+			return fluvio.TopicUpdate{}, false
 		}
 	}
 }
 
-func partitionsAre(n int, status PartitionStatus) func(TopicUpdate) bool {
-	return func(u TopicUpdate) bool {
+func partitionsAre(n int, status fluvio.PartitionStatus) func(fluvio.TopicUpdate) bool {
+	return func(u fluvio.TopicUpdate) bool {
 		if len(u.Partitions) != n {
 			return false
 		}
@@ -107,9 +75,9 @@ func partitionsAre(n int, status PartitionStatus) func(TopicUpdate) bool {
 }
 
 func TestCreateListAddPartitionsWatch(t *testing.T) {
-	c := dialT(t)
-	name := topicName("it-add")
-	createTopic(t, c, name, 2)
+	_, c := setup(t)
+	name := fluviotest.TopicName("it-add")
+	fluviotest.CreateTopic(t, c, name, 2)
 
 	tp, err := c.Topic(testCtx(t, 10*time.Second), name)
 	if err != nil {
@@ -119,7 +87,7 @@ func TestCreateListAddPartitionsWatch(t *testing.T) {
 		t.Fatalf("Topic(%s) = %+v, want partitions 0 and 1", name, tp)
 	}
 	for _, p := range tp.Partitions {
-		if p.Status != StatusOnline || p.Leader != 5001 || p.LeaderAddr == "" || !p.LeaderOnline {
+		if p.Status != fluvio.StatusOnline || p.Leader != 5001 || p.LeaderAddr == "" || !p.LeaderOnline {
 			t.Fatalf("partition %+v: want online, led by SPU 5001 with an address", p)
 		}
 	}
@@ -128,7 +96,7 @@ func TestCreateListAddPartitionsWatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := nextUpdate(t, w, 5*time.Second, partitionsAre(2, StatusOnline)); !ok {
+	if _, ok := nextUpdate(t, w, 5*time.Second, partitionsAre(2, fluvio.StatusOnline)); !ok {
 		t.Fatal("no first update with 2 online partitions")
 	}
 	start := time.Now()
@@ -140,13 +108,13 @@ func TestCreateListAddPartitionsWatch(t *testing.T) {
 	if !ok {
 		t.Fatal("the 2 added partitions did not arrive on the watch within 1 s")
 	}
-	figure(t, "watch latency AddPartitions -> update", "%v (AddPartitions returned after %v)",
+	fluviotest.Figure(t, "watch latency AddPartitions -> update", "%v (AddPartitions returned after %v)",
 		u.Received.Sub(start).Round(time.Microsecond), callDone.Round(time.Microsecond))
-	u, ok = nextUpdate(t, w, 15*time.Second, partitionsAre(4, StatusOnline))
+	u, ok = nextUpdate(t, w, 15*time.Second, partitionsAre(4, fluvio.StatusOnline))
 	if !ok {
 		t.Fatal("the added partitions did not come online within 15 s")
 	}
-	figure(t, "AddPartitions -> all online", "%v", u.Received.Sub(start).Round(time.Millisecond))
+	fluviotest.Figure(t, "AddPartitions -> all online", "%v", u.Received.Sub(start).Round(time.Millisecond))
 
 	tp, err = c.Topic(testCtx(t, 10*time.Second), name)
 	if err != nil || len(tp.Partitions) != 4 {
@@ -155,18 +123,18 @@ func TestCreateListAddPartitionsWatch(t *testing.T) {
 }
 
 func TestCLIAddPartitionArrivesOnWatch(t *testing.T) {
-	c := dialT(t)
-	name := topicName("it-cli-add")
-	createTopic(t, c, name, 1)
+	e, c := setup(t)
+	name := fluviotest.TopicName("it-cli-add")
+	fluviotest.CreateTopic(t, c, name, 1)
 	w, err := c.WatchPartitions(testCtx(t, 60*time.Second), name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := nextUpdate(t, w, 5*time.Second, partitionsAre(1, StatusOnline)); !ok {
+	if _, ok := nextUpdate(t, w, 5*time.Second, partitionsAre(1, fluvio.StatusOnline)); !ok {
 		t.Fatal("no first update")
 	}
 	start := time.Now()
-	out, err := cli(t, "topic", "add-partition", name, "-c", "2")
+	out, err := fluviotest.CLI(t, e, "topic", "add-partition", name, "-c", "2")
 	if err != nil {
 		t.Fatalf("fluvio topic add-partition: %v\n%s", err, out)
 	}
@@ -175,15 +143,15 @@ func TestCLIAddPartitionArrivesOnWatch(t *testing.T) {
 	if !ok {
 		t.Fatalf("partitions added by the CLI did not arrive within 1 s of the CLI returning (%v)", cliDone)
 	}
-	figure(t, "watch latency CLI add-partition -> update", "%v after the CLI started (CLI ran %v, including its own connect)",
+	fluviotest.Figure(t, "watch latency CLI add-partition -> update", "%v after the CLI started (CLI ran %v, including its own connect)",
 		u.Received.Sub(start).Round(time.Millisecond), cliDone.Round(time.Millisecond))
 }
 
 func TestProduceEndOffsets(t *testing.T) {
-	c := dialT(t)
-	name := topicName("it-produce")
+	e, c := setup(t)
+	name := fluviotest.TopicName("it-produce")
 	const parts, n = 3, 300
-	createTopic(t, c, name, parts)
+	fluviotest.CreateTopic(t, c, name, parts)
 	ids := []int32{0, 1, 2}
 	ctx := testCtx(t, 60*time.Second)
 	before, err := c.EndOffsets(ctx, name, ids)
@@ -237,16 +205,16 @@ func TestProduceEndOffsets(t *testing.T) {
 		}
 	}
 	for _, p := range ids {
-		checkConsumed(t, name, p, want[p], nil)
+		checkConsumed(t, e, name, p, want[p], nil)
 	}
 }
 
 // checkConsumed reads partition p with Fluvio's own consumer (the CLI) and
 // checks that every value in want is there exactly once; values in maybe
 // (writes whose outcome is unknown) may appear at most once.
-func checkConsumed(t *testing.T, topic string, p int32, want, maybe []string) {
+func checkConsumed(t *testing.T, e fluviotest.Env, topic string, p int32, want, maybe []string) {
 	t.Helper()
-	out, err := cli(t, "consume", topic, "-p", fmt.Sprint(p), "-B", "-d")
+	out, err := fluviotest.CLI(t, e, "consume", topic, "-p", fmt.Sprint(p), "-B", "-d")
 	if err != nil {
 		t.Fatalf("fluvio consume %s -p %d: %v\n%s", topic, p, err, out)
 	}
@@ -286,82 +254,38 @@ func firstKey(m map[string]int) string {
 }
 
 func TestUnknownTopic(t *testing.T) {
-	c := dialT(t)
+	_, c := setup(t)
 	ctx := testCtx(t, 10*time.Second)
-	name := topicName("it-missing")
-	if _, err := c.Topic(ctx, name); !errors.Is(err, ErrUnknownTopic) {
+	name := fluviotest.TopicName("it-missing")
+	if _, err := c.Topic(ctx, name); !errors.Is(err, fluvio.ErrUnknownTopic) {
 		t.Errorf("Topic: %v, want ErrUnknownTopic", err)
 	}
-	if _, err := c.Produce(ctx, name, map[int32][][]byte{0: {[]byte("x")}}); !errors.Is(err, ErrUnknownTopic) {
+	if _, err := c.Produce(ctx, name, map[int32][][]byte{0: {[]byte("x")}}); !errors.Is(err, fluvio.ErrUnknownTopic) {
 		t.Errorf("Produce: %v, want ErrUnknownTopic", err)
 	}
-	if _, err := c.WatchPartitions(ctx, name); !errors.Is(err, ErrUnknownTopic) {
+	if _, err := c.WatchPartitions(ctx, name); !errors.Is(err, fluvio.ErrUnknownTopic) {
 		t.Errorf("WatchPartitions: %v, want ErrUnknownTopic", err)
 	}
 	err := c.AddPartitions(ctx, name, 1)
-	if !errors.Is(err, ErrUnknownTopic) {
+	if !errors.Is(err, fluvio.ErrUnknownTopic) {
 		t.Errorf("AddPartitions: %v, want ErrUnknownTopic", err)
 	}
 	t.Logf("AddPartitions on a missing topic: %v", err)
 }
 
 func TestCreateExistingTopic(t *testing.T) {
-	c := dialT(t)
-	name := topicName("it-exists")
-	createTopic(t, c, name, 1)
+	_, c := setup(t)
+	name := fluviotest.TopicName("it-exists")
+	fluviotest.CreateTopic(t, c, name, 1)
 	err := c.CreateTopic(testCtx(t, 10*time.Second), name, 1)
-	if !errors.Is(err, ErrTopicExists) {
+	if !errors.Is(err, fluvio.ErrTopicExists) {
 		t.Fatalf("second CreateTopic: %v, want ErrTopicExists", err)
 	}
 	if !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("error %q does not carry the SC's message", err)
 	}
-	var fe *Error
-	if !errors.As(err, &fe) || fe.Code != CodeTopicAlreadyExists {
+	var fe *fluvio.Error
+	if !errors.As(err, &fe) || fe.Code != fluvio.CodeTopicAlreadyExists {
 		t.Errorf("error %v is not an *Error with code TopicAlreadyExists", err)
-	}
-}
-
-// cli runs Fluvio's CLI with a HOME of its own holding a profile for the SC.
-func cli(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	home := filepath.Join(t.TempDir(), "home")
-	bin := filepath.Join(fluvioHome(), "bin", "fluvio")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	run := func(args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, bin, args...)
-		cmd.Env = append(os.Environ(), "HOME="+home)
-		out, err := cmd.Output()
-		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
-			err = fmt.Errorf("%w: %s", err, ee.Stderr)
-		}
-		return string(out), err
-	}
-	if err := os.MkdirAll(home, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := run("profile", "add", "local", scAddr(t), "local"); err != nil {
-		t.Fatalf("fluvio profile add: %v\n%s", err, out)
-	}
-	return run(args...)
-}
-
-func fluvioHome() string {
-	if h := os.Getenv("FLUVIO_HOME"); h != "" {
-		return h
-	}
-	return filepath.Join("..", "..", "shared", "fluvio")
-}
-
-// clusterScript runs ../scripts/fluvio.sh with args.
-func clusterScript(t *testing.T, args ...string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", append([]string{filepath.Join("..", "scripts", "fluvio.sh")}, args...)...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("scripts/fluvio.sh %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }

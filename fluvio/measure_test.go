@@ -1,6 +1,6 @@
 //go:build fluvio
 
-package fluvio
+package fluvio_test
 
 import (
 	"bytes"
@@ -9,14 +9,16 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"partop/fluvio/fluviotest"
 )
 
 // TestMeasure logs latency and throughput figures on the local cluster.
 // They depend on the machine; the test fails only on errors.
 func TestMeasure(t *testing.T) {
-	c := dialT(t)
-	name := topicName("it-measure")
-	createTopic(t, c, name, 1)
+	_, c := setup(t)
+	name := fluviotest.TopicName("it-measure")
+	fluviotest.CreateTopic(t, c, name, 1)
 	ctx := testCtx(t, 2*time.Minute)
 
 	one := map[int32][][]byte{0: {[]byte("x")}}
@@ -30,7 +32,7 @@ func TestMeasure(t *testing.T) {
 		rtts = append(rtts, time.Since(start))
 	}
 	slices.Sort(rtts)
-	figure(t, "Produce round trip, 1 record", "p50 %v, p99 %v (300 calls, one goroutine)",
+	fluviotest.Figure(t, "Produce round trip, 1 record", "p50 %v, p99 %v (300 calls, one goroutine)",
 		rtts[len(rtts)/2].Round(time.Microsecond), rtts[len(rtts)*99/100].Round(time.Microsecond))
 
 	var offs []time.Duration
@@ -42,7 +44,7 @@ func TestMeasure(t *testing.T) {
 		offs = append(offs, time.Since(start))
 	}
 	slices.Sort(offs)
-	figure(t, "EndOffsets round trip", "p50 %v", offs[len(offs)/2].Round(time.Microsecond))
+	fluviotest.Figure(t, "EndOffsets round trip", "p50 %v", offs[len(offs)/2].Round(time.Microsecond))
 
 	batch := map[int32][][]byte{}
 	for range 100 {
@@ -67,6 +69,6 @@ func TestMeasure(t *testing.T) {
 		}
 		wg.Wait()
 		rate := float64(records.Load()) / time.Since(start).Seconds()
-		figure(t, "Produce throughput, 100-record batches of 100 B", "%.0f records/s with %d goroutine(s)", rate, workers)
+		fluviotest.Figure(t, "Produce throughput, 100-record batches of 100 B", "%.0f records/s with %d goroutine(s)", rate, workers)
 	}
 }

@@ -49,11 +49,7 @@ func (c *Client) EndOffsets(ctx context.Context, topic string, partitions []int3
 			errs = append(errs, fmt.Errorf("fluvio: no end offset returned for %s/%d", topic, p))
 		}
 	}
-	for _, err := range errs {
-		if errors.Is(err, ErrNotLeader) {
-			c.meta.invalidate()
-		}
-	}
+	c.dropStaleRoutes(errs)
 	return out, errors.Join(errs...)
 }
 

@@ -3,7 +3,6 @@ package fluvio
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -88,11 +87,11 @@ func (c *Client) ProduceRecords(ctx context.Context, topic string, batches map[i
 			results[p] = ProduceResult{BaseOffset: -1, Err: err}
 		}
 	}
+	resErrs := make([]error, 0, len(results)) // a group's error is its partitions' too
 	for _, r := range results {
-		if errors.Is(r.Err, ErrNotLeader) || errors.Is(r.Err, ErrSPUNotFound) {
-			c.meta.invalidate()
-		}
+		resErrs = append(resErrs, r.Err)
 	}
+	c.dropStaleRoutes(resErrs)
 	return results, nil
 }
 

@@ -120,22 +120,45 @@ func (c *Client) admin(ctx context.Context) (*conn, error) {
 // Topic returns the topic's partitions with their leaders and status, or
 // an error matching ErrUnknownTopic when the SC does not know the topic.
 func (c *Client) Topic(ctx context.Context, name string) (Topic, error) {
-	sc, err := c.admin(ctx)
+	sc, err := c.knownTopic(ctx, name)
 	if err != nil {
 		return Topic{}, err
-	}
-	topics, err := list(ctx, sc, kindTopic, name, readTopic)
-	if err != nil {
-		return Topic{}, err
-	}
-	if !slices.ContainsFunc(topics, func(t topicMeta) bool { return t.name == name }) {
-		return Topic{}, fmt.Errorf("%w: %q", ErrUnknownTopic, name)
 	}
 	parts, spus, err := c.refresh(ctx, sc)
 	if err != nil {
 		return Topic{}, err
 	}
 	return buildTopic(name, parts, spus), nil
+}
+
+// knownTopic asks the SC whether it knows the topic, with one List request,
+// and returns the SC connection it asked. It is apart from Topic because
+// WatchPartitions needs only this check: the watch's first messages carry
+// the partitions and SPUs anyway.
+func (c *Client) knownTopic(ctx context.Context, name string) (*conn, error) {
+	sc, err := c.admin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	topics, err := list(ctx, sc, kindTopic, name, readTopic)
+	if err != nil {
+		return nil, err
+	}
+	// The SC matches the filter as a substring, so the list may hold others.
+	if !slices.ContainsFunc(topics, func(t topicMeta) bool { return t.name == name }) {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownTopic, name)
+	}
+	return sc, nil
+}
+
+// Leaders are the partitions' leader SPU ids, by partition id, as
+// cluster.Topic.Leaders gives Kafka's, for discovery.Tracker.
+func (t Topic) Leaders() []int32 {
+	out := make([]int32, len(t.Partitions))
+	for i, p := range t.Partitions {
+		out[i] = p.Leader
+	}
+	return out
 }
 
 // buildTopic assembles a Topic from partition and SPU metadata.

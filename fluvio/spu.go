@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -148,7 +149,8 @@ func (c *Client) spuConn(ctx context.Context, g leaderGroup) (*conn, error) {
 // atLeaders runs fn once per leader SPU, concurrently, each with that
 // SPU's connection, and returns each group's error (nil on success) in
 // group order. A connection that died during fn is reported as
-// ErrSPUOffline and drops the metadata cache, as does ErrNotLeader.
+// ErrSPUOffline. The caller passes these errors, with the per-partition
+// ones, to dropStaleRoutes.
 func (c *Client) atLeaders(ctx context.Context, groups []leaderGroup, fn func(*conn, leaderGroup) error) []error {
 	errs := make([]error, len(groups))
 	var wg sync.WaitGroup
@@ -165,11 +167,20 @@ func (c *Client) atLeaders(ctx context.Context, groups []leaderGroup, fn func(*c
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if errors.Is(err, ErrSPUOffline) || errors.Is(err, ErrNotLeader) || errors.Is(err, ErrSPUNotFound) {
-			c.meta.invalidate()
-			break
-		}
-	}
 	return errs
+}
+
+// staleRoute reports whether err means the cached route was wrong: the
+// SPU no longer leads the partition, the SC does not know it, or it is
+// down (its partitions get new leaders, or it comes back elsewhere).
+func staleRoute(err error) bool {
+	return errors.Is(err, ErrNotLeader) || errors.Is(err, ErrSPUNotFound) || errors.Is(err, ErrSPUOffline)
+}
+
+// dropStaleRoutes drops the metadata cache once if any of a call's errors
+// is a staleRoute, so that the next call asks the SC for leaders again.
+func (c *Client) dropStaleRoutes(errs []error) {
+	if slices.ContainsFunc(errs, staleRoute) {
+		c.meta.invalidate()
+	}
 }

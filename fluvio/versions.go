@@ -104,6 +104,17 @@ func negotiate(key apiKey, server map[apiKey]apiRange) (int16, error) {
 // call sends a request at the negotiated version and returns the response
 // body and that version (the body's layout depends on it).
 func (c *conn) call(ctx context.Context, key apiKey, encode func(w *writer, v int16)) ([]byte, int16, error) {
+	body, v, err := c.request(key, encode)
+	if err != nil {
+		return nil, 0, err
+	}
+	resp, err := c.roundTrip(ctx, key, v, body)
+	return resp, v, err
+}
+
+// request negotiates key's version and encodes a request body at it, for
+// call and for the Watch streams.
+func (c *conn) request(key apiKey, encode func(w *writer, v int16)) ([]byte, int16, error) {
 	v, err := negotiate(key, c.versions)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", c.peer, err)
@@ -113,6 +124,5 @@ func (c *conn) call(ctx context.Context, key apiKey, encode func(w *writer, v in
 	if w.err != nil {
 		return nil, 0, w.err
 	}
-	resp, err := c.roundTrip(ctx, key, v, w.b)
-	return resp, v, err
+	return w.b, v, nil
 }

@@ -3,6 +3,7 @@ package fluvio
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -44,7 +45,7 @@ func (w *PartitionWatch) Err() error {
 // matching ErrUnknownTopic when the topic does not exist; the watch ends
 // when ctx ends, the connection breaks or the Client is closed.
 func (c *Client) WatchPartitions(ctx context.Context, topic string) (*PartitionWatch, error) {
-	if _, err := c.Topic(ctx, topic); err != nil {
+	if _, err := c.knownTopic(ctx, topic); err != nil {
 		return nil, err
 	}
 	// Its own connection, because the only way to end a watch is to close
@@ -61,13 +62,10 @@ func (c *Client) WatchPartitions(ctx context.Context, topic string) (*PartitionW
 	}
 	c.watches[cn] = struct{}{}
 	c.mu.Unlock()
-	v, err := negotiate(apiWatch, cn.versions)
-	var parts, spus *call
+	parts, v, err := startWatch(ctx, cn, kindPartition)
+	var spus *call
 	if err == nil {
-		parts, err = startWatch(ctx, cn, v, kindPartition)
-	}
-	if err == nil {
-		spus, err = startWatch(ctx, cn, v, kindSPU)
+		spus, _, err = startWatch(ctx, cn, kindSPU) // same conn and API: same version
 	}
 	if err != nil {
 		c.endWatch(cn, err)
@@ -83,11 +81,15 @@ func (c *Client) WatchPartitions(ctx context.Context, topic string) (*PartitionW
 	return w, nil
 }
 
-func startWatch(ctx context.Context, cn *conn, v int16, kind string) (*call, error) {
-	w := writer{}
-	watchRequest(kind)(&w, v)
-	cl, _, err := cn.stream(ctx, apiWatch, v, w.b) // stopped by closing cn
-	return cl, err
+// startWatch subscribes to one kind of object and returns the stream and
+// the version its messages are encoded at. The stream ends with cn.
+func startWatch(ctx context.Context, cn *conn, kind string) (*call, int16, error) {
+	body, v, err := cn.request(apiWatch, watchRequest(kind))
+	if err != nil {
+		return nil, 0, err
+	}
+	cl, err := cn.stream(ctx, apiWatch, v, body)
+	return cl, v, err
 }
 
 func (c *Client) endWatch(cn *conn, err error) {
@@ -138,7 +140,7 @@ func (w *PartitionWatch) run(ctx context.Context, cn *conn, v int16, topic strin
 		if !st.gotParts || !st.gotSPU {
 			continue
 		}
-		t := buildTopic(topic, slicesOf(st.parts), st.spus)
+		t := buildTopic(topic, slices.Collect(maps.Values(st.parts)), st.spus)
 		if last == nil || !sameTopic(*last, t) {
 			last = &t
 			pending = &TopicUpdate{Topic: t, Received: time.Now()}
@@ -151,19 +153,8 @@ func (st *watchState) applyParts(body []byte, v int16) error {
 	if err != nil {
 		return err
 	}
-	if u.full || !st.gotParts { // the first message is the snapshot, even if empty
-		clear(st.parts)
-	}
+	merge(st.parts, u, !st.gotParts, func(p partitionMeta) (int32, bool) { return p.id, p.topic == st.topic })
 	st.gotParts = true
-	for i, p := range u.objects {
-		switch {
-		case p.topic != st.topic:
-		case u.deleted[i]:
-			delete(st.parts, p.id)
-		default:
-			st.parts[p.id] = p
-		}
-	}
 	return nil
 }
 
@@ -172,26 +163,28 @@ func (st *watchState) applySPUs(body []byte, v int16) error {
 	if err != nil {
 		return err
 	}
-	if u.full || !st.gotSPU {
-		clear(st.spus)
-	}
+	merge(st.spus, u, !st.gotSPU, func(s spuMeta) (int32, bool) { return s.id, true })
 	st.gotSPU = true
-	for i, s := range u.objects {
-		if u.deleted[i] {
-			delete(st.spus, s.id)
-		} else {
-			st.spus[s.id] = s
-		}
-	}
 	return nil
 }
 
-func slicesOf(m map[int32]partitionMeta) []partitionMeta {
-	out := make([]partitionMeta, 0, len(m))
-	for _, p := range m {
-		out = append(out, p)
+// merge applies one watch message to m, the objects of one kind by id.
+// The first message is the snapshot, even if empty, so it replaces m as a
+// full one does. key gives an object's id and whether this watch keeps it.
+func merge[T any](m map[int32]T, u update[T], first bool, key func(T) (int32, bool)) {
+	if u.full || first {
+		clear(m)
 	}
-	return out
+	for i, obj := range u.objects {
+		id, keep := key(obj)
+		switch {
+		case !keep:
+		case u.deleted[i]:
+			delete(m, id)
+		default:
+			m[id] = obj
+		}
+	}
 }
 
 // sameTopic compares what a TopicUpdate reports. Partition statuses also

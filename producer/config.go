@@ -67,7 +67,9 @@ type Config struct {
 	Paused bool
 }
 
-func (c Config) withDefaults() Config {
+// WithDefaults returns c with the documented default in every unset
+// field. It is exported so that the Fluvio producer applies the same ones.
+func (c Config) WithDefaults() Config {
 	if c.ValueSize == 0 {
 		c.ValueSize = DefaultValueSize
 	}
@@ -95,7 +97,7 @@ func (c Config) withDefaults() Config {
 // Validate reports the first setting that cannot work, in words a user can
 // act on. It applies defaults first.
 func (c Config) Validate() error {
-	c = c.withDefaults()
+	c = c.WithDefaults()
 	if err := cmp.Or(cluster.CheckTopicName(c.Topic), engine.CheckRate(c.Rate)); err != nil {
 		return err
 	}

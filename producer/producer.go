@@ -59,7 +59,7 @@ func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Producer, er
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	p := &Producer{
 		cfg: cfg, admin: admin,
 		counters: stats.NewCounters(initial.Count()),

@@ -19,7 +19,7 @@ type Records struct {
 // NewRecords makes records as cfg describes (value size, key mode, key
 // space; defaults applied), for a run identified by runID.
 func NewRecords(cfg Config, runID uint64) *Records {
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	m := &Records{runID: runID, filler: make([]byte, cfg.ValueSize-minValueSize)}
 	for i := range m.filler {
 		m.filler[i] = 'a' + byte(i%26) // compressible, like most real payloads

@@ -31,12 +31,33 @@ type Env struct {
 	SC, Home, Python, Root string
 }
 
+// EnvT is the environment for tests that also run Fluvio's Python client.
 func EnvT(t *testing.T) Env {
 	t.Helper()
-	e := Env{SC: os.Getenv("FLUVIO_SC"), Home: os.Getenv("FLUVIO_HOME"), Python: os.Getenv("PARTOP_FLUVIO_PYTHON")}
+	e := env(t)
 	if e.SC == "" || e.Python == "" {
 		t.Fatal(`FLUVIO_SC and PARTOP_FLUVIO_PYTHON must be set: run bash scripts/fluvio-test.sh`)
 	}
+	return e
+}
+
+// ClusterEnvT is the environment for tests that need only the cluster,
+// Fluvio's CLI and scripts/fluvio.sh, so that they also run against a
+// cluster started by hand without the Python client.
+func ClusterEnvT(t *testing.T) Env {
+	t.Helper()
+	e := env(t)
+	if e.SC == "" {
+		t.Fatal(`FLUVIO_SC is not set: these tests need a running Fluvio SC. ` +
+			`Run scripts/fluvio-test.sh, or: scripts/fluvio.sh start && eval "$(scripts/fluvio.sh env)"`)
+	}
+	return e
+}
+
+// env reads the environment; its callers check what they need of it.
+func env(t *testing.T) Env {
+	t.Helper()
+	e := Env{SC: os.Getenv("FLUVIO_SC"), Home: os.Getenv("FLUVIO_HOME"), Python: os.Getenv("PARTOP_FLUVIO_PYTHON")}
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)

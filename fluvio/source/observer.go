@@ -60,7 +60,7 @@ func NewObserver(cfg ObserverConfig, cl *fluvio.Client, initial fluvio.Topic) (*
 		steps:    make(chan time.Time, 1),
 		offsets:  observe.NewOffsets(len(initial.Partitions)),
 	}
-	o.tracker = discovery.NewTracker(o.counters, leadersOf(initial), false)
+	o.tracker = discovery.NewTracker(o.counters, initial.Leaders(), false)
 	return o, nil
 }
 

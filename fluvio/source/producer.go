@@ -73,7 +73,7 @@ func NewProducer(cfg producer.Config, cl *fluvio.Client, initial fluvio.Topic) (
 	}
 	p.produceCtx, p.cancelProduce = context.WithCancel(context.Background())
 	p.Pacer = producer.NewPacer(cfg.Rate, cfg.Paused)
-	p.tracker = discovery.NewTracker(p.counters, leadersOf(initial), true)
+	p.tracker = discovery.NewTracker(p.counters, initial.Leaders(), true)
 	if cfg.Partitioner == producer.UniformSticky {
 		p.tracker.ExplainSlowPickup(producer.SlowPickupAfter, producer.StickyNote)
 	}
@@ -91,24 +91,9 @@ func checkConfig(cfg producer.Config) (producer.Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return cfg, err
 	}
-	if cfg.ValueSize == 0 {
-		cfg.ValueSize = producer.DefaultValueSize
-	}
-	if cfg.KeySpace == 0 {
-		cfg.KeySpace = producer.DefaultKeySpace
-	}
-	if cfg.Partitioner == "" {
-		cfg.Partitioner = producer.UniformSticky
-	}
-	if cfg.Keys == "" {
-		cfg.Keys = producer.KeysNone
-		if cfg.Partitioner == producer.KeyHash {
-			cfg.Keys = producer.KeysUniform
-		}
-	}
-	if cfg.FlushTimeout == 0 {
-		cfg.FlushTimeout = producer.DefaultFlushTimeout
-	}
+	interval := cfg.DiscoveryInterval
+	cfg = cfg.WithDefaults()
+	cfg.DiscoveryInterval = interval // left as given: the SC pushes partition changes, nothing is polled
 	if cfg.Partitioner == producer.LeastBackup {
 		return cfg, fmt.Errorf("partitioner %s is not available on Fluvio: use %s, %s or %s", cfg.Partitioner, Partitioners[0], Partitioners[1], Partitioners[2])
 	}

@@ -47,7 +47,7 @@ func follow(ctx context.Context, cl *fluvio.Client, topic string, t *discovery.T
 				}
 				last = len(u.Partitions)
 				wait = rewatchFirst
-				t.Watched(leadersOf(u.Topic), nil)
+				t.Watched(u.Leaders(), nil)
 				if apply != nil {
 					apply(u.Topic)
 				}
@@ -87,14 +87,6 @@ func settle(updates <-chan fluvio.TopicUpdate, u fluvio.TopicUpdate) fluvio.Topi
 			return u
 		}
 	}
-}
-
-func leadersOf(t fluvio.Topic) []int32 {
-	out := make([]int32, len(t.Partitions))
-	for i, p := range t.Partitions {
-		out[i] = p.Leader
-	}
-	return out
 }
 
 // health remembers which partitions' leaders the SC reported offline, to
