@@ -69,11 +69,15 @@ func (a Action) Check(current int) error {
 	return cluster.CheckCount(current, a.Target(current))
 }
 
-// Target rate bounds: 0 means as fast as the cluster takes.
+// Target rates: 0 means as fast as the cluster takes.
 const (
 	MaxRate = 1e9
 	// MinStepRate is the lowest target the dashboard's rate keys reach.
 	MinStepRate = 1
+	// DefaultRate is the producers' default target, and where the rate
+	// keys step from when nothing flows: modest, so a demo can run for
+	// hours.
+	DefaultRate = 1000
 )
 
 // CheckRate says whether r is a target rate partop accepts.

@@ -35,7 +35,7 @@ var KeyModes = []string{KeysNone, KeysUniform, KeysZipf}
 
 // Defaults.
 const (
-	DefaultRate              = 1000 // records/s: modest, so a demo can run for hours
+	DefaultRate              = engine.DefaultRate // records/s
 	DefaultValueSize         = 100
 	DefaultKeySpace          = 1000
 	DefaultDiscoveryInterval = time.Second

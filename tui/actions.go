@@ -37,9 +37,6 @@ func (m *Model) apply(a engine.Action) tea.Cmd {
 // the target always lands on a round number.
 var rateLadder = []float64{1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8}
 
-// fallbackRate is where - starts from unlimited when nothing flows.
-const fallbackRate = 1000
-
 // stepRate returns the next target rate on the ladder above (up) or below
 // the current target. From unlimited (0), - starts below the rate actually
 // achieved and + has nowhere to go. ok is false when the target would not
@@ -51,7 +48,7 @@ func stepRate(target, actual float64, up bool) (next float64, ok bool) {
 		}
 		target = actual
 		if target < engine.MinStepRate {
-			target = fallbackRate
+			target = engine.DefaultRate // where - starts from unlimited when nothing flows
 		}
 	}
 	exp := math.Floor(math.Log10(target))
