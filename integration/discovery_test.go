@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/cluster"
+	"partop/cluster/embeddedtest"
 	"partop/discovery"
 	"partop/producer"
 )
@@ -29,7 +30,7 @@ func TestPickup(t *testing.T) {
 	const interval = time.Second // the default
 	l := newLedger()
 	p := startProducer(t, c, producer.Config{Topic: topic, Rate: 2000, Partitioner: producer.RoundRobin, DiscoveryInterval: interval}, l)
-	waitFor(t, 30*time.Second, "acks on all 4 partitions", func() bool { return firstAcks(p, 0, 4) })
+	embeddedtest.WaitFor(t, 30*time.Second, "acks on all 4 partitions", func() bool { return firstAcks(p, 0, 4) })
 
 	// 1. partop adds 2 partitions.
 	ctx := context.Background()
@@ -38,7 +39,7 @@ func TestPickup(t *testing.T) {
 		t.Fatalf("Grow = %d→%d, %v", from, to, err)
 	}
 	grown := time.Now()
-	waitFor(t, 10*time.Second, "partop's expansion to be picked up", func() bool {
+	embeddedtest.WaitFor(t, 10*time.Second, "partop's expansion to be picked up", func() bool {
 		e, ok := lastExpansion(p, discovery.ByPartop)
 		return ok && e.Done
 	})
@@ -55,7 +56,7 @@ func TestPickup(t *testing.T) {
 	toolStart := time.Now()
 	kafkaSh(t, 2*time.Minute, "topics", "--alter", "--topic", topic, "--partitions", "8")
 	toolDone := time.Now()
-	waitFor(t, 10*time.Second, "the external expansion to be picked up", func() bool {
+	embeddedtest.WaitFor(t, 10*time.Second, "the external expansion to be picked up", func() bool {
 		e, ok := lastExpansion(p, discovery.ByExternal)
 		return ok && e.Done
 	})
@@ -98,7 +99,7 @@ func TestPickupRepeated(t *testing.T) {
 	c := openCluster(t, env.brokers, cluster.Security{})
 	l := newLedger()
 	p := startProducer(t, c, producer.Config{Topic: topic, Rate: 2000, Partitioner: producer.RoundRobin}, l)
-	waitFor(t, 30*time.Second, "acks on both partitions", func() bool { return firstAcks(p, 0, 2) })
+	embeddedtest.WaitFor(t, 30*time.Second, "acks on both partitions", func() bool { return firstAcks(p, 0, 2) })
 	const rounds = 10
 	var pickups []time.Duration
 	var late []string

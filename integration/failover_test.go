@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/cluster"
+	"partop/cluster/embeddedtest"
 	"partop/producer"
 )
 
@@ -51,7 +52,7 @@ func TestBrokerFailure(t *testing.T) {
 	if off := p.Client().OptValue(kgo.DisableIdempotentWrite); off != false {
 		t.Fatalf("producer idempotence disabled = %v", off)
 	}
-	waitFor(t, 30*time.Second, "acks on all partitions", func() bool { return firstAcks(p, 0, partitions) })
+	embeddedtest.WaitFor(t, 30*time.Second, "acks on all partitions", func() bool { return firstAcks(p, 0, partitions) })
 	time.Sleep(3 * time.Second)
 
 	ctx := context.Background()

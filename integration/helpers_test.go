@@ -252,18 +252,6 @@ func errorTotal(p *producer.Producer) uint64 {
 	return n
 }
 
-// waitFor polls cond until it holds or d passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func lastExpansion(p *producer.Producer, by string) (discovery.Event, bool) {
 	evs := p.Tracker().Events()
 	for i := len(evs) - 1; i >= 0; i-- {

@@ -19,6 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/cluster"
+	"partop/cluster/embeddedtest"
 	"partop/discovery"
 	"partop/engine"
 	"partop/observe"
@@ -379,7 +380,7 @@ func producerStates(t *testing.T, line map[string]any) map[int64]string {
 // observer was held to.
 func checkBinary(t *testing.T, bin *binaryRun, writers []*writer, oldID, quickID int64, grown, restarted time.Time) {
 	t.Helper()
-	waitFor(t, time.Until(restarted.Add(45*time.Second)), "partop: the old id not stale", func() bool {
+	embeddedtest.WaitFor(t, time.Until(restarted.Add(45*time.Second)), "partop: the old id not stale", func() bool {
 		lines := bin.snapshot()
 		return len(lines) > 0 && producerStates(t, lines[len(lines)-1])[oldID] != discovery.ProducerStale
 	})

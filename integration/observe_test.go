@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/cluster"
+	"partop/cluster/embeddedtest"
 	"partop/discovery"
 	"partop/observe"
 )
@@ -31,21 +32,21 @@ func TestObserveProducers(t *testing.T) {
 	old := startWriter(t, 2000, base...) // kgo's default metadata age: 5 minutes
 	quick := startWriter(t, 2000, append(base, kgo.MetadataMaxAge(time.Second), kgo.MetadataMinAge(500*time.Millisecond))...)
 	writers := []*writer{old, quick}
-	waitFor(t, 30*time.Second, "both producers acknowledged records", func() bool { return old.total() > 0 && quick.total() > 0 })
+	embeddedtest.WaitFor(t, 30*time.Second, "both producers acknowledged records", func() bool { return old.total() > 0 && quick.total() > 0 })
 
 	// Defaults (producers every 10 s, 10 s grace, 30 s window), and one
 	// listing every 2 s (a 6 s window) to see an id dropped within the test.
 	dflt := observeInProcess(t, openCluster(t, env.brokers, cluster.Security{}), topic, observe.Config{})
 	brisk := observeInProcess(t, openCluster(t, env.brokers, cluster.Security{}), topic, observe.Config{ProducersInterval: 2 * time.Second})
 	bin := startBinary(t, "--observe", "--headless", "--brokers", joinComma(env.brokers), "--topic", topic)
-	waitFor(t, 20*time.Second, "both producers listed as active", func() bool {
+	embeddedtest.WaitFor(t, 20*time.Second, "both producers listed as active", func() bool {
 		ps := dflt.eng.Snapshot().Producers
 		return state(ps, old.id) == discovery.ProducerActive && state(ps, quick.id) == discovery.ProducerActive
 	})
 
 	grown := grow(t, topic, 8)
 	var stale, adopted time.Duration
-	waitFor(t, 15*time.Second, "the old producer stale and the quick one adopted", func() bool {
+	embeddedtest.WaitFor(t, 15*time.Second, "the old producer stale and the quick one adopted", func() bool {
 		ps := dflt.eng.Snapshot().Producers
 		if stale == 0 && state(ps, old.id) == discovery.ProducerStale {
 			stale = time.Since(grown)
@@ -62,7 +63,7 @@ func TestObserveProducers(t *testing.T) {
 	again := startWriter(t, 2000, base...)
 	writers = append(writers, again)
 	var gone time.Duration
-	waitFor(t, 3*observe.DefaultProducersInterval+observe.DefaultProducersInterval+5*time.Second, "the old id idle", func() bool {
+	embeddedtest.WaitFor(t, 3*observe.DefaultProducersInterval+observe.DefaultProducersInterval+5*time.Second, "the old id idle", func() bool {
 		if gone == 0 && state(brisk.src.Tracker().Producers(), old.id) == "" {
 			gone = time.Since(restarted)
 		}
@@ -101,7 +102,7 @@ func TestObserveProducersDenied(t *testing.T) {
 	startWriter(t, 1000, kgo.SeedBrokers(env.brokers...), kgo.DefaultProduceTopic(topic))
 	// Listing every second: the ACL reaches the brokers soon after.
 	o := observeInProcess(t, openCluster(t, env.saslBrokers, scram("bob", "bob-secret")), topic, observe.Config{ProducersInterval: time.Second})
-	waitFor(t, 15*time.Second, "the denial reported and records counted", func() bool {
+	embeddedtest.WaitFor(t, 15*time.Second, "the denial reported and records counted", func() bool {
 		s := o.eng.Snapshot()
 		return s.Producers.Err == observe.ProducersDenied && len(s.Producers.List) == 0 && s.Stats.Acked > 1000
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 
 	"partop/cluster"
+	"partop/cluster/embeddedtest"
 	"partop/discovery"
 	"partop/engine"
 	"partop/producer"
@@ -155,7 +156,7 @@ func TestNotAllowedToGrow(t *testing.T) {
 		// The engine over the running producer, as main wires it: its Apply
 		// logs what failed.
 		eng := engine.New(p, nil, engine.Config{Info: engine.Info{Topic: topic}})
-		waitFor(t, 30*time.Second, "acks on all 4 partitions", func() bool { return firstAcks(p, 0, 4) })
+		embeddedtest.WaitFor(t, 30*time.Second, "acks on all 4 partitions", func() bool { return firstAcks(p, 0, 4) })
 		err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2})
 		if !errors.Is(err, kerr.TopicAuthorizationFailed) && !errors.Is(err, kerr.ClusterAuthorizationFailed) {
 			t.Fatalf("Apply(add=2) as bob = %v; want an authorization error", err)

@@ -1,6 +1,6 @@
 // Package embeddedtest starts partop's embedded cluster (kfake, on free
 // ports) for the tests of the packages above cluster, and polls for what
-// those tests wait on.
+// those tests, and the real-Kafka suite's, wait on.
 package embeddedtest
 
 import (
