@@ -15,7 +15,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
-	"partop/cluster"
+	"partop/cluster/embeddedtest"
 	"partop/engine"
 	"partop/producer"
 	"partop/sshd/sshtest"
@@ -25,16 +25,7 @@ import (
 // does, with a topic of the given partitions.
 func benchEngine(b *testing.B, partitions int, rate float64, partitioner string) *engine.Engine {
 	b.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cl, err := cluster.Open(ctx, cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	topic, err := cl.EnsureTopic(ctx, "bench", partitions, true)
-	if err != nil {
-		b.Fatal(err)
-	}
+	cl, topic := embeddedtest.Start(b, "bench", partitions)
 	pcfg := producer.Config{Topic: "bench", Rate: rate, Partitioner: partitioner, ClientOpts: cl.ClientOpts()}
 	p, err := producer.New(pcfg, cl, topic)
 	if err != nil {

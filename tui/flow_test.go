@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
-	"partop/cluster"
+	"partop/cluster/embeddedtest"
 	"partop/discovery"
 	"partop/engine"
 	"partop/producer"
@@ -85,15 +85,7 @@ func TestAddPartitionsOnEmbeddedCluster(t *testing.T) {
 	const topicName = "partop-ui"
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	cl, err := cluster.Open(ctx, cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	topic, err := cl.EnsureTopic(ctx, topicName, 4, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl, topic := embeddedtest.Start(t, topicName, 4)
 	p, err := producer.New(producer.Config{
 		Topic: topicName, Partitioner: producer.RoundRobin, Rate: 2000, ClientOpts: cl.ClientOpts(),
 	}, cl, topic)
