@@ -11,8 +11,8 @@ import (
 
 	"partop/cluster"
 	"partop/engine"
-	"partop/observe"
 	"partop/producer"
+	"partop/rules"
 )
 
 // options is the parsed command line.
@@ -123,29 +123,29 @@ func defineFlags(fs *flag.FlagSet, o *options) (brokers *string) {
 	fs.IntVar(&o.port, "port", 9092, "embedded cluster: first broker's port (a free port is used if it is taken)")
 	fs.StringVar(&o.topic, "topic", "partop", "topic to produce to (or, with --observe, to watch)")
 	fs.BoolVar(&o.observe, "observe", false, "produce nothing: show every producer's traffic on --topic from end offsets (needs --brokers or --fluvio)")
-	fs.DurationVar(&o.producersInt, "producers-interval", observe.DefaultProducersInterval, "observe mode: how often to list the topic's producer ids (DescribeProducers); negative: never")
-	fs.DurationVar(&o.producersGrace, "producers-grace", observe.DefaultProducersGrace, "observe mode: how long producers have to write to new partitions before one that does not is stale")
-	fs.DurationVar(&o.observeInt, "observe-interval", observe.DefaultInterval, "how often to poll end offsets: in observe mode, and while producing for the topic's total rate")
+	fs.DurationVar(&o.producersInt, "producers-interval", rules.DefaultProducersInterval, "observe mode: how often to list the topic's producer ids (DescribeProducers); negative: never")
+	fs.DurationVar(&o.producersGrace, "producers-grace", rules.DefaultProducersGrace, "observe mode: how long producers have to write to new partitions before one that does not is stale")
+	fs.DurationVar(&o.observeInt, "observe-interval", rules.DefaultPollInterval, "how often to poll end offsets: in observe mode, and while producing for the topic's total rate")
 	fs.IntVar(&o.partitions, "partitions", 4, "partitions when partop creates the topic")
 	fs.BoolVar(&o.create, "create", false, "create the topic on a real cluster if it does not exist (the embedded cluster always does)")
-	fs.Float64Var(&o.producer.Rate, "rate", producer.DefaultRate, "target records/s; 0 sends as fast as the cluster takes")
-	fs.IntVar(&o.producer.ValueSize, "value-size", producer.DefaultValueSize, "bytes per record value")
-	fs.StringVar(&o.producer.Keys, "keys", "", "record keys: "+strings.Join(producer.KeyModes, ", ")+" (default none; uniform with key-hash)")
-	fs.IntVar(&o.producer.KeySpace, "key-space", producer.DefaultKeySpace, "distinct keys for --keys uniform or zipf")
-	fs.StringVar(&o.producer.Partitioner, "partitioner", producer.UniformSticky, "partitioner: "+strings.Join(producer.Partitioners, ", "))
-	fs.DurationVar(&o.producer.DiscoveryInterval, "discovery-interval", producer.DefaultDiscoveryInterval, "how often to poll the topic's metadata for partitions added by others (at least 10ms)")
-	fs.DurationVar(&o.producer.FlushTimeout, "flush-timeout", producer.DefaultFlushTimeout, "on exit, how long to wait for in-flight records")
+	fs.Float64Var(&o.producer.Rate, "rate", rules.DefaultRate, "target records/s; 0 sends as fast as the cluster takes")
+	fs.IntVar(&o.producer.ValueSize, "value-size", rules.DefaultValueSize, "bytes per record value")
+	fs.StringVar(&o.producer.Keys, "keys", "", "record keys: "+strings.Join(rules.KeyModes, ", ")+" (default none; uniform with key-hash)")
+	fs.IntVar(&o.producer.KeySpace, "key-space", rules.DefaultKeySpace, "distinct keys for --keys uniform or zipf")
+	fs.StringVar(&o.producer.Partitioner, "partitioner", rules.UniformSticky, "partitioner: "+strings.Join(rules.Partitioners(rules.Kafka), ", "))
+	fs.DurationVar(&o.producer.DiscoveryInterval, "discovery-interval", rules.DefaultDiscoveryInterval, "how often to poll the topic's metadata for partitions added by others (at least 10ms)")
+	fs.DurationVar(&o.producer.FlushTimeout, "flush-timeout", rules.DefaultFlushTimeout, "on exit, how long to wait for in-flight records")
 	fs.BoolVar(&o.headless, "headless", false, "no dashboard: print one JSON object per second on stdout, and a summary at the end")
 	fs.DurationVar(&o.duration, "duration", 0, "stop after this long (0: run until interrupted)")
 	fs.Var(atFlag{&o.at}, "at", "schedule an action, `OFFSET:ACTION`, repeatable: 10s:add=4 (or 10s:+4), 20s:partitions=16 (or 20s:=16), 30s:rate=5000, 40s:pause, 50s:resume")
-	fs.DurationVar(&o.tick, "tick", engine.DefaultTick, "how often partop samples its counters: the rates' resolution and the dashboard's refresh")
+	fs.DurationVar(&o.tick, "tick", rules.DefaultTick, "how often partop samples its counters: the rates' resolution and the dashboard's refresh")
 	return brokers
 }
 
 // check validates the parsed flags, the first problem in words a user can
 // act on.
 func check(fs *flag.FlagSet, o options) error {
-	if err := cluster.CheckTopicName(o.topic); err != nil {
+	if err := rules.CheckTopicName(rules.Kafka, o.topic); err != nil && o.fluvio.sc == "" {
 		return fmt.Errorf("--topic: %w", err)
 	}
 	switch {
@@ -160,8 +160,8 @@ func check(fs *flag.FlagSet, o options) error {
 		return err
 	}
 	switch {
-	case cluster.CheckCount(0, o.partitions) != nil:
-		return fmt.Errorf("--partitions %d: must be between 1 and %d", o.partitions, cluster.MaxPartitions)
+	case rules.CheckGrow(0, o.partitions) != nil:
+		return fmt.Errorf("--partitions %d: must be between 1 and %d", o.partitions, rules.MaxPartitions)
 	case o.duration < 0:
 		return fmt.Errorf("--duration %s: must not be negative", o.duration)
 	case o.tick < 20*time.Millisecond || o.tick > 10*time.Second:
@@ -191,8 +191,8 @@ var produceOnly = []string{"rate", "partitioner", "keys", "key-space", "value-si
 // checkObserve refuses what observe mode cannot do, naming the conflict.
 func checkObserve(fs *flag.FlagSet, o options) error {
 	switch {
-	case o.observeInt < observe.MinInterval:
-		return fmt.Errorf("--observe-interval %s: must be at least %s", o.observeInt, observe.MinInterval)
+	case o.observeInt < rules.MinPollInterval:
+		return fmt.Errorf("--observe-interval %s: must be at least %s", o.observeInt, rules.MinPollInterval)
 	case o.producersInt >= 0 && o.producersInt < time.Second:
 		return fmt.Errorf("--producers-interval %s: must be at least 1s (or negative: never)", o.producersInt)
 	case o.producersGrace < time.Second:

@@ -7,14 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"regexp"
 	"strings"
 	"time"
 
 	"partop/engine"
 	"partop/fluvio"
 	"partop/fluvio/source"
-	"partop/producer"
+	"partop/rules"
 )
 
 // fluvioFlags are the settings for a Fluvio cluster (--fluvio).
@@ -27,11 +26,6 @@ func addFluvioFlags(fs *flag.FlagSet) *fluvioFlags {
 	fs.StringVar(&f.sc, "fluvio", "", "a Fluvio cluster: its SC's public `host:port` (instead of --brokers)")
 	return f
 }
-
-// fluvioTopicName is Fluvio's rule for topic names (validate_resource_name
-// in fluvio-sc-schema): lowercase letters, digits and '-', not at either
-// end, at most 63 characters.
-var fluvioTopicName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // check validates the Fluvio flags against the rest after parsing.
 func (f *fluvioFlags) check(fs *flag.FlagSet, o options) error {
@@ -56,11 +50,11 @@ func (f *fluvioFlags) check(fs *flag.FlagSet, o options) error {
 	if conflict != nil {
 		return conflict
 	}
-	if !fluvioTopicName.MatchString(o.topic) {
-		return fmt.Errorf("--topic %q: Fluvio topic names are lowercase letters, digits and '-' (not first or last), at most 63 characters", o.topic)
+	if err := rules.CheckTopicName(rules.Fluvio, o.topic); err != nil {
+		return fmt.Errorf("--topic: %w", err)
 	}
-	if o.producer.Partitioner == producer.LeastBackup {
-		return fmt.Errorf("--partitioner %s is not available with --fluvio: use %s", producer.LeastBackup, strings.Join(source.Partitioners, ", "))
+	if o.producer.Partitioner == rules.LeastBackup {
+		return fmt.Errorf("--partitioner %s is not available with --fluvio: use %s", rules.LeastBackup, strings.Join(rules.Partitioners(rules.Fluvio), ", "))
 	}
 	if host, port, err := net.SplitHostPort(f.sc); err != nil || host == "" || port == "" {
 		return fmt.Errorf("--fluvio %q: want the SC's public address as host:port, e.g. 127.0.0.1:9003", f.sc)
@@ -113,7 +107,7 @@ func wireFluvio(ctx context.Context, cl *fluvio.Client, o options, stderr io.Wri
 		}
 		return engine.New(src, conn, observing(cfg)), nil
 	}
-	p, err := source.NewProducer(o.producer, cl, t)
+	p, err := source.NewProducer(o.producer.Config, cl, t)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"partop/observe"
 	"partop/producer"
 	"partop/stats"
+	"partop/workload"
 )
 
 // start connects to the cluster, finds the topic, checks the --at plan
@@ -82,7 +83,7 @@ func wire(ctx context.Context, cl *cluster.Cluster, o options) (*engine.Engine, 
 		_ = p.Close()
 		return nil, err
 	}
-	return engine.New(p, cl, producing(cfg, p.Config(), whole)), nil
+	return engine.New(p, cl, producing(cfg, p.Config().Config, whole)), nil
 }
 
 // engineConfig is what every backend's engine shares: the --at schedule,
@@ -112,8 +113,8 @@ func observing(cfg engine.Config) engine.Config {
 
 // producing is cfg for partop's producer with pc, and whole counting the
 // topic beside it.
-func producing(cfg engine.Config, pc producer.Config, whole engine.TopicSource) engine.Config {
-	cfg.Info.Mode, cfg.Info.Partitioner, cfg.Info.Keyed = engine.ModeProduce, pc.Partitioner, pc.Keys != producer.KeysNone
+func producing(cfg engine.Config, pc workload.Config, whole engine.TopicSource) engine.Config {
+	cfg.Info.Mode, cfg.Info.Partitioner, cfg.Info.Keyed = engine.ModeProduce, pc.Partitioner, pc.Keyed()
 	cfg.Topic = whole
 	return cfg
 }

@@ -7,16 +7,13 @@ import (
 	"sort"
 	"time"
 
+	"partop/rules"
+
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
-
-// MaxPartitions is the largest partition count partop will ask for. Kafka
-// itself allows more, but a topic this wide is almost always a typo, and
-// each partition costs memory in brokers and in partop.
-const MaxPartitions = 10000
 
 // Topic is what partop knows of a topic's partitions.
 type Topic struct {
@@ -83,7 +80,7 @@ func Describe(ctx context.Context, cl *kgo.Client, topic string) (Topic, error) 
 // creates it; a real cluster only when create is set, since creating topics
 // on someone's production cluster by accident is worse than an error.
 func (c *Cluster) EnsureTopic(ctx context.Context, topic string, partitions int, create bool) (Topic, error) {
-	if err := CheckTopicName(topic); err != nil {
+	if err := rules.CheckTopicName(rules.Kafka, topic); err != nil {
 		return Topic{}, err
 	}
 	t, err := c.Describe(ctx, topic)
@@ -93,8 +90,8 @@ func (c *Cluster) EnsureTopic(ctx context.Context, topic string, partitions int,
 	if !create && c.fake == nil {
 		return Topic{}, fmt.Errorf("topic %q does not exist on %s; pass --create to create it with --partitions %d", topic, c.Name(), partitions)
 	}
-	if err := CheckCount(0, partitions); err != nil {
-		return Topic{}, err
+	if err := rules.CheckPartitions(partitions); err != nil {
+		return Topic{}, fmt.Errorf("create topic %q with %d partitions: %w", topic, partitions, err)
 	}
 	var configs map[string]*string
 	if c.fake != nil {
@@ -133,20 +130,6 @@ func (c *Cluster) describeNew(ctx context.Context, topic string) (Topic, error) 
 // newTopicWait bounds how long describeNew waits for a new topic to show.
 const newTopicWait = 10 * time.Second
 
-// CheckCount says whether growing a topic from current to target partitions
-// is something Kafka and partop will do.
-func CheckCount(current, target int) error {
-	switch {
-	case target > MaxPartitions:
-		return fmt.Errorf("%d partitions is over partop's limit of %d", target, MaxPartitions)
-	case target <= 0:
-		return fmt.Errorf("a topic needs at least 1 partition, not %d", target)
-	case target <= current:
-		return fmt.Errorf("the topic has %d partitions; Kafka cannot shrink a topic or keep its count, so the new total must be above %d (asked for %d)", current, current, target)
-	}
-	return nil
-}
-
 // Grower grows a topic: what a source needs to add partitions. *Cluster is
 // the real one; tests use their own.
 type Grower interface {
@@ -163,7 +146,7 @@ func (c *Cluster) Grow(ctx context.Context, topic string, target func(current in
 		return 0, 0, err
 	}
 	from, to = t.Count(), target(t.Count())
-	if err := CheckCount(from, to); err != nil {
+	if err := rules.CheckGrow(from, to); err != nil {
 		return from, from, err
 	}
 	resp, err := c.adm.UpdatePartitions(ctx, to, topic)

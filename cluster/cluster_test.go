@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"partop/rules"
 )
 
 func openEmbedded(t *testing.T) *Cluster {
@@ -45,7 +47,7 @@ func TestEmbeddedTopicLifecycle(t *testing.T) {
 	if err == nil || from != 7 || to != 7 || !strings.Contains(err.Error(), "cannot shrink") {
 		t.Fatalf("Grow to the same count = %d→%d, %v", from, to, err)
 	}
-	if _, _, err := c.Grow(ctx, "t", func(int) int { return MaxPartitions + 1 }); err == nil || !strings.Contains(err.Error(), "limit") {
+	if _, _, err := c.Grow(ctx, "t", func(int) int { return rules.MaxPartitions + 1 }); err == nil || !strings.Contains(err.Error(), "limit") {
 		t.Fatalf("absurd count: %v", err)
 	}
 	if top, _ := c.Describe(ctx, "t"); top.Count() != 7 {
@@ -123,17 +125,6 @@ func TestBadBrokerAddress(t *testing.T) {
 	_, err := Open(context.Background(), Config{Brokers: []string{"localhost"}})
 	if err == nil || !strings.Contains(err.Error(), "host:port") {
 		t.Fatalf("error = %v", err)
-	}
-}
-
-func TestCheckCount(t *testing.T) {
-	for _, tc := range []struct {
-		cur, target int
-		ok          bool
-	}{{4, 8, true}, {4, 4, false}, {4, 3, false}, {0, 1, true}, {0, 0, false}, {4, MaxPartitions, true}, {4, MaxPartitions + 1, false}} {
-		if err := CheckCount(tc.cur, tc.target); (err == nil) != tc.ok {
-			t.Errorf("CheckCount(%d, %d) = %v", tc.cur, tc.target, err)
-		}
 	}
 }
 

@@ -3,12 +3,11 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
 
-	"partop/cluster"
+	"partop/rules"
 )
 
 // ActionKind is what an operator action does.
@@ -66,26 +65,7 @@ func (a Action) Check(current int) error {
 	if !a.Grows() {
 		return nil
 	}
-	return cluster.CheckCount(current, a.Target(current))
-}
-
-// Target rates: 0 means as fast as the cluster takes.
-const (
-	MaxRate = 1e9
-	// MinStepRate is the lowest target the dashboard's rate keys reach.
-	MinStepRate = 1
-	// DefaultRate is the producers' default target, and where the rate
-	// keys step from when nothing flows: modest, so a demo can run for
-	// hours.
-	DefaultRate = 1000
-)
-
-// CheckRate says whether r is a target rate partop accepts.
-func CheckRate(r float64) error {
-	if r < 0 || r > MaxRate || math.IsNaN(r) {
-		return fmt.Errorf("rate %s: want records/s, 0 (as fast as possible) to %g", strconv.FormatFloat(r, 'f', -1, 64), MaxRate)
-	}
-	return nil
+	return rules.CheckGrow(current, a.Target(current))
 }
 
 const actionForms = "add=N (or +N), partitions=N (or =N), rate=R, pause or resume"
@@ -136,9 +116,9 @@ func ParseAction(s string) (Action, error) {
 	case "rate":
 		r, err := strconv.ParseFloat(val, 64)
 		if !hasVal || err != nil {
-			return Action{}, fmt.Errorf("rate=%s: want records/s, 0 (as fast as possible) to %g", val, MaxRate)
+			return Action{}, fmt.Errorf("rate=%s: want records/s, 0 (as fast as possible) to %g", val, rules.MaxRate)
 		}
-		if err := CheckRate(r); err != nil {
+		if err := rules.CheckRate(r); err != nil {
 			return Action{}, err
 		}
 		return Action{Kind: ActRate, Rate: r}, nil
@@ -172,11 +152,11 @@ func ParseGrow(s string) (Action, error) {
 	switch {
 	case kind == ActAdd && n < 1:
 		return Action{}, fmt.Errorf("add at least 1 partition (got %d): Kafka cannot remove partitions", n)
-	case kind == ActAdd && n > cluster.MaxPartitions:
+	case kind == ActAdd && n > rules.MaxPartitions:
 		// current+n could overflow for absurd n; the limit applies anyway.
-		return Action{}, fmt.Errorf("adding %d is over partop's limit of %d partitions", n, cluster.MaxPartitions)
-	case kind == ActSetTotal && n > cluster.MaxPartitions:
-		return Action{}, fmt.Errorf("a total of %d is over partop's limit of %d partitions", n, cluster.MaxPartitions)
+		return Action{}, fmt.Errorf("adding %d is over partop's limit of %d partitions", n, rules.MaxPartitions)
+	case kind == ActSetTotal && n > rules.MaxPartitions:
+		return Action{}, fmt.Errorf("a total of %d is over partop's limit of %d partitions", n, rules.MaxPartitions)
 	case kind == ActSetTotal && n < 1:
 		return Action{}, fmt.Errorf("a total of %d: a topic needs at least 1 partition", n)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"partop/discovery"
+	"partop/rules"
 )
 
 // Apply carries out an operator action now and publishes a snapshot that
@@ -32,7 +33,7 @@ func (e *Engine) apply(ctx context.Context, a Action) error {
 	defer e.applyMu.Unlock()
 	switch a.Kind {
 	case ActRate:
-		if err := CheckRate(a.Rate); err != nil {
+		if err := rules.CheckRate(a.Rate); err != nil {
 			return err
 		}
 		if err := e.sender.SetRate(a.Rate); err != nil {

@@ -18,17 +18,14 @@ import (
 	"time"
 
 	"partop/discovery"
+	"partop/rules"
 	"partop/stats"
 )
-
-// DefaultTick is how often the engine samples its counters and publishes a
-// snapshot, and so how often views can change.
-const DefaultTick = 250 * time.Millisecond
 
 // Config sets up an Engine.
 type Config struct {
 	Info Info // Tick and Start are filled in by the engine
-	// Tick is the sampling period (default DefaultTick).
+	// Tick is the sampling period (default rules.DefaultTick).
 	Tick  time.Duration
 	Stats stats.Config
 	// Schedule are --at actions; they run at their offsets from Run's start.
@@ -81,7 +78,7 @@ type Engine struct {
 // source when the engine stops.
 func New(src Source, conn Connection, cfg Config) *Engine {
 	if cfg.Tick <= 0 {
-		cfg.Tick = DefaultTick
+		cfg.Tick = rules.DefaultTick
 	}
 	cfg.Info.Tick = cfg.Tick
 	if cfg.Info.Mode == "" {

@@ -13,6 +13,8 @@ import (
 	"partop/discovery"
 	"partop/engine"
 	"partop/producer"
+	"partop/rules"
+	"partop/workload"
 )
 
 // newEngine wires partop's producer on an embedded cluster into an engine,
@@ -56,7 +58,7 @@ func running(t *testing.T, eng *engine.Engine) (stop func() error) {
 // elapsed/tick, not faster, however many read it.
 func TestTwoReadersOneEngine(t *testing.T) {
 	const tick = 50 * time.Millisecond
-	eng, _ := newEngine(t, tick, producer.Config{Topic: "readers", Rate: 2000, Partitioner: producer.RoundRobin})
+	eng, _ := newEngine(t, tick, producer.Config{Config: workload.Config{Topic: "readers", Rate: 2000, Partitioner: rules.RoundRobin}})
 	stop := running(t, eng)
 	embeddedtest.WaitFor(t, 10*time.Second, "first records", func() bool { return eng.Snapshot().Stats.Acked > 0 })
 
@@ -108,7 +110,7 @@ func TestTwoReadersOneEngine(t *testing.T) {
 // TestSnapshotsAreImmutable: a reader holding a snapshot sees it unchanged
 // while the engine publishes newer ones.
 func TestSnapshotsAreImmutable(t *testing.T) {
-	eng, _ := newEngine(t, 20*time.Millisecond, producer.Config{Topic: "immutable", Rate: 5000, Partitioner: producer.RoundRobin})
+	eng, _ := newEngine(t, 20*time.Millisecond, producer.Config{Config: workload.Config{Topic: "immutable", Rate: 5000, Partitioner: rules.RoundRobin}})
 	running(t, eng)
 	embeddedtest.WaitFor(t, 10*time.Second, "history", func() bool { return len(eng.Snapshot().Stats.TotalHistory) > 5 })
 	held := eng.Snapshot()
@@ -128,7 +130,7 @@ func TestSnapshotsAreImmutable(t *testing.T) {
 // next snapshot and in the event log; a refused action is logged and the
 // run goes on.
 func TestApplyLogsAndPublishes(t *testing.T) {
-	eng, _ := newEngine(t, 50*time.Millisecond, producer.Config{Topic: "apply", Rate: 500})
+	eng, _ := newEngine(t, 50*time.Millisecond, producer.Config{Config: workload.Config{Topic: "apply", Rate: 500}})
 	running(t, eng)
 	ctx := context.Background()
 	if err := eng.Apply(ctx, engine.Action{Kind: engine.ActRate, Rate: 1200}); err != nil {
@@ -167,7 +169,7 @@ func TestApplyLogsAndPublishes(t *testing.T) {
 // TestScheduleOutcomes: --at actions run at their offsets; a refused one
 // is an outcome with its reason and the next still runs.
 func TestScheduleOutcomes(t *testing.T) {
-	eng, _ := newEngine(t, 50*time.Millisecond, producer.Config{Topic: "schedule", Rate: 1000, Partitioner: producer.RoundRobin},
+	eng, _ := newEngine(t, 50*time.Millisecond, producer.Config{Config: workload.Config{Topic: "schedule", Rate: 1000, Partitioner: rules.RoundRobin}},
 		engine.Action{At: 100 * time.Millisecond, Kind: engine.ActSetTotal, N: 2},
 		engine.Action{At: 200 * time.Millisecond, Kind: engine.ActAdd, N: 2},
 	)
@@ -193,7 +195,7 @@ func TestScheduleOutcomes(t *testing.T) {
 // TestStopFlushesAndReports: stopping flushes the producer; with the
 // cluster gone mid-run the flush error comes back from Run, bounded in time.
 func TestStopFlushesAndReports(t *testing.T) {
-	eng, cl := newEngine(t, 50*time.Millisecond, producer.Config{Topic: "stop", Rate: 0, FlushTimeout: 500 * time.Millisecond})
+	eng, cl := newEngine(t, 50*time.Millisecond, producer.Config{Config: workload.Config{Topic: "stop", Rate: 0, FlushTimeout: 500 * time.Millisecond}})
 	stop := running(t, eng)
 	embeddedtest.WaitFor(t, 10*time.Second, "records", func() bool { return eng.Snapshot().Stats.Acked > 1000 })
 	cl.Close()

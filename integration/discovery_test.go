@@ -18,6 +18,8 @@ import (
 	"partop/cluster/embeddedtest"
 	"partop/discovery"
 	"partop/producer"
+	"partop/rules"
+	"partop/workload"
 )
 
 // TestPickup: partop's producer uses partitions partop added within 1 s,
@@ -29,7 +31,7 @@ func TestPickup(t *testing.T) {
 	c := openCluster(t, env.brokers, cluster.Security{})
 	const interval = time.Second // the default
 	l := newLedger()
-	p := startProducer(t, c, producer.Config{Topic: topic, Rate: 2000, Partitioner: producer.RoundRobin, DiscoveryInterval: interval}, l)
+	p := startProducer(t, c, producer.Config{Config: workload.Config{Topic: topic, Rate: 2000, Partitioner: rules.RoundRobin}, DiscoveryInterval: interval}, l)
 	embeddedtest.WaitFor(t, 30*time.Second, "acks on all 4 partitions", func() bool { return firstAcks(p, 0, 4) })
 
 	// 1. partop adds 2 partitions.
@@ -98,7 +100,7 @@ func TestPickupRepeated(t *testing.T) {
 	createTopic(t, topic, 2, 1, nil)
 	c := openCluster(t, env.brokers, cluster.Security{})
 	l := newLedger()
-	p := startProducer(t, c, producer.Config{Topic: topic, Rate: 2000, Partitioner: producer.RoundRobin}, l)
+	p := startProducer(t, c, producer.Config{Config: workload.Config{Topic: topic, Rate: 2000, Partitioner: rules.RoundRobin}}, l)
 	embeddedtest.WaitFor(t, 30*time.Second, "acks on both partitions", func() bool { return firstAcks(p, 0, 2) })
 	const rounds = 10
 	var pickups []time.Duration

@@ -14,6 +14,8 @@ import (
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
 	"partop/producer"
+	"partop/rules"
+	"partop/workload"
 )
 
 // TestBrokerFailure: on the 3-node cluster, a topic with replication
@@ -42,7 +44,7 @@ func TestBrokerFailure(t *testing.T) {
 	createTopic(t, topic, partitions, 3, map[string]*string{"min.insync.replicas": &minISR})
 	c := openCluster(t, env.brokers, cluster.Security{})
 	l := newLedger()
-	p := startProducer(t, c, producer.Config{Topic: topic, Rate: rate, Partitioner: producer.RoundRobin}, l)
+	p := startProducer(t, c, producer.Config{Config: workload.Config{Topic: topic, Rate: rate, Partitioner: rules.RoundRobin}}, l)
 
 	// The producer must ask for acks from all in-sync replicas and write
 	// idempotently: kgo's defaults, which partop must not weaken.

@@ -26,6 +26,7 @@ import (
 	"partop/cluster"
 	"partop/discovery"
 	"partop/producer"
+	"partop/workload"
 )
 
 // env is the cluster under test, as scripts/kafka.sh env describes it.
@@ -284,7 +285,7 @@ func newLedger() *ledger {
 
 func (l *ledger) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 	now := time.Now()
-	run, seq, ok := producer.ParseValue(r.Value)
+	run, seq, ok := workload.ParseValue(r.Value)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !ok {
@@ -419,7 +420,7 @@ func readBack(t *testing.T, topic string) []readRecord {
 			t.Logf("fetch %s/%d: %v", tp, p, err)
 		})
 		fs.EachRecord(func(r *kgo.Record) {
-			run, seq, ok := producer.ParseValue(r.Value)
+			run, seq, ok := workload.ParseValue(r.Value)
 			out = append(out, readRecord{partition: r.Partition, offset: r.Offset, runID: run, seq: seq, ok: ok, producerID: r.ProducerID})
 			if r.Offset+1 >= want[r.Partition] && next[r.Partition] < want[r.Partition] {
 				done++

@@ -23,6 +23,7 @@ import (
 	"partop/discovery"
 	"partop/engine"
 	"partop/observe"
+	"partop/rules"
 	"partop/stats"
 )
 
@@ -49,8 +50,8 @@ func observeInProcess(t *testing.T, c *cluster.Cluster, topic string, cfg observ
 	}
 	eng := engine.New(src, nil, engine.Config{
 		Info:        engine.Info{Cluster: c.Name(), Topic: topic, Mode: engine.ModeObserve},
-		Stats:       stats.Config{NowWindow: observe.DefaultInterval},
-		TopicWindow: observe.DefaultInterval,
+		Stats:       stats.Config{NowWindow: rules.DefaultPollInterval},
+		TopicWindow: rules.DefaultPollInterval,
 	})
 	rctx, stop := context.WithCancel(context.Background())
 	go func() { _ = eng.Run(rctx) }()

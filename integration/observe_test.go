@@ -14,6 +14,7 @@ import (
 	"partop/cluster/embeddedtest"
 	"partop/discovery"
 	"partop/observe"
+	"partop/rules"
 )
 
 // TestObserveProducers: two producers like a Java service with default
@@ -63,7 +64,7 @@ func TestObserveProducers(t *testing.T) {
 	again := startWriter(t, 2000, base...)
 	writers = append(writers, again)
 	var gone time.Duration
-	embeddedtest.WaitFor(t, 3*observe.DefaultProducersInterval+observe.DefaultProducersInterval+5*time.Second, "the old id idle", func() bool {
+	embeddedtest.WaitFor(t, 3*rules.DefaultProducersInterval+rules.DefaultProducersInterval+5*time.Second, "the old id idle", func() bool {
 		if gone == 0 && state(brisk.src.Tracker().Producers(), old.id) == "" {
 			gone = time.Since(restarted)
 		}

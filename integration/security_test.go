@@ -18,6 +18,8 @@ import (
 	"partop/discovery"
 	"partop/engine"
 	"partop/producer"
+	"partop/rules"
+	"partop/workload"
 )
 
 // TestSASLSSL: alice (a super user) produces and adds partitions through
@@ -152,7 +154,7 @@ func TestNotAllowedToGrow(t *testing.T) {
 	t.Run("producer.Grow", func(t *testing.T) {
 		c := openCluster(t, env.saslBrokers, scram("bob", "bob-secret"))
 		l := newLedger()
-		p := startProducer(t, c, producer.Config{Topic: topic, Rate: 1000, Partitioner: producer.RoundRobin}, l)
+		p := startProducer(t, c, producer.Config{Config: workload.Config{Topic: topic, Rate: 1000, Partitioner: rules.RoundRobin}}, l)
 		// The engine over the running producer, as main wires it: its Apply
 		// logs what failed.
 		eng := engine.New(p, nil, engine.Config{Info: engine.Info{Topic: topic}})

@@ -8,11 +8,11 @@ import (
 	"sync"
 	"time"
 
+	"partop/rules"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"partop/engine"
 )
 
 // Running is an engine the server follows: *engine.Engine.
@@ -92,7 +92,7 @@ func (s *Server) Serve(eng Running) {
 func follow(c *Collector, eng Running, stop <-chan struct{}) {
 	tick := eng.Snapshot().Tick
 	if tick <= 0 {
-		tick = engine.DefaultTick
+		tick = rules.DefaultTick
 	}
 	t := time.NewTicker(tick)
 	defer t.Stop()

@@ -14,6 +14,7 @@ import (
 
 	"partop/cluster"
 	"partop/engine"
+	"partop/rules"
 	"partop/stats"
 )
 
@@ -78,8 +79,8 @@ func observeInProcess(b *testing.B, seeds []string, d time.Duration) (cpu, wall 
 	}
 	eng := engine.New(s, nil, engine.Config{
 		Info:        engine.Info{Cluster: strings.Join(seeds, ","), Topic: benchTopic, Mode: engine.ModeObserve},
-		Stats:       stats.Config{NowWindow: DefaultInterval},
-		TopicWindow: DefaultInterval,
+		Stats:       stats.Config{NowWindow: rules.DefaultPollInterval},
+		TopicWindow: rules.DefaultPollInterval,
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()

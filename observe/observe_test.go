@@ -13,7 +13,9 @@ import (
 	"partop/discovery"
 	"partop/observe"
 	"partop/producer"
+	"partop/rules"
 	"partop/stats"
+	"partop/workload"
 )
 
 func describe(t testing.TB, c *cluster.Cluster, topic string) cluster.Topic {
@@ -61,7 +63,7 @@ func TestCountsEqualAcks(t *testing.T) {
 
 	o := observing(t, c, "counts", 100*time.Millisecond)
 	<-o.Steps() // the first poll took the baseline
-	p, err := producer.New(producer.Config{Topic: "counts", Rate: 5000, Partitioner: producer.RoundRobin, ClientOpts: c.ClientOpts()}, c, describe(t, c, "counts"))
+	p, err := producer.New(producer.Config{Config: workload.Config{Topic: "counts", Rate: 5000, Partitioner: rules.RoundRobin}, ClientOpts: c.ClientOpts()}, c, describe(t, c, "counts"))
 	if err != nil {
 		t.Fatal(err)
 	}

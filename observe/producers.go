@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"partop/discovery"
+	"partop/rules"
 )
 
 // The producers list: who writes to the topic, from Kafka's
@@ -23,12 +24,7 @@ import (
 // wrote. Producers with idempotence off (librdkafka's default) have no id
 // and are not listed.
 
-// Defaults of the producers list.
 const (
-	DefaultProducersInterval = 10 * time.Second
-	// DefaultProducersGrace is how long after an expansion producers have
-	// to write to the new partitions before one that does not is stale.
-	DefaultProducersGrace = 10 * time.Second
 	// deniedRetry is how often a denied request is tried again: an
 	// operator may grant Read while partop runs.
 	deniedRetry = time.Minute
@@ -51,18 +47,18 @@ var (
 // producersDefaults fills in the producers list's settings and checks them.
 func producersDefaults(cfg *Config) error {
 	if cfg.ProducersInterval == 0 {
-		cfg.ProducersInterval = DefaultProducersInterval
+		cfg.ProducersInterval = rules.DefaultProducersInterval
 	}
 	if cfg.ProducersGrace == 0 {
-		cfg.ProducersGrace = DefaultProducersGrace
+		cfg.ProducersGrace = rules.DefaultProducersGrace
 	}
 	if cfg.ProducersWindow == 0 {
 		cfg.ProducersWindow = 3 * max(cfg.ProducersInterval, 0)
 	}
 	switch {
 	case cfg.ProducersInterval < 0: // off
-	case cfg.ProducersInterval < MinInterval:
-		return fmt.Errorf("producers interval %s: must be at least %s", cfg.ProducersInterval, MinInterval)
+	case rules.CheckPollInterval(cfg.ProducersInterval) != nil:
+		return fmt.Errorf("producers interval %s: %w", cfg.ProducersInterval, rules.CheckPollInterval(cfg.ProducersInterval))
 	case cfg.ProducersWindow < cfg.ProducersInterval:
 		return fmt.Errorf("producers window %s: must be at least the interval, %s", cfg.ProducersWindow, cfg.ProducersInterval)
 	case cfg.ProducersGrace < 0:

@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,21 +12,14 @@ import (
 
 	"partop/cluster"
 	"partop/discovery"
+	"partop/rules"
 	"partop/stats"
-)
-
-// Defaults.
-const (
-	DefaultInterval          = time.Second
-	DefaultDiscoveryInterval = time.Second
-	// MinInterval bounds how hard partop polls a cluster.
-	MinInterval = 100 * time.Millisecond
 )
 
 // Config sets up a Source.
 type Config struct {
 	Topic string
-	// Interval is how often end offsets are polled (default 1s).
+	// Interval is how often end offsets are polled (default rules.DefaultPollInterval).
 	Interval time.Duration
 	// DiscoveryInterval is how often the topic's metadata is polled for
 	// new partitions and leaders (default 1s).
@@ -59,7 +53,7 @@ type Source struct {
 	steps    chan time.Time
 	wakeMeta chan struct{} // the topic grew: poll metadata now
 
-	offsets   *Offsets        // only the offsets poll touches it
+	offsets   *stats.Offsets  // only the offsets poll touches it
 	producers *producerPoller // nil when producers are not listed
 
 	closeOnce sync.Once
@@ -70,17 +64,13 @@ type Source struct {
 // before partop started is not traffic it saw); partitions added later
 // count from their start.
 func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Source, error) {
-	if cfg.Interval == 0 {
-		cfg.Interval = DefaultInterval
+	cfg.Interval = cmp.Or(cfg.Interval, rules.DefaultPollInterval)
+	cfg.DiscoveryInterval = cmp.Or(cfg.DiscoveryInterval, rules.DefaultDiscoveryInterval)
+	if err := rules.CheckPollInterval(cfg.Interval); err != nil {
+		return nil, fmt.Errorf("observe interval %s: %w", cfg.Interval, err)
 	}
-	if cfg.DiscoveryInterval == 0 {
-		cfg.DiscoveryInterval = DefaultDiscoveryInterval
-	}
-	switch {
-	case cfg.Interval < MinInterval:
-		return nil, fmt.Errorf("observe interval %s: must be at least %s", cfg.Interval, MinInterval)
-	case cfg.DiscoveryInterval < 10*time.Millisecond:
-		return nil, fmt.Errorf("discovery interval %s: must be at least 10ms", cfg.DiscoveryInterval)
+	if err := rules.CheckDiscoveryInterval(cfg.DiscoveryInterval); err != nil {
+		return nil, fmt.Errorf("discovery interval %s: %w", cfg.DiscoveryInterval, err)
 	}
 	if err := producersDefaults(&cfg); err != nil {
 		return nil, err
@@ -91,7 +81,7 @@ func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Source, erro
 		counters: stats.NewCounters(initial.Count()),
 		steps:    make(chan time.Time, 1),
 		wakeMeta: make(chan struct{}, 1),
-		offsets:  NewOffsets(initial.Count()),
+		offsets:  stats.NewOffsets(initial.Count()),
 	}
 	s.tracker = discovery.NewTracker(s.counters, initial.Leaders(), false)
 	if cfg.ProducersInterval > 0 {

@@ -18,6 +18,8 @@ import (
 
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
+	"partop/rules"
+	"partop/workload"
 )
 
 // The benchmarks here measure the goals against the embedded
@@ -98,12 +100,12 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func BenchmarkPickup(b *testing.B) {
 	const (
 		expansions = 20
-		interval   = DefaultDiscoveryInterval
+		interval   = rules.DefaultDiscoveryInterval
 		baseCap    = 30 * time.Second
 	)
 	for range b.N {
 		c, _ := embeddedtest.Start(b, "pickup", 4)
-		p := running(b, c, Config{Topic: "pickup", Rate: 2000, Partitioner: RoundRobin})
+		p := running(b, c, Config{Config: workload.Config{Topic: "pickup", Rate: 2000, Partitioner: rules.RoundRobin}})
 		base := &firstWrites{at: map[int32]time.Time{}}
 		baseErrors := &produceErrors{}
 		var baseMeta atomic.Int64
@@ -187,7 +189,7 @@ func BenchmarkMetadataCost(b *testing.B) {
 	const window = 20 * time.Second
 	for range b.N {
 		c, _ := embeddedtest.Start(b, "meta", 4)
-		p := running(b, c, Config{Topic: "meta", Rate: 1000})
+		p := running(b, c, Config{Config: workload.Config{Topic: "meta", Rate: 1000}})
 		embeddedtest.WaitFor(b, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
 		time.Sleep(2 * time.Second) // past start-up metadata
 		n0, t0 := p.Tracker().View().MetadataRequests, time.Now()
@@ -241,7 +243,7 @@ func partopRate(b *testing.B, c *cluster.Cluster, d time.Duration) float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg := Config{Topic: "speed", Rate: 0, ClientOpts: c.ClientOpts()}
+	cfg := Config{Config: workload.Config{Topic: "speed", Rate: 0}, ClientOpts: c.ClientOpts()}
 	p, err := New(cfg, c, top)
 	if err != nil {
 		b.Fatal(err)
@@ -264,7 +266,7 @@ func plainRate(b *testing.B, c *cluster.Cluster, d time.Duration) float64 {
 		b.Fatal(err)
 	}
 	defer cl.Close()
-	m := NewRecords(Config{}, 1)
+	m := workload.NewRecords(workload.Config{}, 1)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -307,7 +309,7 @@ func round0(xs []float64) []int {
 func BenchmarkMemory60s(b *testing.B) {
 	for range b.N {
 		c, _ := embeddedtest.Start(b, "mem", 4)
-		p := running(b, c, Config{Topic: "mem", Rate: 0})
+		p := running(b, c, Config{Config: workload.Config{Topic: "mem", Rate: 0}})
 		var samples []float64
 		for i := 0; i < 12; i++ {
 			time.Sleep(5 * time.Second)

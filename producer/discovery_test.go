@@ -7,6 +7,8 @@ import (
 
 	"partop/cluster/embeddedtest"
 	"partop/discovery"
+	"partop/rules"
+	"partop/workload"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -14,7 +16,7 @@ import (
 
 func TestPicksUpPartitionsItAdded(t *testing.T) {
 	c, _ := embeddedtest.Start(t, "own", 4)
-	p := running(t, c, Config{Topic: "own", Rate: 2000, Partitioner: RoundRobin})
+	p := running(t, c, Config{Config: workload.Config{Topic: "own", Rate: 2000, Partitioner: rules.RoundRobin}})
 	embeddedtest.WaitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return p.Tracker().View().Partitions == 4 })
 
 	from, to, err := p.Grow(context.Background(), func(n int) int { return n + 4 })
@@ -52,7 +54,7 @@ func TestPicksUpPartitionsItAdded(t *testing.T) {
 func TestPicksUpPartitionsOthersAdded(t *testing.T) {
 	c, _ := embeddedtest.Start(t, "ext", 4)
 	interval := 300 * time.Millisecond
-	p := running(t, c, Config{Topic: "ext", Rate: 2000, Partitioner: RoundRobin, DiscoveryInterval: interval})
+	p := running(t, c, Config{Config: workload.Config{Topic: "ext", Rate: 2000, Partitioner: rules.RoundRobin}, DiscoveryInterval: interval})
 	embeddedtest.WaitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return p.Tracker().View().Partitions == 4 })
 
 	other, err := kgo.NewClient(c.ClientOpts()...)

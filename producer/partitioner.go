@@ -3,17 +3,19 @@ package producer
 import (
 	"sync/atomic"
 
+	"partop/rules"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // basePartitioner maps a partitioner name to kgo's implementation.
 func basePartitioner(name string) kgo.Partitioner {
 	switch name {
-	case RoundRobin:
+	case rules.RoundRobin:
 		return kgo.RoundRobinPartitioner()
-	case KeyHash:
+	case rules.KeyHash:
 		return kgo.StickyKeyPartitioner(nil) // murmur2 like the Java client; sticky only for nil keys
-	case LeastBackup:
+	case rules.LeastBackup:
 		return kgo.LeastBackupPartitioner()
 	default:
 		return kgo.UniformBytesPartitioner(64<<10, true, true, nil) // kgo's default

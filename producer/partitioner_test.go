@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/engine"
+	"partop/rules"
 )
 
 // TestKeysMovedMatchesMurmur2 checks the prompt's remap preview against the
@@ -16,7 +17,7 @@ import (
 // Java producer): the share of random keys whose partition changes when
 // the topic grows from n to m.
 func TestKeysMovedMatchesMurmur2(t *testing.T) {
-	tp := basePartitioner(KeyHash).ForTopic("t")
+	tp := basePartitioner(rules.KeyHash).ForTopic("t")
 	rng := rand.New(rand.NewPCG(1, 2))
 	const keys = 50000
 	for _, g := range [][2]int{{4, 8}, {6, 8}, {4, 5}, {3, 12}, {10, 11}, {7, 9}} {

@@ -14,7 +14,9 @@ import (
 
 	"partop/cluster"
 	"partop/discovery"
+	"partop/rules"
 	"partop/stats"
+	"partop/workload"
 )
 
 // Producer sends records to one topic and feeds the per-partition counts
@@ -28,12 +30,12 @@ type Producer struct {
 	counters *stats.Counters
 	tracker  *discovery.Tracker
 	part     *observing
-	records  *Records
+	records  *workload.Records
 	// onAck is p.promise, bound once: a method value passed to Produce
 	// would allocate a closure per record (measured: 10-15% of throughput).
 	onAck func(*kgo.Record, error)
 
-	*Pacer // the send loop's rate and pause
+	*workload.Pacer // the send loop's rate and pause
 
 	confirming atomic.Bool // a confirmRefresh loop is running
 
@@ -47,11 +49,8 @@ type Producer struct {
 	cancelProduce context.CancelFunc
 
 	closeOnce sync.Once
-	life      *Lifecycle
+	life      *workload.Lifecycle
 }
-
-// SlowPickupAfter is when a pickup counts as slow enough to explain.
-const SlowPickupAfter = 250 * time.Millisecond
 
 // New makes a producer for the topic as described by initial (from
 // cluster.EnsureTopic). It connects lazily; nothing is sent before Run.
@@ -63,17 +62,17 @@ func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Producer, er
 	p := &Producer{
 		cfg: cfg, admin: admin,
 		counters: stats.NewCounters(initial.Count()),
-		life:     NewLifecycle(),
+		life:     workload.NewLifecycle(),
 	}
 	p.produceCtx, p.cancelProduce = context.WithCancel(context.Background())
-	p.Pacer = NewPacer(cfg.Rate, cfg.Paused)
+	p.Pacer = workload.NewPacer(cfg.Rate, cfg.Paused)
 	p.tracker = discovery.NewTracker(p.counters, initial.Leaders(), true)
 	p.tracker.OnExpansion(p.refreshNow)
-	if cfg.Partitioner == UniformSticky {
-		p.tracker.ExplainSlowPickup(SlowPickupAfter, StickyNote)
+	if cfg.Partitioner == rules.UniformSticky {
+		p.tracker.ExplainSlowPickup(workload.SlowPickupAfter, workload.StickyNote)
 	}
 	p.part = &observing{inner: basePartitioner(cfg.Partitioner), onChange: p.tracker.Routed}
-	p.records = NewRecords(cfg, rand.Uint64())
+	p.records = workload.NewRecords(cfg.Config, rand.Uint64())
 	p.onAck = p.promise
 	meta := kgo.WithHooks(cluster.MetadataCounter(p.tracker.CountMetadataRequest))
 	opts := append(append([]kgo.Opt(nil), cfg.ClientOpts...),
@@ -97,9 +96,6 @@ func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Producer, er
 	p.cl, p.watchCl = cl, wcl
 	return p, nil
 }
-
-// StickyNote explains why uniform-sticky picks new partitions up slowly.
-const StickyNote = "why: uniform-sticky fills 64 KiB on one partition before it picks another (round-robin spreads at once)"
 
 // Client is the producer's kgo client (for tests and benchmarks).
 func (p *Producer) Client() *kgo.Client { return p.cl }

@@ -18,7 +18,9 @@ import (
 	"partop/cluster/embeddedtest"
 	"partop/engine"
 	"partop/producer"
+	"partop/rules"
 	"partop/sshd/sshtest"
+	"partop/workload"
 )
 
 // benchEngine runs partop's producer on the embedded cluster, as main
@@ -26,7 +28,7 @@ import (
 func benchEngine(b *testing.B, partitions int, rate float64, partitioner string) *engine.Engine {
 	b.Helper()
 	cl, topic := embeddedtest.Start(b, "bench", partitions)
-	pcfg := producer.Config{Topic: "bench", Rate: rate, Partitioner: partitioner, ClientOpts: cl.ClientOpts()}
+	pcfg := producer.Config{Config: workload.Config{Topic: "bench", Rate: rate, Partitioner: partitioner}, ClientOpts: cl.ClientOpts()}
 	p, err := producer.New(pcfg, cl, topic)
 	if err != nil {
 		b.Fatal(err)
@@ -108,9 +110,9 @@ func BenchmarkSessionBytes(b *testing.B) {
 		partitioner string
 		colorterm   string
 	}{
-		{4, producer.UniformSticky, ""},
-		{8, producer.UniformSticky, ""}, {8, producer.RoundRobin, ""}, {8, producer.UniformSticky, "truecolor"},
-		{1024, producer.UniformSticky, ""}, {1024, producer.RoundRobin, ""}, {1024, producer.UniformSticky, "truecolor"},
+		{4, rules.UniformSticky, ""},
+		{8, rules.UniformSticky, ""}, {8, rules.RoundRobin, ""}, {8, rules.UniformSticky, "truecolor"},
+		{1024, rules.UniformSticky, ""}, {1024, rules.RoundRobin, ""}, {1024, rules.UniformSticky, "truecolor"},
 	} {
 		colors := "256"
 		if bc.colorterm != "" {
@@ -225,7 +227,7 @@ func BenchmarkTwentySessions(b *testing.B) {
 }
 
 func twentySessions(b *testing.B, rate float64, length time.Duration) {
-	eng := benchEngine(b, 8, rate, producer.RoundRobin)
+	eng := benchEngine(b, 8, rate, rules.RoundRobin)
 	key, line := sshtest.Key(b, b.TempDir(), "viewer")
 	s := benchServer(b, eng, line)
 	measure := func(clients []int) phase {

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"partop/engine"
+	"partop/rules"
 )
 
 // actionDoneMsg carries the outcome of an action the operator started.
@@ -47,8 +48,8 @@ func stepRate(target, actual float64, up bool) (next float64, ok bool) {
 			return 0, false
 		}
 		target = actual
-		if target < engine.MinStepRate {
-			target = engine.DefaultRate // where - starts from unlimited when nothing flows
+		if target < rules.MinStepRate {
+			target = rules.DefaultRate // where - starts from unlimited when nothing flows
 		}
 	}
 	exp := math.Floor(math.Log10(target))
@@ -79,7 +80,7 @@ func stepRate(target, actual float64, up bool) (next float64, ok bool) {
 		}
 	}
 	next, _ = strconv.ParseFloat(strconv.FormatFloat(next, 'g', 6, 64), 64) // 1.2000000000000002e+03 → 1200
-	next = min(max(next, engine.MinStepRate), engine.MaxRate)
+	next = min(max(next, rules.MinStepRate), rules.MaxRate)
 	return next, next != target
 }
 

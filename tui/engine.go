@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"partop/engine"
+	"partop/rules"
 )
 
 // Engine is what the dashboard reads and asks: *engine.Engine. Snapshot
@@ -44,7 +45,7 @@ func (c Config) withDefaults(snap *engine.Snapshot) Config {
 		c.Tick = snap.Tick
 	}
 	if c.Tick <= 0 {
-		c.Tick = engine.DefaultTick
+		c.Tick = rules.DefaultTick
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -17,6 +17,8 @@ import (
 	"partop/discovery"
 	"partop/engine"
 	"partop/producer"
+	"partop/rules"
+	"partop/workload"
 )
 
 // countingEngine is the real engine, counting the actions the dashboard
@@ -86,14 +88,12 @@ func TestAddPartitionsOnEmbeddedCluster(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	cl, topic := embeddedtest.Start(t, topicName, 4)
-	p, err := producer.New(producer.Config{
-		Topic: topicName, Partitioner: producer.RoundRobin, Rate: 2000, ClientOpts: cl.ClientOpts(),
-	}, cl, topic)
+	p, err := producer.New(producer.Config{Config: workload.Config{Topic: topicName, Partitioner: rules.RoundRobin, Rate: 2000}, ClientOpts: cl.ClientOpts()}, cl, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
 	eng := &countingEngine{Engine: engine.New(p, nil, engine.Config{
-		Info: engine.Info{Cluster: cl.Name(), Topic: topicName, Partitioner: producer.RoundRobin},
+		Info: engine.Info{Cluster: cl.Name(), Topic: topicName, Partitioner: rules.RoundRobin},
 		Tick: 100 * time.Millisecond,
 	})}
 	ran := make(chan error, 1)

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"partop/cluster"
 	"partop/discovery"
 	"partop/fluvio"
+	"partop/rules"
 )
 
 // grow adds partitions to topic through the SC: the current count from a
@@ -25,22 +25,11 @@ func addPartitions(ctx context.Context, cl *fluvio.Client, topic string, target 
 	}
 	from = len(tp.Partitions)
 	to = target(from)
-	if err := checkGrow(from, to); err != nil {
+	if err := rules.CheckGrow(from, to); err != nil {
 		return from, from, err
 	}
 	if err := cl.AddPartitions(ctx, topic, to-from); err != nil {
 		return from, from, fmt.Errorf("the SC refused to add %d partitions to %q (%d→%d): %w", to-from, topic, from, to, err)
 	}
 	return from, to, nil
-}
-
-// checkGrow is cluster.CheckCount in Fluvio's words.
-func checkGrow(from, to int) error {
-	switch {
-	case to > cluster.MaxPartitions:
-		return fmt.Errorf("%d partitions is over partop's limit of %d", to, cluster.MaxPartitions)
-	case to <= from:
-		return fmt.Errorf("the topic has %d partitions; Fluvio only adds partitions, so the new total must be above %d (asked for %d)", from, from, to)
-	}
-	return nil
 }

@@ -5,7 +5,7 @@
 //     the target rate, batches them per partition (at most 2 ms, up to 8
 //     requests in flight, a bounded buffer) and counts every
 //     acknowledgement exactly once. Values start with a run id and a
-//     sequence number (producer.ParseValue reads them).
+//     sequence number (workload.ParseValue reads them).
 //   - Observer (an engine.Source and engine.Stepped): observe mode, and the
 //     whole topic's rate beside partop's own, from end offsets.
 //

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,20 +11,15 @@ import (
 	"partop/discovery"
 	"partop/fluvio"
 	"partop/observe"
+	"partop/rules"
 	"partop/stats"
-)
-
-// Poll intervals, as in Kafka's observe mode (package observe).
-const (
-	DefaultInterval = time.Second
-	MinInterval     = 100 * time.Millisecond
 )
 
 // ObserverConfig sets up an Observer.
 type ObserverConfig struct {
 	Topic string
 	// Interval is how often end offsets are polled (default
-	// DefaultInterval, at least MinInterval).
+	// rules.DefaultPollInterval).
 	Interval time.Duration
 	// Leaders, when set, gives the partitions' leaders from a watch that
 	// already runs (partop's producer): the observer opens none of its own.
@@ -40,25 +36,23 @@ type Observer struct {
 	counters *stats.Counters
 	tracker  *discovery.Tracker
 	steps    chan time.Time
-	offsets  *observe.Offsets // only the poll loop touches it
+	offsets  *stats.Offsets // only the poll loop touches it
 }
 
 // NewObserver makes an observer for the topic as initially described by
 // the SC. Partitions the topic has now count from their current end
 // offsets; partitions added later count from their start.
 func NewObserver(cfg ObserverConfig, cl *fluvio.Client, initial fluvio.Topic) (*Observer, error) {
-	if cfg.Interval == 0 {
-		cfg.Interval = DefaultInterval
-	}
-	if cfg.Interval < MinInterval {
-		return nil, fmt.Errorf("observe interval %s: must be at least %s", cfg.Interval, MinInterval)
+	cfg.Interval = cmp.Or(cfg.Interval, rules.DefaultPollInterval)
+	if err := rules.CheckPollInterval(cfg.Interval); err != nil {
+		return nil, fmt.Errorf("observe interval %s: %w", cfg.Interval, err)
 	}
 	o := &Observer{
 		cfg:      cfg,
 		cl:       cl,
 		counters: stats.NewCounters(len(initial.Partitions)),
 		steps:    make(chan time.Time, 1),
-		offsets:  observe.NewOffsets(len(initial.Partitions)),
+		offsets:  stats.NewOffsets(len(initial.Partitions)),
 	}
 	o.tracker = discovery.NewTracker(o.counters, initial.Leaders(), false)
 	return o, nil

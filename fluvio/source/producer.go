@@ -9,8 +9,9 @@ import (
 
 	"partop/discovery"
 	"partop/fluvio"
-	"partop/producer"
+	"partop/rules"
 	"partop/stats"
+	"partop/workload"
 )
 
 // Producer is partop's producer on a Fluvio topic: an engine.Sender. It
@@ -19,13 +20,13 @@ import (
 // partitions through the SC. Create it with NewProducer, run it with Run,
 // stop it with Close.
 type Producer struct {
-	cfg      producer.Config
+	cfg      workload.Config
 	cl       *fluvio.Client
 	counters *stats.Counters
 	tracker  *discovery.Tracker
 	routes   *routeTable
 	part     partitioner
-	records  *producer.Records
+	records  *workload.Records
 	// lastRouted is the count the send loop routed over last (send loop only).
 	lastRouted int
 	acc        *accumulator
@@ -35,7 +36,7 @@ type Producer struct {
 	// for acknowledged records.
 	onResult func(part int32, recs []fluvio.Record, err error)
 
-	*producer.Pacer // the send loop's rate and pause, as on Kafka
+	*workload.Pacer // the send loop's rate and pause, as on Kafka
 
 	// produceCtx outlives Run: records already queued must not fail just
 	// because sending stopped. Close cancels it at the flush deadline.
@@ -43,39 +44,35 @@ type Producer struct {
 	cancelProduce context.CancelFunc
 
 	closeOnce sync.Once
-	life      *producer.Lifecycle
+	life      *workload.Lifecycle
 	quitFlush chan struct{} // closed by Close once nothing is left to send
 	flushDone chan struct{} // closed when the flush loop has returned
 }
 
-// Partitioners lists the partitioner names the Fluvio producer accepts
-// (producer.LeastBackup needs kgo's buffer insight and is not offered).
-var Partitioners = []string{producer.UniformSticky, producer.RoundRobin, producer.KeyHash}
-
 // NewProducer makes a producer for the topic as initially described by the
-// SC. cfg's ClientOpts and DiscoveryInterval do not apply: the client is
-// cl, and the SC pushes partition changes. Nothing is sent before Run.
-func NewProducer(cfg producer.Config, cl *fluvio.Client, initial fluvio.Topic) (*Producer, error) {
-	cfg, err := checkConfig(cfg)
-	if err != nil {
+// SC; the SC pushes partition changes, so there is no discovery interval.
+// Nothing is sent before Run.
+func NewProducer(cfg workload.Config, cl *fluvio.Client, initial fluvio.Topic) (*Producer, error) {
+	if err := cfg.Validate(rules.Fluvio); err != nil {
 		return nil, err
 	}
+	cfg = cfg.WithDefaults()
 	p := &Producer{
 		cfg: cfg, cl: cl,
 		counters:  stats.NewCounters(len(initial.Partitions)),
 		part:      newPartitioner(cfg.Partitioner),
-		records:   producer.NewRecords(cfg, rand.Uint64()),
+		records:   workload.NewRecords(cfg, rand.Uint64()),
 		acc:       newAccumulator(),
 		slots:     make(chan struct{}, maxInFlight),
-		life:      producer.NewLifecycle(),
+		life:      workload.NewLifecycle(),
 		quitFlush: make(chan struct{}),
 		flushDone: make(chan struct{}),
 	}
 	p.produceCtx, p.cancelProduce = context.WithCancel(context.Background())
-	p.Pacer = producer.NewPacer(cfg.Rate, cfg.Paused)
+	p.Pacer = workload.NewPacer(cfg.Rate, cfg.Paused)
 	p.tracker = discovery.NewTracker(p.counters, initial.Leaders(), true)
-	if cfg.Partitioner == producer.UniformSticky {
-		p.tracker.ExplainSlowPickup(producer.SlowPickupAfter, producer.StickyNote)
+	if cfg.Partitioner == rules.UniformSticky {
+		p.tracker.ExplainSlowPickup(workload.SlowPickupAfter, workload.StickyNote)
 	}
 	p.routes = newRouteTable(initial)
 	go func() {
@@ -85,21 +82,6 @@ func NewProducer(cfg producer.Config, cl *fluvio.Client, initial fluvio.Topic) (
 	return p, nil
 }
 
-// checkConfig applies the defaults producer.Config documents and refuses
-// what the Fluvio producer cannot do.
-func checkConfig(cfg producer.Config) (producer.Config, error) {
-	if err := cfg.Validate(); err != nil {
-		return cfg, err
-	}
-	interval := cfg.DiscoveryInterval
-	cfg = cfg.WithDefaults()
-	cfg.DiscoveryInterval = interval // left as given: the SC pushes partition changes, nothing is polled
-	if cfg.Partitioner == producer.LeastBackup {
-		return cfg, fmt.Errorf("partitioner %s is not available on Fluvio: use %s, %s or %s", cfg.Partitioner, Partitioners[0], Partitioners[1], Partitioners[2])
-	}
-	return cfg, nil
-}
-
 // Counters are the per-partition acknowledgement counters.
 func (p *Producer) Counters() *stats.Counters { return p.counters }
 
@@ -107,7 +89,7 @@ func (p *Producer) Counters() *stats.Counters { return p.counters }
 func (p *Producer) Tracker() *discovery.Tracker { return p.tracker }
 
 // Config is the producer's configuration with defaults applied.
-func (p *Producer) Config() producer.Config { return p.cfg }
+func (p *Producer) Config() workload.Config { return p.cfg }
 
 // Grow adds partitions through the SC. The producer routes to them as soon
 // as the watch stream announces them with a leader.

@@ -11,10 +11,11 @@ import (
 	"time"
 
 	ft "partop/fluvio/fluviotest"
+	"partop/rules"
+	"partop/workload"
 
 	"partop/discovery"
 	"partop/fluvio"
-	"partop/producer"
 )
 
 // outcomes collects which sequence numbers were acknowledged and which
@@ -39,7 +40,7 @@ func watchOutcomes(p *Producer) *outcomes {
 			m[part] = map[uint64]bool{}
 		}
 		for _, r := range recs {
-			_, seq, _ := producer.ParseValue(r.Value)
+			_, seq, _ := workload.ParseValue(r.Value)
 			m[part][seq] = true
 		}
 	}
@@ -109,7 +110,7 @@ func (o *outcomes) ackedNow() map[int32]map[uint64]bool {
 	return out
 }
 
-func startProducer(t *testing.T, c *fluvio.Client, tp fluvio.Topic, cfg producer.Config) (*Producer, *outcomes, func() error) {
+func startProducer(t *testing.T, c *fluvio.Client, tp fluvio.Topic, cfg workload.Config) (*Producer, *outcomes, func() error) {
 	t.Helper()
 	cfg.Topic = tp.Name
 	p, err := NewProducer(cfg, c, tp)
@@ -163,7 +164,7 @@ func TestProducerReadBackExactlyOnce(t *testing.T) {
 	e := ft.EnvT(t)
 	c := ft.Dial(t, e)
 	tp := ft.CreateTopic(t, c, ft.TopicName("src-readback"), 3)
-	p, o, stop := startProducer(t, c, tp, producer.Config{Rate: 2000, Partitioner: producer.RoundRobin})
+	p, o, stop := startProducer(t, c, tp, workload.Config{Rate: 2000, Partitioner: rules.RoundRobin})
 	ft.WaitFor(t, 10*time.Second, "1000 acks", func() bool { a, _ := total(p); return a >= 1000 })
 
 	from, to, err := p.Grow(context.Background(), func(n int) int { return n + 2 })
@@ -218,7 +219,7 @@ func TestProducerSPUKilled(t *testing.T) {
 	e := ft.EnvT(t)
 	c := ft.Dial(t, e)
 	tp := ft.CreateTopic(t, c, ft.TopicName("src-kill"), 2)
-	p, o, stop := startProducer(t, c, tp, producer.Config{Rate: 500, Partitioner: producer.RoundRobin})
+	p, o, stop := startProducer(t, c, tp, workload.Config{Rate: 500, Partitioner: rules.RoundRobin})
 	ft.WaitFor(t, 10*time.Second, "300 acks", func() bool { a, _ := total(p); return a >= 300 })
 
 	ft.ClusterScript(t, e, "kill-spu")
@@ -274,7 +275,7 @@ func TestGrowMissingTopic(t *testing.T) {
 	e := ft.EnvT(t)
 	c := ft.Dial(t, e)
 	tp := ft.CreateTopic(t, c, ft.TopicName("src-gone"), 1)
-	p, err := NewProducer(producer.Config{Topic: tp.Name}, c, tp)
+	p, err := NewProducer(workload.Config{Topic: tp.Name}, c, tp)
 	if err != nil {
 		t.Fatal(err)
 	}

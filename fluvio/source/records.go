@@ -3,7 +3,7 @@ package source
 import (
 	"math/rand/v2"
 
-	"partop/producer"
+	"partop/rules"
 )
 
 // partitioner picks a partition among n for a record. Only the send loop
@@ -12,14 +12,14 @@ type partitioner interface {
 	pick(key []byte, size, n int) int
 }
 
-// newPartitioner returns the partitioner for a producer.Config name.
+// newPartitioner returns the partitioner for a workload.Config name.
 // Keyed records are hashed as Fluvio's own producer hashes them (SipHash,
 // keyPartition) under every partitioner except round-robin.
 func newPartitioner(name string) partitioner {
 	switch name {
-	case producer.RoundRobin:
+	case rules.RoundRobin:
 		return &roundRobin{}
-	case producer.KeyHash:
+	case rules.KeyHash:
 		return &keyHash{}
 	default:
 		return &sticky{rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), cur: -1}

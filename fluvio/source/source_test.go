@@ -8,8 +8,9 @@ import (
 
 	"partop/discovery"
 	"partop/fluvio"
-	"partop/producer"
+	"partop/rules"
 	"partop/stats"
+	"partop/workload"
 )
 
 // SipHash-2-4 reference vectors (the SipHash paper, appendix A: key
@@ -47,7 +48,7 @@ func TestKeyPartitionMatchesFluvio(t *testing.T) {
 }
 
 func TestRoundRobinSpreadsEvenly(t *testing.T) {
-	rr := newPartitioner(producer.RoundRobin)
+	rr := newPartitioner(rules.RoundRobin)
 	counts := make([]int, 5)
 	for range 1000 {
 		counts[rr.pick(nil, 100, 5)]++
@@ -68,7 +69,7 @@ func TestRoundRobinSpreadsEvenly(t *testing.T) {
 }
 
 func TestStickyFillsThenMoves(t *testing.T) {
-	s := newPartitioner(producer.UniformSticky)
+	s := newPartitioner(rules.UniformSticky)
 	first := s.pick(nil, 1024, 4)
 	for i := 1; i < stickyBytes/1024; i++ {
 		if p := s.pick(nil, 1024, 4); p != first {
@@ -84,7 +85,7 @@ func TestStickyFillsThenMoves(t *testing.T) {
 }
 
 func TestKeyHashWithoutKeyRoundRobins(t *testing.T) {
-	k := newPartitioner(producer.KeyHash)
+	k := newPartitioner(rules.KeyHash)
 	for i := range 6 {
 		if p := k.pick(nil, 10, 3); p != i%3 {
 			t.Fatalf("keyless record %d: partition %d, want %d", i, p, i%3)
@@ -182,14 +183,10 @@ func TestNotWritten(t *testing.T) {
 	}
 }
 
-func TestCheckConfigRefusesLeastBackup(t *testing.T) {
-	_, err := checkConfig(producer.Config{Topic: "t", Partitioner: producer.LeastBackup, Rate: 1})
+func TestNewProducerRefusesLeastBackup(t *testing.T) {
+	_, err := NewProducer(workload.Config{Topic: "t", Partitioner: rules.LeastBackup, Rate: 1}, nil, fluvio.Topic{})
 	if err == nil || !strings.Contains(err.Error(), "not available on Fluvio") {
 		t.Errorf("least-backup: %v", err)
-	}
-	cfg, err := checkConfig(producer.Config{Topic: "t", Partitioner: producer.KeyHash})
-	if err != nil || cfg.Keys != producer.KeysUniform || cfg.ValueSize != producer.DefaultValueSize {
-		t.Errorf("key-hash defaults: %+v, %v", cfg, err)
 	}
 }
 

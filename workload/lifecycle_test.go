@@ -1,4 +1,4 @@
-package producer
+package workload
 
 import (
 	"context"

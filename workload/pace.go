@@ -1,4 +1,4 @@
-package producer
+package workload
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"partop/engine"
+	"partop/rules"
 )
 
 // Pacer paces a send loop at a target rate that can change while it runs,
@@ -37,7 +37,7 @@ func (p *Pacer) Paused() bool { return p.paused.Load() }
 
 // SetRate changes the target rate while running.
 func (p *Pacer) SetRate(r float64) error {
-	if err := engine.CheckRate(r); err != nil {
+	if err := rules.CheckRate(r); err != nil {
 		return err
 	}
 	p.rate.Store(math.Float64bits(r))

@@ -1,9 +1,8 @@
-package observe
+package stats
 
 import (
 	"slices"
 	"testing"
-	"time"
 )
 
 // TestOffsets: partitions the topic had at start count from their first
@@ -24,17 +23,5 @@ func TestOffsets(t *testing.T) {
 	}
 	if n := b.Step(0, 5); n != 0 {
 		t.Errorf("offset went back (topic recreated): counted %d", n)
-	}
-}
-
-// TestStepReplaces: a step the engine has not taken is replaced by the
-// newer one, and Step never blocks.
-func TestStepReplaces(t *testing.T) {
-	steps := make(chan time.Time, 1)
-	t0 := time.Now()
-	Step(steps, t0)
-	Step(steps, t0.Add(time.Second))
-	if got := <-steps; !got.Equal(t0.Add(time.Second)) {
-		t.Fatalf("step %v, want the newer one", got)
 	}
 }

@@ -1,0 +1,154 @@
+// Package rules holds what partop accepts and what it assumes when told
+// nothing: partition limits, rates, record shapes, intervals, partitioner
+// and key-mode names, topic-name rules for both backends. Each rule is
+// written once here; the flag parser, the engine and the backends import
+// it, and it imports nothing of partop's, so a limit cannot drift between
+// the place that checks a flag and the place that acts on it.
+//
+// Check functions return the reason alone ("must be at least 10ms"): the
+// caller names the subject, as a flag ("--tick 5ms: …") or a setting.
+package rules
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// MaxPartitions is the largest partition count partop will ask for. Kafka
+// itself allows more, but a topic this wide is almost always a typo, and
+// each partition costs memory in brokers and in partop.
+const MaxPartitions = 10000
+
+// CheckGrow says whether growing a topic from current to target partitions
+// is something the cluster and partop will do: Kafka and Fluvio only add
+// partitions.
+func CheckGrow(current, target int) error {
+	switch {
+	case target > MaxPartitions:
+		return fmt.Errorf("%d partitions is over partop's limit of %d", target, MaxPartitions)
+	case target <= 0:
+		return fmt.Errorf("a topic needs at least 1 partition, not %d", target)
+	case target <= current:
+		return fmt.Errorf("the topic has %d partitions; Kafka and Fluvio cannot shrink a topic or keep its count, so the new total must be above %d (asked for %d)", current, current, target)
+	}
+	return nil
+}
+
+// DefaultPartitions is a new topic's partition count.
+const DefaultPartitions = 4
+
+// CheckPartitions says whether n is a partition count partop creates a
+// topic with.
+func CheckPartitions(n int) error {
+	if n < 1 || n > MaxPartitions {
+		return fmt.Errorf("must be between 1 and %d", MaxPartitions)
+	}
+	return nil
+}
+
+// Target rates, in records/s: 0 means as fast as the cluster takes.
+const (
+	MaxRate = 1e9
+	// MinStepRate is the lowest target the dashboard's rate keys reach.
+	MinStepRate = 1
+	// DefaultRate is the producers' default target, and where the rate
+	// keys step from when nothing flows: modest, so a demo can run for
+	// hours.
+	DefaultRate = 1000
+)
+
+// CheckRate says whether r is a target rate partop accepts.
+func CheckRate(r float64) error {
+	if r < 0 || r > MaxRate || math.IsNaN(r) {
+		return fmt.Errorf("rate %s: want records/s, 0 (as fast as possible) to %g", strconv.FormatFloat(r, 'f', -1, 64), MaxRate)
+	}
+	return nil
+}
+
+// Record shapes.
+const (
+	DefaultValueSize = 100
+	// MinValueSize holds the run id and sequence number every value starts
+	// with, so a reader can check for loss and duplicates.
+	MinValueSize = 16
+	// MaxValueSize is Kafka's default max message size.
+	MaxValueSize    = 1 << 20
+	DefaultKeySpace = 1000
+	MaxKeySpace     = 1 << 24
+)
+
+// CheckValueSize says whether n bytes is a value size partop sends.
+func CheckValueSize(n int) error {
+	switch {
+	case n < MinValueSize:
+		return fmt.Errorf("must be at least %d bytes (run id and sequence number)", MinValueSize)
+	case n > MaxValueSize:
+		return fmt.Errorf("over 1 MiB, Kafka's default max message size")
+	}
+	return nil
+}
+
+// CheckKeySpace says whether n distinct keys is a key space partop uses.
+func CheckKeySpace(n int) error {
+	if n < 1 || n > MaxKeySpace {
+		return fmt.Errorf("must be between 1 and %d distinct keys", MaxKeySpace)
+	}
+	return nil
+}
+
+// Intervals and timeouts.
+const (
+	// DefaultTick is how often the engine samples its counters and
+	// publishes a snapshot, and so how often views can change.
+	DefaultTick = 250 * time.Millisecond
+	MinTick     = 20 * time.Millisecond
+	MaxTick     = 10 * time.Second
+
+	// DefaultDiscoveryInterval is how often a producer's watcher polls the
+	// topic's metadata for partitions added by others.
+	DefaultDiscoveryInterval = time.Second
+	MinDiscoveryInterval     = 10 * time.Millisecond
+
+	// DefaultPollInterval is how often end offsets are polled;
+	// MinPollInterval bounds how hard partop polls a cluster.
+	DefaultPollInterval = time.Second
+	MinPollInterval     = 100 * time.Millisecond
+
+	// The producers list (observe mode on Kafka): how often producer ids
+	// are listed, and how long producers have to write to new partitions
+	// before one that does not is stale.
+	DefaultProducersInterval = 10 * time.Second
+	MinProducersInterval     = time.Second
+	DefaultProducersGrace    = 10 * time.Second
+	MinProducersGrace        = time.Second
+
+	// DefaultFlushTimeout bounds how long stopping waits for records in
+	// flight.
+	DefaultFlushTimeout = 10 * time.Second
+)
+
+// CheckTick says whether d is a sampling tick (or a redraw period).
+func CheckTick(d time.Duration) error {
+	if d < MinTick || d > MaxTick {
+		return fmt.Errorf("must be between %s and %s", MinTick, MaxTick)
+	}
+	return nil
+}
+
+// CheckDiscoveryInterval says whether d is a metadata poll interval.
+func CheckDiscoveryInterval(d time.Duration) error {
+	if d < MinDiscoveryInterval {
+		return fmt.Errorf("must be at least %s (it is how often partop looks for new partitions)", MinDiscoveryInterval)
+	}
+	return nil
+}
+
+// CheckPollInterval says whether d is an end-offsets poll interval.
+func CheckPollInterval(d time.Duration) error {
+	if d < MinPollInterval {
+		return fmt.Errorf("must be at least %s", MinPollInterval)
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCheckGrow(t *testing.T) {
+	for _, tc := range []struct {
+		cur, target int
+		ok          bool
+	}{{4, 8, true}, {4, 4, false}, {4, 3, false}, {0, 1, true}, {0, 0, false}, {4, MaxPartitions, true}, {4, MaxPartitions + 1, false}} {
+		if err := CheckGrow(tc.cur, tc.target); (err == nil) != tc.ok {
+			t.Errorf("CheckGrow(%d, %d) = %v", tc.cur, tc.target, err)
+		}
+	}
+}
+
+func TestTopicNames(t *testing.T) {
+	for _, tc := range []struct {
+		platform, name string
+		want           string // "" = accepted
+	}{
+		{Kafka, "orders.v1_eu-west", ""},
+		{Kafka, "", "empty"},
+		{Kafka, "..", `"." or ".."`},
+		{Kafka, strings.Repeat("t", 250), "at most 249"},
+		{Kafka, "bad/name", "only letters, digits"},
+		{Fluvio, "orders-v1", ""},
+		{Fluvio, "Orders_v1", "Fluvio topic names"},
+		{Fluvio, "-orders", "Fluvio topic names"},
+		{Fluvio, strings.Repeat("t", 64), "Fluvio topic names"},
+	} {
+		err := CheckTopicName(tc.platform, tc.name)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s %q: %v", tc.platform, tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s %q: error %v, want one with %q", tc.platform, tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestPartitionersByPlatform(t *testing.T) {
+	if err := CheckPartitioner(Kafka, LeastBackup); err != nil {
+		t.Errorf("least-backup on Kafka: %v", err)
+	}
+	if err := CheckPartitioner(Fluvio, LeastBackup); err == nil || !strings.Contains(err.Error(), "not available on Fluvio") {
+		t.Errorf("least-backup on Fluvio: %v", err)
+	}
+	if err := CheckPartitioner(Kafka, "random"); err == nil || !strings.Contains(err.Error(), "unknown partitioner") {
+		t.Errorf("random: %v", err)
+	}
+}
