@@ -3,7 +3,6 @@ package main
 import (
 	"time"
 
-	"partop/discovery"
 	"partop/engine"
 )
 
@@ -143,11 +142,11 @@ func partitionLines(s *engine.Snapshot) []partitionLine {
 	return out
 }
 
-func eventLines(evs []discovery.Event) []eventLine {
+func eventLines(evs []engine.Event) []eventLine {
 	out := make([]eventLine, 0, len(evs))
 	for _, ev := range evs {
 		l := eventLine{Kind: ev.Kind, At: stamp(ev.At), Message: ev.Message}
-		if ev.Kind == discovery.KindExpansion {
+		if ev.Kind == engine.KindExpansion {
 			l.From, l.To, l.By, l.Note = ev.From, ev.To, ev.By, ev.Note
 			l.CreatedAt, l.SeenAt, l.RoutedAt = stamp(ev.Created), stamp(ev.Seen), stamp(ev.Routed)
 			l.FirstAckAt, l.BalancedAt = stamp(ev.FirstAck), stamp(ev.Balanced)

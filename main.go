@@ -47,11 +47,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer srv.close()
-	eng, err := start(ctx, opts, stderr)
+	eng, b, err := start(ctx, opts, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "partop:", err)
 		return 1
 	}
+	defer b.Close() // after the engine has stopped and flushed
 	srv.serve(ctx, eng, stderr)
 	if opts.duration > 0 {
 		var cancel context.CancelFunc

@@ -215,10 +215,11 @@ func TestMetricsMatchSummary(t *testing.T) {
 	defer srv.close()
 	ctx, cancel := context.WithTimeout(context.Background(), opts.duration)
 	defer cancel()
-	eng, err := start(ctx, opts, &stderr)
+	eng, b, err := start(ctx, opts, &stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer b.Close()
 	srv.serve(ctx, eng, &stderr)
 	if code := runHeadless(ctx, eng, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())

@@ -8,113 +8,99 @@ import (
 	"sort"
 	"strings"
 
+	"partop/backend"
+	fluviobackend "partop/backend/fluvio"
+	"partop/backend/kafka"
 	"partop/cluster"
 	"partop/engine"
-	"partop/observe"
-	"partop/producer"
-	"partop/stats"
-	"partop/workload"
 )
 
-// start connects to the cluster, finds the topic, checks the --at plan
-// against it and wires a traffic source into an engine: partop's producer,
-// or in observe mode the topic's end offsets. Nothing is sent or polled
-// until the engine runs.
-func start(ctx context.Context, o options, stderr io.Writer) (*engine.Engine, error) {
+// openBackend opens the cluster the flags name: a Fluvio SC with --fluvio,
+// else Kafka (the user's brokers, or the embedded cluster). It is the one
+// place the platform is chosen.
+func openBackend(ctx context.Context, o options, stderr io.Writer) (backend.Backend, error) {
 	if o.fluvio.sc != "" {
-		return startFluvio(ctx, o, stderr)
+		return fluviobackend.Open(ctx, fluviobackend.Options{SC: o.fluvio.sc, PollInterval: o.observeInt})
 	}
-	cl, err := cluster.Open(ctx, cluster.Config{Brokers: o.brokers, Security: o.security, Embedded: cluster.EmbeddedConfig{Port: o.port}})
-	if err != nil {
-		return nil, err
-	}
-	if cl.Embedded() {
-		fmt.Fprintf(stderr, "partop: embedded cluster on %s (kcat -b %s -L)\n", strings.Join(cl.Seeds(), ","), cl.Seeds()[0])
-	}
-	eng, err := wire(ctx, cl, o)
-	if err != nil {
-		cl.Close()
-		return nil, err
-	}
-	return eng, nil
-}
-
-// wire makes the source the flags ask for and the engine around it.
-func wire(ctx context.Context, cl *cluster.Cluster, o options) (*engine.Engine, error) {
-	var t cluster.Topic
-	var err error
-	if o.observe {
-		t, err = cl.Describe(ctx, o.topic)
-		if errors.Is(err, cluster.ErrUnknownTopic) {
-			return nil, fmt.Errorf("topic %q does not exist on %s: observe mode watches an existing topic and creates nothing", o.topic, cl.Name())
-		}
-	} else {
-		t, err = cl.EnsureTopic(ctx, o.topic, o.partitions, o.create)
-	}
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := engineConfig(o, cl.Name(), t.Count())
-	if err != nil {
-		return nil, err
-	}
-	ocfg := observe.Config{
-		Topic: o.topic, Interval: o.observeInt, DiscoveryInterval: o.producer.DiscoveryInterval, ClientOpts: cl.ClientOpts(),
+	b, err := kafka.Open(ctx, kafka.Options{
+		Cluster:           cluster.Config{Brokers: o.brokers, Security: o.security, Embedded: cluster.EmbeddedConfig{Port: o.port}},
+		DiscoveryInterval: o.producer.DiscoveryInterval,
+		PollInterval:      o.observeInt,
 		ProducersInterval: o.producersInt, ProducersGrace: o.producersGrace,
-	}
-	if o.observe {
-		src, err := observe.New(ocfg, cl, t)
-		if err != nil {
-			return nil, err
-		}
-		return engine.New(src, cl, observing(cfg)), nil
-	}
-	o.producer.ClientOpts = cl.ClientOpts()
-	p, err := producer.New(o.producer, cl, t)
+	})
 	if err != nil {
 		return nil, err
 	}
-	// The whole topic beside partop's own records, on the producer's
-	// leaders: no second metadata watcher.
-	ocfg.Leaders = func() []int32 { return p.Tracker().View().Leaders }
-	ocfg.ProducersInterval = -1 // the producers panel is observe mode's
-	whole, err := observe.New(ocfg, cl, t)
-	if err != nil {
-		_ = p.Close()
-		return nil, err
+	if b.Embedded() {
+		seeds := b.Cluster().Seeds()
+		fmt.Fprintf(stderr, "partop: embedded cluster on %s (kcat -b %s -L)\n", strings.Join(seeds, ","), seeds[0])
 	}
-	return engine.New(p, cl, producing(cfg, p.Config().Config, whole)), nil
+	return b, nil
 }
 
-// engineConfig is what every backend's engine shares: the --at schedule,
-// sorted and checked against the topic's partition count, the tick, and
-// the window of the whole topic's rate.
-func engineConfig(o options, clusterName string, partitions int) (engine.Config, error) {
-	sort.SliceStable(o.at, func(i, j int) bool { return o.at[i].At < o.at[j].At })
-	if err := engine.CheckPlan(partitions, o.at); err != nil {
-		return engine.Config{}, err
+// start opens the backend, finds the topic, checks the --at plan against
+// it and makes the engine around the source the flags ask for: partop's
+// producer (with the whole topic counted beside it), or in observe mode the
+// topic's end offsets. Nothing is sent or polled until the engine runs; the
+// backend is the caller's to close after it.
+func start(ctx context.Context, o options, stderr io.Writer) (*engine.Engine, backend.Backend, error) {
+	b, err := openBackend(ctx, o, stderr)
+	if err != nil {
+		return nil, nil, err
 	}
-	return engine.Config{
-		Info:     engine.Info{Cluster: clusterName, Topic: o.topic},
+	eng, err := wire(ctx, b, o, stderr)
+	if err != nil {
+		b.Close()
+		return nil, nil, err
+	}
+	return eng, b, nil
+}
+
+func wire(ctx context.Context, b backend.Backend, o options, stderr io.Writer) (*engine.Engine, error) {
+	t, err := findTopic(ctx, b, o, stderr)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(o.at, func(i, j int) bool { return o.at[i].At < o.at[j].At })
+	if err := engine.CheckPlan(t.Partitions(), o.at); err != nil {
+		return nil, err
+	}
+	cfg := engine.Config{
+		Info:     engine.Info{Cluster: b.Name(), Topic: o.topic},
 		Tick:     o.tick,
 		Schedule: o.at,
 		// Rates from end offsets need a window of at least one poll.
-		TopicWindow: max(o.observeInt, stats.DefaultNowWindow),
-	}, nil
+		StepWindow: o.observeInt,
+	}
+	if o.observe {
+		src, err := b.Observer(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		return engine.New(src, cfg), nil
+	}
+	p, whole, err := b.Producer(ctx, o.producer.Config, t)
+	if err != nil {
+		return nil, err
+	}
+	cfg.WholeTopic = whole
+	return engine.New(p, cfg), nil
 }
 
-// observing is cfg for an observe-mode source, whose counts come once a
-// poll: "rate now" spans at least one.
-func observing(cfg engine.Config) engine.Config {
-	cfg.Info.Mode = engine.ModeObserve
-	cfg.Stats.NowWindow = cfg.TopicWindow
-	return cfg
-}
-
-// producing is cfg for partop's producer with pc, and whole counting the
-// topic beside it.
-func producing(cfg engine.Config, pc workload.Config, whole engine.TopicSource) engine.Config {
-	cfg.Info.Mode, cfg.Info.Partitioner, cfg.Info.Keyed = engine.ModeProduce, pc.Partitioner, pc.Keyed()
-	cfg.Topic = whole
-	return cfg
+// findTopic describes the topic, creating it when partop may: on the
+// embedded cluster, or with --create (never in observe mode).
+func findTopic(ctx context.Context, b backend.Backend, o options, stderr io.Writer) (backend.Topic, error) {
+	t, err := b.Topic(ctx, o.topic)
+	switch {
+	case !errors.Is(err, backend.ErrUnknownTopic):
+		return t, err
+	case o.observe:
+		return t, fmt.Errorf("topic %q does not exist on %s: observe mode watches an existing topic and creates nothing", o.topic, b.Name())
+	case !o.create && !b.Embedded():
+		return t, fmt.Errorf("topic %q does not exist on %s; pass --create to create it with --partitions %d", o.topic, b.Name(), o.partitions)
+	}
+	if t, err = b.CreateTopic(ctx, o.topic, o.partitions); err == nil && !b.Embedded() {
+		fmt.Fprintf(stderr, "partop: created topic %q with %d partitions on %s\n", o.topic, o.partitions, b.Name())
+	}
+	return t, err
 }

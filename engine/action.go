@@ -20,6 +20,9 @@ const (
 	ActRate                       // set the target rate
 	ActPause
 	ActResume
+	// ActNote is a view's news for the event log (a viewer joined over
+	// SSH); --at has no spelling for it.
+	ActNote
 )
 
 // Action is an operator action: typed in a dashboard, or scheduled with
@@ -29,6 +32,8 @@ type Action struct {
 	Kind ActionKind
 	N    int     // partitions for ActAdd and ActSetTotal
 	Rate float64 // records/s for ActRate
+	// NoteKind (an event kind) and Note are ActNote's event.
+	NoteKind, Note string
 }
 
 // String is the action as --at spells it.
@@ -42,6 +47,8 @@ func (a Action) String() string {
 		return "rate=" + strconv.FormatFloat(a.Rate, 'f', -1, 64)
 	case ActPause:
 		return "pause"
+	case ActNote:
+		return "note"
 	default:
 		return "resume"
 	}

@@ -1,63 +1,66 @@
-// Package engine runs partop: it owns the connection, the topic's traffic
-// source, the sampler on its own clock, the --at schedule, operator actions,
-// the event log and the lifecycle (start, run, stop with flush). It
-// publishes immutable snapshots that any number of views read — the local
-// dashboard, headless JSON, dashboards served over SSH — and views change
-// its state only through Apply.
+// Package engine runs partop: it owns the topic's traffic source, the
+// sampler on its own clock, the --at schedule, operator actions, the event
+// log, every expansion's timeline and the lifecycle (start, run, stop with
+// flush). It publishes immutable snapshots that any number of views read —
+// the local dashboard, headless JSON, dashboards served over SSH, metrics —
+// and views change its state only through Apply.
 //
 // Data flows one way: the source's counts -> stats -> the engine's
-// snapshot -> every view. Actions flow back: view -> Apply -> source ->
-// cluster.
+// snapshot -> every view, and the source's facts (backend.Fact) -> the
+// engine's topic state -> the snapshot. Actions flow back through one
+// door: view -> Apply -> source -> cluster. The engine imports no backend:
+// main hands it a backend.Source.
+//
+// Time comes from Config.Now; tests run the engine on a fake source inside
+// a testing/synctest bubble, whose clock also drives the tick and the
+// schedule.
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"partop/discovery"
+	"partop/backend"
 	"partop/rules"
 	"partop/stats"
 )
 
 // Config sets up an Engine.
 type Config struct {
-	Info Info // Tick and Start are filled in by the engine
+	Info Info // Mode, Partitioner, Keyed, Tick and Start are filled in by the engine
 	// Tick is the sampling period (default rules.DefaultTick).
 	Tick  time.Duration
 	Stats stats.Config
-	// Schedule are --at actions; they run at their offsets from Run's start.
+	// Schedule are --at actions, sorted by offset; they run at their
+	// offsets from Run's start.
 	Schedule []Action
-	// Topic, when set, counts the whole topic beside the source (end
-	// offsets while partop produces), so other producers' traffic is not
-	// invisible: its rate goes into Snapshot.TopicRate.
-	Topic TopicSource
-	// TopicWindow is the window of TopicRate (default 1s): at least one
-	// of Topic's steps.
-	TopicWindow time.Duration
-}
-
-// TopicSource counts every producer's records on the topic, in steps.
-type TopicSource interface {
-	Stepped
-	Counters() *stats.Counters
-	Run(ctx context.Context)
-	Close() error
+	// WholeTopic, when set, counts every producer's records on the topic
+	// beside the source (end offsets while partop produces), so other
+	// producers' traffic is not invisible: its rate goes into
+	// Snapshot.TopicRate. Only its steps are read; the source's own view
+	// of the topic is the one published.
+	WholeTopic backend.Source
+	// StepWindow is the "rate now" window of a stepped source (observe
+	// mode) and of WholeTopic: at least one of their steps (default 1s).
+	StepWindow time.Duration
+	// Now is the clock every event is stamped with (default time.Now).
+	Now func() time.Time
 }
 
 // Engine runs one source against one topic. Create it with New, start it
 // with Run, read it with Snapshot, act on it with Apply.
 type Engine struct {
 	cfg     Config
-	src     Source
-	sender  Sender // nil when the source sends nothing
-	conn    Connection
+	src     backend.Source
+	sender  backend.Sender // nil when the source sends nothing
 	sampler *stats.Sampler
-	tracker *discovery.Tracker
-	steps   <-chan time.Time // the source's steps; nil: sample on the tick
-	topic   *stats.Sampler   // the whole topic (Config.Topic); nil without one
+	steps   chan time.Time // the source's steps (a stepped source)
+	whole   *stats.Sampler // WholeTopic's; nil without one
+	wsteps  chan time.Time // WholeTopic's steps
 
 	snap    atomic.Pointer[Snapshot]
 	running atomic.Bool
@@ -65,41 +68,46 @@ type Engine struct {
 
 	applyMu sync.Mutex // one rate or pause change at a time, so its event is right
 
-	mu        sync.Mutex // publishing
+	mu        sync.Mutex // guards everything below
+	topic     *topic
 	seq       uint64
 	stats     stats.Snapshot
 	evVersion uint64
-	events    []discovery.Event
+	events    []Event // the log as last published
 	outcomes  []Outcome
 	stopped   bool
 }
 
-// New makes an engine for src; conn (may be nil) is closed after the
-// source when the engine stops.
-func New(src Source, conn Connection, cfg Config) *Engine {
-	if cfg.Tick <= 0 {
-		cfg.Tick = rules.DefaultTick
+// New makes an engine for src. Nothing runs until Run.
+func New(src backend.Source, cfg Config) *Engine {
+	cfg.Tick = cmp.Or(cfg.Tick, rules.DefaultTick)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.StepWindow = max(cfg.StepWindow, stats.DefaultNowWindow)
+	about := src.About()
+	if about.Stepped {
+		cfg.Stats.NowWindow = cmp.Or(cfg.Stats.NowWindow, cfg.StepWindow)
 	}
 	cfg.Info.Tick = cfg.Tick
-	if cfg.Info.Mode == "" {
-		cfg.Info.Mode = ModeProduce
-	}
+	cfg.Info.Mode, cfg.Info.Partitioner, cfg.Info.Keyed = ModeObserve, "", false
 	e := &Engine{
-		cfg:     cfg,
-		src:     src,
-		conn:    conn,
-		sampler: stats.NewSampler(src.Counters(), cfg.Stats),
-		tracker: src.Tracker(),
-		done:    make(chan struct{}),
+		cfg:    cfg,
+		src:    src,
+		done:   make(chan struct{}),
+		steps:  make(chan time.Time, 1),
+		wsteps: make(chan time.Time, 1),
+		topic:  newTopic(about, src.Counters()),
 	}
-	e.sender, _ = src.(Sender)
-	if st, ok := src.(Stepped); ok {
-		e.steps = st.Steps()
+	if s, ok := src.(backend.Sender); ok {
+		e.sender = s
+		e.cfg.Info.Mode, e.cfg.Info.Partitioner, e.cfg.Info.Keyed = ModeProduce, about.Partitioner, about.Keyed
 	}
-	if cfg.Topic != nil {
-		e.topic = stats.NewSampler(cfg.Topic.Counters(), stats.Config{History: 8, TotalHistory: 2, NowWindow: cfg.TopicWindow})
+	e.sampler = stats.NewSampler(src.Counters(), cfg.Stats)
+	if cfg.WholeTopic != nil {
+		e.whole = stats.NewSampler(cfg.WholeTopic.Counters(), stats.Config{History: 8, TotalHistory: 2, NowWindow: cfg.StepWindow})
 	}
-	e.cfg.Info.Start = time.Now()
+	e.cfg.Info.Start = cfg.Now()
 	e.publish(nil)
 	return e
 }
@@ -111,135 +119,153 @@ func (e *Engine) Snapshot() *Snapshot { return e.snap.Load() }
 // Done is closed when Run has returned.
 func (e *Engine) Done() <-chan struct{} { return e.done }
 
-// Note adds an event to the log (a view's news: a viewer joined).
-func (e *Engine) Note(kind, msg string) {
-	e.tracker.Note(kind, msg)
-	e.publish(nil)
-}
-
 // Run starts the source and the schedule, samples every tick until ctx
 // ends, then stops: the schedule first, then the source (flushing what is
-// in flight), then the connection. It publishes a final snapshot with
-// Stopped set and returns the source's error (records it could not
-// flush).
+// in flight), then WholeTopic. It publishes a final snapshot with Stopped
+// set and returns the source's error (records it could not flush).
 func (e *Engine) Run(ctx context.Context) error {
 	if !e.running.CompareAndSwap(false, true) {
 		return errors.New("engine: Run called twice")
 	}
 	defer close(e.done)
-	start := time.Now()
+	start := e.cfg.Now()
 	e.mu.Lock()
 	e.cfg.Info.Start = start
 	e.mu.Unlock()
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srcDone := make(chan struct{})
-	go func() {
-		defer close(srcDone)
-		e.src.Run(runCtx)
-	}()
+	var wg sync.WaitGroup
+	wg.Go(func() { e.src.Run(runCtx, reporter{e, false}) })
+	if w := e.cfg.WholeTopic; w != nil {
+		wg.Go(func() { w.Run(runCtx, reporter{e, true}) })
+	}
 	schedDone := make(chan struct{})
 	go func() {
 		defer close(schedDone)
 		e.runSchedule(runCtx, start)
 	}()
-	topicDone := make(chan struct{})
-	var topicSteps <-chan time.Time
-	if t := e.cfg.Topic; t != nil {
-		topicSteps = t.Steps()
-		go func() {
-			defer close(topicDone)
-			t.Run(runCtx)
-		}()
-	} else {
-		close(topicDone)
-	}
 
 	e.sample(start)
-	e.loop(ctx, topicSteps)
+	e.loop(ctx)
 	cancel()
 	<-schedDone
 	err := e.src.Close()
-	<-srcDone
-	<-topicDone
-	if t := e.cfg.Topic; t != nil {
-		_ = t.Close()
-	}
-	if e.conn != nil {
-		e.conn.Close()
+	wg.Wait()
+	if w := e.cfg.WholeTopic; w != nil {
+		_ = w.Close()
 	}
 	e.mu.Lock()
 	e.stopped = true
 	e.mu.Unlock()
-	e.sample(time.Now())
+	e.sample(e.cfg.Now())
 	return err
 }
 
-// loop samples until ctx ends: on the tick, or at the source's steps (then
-// the tick only publishes news such as events).
-func (e *Engine) loop(ctx context.Context, topicSteps <-chan time.Time) {
+// loop samples until ctx ends: on the tick, or at a stepped source's steps
+// (then the tick only publishes news such as events).
+func (e *Engine) loop(ctx context.Context) {
 	tick := time.NewTicker(e.cfg.Tick)
 	defer tick.Stop()
+	stepped := e.topic.about.Stepped
 	for ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
-		case now := <-tick.C:
-			if e.steps == nil {
-				e.sample(now)
-			} else {
+		case <-tick.C:
+			if stepped {
 				e.publish(nil)
+			} else {
+				e.sample(e.cfg.Now())
 			}
 		case at := <-e.steps:
 			e.sample(at)
-		case at := <-topicSteps:
-			e.topic.Sample(at)
+		case at := <-e.wsteps:
+			e.whole.Sample(at)
 		}
 	}
 }
 
-// sample takes a sample as of now, lets the tracker see the new shares
-// (expansions become balanced) and publishes.
+// sample takes a sample as of now, lets the topic state see it (first
+// records, settled partitions) and publishes.
 func (e *Engine) sample(now time.Time) {
 	e.sampler.Sample(now)
 	s := e.sampler.Snapshot()
-	shares := make([]float64, len(s.Partitions))
-	for i := range s.Partitions {
-		shares[i] = s.Partitions[i].Share
-	}
-	e.tracker.Settle(now, shares)
+	e.mu.Lock()
+	e.topic.sampled(now, &s)
+	e.mu.Unlock()
 	e.publish(&s)
 }
 
+// reporter takes a source's facts for the engine; whole marks WholeTopic,
+// whose steps are all that is read.
+type reporter struct {
+	e     *Engine
+	whole bool
+}
+
+func (r reporter) Report(f backend.Fact) {
+	if step, ok := f.(backend.Step); ok {
+		if r.whole {
+			replaceStep(r.e.wsteps, step.At)
+		} else {
+			replaceStep(r.e.steps, step.At)
+		}
+		return
+	}
+	if r.whole {
+		return
+	}
+	e := r.e
+	e.mu.Lock()
+	e.topic.report(e.cfg.Now(), f)
+	e.mu.Unlock()
+}
+
+// replaceStep puts at on steps, replacing a step the loop has not taken
+// yet: it then samples once, at the newer time, with both steps' counts.
+// It never blocks. Each source's steps come from one poll loop.
+func replaceStep(steps chan time.Time, at time.Time) {
+	for {
+		select {
+		case steps <- at:
+			return
+		default:
+		}
+		select {
+		case <-steps:
+		default:
+		}
+	}
+}
+
 // publish makes a new snapshot from the latest stats (s, or the previous
-// ones when nil), the source's view and events, and the engine's state.
+// ones when nil), the topic state and the engine's state.
 func (e *Engine) publish(s *stats.Snapshot) {
-	view := e.tracker.View()
 	var rate float64
 	var paused bool
 	if e.sender != nil {
 		rate, paused = e.sender.Rate(), e.sender.Paused()
+	}
+	var topicRate float64
+	topicKnown := false
+	if e.whole != nil {
+		topicRate, topicKnown = e.whole.Rate(), e.whole.Samples() > 1
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if s != nil {
 		e.stats = *s
 	}
-	if evs, v, changed := e.tracker.Log(e.evVersion); changed {
-		e.events, e.evVersion = evs, v
+	if v := e.topic.log.version; v != e.evVersion || e.events == nil {
+		e.events, e.evVersion = e.topic.log.copy(), v
 	}
 	e.seq++
-	var topicRate float64
-	if e.topic != nil {
-		topicRate = e.topic.Rate()
-	}
 	e.snap.Store(&Snapshot{
-		TopicRate:  topicRate,
-		TopicKnown: e.topic != nil && e.topic.Samples() > 1,
 		Info:       e.cfg.Info,
 		Seq:        e.seq,
 		Stats:      e.stats,
-		View:       view,
+		View:       e.topic.viewNow(),
+		New:        e.topic.fresh(len(e.stats.Partitions)),
 		Events:     e.events,
 		TargetRate: rate,
 		Paused:     paused,
@@ -247,6 +273,8 @@ func (e *Engine) publish(s *stats.Snapshot) {
 		Schedule:   e.cfg.Schedule,
 		Outcomes:   e.outcomes[:len(e.outcomes):len(e.outcomes)],
 		Stopped:    e.stopped,
-		Producers:  e.tracker.Producers(),
+		TopicRate:  topicRate,
+		TopicKnown: topicKnown,
+		Producers:  e.topic.producers,
 	})
 }

@@ -3,214 +3,414 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
-	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
-	"partop/cluster"
-	"partop/cluster/embeddedtest"
-	"partop/discovery"
+	"partop/backend"
+	"partop/backend/backendtest"
 	"partop/engine"
-	"partop/producer"
-	"partop/rules"
-	"partop/workload"
 )
 
-// newEngine wires partop's producer on an embedded cluster into an engine,
-// as main does.
-func newEngine(t *testing.T, tick time.Duration, pcfg producer.Config, schedule ...engine.Action) (*engine.Engine, *cluster.Cluster) {
+// running starts eng.Run on src inside the caller's synctest bubble, waits
+// until the source has its reporter, and returns a stop that ends the run
+// and returns Run's error.
+func running(t *testing.T, src interface {
+	backend.Source
+	Started() <-chan struct{}
+}, cfg engine.Config) (eng *engine.Engine, stop func() error) {
 	t.Helper()
-	cl, topic := embeddedtest.Start(t, pcfg.Topic, 4)
-	pcfg.ClientOpts = cl.ClientOpts()
-	p, err := producer.New(pcfg, cl, topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return engine.New(p, cl, engine.Config{Info: engine.Info{Cluster: cl.Name(), Topic: pcfg.Topic}, Tick: tick, Schedule: schedule}), cl
-}
-
-// running starts eng.Run and returns a stop that ends it and returns its
-// error.
-func running(t *testing.T, eng *engine.Engine) (stop func() error) {
+	eng = engine.New(src, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
-	var once sync.Once
+	<-src.Started()
+	stopped := false
 	var err error
 	stop = func() error {
-		once.Do(func() {
+		if !stopped {
+			stopped = true
 			cancel()
-			select {
-			case err = <-done:
-			case <-time.After(30 * time.Second):
-				t.Fatal("Run did not return 30s after its context ended")
-			}
-		})
+			err = <-done
+		}
 		return err
 	}
 	t.Cleanup(func() { _ = stop() })
-	return stop
+	return eng, stop
 }
 
-// TestTwoReadersOneEngine: two readers poll one engine as fast as they
-// can; they see the same snapshots, and the sampler's history grows by
-// elapsed/tick, not faster, however many read it.
-func TestTwoReadersOneEngine(t *testing.T) {
-	const tick = 50 * time.Millisecond
-	eng, _ := newEngine(t, tick, producer.Config{Config: workload.Config{Topic: "readers", Rate: 2000, Partitioner: rules.RoundRobin}})
-	stop := running(t, eng)
-	embeddedtest.WaitFor(t, 10*time.Second, "first records", func() bool { return eng.Snapshot().Stats.Acked > 0 })
-
-	first := eng.Snapshot()
-	start := time.Now()
-	var wg sync.WaitGroup
-	seen := make([]map[uint64]uint64, 2) // per reader: snapshot seq → acked
-	for r := range seen {
-		seen[r] = map[uint64]uint64{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Since(start) < 1500*time.Millisecond {
-				s := eng.Snapshot()
-				seen[r][s.Seq] = s.Stats.Acked
-			}
-		}()
-	}
-	wg.Wait()
-	last := eng.Snapshot()
-	elapsed := last.Stats.At.Sub(first.Stats.At)
-	samples := last.Stats.Samples - first.Stats.Samples
-	// A tick may be late (rates use real time) but never doubled: at most
-	// one sample per tick, plus the one in flight.
-	if most := int(elapsed/tick) + 1; samples > most || samples < 1 {
-		t.Fatalf("%d samples in %s at a %s tick: want at most %d (readers must not sample)", samples, elapsed, tick, most)
-	}
-	common := 0
-	for seq, acked := range seen[0] {
-		if other, ok := seen[1][seq]; ok {
-			common++
-			if other != acked {
-				t.Fatalf("snapshot %d: reader 0 saw %d acked, reader 1 saw %d", seq, acked, other)
-			}
+// expansions are the expansion events in s, oldest first.
+func expansions(s *engine.Snapshot) []engine.Event {
+	var out []engine.Event
+	for _, e := range s.Events {
+		if e.Kind == engine.KindExpansion {
+			out = append(out, e)
 		}
 	}
-	if common < 3 {
-		t.Fatalf("the readers shared only %d snapshots", common)
-	}
-	if err := stop(); err != nil {
-		t.Fatal(err)
-	}
-	final := eng.Snapshot()
-	if !final.Stopped || final.Stats.Acked < last.Stats.Acked {
-		t.Fatalf("final snapshot: stopped %v, acked %d (was %d)", final.Stopped, final.Stats.Acked, last.Stats.Acked)
-	}
+	return out
 }
 
-// TestSnapshotsAreImmutable: a reader holding a snapshot sees it unchanged
-// while the engine publishes newer ones.
-func TestSnapshotsAreImmutable(t *testing.T) {
-	eng, _ := newEngine(t, 20*time.Millisecond, producer.Config{Config: workload.Config{Topic: "immutable", Rate: 5000, Partitioner: rules.RoundRobin}})
-	running(t, eng)
-	embeddedtest.WaitFor(t, 10*time.Second, "history", func() bool { return len(eng.Snapshot().Stats.TotalHistory) > 5 })
-	held := eng.Snapshot()
-	acked, hist, events := held.Stats.Acked, append([]float64(nil), held.Stats.TotalHistory...), len(held.Events)
-	embeddedtest.WaitFor(t, 10*time.Second, "newer snapshots", func() bool { return eng.Snapshot().Seq > held.Seq+5 })
-	if held.Stats.Acked != acked || len(held.Events) != events || len(held.Stats.TotalHistory) != len(hist) {
-		t.Fatal("a held snapshot changed")
-	}
-	for i := range hist {
-		if held.Stats.TotalHistory[i] != hist[i] {
-			t.Fatal("a held snapshot's history changed")
+// messages are s's non-expansion events as "kind:message".
+func messages(s *engine.Snapshot) string {
+	var out []string
+	for _, e := range s.Events {
+		if e.Kind != engine.KindExpansion {
+			out = append(out, e.Kind+":"+e.Message)
 		}
 	}
+	return strings.Join(out, "|")
+}
+
+// TestPickupTimeline: partop adds partitions at t0, the source routes to
+// them 10 ms later and the last new partition's first record comes at
+// t0+50ms: the expansion carries exactly those times, and its pickup is
+// 50 ms.
+func TestPickupTimeline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSender(4, 1000, backend.About{})
+		eng, _ := running(t, src, engine.Config{Tick: 100 * time.Millisecond})
+		src.Report(backend.Routed{Partitions: 4})
+		t0 := time.Now()
+		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 4}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+		src.Report(backend.Routed{Partitions: 8})
+		time.Sleep(30 * time.Millisecond)
+		src.Ack(4, 1)
+		src.Ack(5, 1)
+		src.Ack(6, 1)
+		time.Sleep(10 * time.Millisecond)
+		if e := expansions(eng.Snapshot()); len(e) != 1 || e[0].Done {
+			t.Fatalf("expansions %+v: want one, pending (partition 7 has no record)", e)
+		}
+		src.Ack(7, 1)
+		time.Sleep(200 * time.Millisecond) // the next sample finishes it
+		s := eng.Snapshot()
+		e := expansions(s)
+		if len(e) != 1 {
+			t.Fatalf("%d expansions", len(e))
+		}
+		x := e[0]
+		if x.By != engine.ByPartop || x.From != 4 || x.To != 8 || !x.Done {
+			t.Fatalf("expansion %+v", x)
+		}
+		if !x.Created.Equal(t0) || !x.Seen.Equal(t0) || x.Routed.Sub(t0) != 10*time.Millisecond || x.FirstAck.Sub(t0) != 50*time.Millisecond {
+			t.Fatalf("timeline created %v seen %v routed +%v first ack +%v; want +0 +0 +10ms +50ms", x.Created.Sub(t0), x.Seen.Sub(t0), x.Routed.Sub(t0), x.FirstAck.Sub(t0))
+		}
+		if x.Pickup != 50*time.Millisecond {
+			t.Fatalf("pickup %s, want 50ms", x.Pickup)
+		}
+		if s.View.Partitions != 8 || s.View.Cluster != 8 || src.Counters().Len() != 8 {
+			t.Fatalf("view %+v, %d counters", s.View, src.Counters().Len())
+		}
+	})
+}
+
+// TestExternalExpansion: a look at the topic with more partitions is
+// someone else's expansion, timed from when it was seen; a look while
+// partop's own Grow is in flight is not.
+func TestExternalExpansion(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSender(4, 1000, backend.About{})
+		src.GrowTakes = 100 * time.Millisecond
+		src.DuringGrow = func(_, to int) { src.Report(backend.Metadata{Leaders: make([]int32, to)}) }
+		eng, _ := running(t, src, engine.Config{})
+		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActSetTotal, N: 6}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		seen := time.Now()
+		src.Report(backend.Metadata{Leaders: make([]int32, 9)})
+		time.Sleep(time.Second)
+		e := expansions(eng.Snapshot())
+		if len(e) != 2 {
+			t.Fatalf("expansions %+v: want partop's 4→6 once, then someone's 6→9", e)
+		}
+		if e[0].By != engine.ByPartop || e[0].To != 6 || e[1].By != engine.ByExternal || e[1].From != 6 || e[1].To != 9 {
+			t.Fatalf("expansions %+v", e)
+		}
+		if !e[1].Created.IsZero() || !e[1].Seen.Equal(seen) || !e[1].Start().Equal(seen) {
+			t.Fatalf("external expansion created %v seen %v, want seen at %v", e[1].Created, e[1].Seen, seen)
+		}
+		if n := src.Counters().Len(); n != 9 {
+			t.Fatalf("%d counters after growing to 9", n)
+		}
+	})
+}
+
+// TestSettling: new partitions are New until each carries 80% of its fair
+// share; the expansion is Balanced at the sample that shows it.
+func TestSettling(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSender(2, 1000, backend.About{})
+		eng, _ := running(t, src, engine.Config{Tick: 100 * time.Millisecond})
+		for range 20 { // 2 s on the old partitions only
+			src.AckEach(2, 10)
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(150 * time.Millisecond) // the next sample has the new partitions
+		if s := eng.Snapshot(); fmt.Sprint(s.New) != "[false false true true]" {
+			t.Fatalf("New = %v right after the expansion", s.New)
+		}
+		balancedBy := time.Time{}
+		for i := range 100 { // 10 s on all four
+			src.AckEach(4, 10)
+			time.Sleep(100 * time.Millisecond)
+			if e := expansions(eng.Snapshot())[0]; !e.Balanced.IsZero() && balancedBy.IsZero() {
+				balancedBy = e.Balanced
+				if i < 10 {
+					t.Fatalf("balanced after %d ticks: the old partitions still carried most of the 5s window", i)
+				}
+			}
+		}
+		s := eng.Snapshot()
+		if balancedBy.IsZero() || fmt.Sprint(s.New) != "[false false false false]" {
+			t.Fatalf("balanced at %v, New %v after 10s of even traffic", balancedBy, s.New)
+		}
+		for range 100 { // partition 3 dips to nothing: settled once, it is not new again
+			src.AckEach(3, 10)
+			time.Sleep(100 * time.Millisecond)
+		}
+		if s := eng.Snapshot(); s.Stats.Partitions[3].Share != 0 || fmt.Sprint(s.New) != "[false false false false]" {
+			t.Fatalf("after partition 3 went idle: share %v, New %v", s.Stats.Partitions[3].Share, s.New)
+		}
+	})
+}
+
+// TestSlowPickupNote: a source whose partitioner explains slow pickups
+// gets its note on an expansion picked up SlowAfter or more after routing.
+func TestSlowPickupNote(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSender(1, 1000, backend.About{SlowNote: "why: sticky", SlowAfter: 250 * time.Millisecond})
+		eng, _ := running(t, src, engine.Config{})
+		for _, wait := range []time.Duration{100 * time.Millisecond, 300 * time.Millisecond} {
+			if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 1}); err != nil {
+				t.Fatal(err)
+			}
+			n := src.Counters().Len()
+			src.Report(backend.Routed{Partitions: n})
+			time.Sleep(wait)
+			src.Ack(int32(n-1), 1)
+			time.Sleep(time.Second)
+		}
+		e := expansions(eng.Snapshot())
+		if len(e) != 2 || e[0].Note != "" || e[1].Note != "why: sticky" {
+			t.Fatalf("notes %q and %q: want none after 100ms, the note after 300ms", e[0].Note, e[1].Note)
+		}
+	})
+}
+
+// TestScheduleOutcomes: --at actions run at their offsets from the start;
+// a refused one is an outcome with its reason and the next still runs.
+func TestScheduleOutcomes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSender(4, 1000, backend.About{})
+		start := time.Now()
+		eng, _ := running(t, src, engine.Config{Schedule: []engine.Action{
+			{At: time.Second, Kind: engine.ActSetTotal, N: 2},
+			{At: 2 * time.Second, Kind: engine.ActAdd, N: 2},
+			{At: 3 * time.Second, Kind: engine.ActRate, Rate: 50},
+		}})
+		time.Sleep(10 * time.Second)
+		s := eng.Snapshot()
+		if len(s.Outcomes) != 3 {
+			t.Fatalf("%d outcomes", len(s.Outcomes))
+		}
+		for i, o := range s.Outcomes {
+			if at := o.At.Sub(start); at != time.Duration(i+1)*time.Second {
+				t.Errorf("outcome %d at +%s, want +%ds", i, at, i+1)
+			}
+		}
+		if f := s.Failed(); len(f) != 1 || !strings.HasPrefix(f[0], "1s:partitions=2: ") || !strings.Contains(f[0], "cannot shrink") {
+			t.Fatalf("failed = %q", f)
+		}
+		if e := expansions(s); len(e) != 1 || e[0].To != 6 || s.TargetRate != 50 {
+			t.Fatalf("expansions %+v, rate %v", e, s.TargetRate)
+		}
+	})
 }
 
 // TestApplyLogsAndPublishes: rate and pause go through Apply, show in the
 // next snapshot and in the event log; a refused action is logged and the
-// run goes on.
+// run goes on; a view's note is logged.
 func TestApplyLogsAndPublishes(t *testing.T) {
-	eng, _ := newEngine(t, 50*time.Millisecond, producer.Config{Config: workload.Config{Topic: "apply", Rate: 500}})
-	running(t, eng)
-	ctx := context.Background()
-	if err := eng.Apply(ctx, engine.Action{Kind: engine.ActRate, Rate: 1200}); err != nil {
-		t.Fatal(err)
-	}
-	if s := eng.Snapshot(); s.TargetRate != 1200 {
-		t.Fatalf("target rate %v after Apply, want 1200", s.TargetRate)
-	}
-	if err := eng.Apply(ctx, engine.Action{Kind: engine.ActPause}); err != nil || !eng.Snapshot().Paused {
-		t.Fatalf("pause: %v, paused %v", err, eng.Snapshot().Paused)
-	}
-	_ = eng.Apply(ctx, engine.Action{Kind: engine.ActPause}) // again: no second event
-	if err := eng.Apply(ctx, engine.Action{Kind: engine.ActResume}); err != nil || eng.Snapshot().Paused {
-		t.Fatalf("resume: %v", err)
-	}
-	err := eng.Apply(ctx, engine.Action{Kind: engine.ActSetTotal, N: 3})
-	if err == nil || !strings.Contains(err.Error(), "cannot shrink") {
-		t.Fatalf("shrink: %v", err)
-	}
-	var kinds []string
-	for _, e := range eng.Snapshot().Events {
-		kinds = append(kinds, e.Kind+":"+e.Message)
-	}
-	want := []string{"rate:target rate 1,200/s", "pause:paused", "resume:resumed", "error:partitions=3: "}
-	got := strings.Join(kinds, "|")
-	for _, w := range want {
-		if !strings.Contains(got, w) {
-			t.Fatalf("events %q lack %q", got, w)
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSender(4, 500, backend.About{})
+		eng, _ := running(t, src, engine.Config{})
+		ctx := context.Background()
+		if err := eng.Apply(ctx, engine.Action{Kind: engine.ActRate, Rate: 1200}); err != nil || eng.Snapshot().TargetRate != 1200 {
+			t.Fatalf("rate: %v, target %v", err, eng.Snapshot().TargetRate)
 		}
-	}
-	if strings.Count(got, "pause:paused") != 1 {
-		t.Fatalf("a pause of a paused producer was logged again: %q", got)
-	}
-}
-
-// TestScheduleOutcomes: --at actions run at their offsets; a refused one
-// is an outcome with its reason and the next still runs.
-func TestScheduleOutcomes(t *testing.T) {
-	eng, _ := newEngine(t, 50*time.Millisecond, producer.Config{Config: workload.Config{Topic: "schedule", Rate: 1000, Partitioner: rules.RoundRobin}},
-		engine.Action{At: 100 * time.Millisecond, Kind: engine.ActSetTotal, N: 2},
-		engine.Action{At: 200 * time.Millisecond, Kind: engine.ActAdd, N: 2},
-	)
-	running(t, eng)
-	embeddedtest.WaitFor(t, 10*time.Second, "both outcomes", func() bool { return len(eng.Snapshot().Outcomes) == 2 })
-	s := eng.Snapshot()
-	if s.Outcomes[0].Err == "" || s.Outcomes[1].Err != "" {
-		t.Fatalf("outcomes %+v: want the shrink refused and the add done", s.Outcomes)
-	}
-	if f := s.Failed(); len(f) != 1 || !strings.HasPrefix(f[0], "100ms:partitions=2: ") {
-		t.Fatalf("failed = %q", f)
-	}
-	embeddedtest.WaitFor(t, 10*time.Second, "the pickup", func() bool {
-		for _, e := range eng.Snapshot().Events {
-			if e.Kind == discovery.KindExpansion && e.Done && e.From == 4 && e.To == 6 {
-				return true
+		if err := eng.Apply(ctx, engine.Action{Kind: engine.ActPause}); err != nil || !eng.Snapshot().Paused {
+			t.Fatalf("pause: %v, paused %v", err, eng.Snapshot().Paused)
+		}
+		_ = eng.Apply(ctx, engine.Action{Kind: engine.ActPause}) // again: no second event
+		if err := eng.Apply(ctx, engine.Action{Kind: engine.ActResume}); err != nil || eng.Snapshot().Paused {
+			t.Fatalf("resume: %v", err)
+		}
+		if err := eng.Apply(ctx, engine.Action{Kind: engine.ActSetTotal, N: 3}); err == nil || !strings.Contains(err.Error(), "cannot shrink") {
+			t.Fatalf("shrink: %v", err)
+		}
+		if err := eng.Apply(ctx, engine.Action{Kind: engine.ActRate, Rate: -1}); err == nil {
+			t.Fatal("a negative rate accepted")
+		}
+		_ = eng.Apply(ctx, engine.Action{Kind: engine.ActNote, NoteKind: engine.KindSession, Note: "ann joined"})
+		got := messages(eng.Snapshot())
+		for _, w := range []string{"rate:target rate 1,200/s", "pause:paused", "resume:resumed", "error:partitions=3: ", "error:rate=-1: ", "session:ann joined"} {
+			if !strings.Contains(got, w) {
+				t.Fatalf("events %q lack %q", got, w)
 			}
 		}
-		return false
+		if strings.Count(got, "pause:paused") != 1 {
+			t.Fatalf("a pause of a paused producer was logged again: %q", got)
+		}
 	})
 }
 
-// TestStopFlushesAndReports: stopping flushes the producer; with the
-// cluster gone mid-run the flush error comes back from Run, bounded in time.
+// TestObserverRefusesRateAndSamplesAtSteps: a source that sends nothing
+// refuses rate and pause; a stepped source is sampled at its steps, not on
+// the tick, and its rate divides a step by the real time since the last.
+func TestObserverRefusesRateAndSamplesAtSteps(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSource(2, backend.About{Stepped: true})
+		eng, _ := running(t, src, engine.Config{Tick: 100 * time.Millisecond})
+		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActPause}); !errors.Is(err, engine.ErrNotSending) {
+			t.Fatalf("pause in observe mode: %v", err)
+		}
+		if s := eng.Snapshot(); s.Mode != engine.ModeObserve || s.Sending {
+			t.Fatalf("mode %q, sending %v", s.Mode, s.Sending)
+		}
+		synctest.Wait() // Run's first sample
+		n0 := eng.Snapshot().Stats.Samples
+		time.Sleep(time.Second) // ten ticks, no step
+		if n := eng.Snapshot().Stats.Samples; n != n0 {
+			t.Fatalf("%d samples on the tick; a stepped source is sampled at its steps", n-n0)
+		}
+		src.Report(backend.Step{At: time.Now()})
+		synctest.Wait()
+		time.Sleep(2 * time.Second)
+		src.Ack(0, 500)
+		at := time.Now()
+		src.Report(backend.Step{At: at})
+		synctest.Wait()
+		s := eng.Snapshot()
+		if s.Stats.Samples != n0+2 || !s.Stats.At.Equal(at) {
+			t.Fatalf("%d samples, the last at %v; want two, the last at the step %v", s.Stats.Samples-n0, s.Stats.At, at)
+		}
+		if s.Stats.Partitions[0].Rate != 250 {
+			t.Fatalf("rate %v: want 500 records over the 2s between steps, 250/s", s.Stats.Partitions[0].Rate)
+		}
+	})
+}
+
+// TestProblemsAreRateLimited: a dead broker fails thousands of records;
+// the log gets one line every 5 s, and a watcher's error and recovery one
+// line each.
+func TestProblemsAreRateLimited(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSender(2, 1000, backend.About{})
+		eng, _ := running(t, src, engine.Config{})
+		for range 12 { // 12 s of failures, 1000 a second
+			for range 1000 {
+				src.Report(backend.RecordFailed{Partition: 1, Err: errors.New("broker gone")})
+			}
+			time.Sleep(time.Second)
+		}
+		src.Report(backend.Metadata{Err: errors.New("no route")})
+		src.Report(backend.Metadata{Err: errors.New("no route")})
+		src.Report(backend.Metadata{Leaders: []int32{1, 2}})
+		time.Sleep(time.Second) // facts show at the next tick
+		got := messages(eng.Snapshot())
+		if n := strings.Count(got, "produce failed on partition 1: broker gone"); n != 3 {
+			t.Fatalf("%d failure lines in 12s, want 3 (at 0, 5 and 10s): %q", n, got)
+		}
+		if strings.Count(got, "watching topic metadata: no route") != 1 || !strings.Contains(got, "reachable again") {
+			t.Fatalf("watch error and recovery: %q", got)
+		}
+		if v := eng.Snapshot().View; v.WatchError != "" || fmt.Sprint(v.Leaders) != "[1 2]" {
+			t.Fatalf("view after recovery %+v", v)
+		}
+	})
+}
+
+// TestStopFlushesAndReports: stopping closes the source (which flushes)
+// and WholeTopic; Run returns the source's error, publishes a final
+// snapshot, and refuses to run again.
 func TestStopFlushesAndReports(t *testing.T) {
-	eng, cl := newEngine(t, 50*time.Millisecond, producer.Config{Config: workload.Config{Topic: "stop", Rate: 0, FlushTimeout: 500 * time.Millisecond}})
-	stop := running(t, eng)
-	embeddedtest.WaitFor(t, 10*time.Second, "records", func() bool { return eng.Snapshot().Stats.Acked > 1000 })
-	cl.Close()
-	start := time.Now()
-	err := stop()
-	if took := time.Since(start); took > 10*time.Second {
-		t.Fatalf("stop took %s with a 500ms flush timeout", took)
-	}
-	if err == nil || !strings.Contains(err.Error(), "not acknowledged") {
-		t.Fatalf("Run = %v, want the records it could not flush", err)
-	}
-	if !eng.Snapshot().Stopped {
-		t.Fatal("final snapshot not marked stopped")
-	}
-	if err := eng.Run(context.Background()); err == nil || errors.Is(err, context.Canceled) {
-		t.Fatalf("a second Run = %v, want refused", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSender(2, 1000, backend.About{})
+		src.CloseErr = errors.New("flush: 12 records not acknowledged within 10s")
+		whole := backendtest.NewSource(2, backend.About{Stepped: true})
+		eng, stop := running(t, src, engine.Config{WholeTopic: whole})
+		src.Ack(0, 7)
+		time.Sleep(time.Millisecond)
+		err := stop()
+		if err == nil || !strings.Contains(err.Error(), "not acknowledged") {
+			t.Fatalf("Run = %v, want the source's flush error", err)
+		}
+		s := eng.Snapshot()
+		if !s.Stopped || s.Stats.Acked != 7 || !src.Closed() || !whole.Closed() {
+			t.Fatalf("stopped %v, acked %d, source closed %v, whole topic closed %v", s.Stopped, s.Stats.Acked, src.Closed(), whole.Closed())
+		}
+		select {
+		case <-eng.Done():
+		default:
+			t.Fatal("Done not closed after Run returned")
+		}
+		if err := eng.Run(context.Background()); err == nil {
+			t.Fatal("a second Run was not refused")
+		}
+	})
+}
+
+// TestSnapshotsAreImmutable: a reader holding a snapshot sees it unchanged
+// while the engine publishes newer ones; history grows by one sample a
+// tick however many read it.
+func TestSnapshotsAreImmutable(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSender(4, 1000, backend.About{})
+		eng, _ := running(t, src, engine.Config{Tick: 50 * time.Millisecond})
+		src.AckEach(4, 10)
+		time.Sleep(time.Second)
+		held := eng.Snapshot()
+		acked, hist, events := held.Stats.Acked, append([]float64(nil), held.Stats.TotalHistory...), len(held.Events)
+		for range 20 {
+			src.AckEach(4, 10)
+			_ = eng.Apply(context.Background(), engine.Action{Kind: engine.ActNote, NoteKind: engine.KindInfo, Note: "x"})
+			_ = eng.Snapshot() // readers do not sample
+			time.Sleep(50 * time.Millisecond)
+		}
+		if held.Stats.Acked != acked || len(held.Events) != events || len(held.Stats.TotalHistory) != len(hist) {
+			t.Fatal("a held snapshot changed")
+		}
+		for i := range hist {
+			if held.Stats.TotalHistory[i] != hist[i] {
+				t.Fatal("a held snapshot's history changed")
+			}
+		}
+		if n := eng.Snapshot().Stats.Samples - held.Stats.Samples; n < 19 || n > 21 {
+			t.Fatalf("%d samples in 20 ticks", n) // 20, give or take the tick at either end
+		}
+	})
+}
+
+// TestEventLogBounded: the log keeps the newest 1,000 events.
+func TestEventLogBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSender(1, 1000, backend.About{})
+		eng, _ := running(t, src, engine.Config{})
+		for i := range 1010 {
+			_ = eng.Apply(context.Background(), engine.Action{Kind: engine.ActNote, NoteKind: engine.KindInfo, Note: fmt.Sprint(i)})
+		}
+		evs := eng.Snapshot().Events
+		if len(evs) != 1000 || evs[0].Message != "10" || evs[999].Message != "1009" {
+			t.Fatalf("%d events, from %q to %q", len(evs), evs[0].Message, evs[len(evs)-1].Message)
+		}
+	})
 }

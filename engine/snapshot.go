@@ -3,7 +3,7 @@ package engine
 import (
 	"time"
 
-	"partop/discovery"
+	"partop/backend"
 	"partop/stats"
 )
 
@@ -29,11 +29,14 @@ const (
 // it, so nothing in it may be modified (slices included).
 type Snapshot struct {
 	Info
-	Seq        uint64 // increases with every snapshot published
-	Stats      stats.Snapshot
-	View       discovery.View
-	Events     []discovery.Event // oldest first
-	TargetRate float64           // records/s; 0: unlimited
+	Seq   uint64 // increases with every snapshot published
+	Stats stats.Snapshot
+	View  View
+	// New says, by partition, that an expansion added it and it has not
+	// yet carried BalancedShare of its fair share.
+	New        []bool
+	Events     []Event // oldest first
+	TargetRate float64 // records/s; 0: unlimited
 	Paused     bool
 	Sending    bool     // the source sends records (rate and pause apply)
 	Schedule   []Action // the --at actions, sorted by offset
@@ -47,7 +50,31 @@ type Snapshot struct {
 	TopicKnown bool
 	// Producers are the producer ids writing to the topic, where the
 	// source can tell (observe mode on Kafka 2.8+).
-	Producers discovery.Producers
+	Producers backend.Producers
+}
+
+// View is the engine's view of the topic, from the source's facts: the
+// first-class, observable value partition discovery maintains.
+type View struct {
+	// Partitions is how many partitions the source routes records to (0
+	// until the first record is routed). Sources that cannot tell (observe
+	// mode) report the cluster's count.
+	Partitions int
+	// Cluster is the partition count the watcher (or partop's own admin
+	// call) last saw in the cluster.
+	Cluster int
+	// Leaders are the partitions' leaders from the latest metadata, by
+	// partition id (-1: none).
+	Leaders []int32
+	// WatchError is the watcher's latest error, empty once it recovers.
+	WatchError string
+	// MetadataRequests counts metadata requests the source sent: the
+	// steady-state cost of discovery.
+	MetadataRequests int64
+	// EndOffsets are the partitions' end offsets (high watermarks) as of
+	// the latest poll, by partition id (-1: not known yet), where the
+	// source polls them (observe mode).
+	EndOffsets []int64
 }
 
 // Outcome is what became of a scheduled action.

@@ -16,7 +16,7 @@ import (
 
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
-	"partop/discovery"
+	"partop/engine"
 	"partop/producer"
 	"partop/rules"
 	"partop/workload"
@@ -42,10 +42,10 @@ func TestPickup(t *testing.T) {
 	}
 	grown := time.Now()
 	embeddedtest.WaitFor(t, 10*time.Second, "partop's expansion to be picked up", func() bool {
-		e, ok := lastExpansion(p, discovery.ByPartop)
+		e, ok := lastExpansion(p, engine.ByPartop)
 		return ok && e.Done
 	})
-	own, _ := lastExpansion(p, discovery.ByPartop)
+	own, _ := lastExpansion(p, engine.ByPartop)
 	ownFromReturn := lastFirstAck(p, 4, 6).Sub(grown)
 	if own.Pickup <= 0 || own.Pickup > time.Second {
 		t.Errorf("partop-made pickup %s, want within 1s", own.Pickup)
@@ -59,10 +59,10 @@ func TestPickup(t *testing.T) {
 	kafkaSh(t, 2*time.Minute, "topics", "--alter", "--topic", topic, "--partitions", "8")
 	toolDone := time.Now()
 	embeddedtest.WaitFor(t, 10*time.Second, "the external expansion to be picked up", func() bool {
-		e, ok := lastExpansion(p, discovery.ByExternal)
+		e, ok := lastExpansion(p, engine.ByExternal)
 		return ok && e.Done
 	})
-	ext, _ := lastExpansion(p, discovery.ByExternal)
+	ext, _ := lastExpansion(p, engine.ByExternal)
 	seenAt := <-visible
 	extFromVisible := lastFirstAck(p, 6, 8).Sub(seenAt)
 	if ext.From != 6 || ext.To != 8 {
@@ -112,7 +112,7 @@ func TestPickupRepeated(t *testing.T) {
 		}
 		deadline := time.Now().Add(3 * time.Second)
 		for {
-			e, ok := lastExpansion(p, discovery.ByPartop)
+			e, ok := lastExpansion(p, engine.ByPartop)
 			if ok && e.To == to && e.Done {
 				pickups = append(pickups, e.Pickup)
 				if e.Pickup > time.Second {
@@ -122,7 +122,7 @@ func TestPickupRepeated(t *testing.T) {
 			}
 			if time.Now().After(deadline) {
 				pickups = append(pickups, 3*time.Second)
-				late = append(late, fmt.Sprintf("%d→%d: not picked up within 3s (routing %d partitions)", from, to, p.Tracker().View().Partitions))
+				late = append(late, fmt.Sprintf("%d→%d: not picked up within 3s (routing %d partitions)", from, to, p.eng.Snapshot().View.Partitions))
 				break
 			}
 			time.Sleep(5 * time.Millisecond)
@@ -244,13 +244,13 @@ func alterPartitions(topic string, n int) error {
 }
 
 // firstAcks reports whether partitions from..to-1 all have a first ack.
-func firstAcks(p *producer.Producer, from, to int) bool {
+func firstAcks(p counted, from, to int) bool {
 	return !lastFirstAck(p, from, to).IsZero()
 }
 
 // lastFirstAck is the latest first-ack time of partitions from..to-1, or
 // zero if one has none yet.
-func lastFirstAck(p *producer.Producer, from, to int) time.Time {
+func lastFirstAck(p counted, from, to int) time.Time {
 	var last time.Time
 	for i := from; i < to; i++ {
 		at := p.Counters().FirstAck(int32(i))

@@ -24,8 +24,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"partop/cluster"
-	"partop/discovery"
+	"partop/engine"
 	"partop/producer"
+	"partop/stats"
 	"partop/workload"
 )
 
@@ -216,10 +217,25 @@ func openCluster(t *testing.T, seeds []string, sec cluster.Security) *cluster.Cl
 	return c
 }
 
-// startProducer makes and runs partop's producer on c's topic, with l
-// watching every record's outcome. It is closed with the test unless the
-// test closes it first.
-func startProducer(t *testing.T, c *cluster.Cluster, cfg producer.Config, l *ledger) *producer.Producer {
+// running is partop's producer run by an engine, as main wires it: the
+// engine keeps the event log and every expansion's timeline.
+type running struct {
+	*producer.Producer
+	eng *engine.Engine
+}
+
+// Grow grows the topic to target(count) through the engine, as an
+// operator's action does, so the expansion is recorded as partop's.
+func (r *running) Grow(ctx context.Context, target func(int) int) (from, to int, err error) {
+	from = r.eng.Snapshot().View.Cluster
+	to = target(from)
+	return from, to, r.eng.Apply(ctx, engine.Action{Kind: engine.ActSetTotal, N: to})
+}
+
+// startProducer makes and runs partop's producer on c's topic under an
+// engine, with l watching every record's outcome. It is closed with the
+// test unless the test closes it first.
+func startProducer(t *testing.T, c *cluster.Cluster, cfg producer.Config, l *ledger) *running {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -232,12 +248,17 @@ func startProducer(t *testing.T, c *cluster.Cluster, cfg producer.Config, l *led
 	if err != nil {
 		t.Fatal(err)
 	}
-	go p.Run(context.Background())
-	t.Cleanup(func() { _ = p.Close() })
-	return p
+	eng := engine.New(p, engine.Config{Info: engine.Info{Cluster: c.Name(), Topic: cfg.Topic}, Tick: 50 * time.Millisecond})
+	rctx, stop := context.WithCancel(context.Background())
+	go func() { _ = eng.Run(rctx) }()
+	t.Cleanup(func() { stop(); <-eng.Done() })
+	return &running{Producer: p, eng: eng}
 }
 
-func ackedTotal(p *producer.Producer) uint64 {
+// counted is a source's counters: partop's producer, an observer.
+type counted interface{ Counters() *stats.Counters }
+
+func ackedTotal(p counted) uint64 {
 	var n uint64
 	for _, tt := range p.Counters().Read() {
 		n += tt.Acked
@@ -245,7 +266,7 @@ func ackedTotal(p *producer.Producer) uint64 {
 	return n
 }
 
-func errorTotal(p *producer.Producer) uint64 {
+func errorTotal(p counted) uint64 {
 	n := p.Counters().Unrouted().Errors
 	for _, tt := range p.Counters().Read() {
 		n += tt.Errors
@@ -253,14 +274,14 @@ func errorTotal(p *producer.Producer) uint64 {
 	return n
 }
 
-func lastExpansion(p *producer.Producer, by string) (discovery.Event, bool) {
-	evs := p.Tracker().Events()
+func lastExpansion(p *running, by string) (engine.Event, bool) {
+	evs := p.eng.Snapshot().Events
 	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].Kind == discovery.KindExpansion && evs[i].By == by {
+		if evs[i].Kind == engine.KindExpansion && evs[i].By == by {
 			return evs[i], true
 		}
 	}
-	return discovery.Event{}, false
+	return engine.Event{}, false
 }
 
 // ledger is a kgo hook that sees every produced record's outcome: which

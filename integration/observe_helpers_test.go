@@ -18,19 +18,18 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"partop/backend"
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
-	"partop/discovery"
 	"partop/engine"
 	"partop/observe"
 	"partop/rules"
-	"partop/stats"
 )
 
 // observer is an observe source run by an engine, as main wires it, with a
 // recorder of what the engine published.
 type observer struct {
-	src *observe.Source
+	src *observe.Observer
 	eng *engine.Engine
 	rec *recorder
 }
@@ -48,10 +47,9 @@ func observeInProcess(t *testing.T, c *cluster.Cluster, topic string, cfg observ
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New(src, nil, engine.Config{
-		Info:        engine.Info{Cluster: c.Name(), Topic: topic, Mode: engine.ModeObserve},
-		Stats:       stats.Config{NowWindow: rules.DefaultPollInterval},
-		TopicWindow: rules.DefaultPollInterval,
+	eng := engine.New(src, engine.Config{
+		Info:       engine.Info{Cluster: c.Name(), Topic: topic},
+		StepWindow: rules.DefaultPollInterval,
 	})
 	rctx, stop := context.WithCancel(context.Background())
 	go func() { _ = eng.Run(rctx) }()
@@ -66,7 +64,7 @@ func observeInProcess(t *testing.T, c *cluster.Cluster, topic string, cfg observ
 type recorder struct {
 	mu        sync.Mutex
 	samples   []partitionSample
-	producers []discovery.Producers
+	producers []backend.Producers
 	done      chan struct{}
 }
 
@@ -102,7 +100,7 @@ func (r *recorder) snapshot() []partitionSample {
 	return append([]partitionSample(nil), r.samples...)
 }
 
-func state(ps discovery.Producers, id int64) string {
+func state(ps backend.Producers, id int64) string {
 	for _, p := range ps.List {
 		if p.ID == id {
 			return p.State
@@ -172,7 +170,7 @@ func compareRates(t *testing.T, who string, samples []partitionSample, writers [
 func checkProducerRate(t *testing.T, rec *recorder, w *writer) {
 	t.Helper()
 	rec.mu.Lock()
-	lists := append([]discovery.Producers(nil), rec.producers...)
+	lists := append([]backend.Producers(nil), rec.producers...)
 	rec.mu.Unlock()
 	worst, n := 0.0, 0
 	for i := 1; i < len(lists); i++ {
@@ -383,7 +381,7 @@ func checkBinary(t *testing.T, bin *binaryRun, writers []*writer, oldID, quickID
 	t.Helper()
 	embeddedtest.WaitFor(t, time.Until(restarted.Add(45*time.Second)), "partop: the old id not stale", func() bool {
 		lines := bin.snapshot()
-		return len(lines) > 0 && producerStates(t, lines[len(lines)-1])[oldID] != discovery.ProducerStale
+		return len(lines) > 0 && producerStates(t, lines[len(lines)-1])[oldID] != backend.ProducerStale
 	})
 	lines := bin.stop(t)
 	var samples []partitionSample
@@ -391,7 +389,7 @@ func checkBinary(t *testing.T, bin *binaryRun, writers []*writer, oldID, quickID
 	for _, l := range lines {
 		stamp, _ := l["time"].(string)
 		at, _ := time.Parse(time.RFC3339Nano, stamp)
-		if st := producerStates(t, l); !judged && at.After(grown) && st[oldID] == discovery.ProducerStale && st[quickID] == discovery.ProducerAdopted {
+		if st := producerStates(t, l); !judged && at.After(grown) && st[oldID] == backend.ProducerStale && st[quickID] == backend.ProducerAdopted {
 			judged = true
 			report(t, "partop --observe: stale and adopted %s after the expansion", ms(at.Sub(grown)))
 			if at.Sub(grown) > 15*time.Second {

@@ -10,9 +10,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"partop/backend"
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
-	"partop/discovery"
 	"partop/observe"
 	"partop/rules"
 )
@@ -42,17 +42,17 @@ func TestObserveProducers(t *testing.T) {
 	bin := startBinary(t, "--observe", "--headless", "--brokers", joinComma(env.brokers), "--topic", topic)
 	embeddedtest.WaitFor(t, 20*time.Second, "both producers listed as active", func() bool {
 		ps := dflt.eng.Snapshot().Producers
-		return state(ps, old.id) == discovery.ProducerActive && state(ps, quick.id) == discovery.ProducerActive
+		return state(ps, old.id) == backend.ProducerActive && state(ps, quick.id) == backend.ProducerActive
 	})
 
 	grown := grow(t, topic, 8)
 	var stale, adopted time.Duration
 	embeddedtest.WaitFor(t, 15*time.Second, "the old producer stale and the quick one adopted", func() bool {
 		ps := dflt.eng.Snapshot().Producers
-		if stale == 0 && state(ps, old.id) == discovery.ProducerStale {
+		if stale == 0 && state(ps, old.id) == backend.ProducerStale {
 			stale = time.Since(grown)
 		}
-		if adopted == 0 && state(ps, quick.id) == discovery.ProducerAdopted {
+		if adopted == 0 && state(ps, quick.id) == backend.ProducerAdopted {
 			adopted = time.Since(grown)
 		}
 		return stale > 0 && adopted > 0
@@ -65,14 +65,14 @@ func TestObserveProducers(t *testing.T) {
 	writers = append(writers, again)
 	var gone time.Duration
 	embeddedtest.WaitFor(t, 3*rules.DefaultProducersInterval+rules.DefaultProducersInterval+5*time.Second, "the old id idle", func() bool {
-		if gone == 0 && state(brisk.src.Tracker().Producers(), old.id) == "" {
+		if gone == 0 && state(brisk.eng.Snapshot().Producers, old.id) == "" {
 			gone = time.Since(restarted)
 		}
 		s := state(dflt.eng.Snapshot().Producers, old.id)
-		return s == discovery.ProducerIdle || s == ""
+		return s == backend.ProducerIdle || s == ""
 	})
 	idle := time.Since(restarted)
-	if s := state(dflt.eng.Snapshot().Producers, again.id); s != discovery.ProducerAdopted {
+	if s := state(dflt.eng.Snapshot().Producers, again.id); s != backend.ProducerAdopted {
 		t.Errorf("the restarted producer (id %d) is %q, want adopted", again.id, s)
 	}
 	if gone == 0 || gone > 2*6*time.Second+2*time.Second+3*time.Second {

@@ -15,7 +15,6 @@ import (
 
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
-	"partop/discovery"
 	"partop/engine"
 	"partop/producer"
 	"partop/rules"
@@ -155,9 +154,7 @@ func TestNotAllowedToGrow(t *testing.T) {
 		c := openCluster(t, env.saslBrokers, scram("bob", "bob-secret"))
 		l := newLedger()
 		p := startProducer(t, c, producer.Config{Config: workload.Config{Topic: topic, Rate: 1000, Partitioner: rules.RoundRobin}}, l)
-		// The engine over the running producer, as main wires it: its Apply
-		// logs what failed.
-		eng := engine.New(p, nil, engine.Config{Info: engine.Info{Topic: topic}})
+		eng := p.eng // its Apply logs what failed
 		embeddedtest.WaitFor(t, 30*time.Second, "acks on all 4 partitions", func() bool { return firstAcks(p, 0, 4) })
 		err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2})
 		if !errors.Is(err, kerr.TopicAuthorizationFailed) && !errors.Is(err, kerr.ClusterAuthorizationFailed) {
@@ -173,16 +170,16 @@ func TestNotAllowedToGrow(t *testing.T) {
 			t.Errorf("after the failed Grow the producer acked %d records in 2s at 1000/s", after-before)
 		}
 		var logged bool
-		evs := p.Tracker().Events()
+		evs := eng.Snapshot().Events
 		for _, e := range evs {
-			if e.Kind == discovery.KindError && strings.Contains(e.Message, "AUTHORIZATION_FAILED") {
+			if e.Kind == engine.KindError && strings.Contains(e.Message, "AUTHORIZATION_FAILED") {
 				logged = true
 			}
 		}
 		if !logged {
 			t.Errorf("no error event about authorization in %v", evs)
 		}
-		if v := p.Tracker().View(); v.Partitions != 4 || v.Cluster != 4 {
+		if v := eng.Snapshot().View; v.Partitions != 4 || v.Cluster != 4 {
 			t.Errorf("view %d routed / %d in cluster, want 4 / 4", v.Partitions, v.Cluster)
 		}
 		if err := p.Close(); err != nil {

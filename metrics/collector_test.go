@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"partop/discovery"
+	"partop/backend"
 	"partop/engine"
 	"partop/stats"
 )
@@ -37,21 +37,21 @@ func (e *stepEngine) set(s *engine.Snapshot) {
 	e.snap = s
 }
 
-func snapshot(events ...discovery.Event) *engine.Snapshot {
+func snapshot(events ...engine.Event) *engine.Snapshot {
 	return &engine.Snapshot{
 		Info: engine.Info{Topic: "orders", Tick: 10 * time.Millisecond},
 		Stats: stats.Snapshot{
 			Partitions: []stats.Partition{{ID: 0, Acked: 10, Errors: 1}, {ID: 1, Acked: 20}},
 			Unrouted:   3,
 		},
-		View:       discovery.View{Partitions: 2, Cluster: 4, MetadataRequests: 7},
+		View:       engine.View{Partitions: 2, Cluster: 4, MetadataRequests: 7},
 		Events:     events,
 		TargetRate: 500, Sending: true, Paused: true,
 	}
 }
 
-func expansion(seen time.Time, from, to int, pickup time.Duration, done bool) discovery.Event {
-	return discovery.Event{Kind: discovery.KindExpansion, At: seen, Seen: seen, From: from, To: to, By: discovery.ByPartop, Pickup: pickup, Done: done}
+func expansion(seen time.Time, from, to int, pickup time.Duration, done bool) engine.Event {
+	return engine.Event{Kind: engine.KindExpansion, At: seen, Seen: seen, From: from, To: to, By: engine.ByPartop, Pickup: pickup, Done: done}
 }
 
 // scrape serves c over real HTTP and parses the answer with Prometheus'
@@ -161,8 +161,8 @@ func TestObserveMode(t *testing.T) {
 	s := snapshot()
 	s.Sending, s.Mode = false, engine.ModeObserve
 	s.View.EndOffsets = []int64{1200, 3400, -1}
-	s.Producers = discovery.Producers{At: time.Now(), List: []discovery.Producer{
-		{ID: 1, State: discovery.ProducerStale}, {ID: 2, State: discovery.ProducerAdopted}, {ID: 3, State: discovery.ProducerAdopted},
+	s.Producers = backend.Producers{At: time.Now(), List: []backend.Producer{
+		{ID: 1, State: backend.ProducerStale}, {ID: 2, State: backend.ProducerAdopted}, {ID: 3, State: backend.ProducerAdopted},
 	}}
 	eng := &stepEngine{snap: s, done: make(chan struct{})}
 	fams := scrape(t, serve(t, eng))
@@ -197,7 +197,7 @@ func TestPickupsObservedOnce(t *testing.T) {
 	c := NewCollector(eng)
 	count := func() (uint64, float64) {
 		m := &dto.Metric{}
-		if err := c.pickups.hist.WithLabelValues("orders", discovery.ByPartop).(interface{ Write(*dto.Metric) error }).Write(m); err != nil {
+		if err := c.pickups.hist.WithLabelValues("orders", engine.ByPartop).(interface{ Write(*dto.Metric) error }).Write(m); err != nil {
 			t.Fatal(err)
 		}
 		return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()

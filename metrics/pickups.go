@@ -5,7 +5,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"partop/discovery"
 	"partop/engine"
 )
 
@@ -66,13 +65,13 @@ func (p *pickups) sync(s *engine.Snapshot) {
 		// Export both series from the start, at zero, so rate() and
 		// increase() see the first expansion as an increase.
 		p.topic = s.Topic
-		p.hist.WithLabelValues(s.Topic, discovery.ByPartop)
-		p.hist.WithLabelValues(s.Topic, discovery.ByExternal)
+		p.hist.WithLabelValues(s.Topic, engine.ByPartop)
+		p.hist.WithLabelValues(s.Topic, engine.ByExternal)
 	}
 	present := 0 // observed expansions still in the log
 	for i := range s.Events {
 		e := &s.Events[i]
-		if e.Kind != discovery.KindExpansion || !e.Done {
+		if e.Kind != engine.KindExpansion || !e.Done {
 			continue
 		}
 		id := expansionID{seen: e.Seen.UnixNano(), from: e.From, to: e.To}
@@ -91,11 +90,11 @@ func (p *pickups) sync(s *engine.Snapshot) {
 
 // forgetGone keeps only the ids of expansions still in evs. It runs only
 // when an observed expansion has left the log, which is rare.
-func (p *pickups) forgetGone(evs []discovery.Event) {
+func (p *pickups) forgetGone(evs []engine.Event) {
 	kept := make(map[expansionID]struct{}, len(p.observed))
 	for i := range evs {
 		e := &evs[i]
-		if e.Kind != discovery.KindExpansion || !e.Done {
+		if e.Kind != engine.KindExpansion || !e.Done {
 			continue
 		}
 		id := expansionID{seen: e.Seen.UnixNano(), from: e.From, to: e.To}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"partop/discovery"
+	"partop/backend"
 	"partop/engine"
 )
 
@@ -135,7 +135,7 @@ var catalog = []series{
 }
 
 // producerStates are exported even at 0, so a stale count can be alerted on.
-var producerStates = []string{discovery.ProducerActive, discovery.ProducerAdopted, discovery.ProducerStale, discovery.ProducerIdle}
+var producerStates = []string{backend.ProducerActive, backend.ProducerAdopted, backend.ProducerStale, backend.ProducerIdle}
 
 func partition(id int32) string { return strconv.FormatInt(int64(id), 10) }
 

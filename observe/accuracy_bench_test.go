@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"partop/backend/backendtest"
 	"partop/cluster/embeddedtest"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -69,7 +70,8 @@ func rateErrors(b *testing.B, partitioner kgo.Opt, partitions, rate, windows int
 		b.Fatal(err)
 	}
 	defer s.Close()
-	go s.Run(ctx)
+	rec := backendtest.NewRecorder()
+	go s.Run(ctx, rec)
 
 	type sample struct {
 		at        time.Time
@@ -77,7 +79,7 @@ func rateErrors(b *testing.B, partitioner kgo.Opt, partitions, rate, windows int
 	}
 	var samples []sample
 	for len(samples) <= 10*windows+1 {
-		at := <-s.Steps()
+		at := <-rec.Steps()
 		sm := sample{at: at, obs: make([]float64, partitions), acks: make([]float64, partitions)}
 		for i, t := range s.Counters().Read() {
 			sm.obs[i], sm.acks[i] = float64(t.Acked), float64(acked[i].Load())

@@ -109,7 +109,7 @@ func (w *wire) OnBrokerRead(_ kgo.BrokerMetadata, _ int16, n int, _, _ time.Dura
 
 // benchSource is a source on the child's topic whose polls the benchmark
 // drives itself (it is not Run).
-func benchSource(b *testing.B, seeds []string, w *wire) *Source {
+func benchSource(b *testing.B, seeds []string, w *wire) *Observer {
 	b.Helper()
 	opts := []kgo.Opt{kgo.SeedBrokers(seeds...), kgo.WithHooks(w)}
 	cl, err := kgo.NewClient(opts...)

@@ -15,7 +15,6 @@ import (
 	"partop/cluster"
 	"partop/engine"
 	"partop/rules"
-	"partop/stats"
 )
 
 // cpuFor is how long BenchmarkObserveCPU observes (PARTOP_BENCH_CPU_FOR
@@ -77,10 +76,9 @@ func observeInProcess(b *testing.B, seeds []string, d time.Duration) (cpu, wall 
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng := engine.New(s, nil, engine.Config{
-		Info:        engine.Info{Cluster: strings.Join(seeds, ","), Topic: benchTopic, Mode: engine.ModeObserve},
-		Stats:       stats.Config{NowWindow: rules.DefaultPollInterval},
-		TopicWindow: rules.DefaultPollInterval,
+	eng := engine.New(s, engine.Config{
+		Info:       engine.Info{Cluster: strings.Join(seeds, ","), Topic: benchTopic},
+		StepWindow: rules.DefaultPollInterval,
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()

@@ -1,4 +1,5 @@
-// Package observe is the traffic source of observe mode: partop produces
+// Package observe is Kafka's observer, the traffic source of observe mode
+// (and of the whole topic's rate beside partop's producer): partop produces
 // nothing and counts what every producer writes to a topic, from the
 // partitions' end offsets (high watermarks). It polls them with ListOffsets
 // sent straight to each partition's leader (kadm's ListEndOffsets would
@@ -8,13 +9,13 @@
 // then the new partitions carrying their share.
 //
 // Counts come in steps, once a poll: the engine samples at each poll
-// (engine.Stepped), so a rate is a step divided by the real time between
+// (backend.Step), so a rate is a step divided by the real time between
 // polls, not a step landing in one tick and none in the next.
 //
-// Who writes is listed too: every ProducersInterval (10 s) the source asks
-// each leader for its partitions' producer ids (DescribeProducers, KIP-664;
-// it needs Read on the topic) and publishes one row per id with the
-// tracker: partitions written within the window, last write, records/s
+// Who writes is listed too: every ProducersInterval (10 s) the observer
+// asks each leader for its partitions' producer ids (DescribeProducers,
+// KIP-664; it needs Read on the topic) and reports one row per id:
+// partitions written within the window, last write, records/s
 // from the change in sequence numbers, and its state after the latest
 // expansion (adopted, stale after ProducersGrace, idle, active). Producers
 // with idempotence off have no id and are not listed.

@@ -8,9 +8,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"partop/backend/backendtest"
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
-	"partop/discovery"
+	"partop/engine"
 	"partop/observe"
 	"partop/producer"
 	"partop/rules"
@@ -29,18 +30,19 @@ func describe(t testing.TB, c *cluster.Cluster, topic string) cluster.Topic {
 	return top
 }
 
-// observing runs an observe source on c's topic until the test ends.
-func observing(t testing.TB, c *cluster.Cluster, topic string, interval time.Duration) *observe.Source {
+// observing runs an observer on c's topic under an engine, which keeps
+// the expansion timeline, until the test ends.
+func observing(t testing.TB, c *cluster.Cluster, topic string, interval time.Duration) (*observe.Observer, *engine.Engine) {
 	t.Helper()
 	s, err := observe.New(observe.Config{Topic: topic, Interval: interval, DiscoveryInterval: interval, ClientOpts: c.ClientOpts()}, c, describe(t, c, topic))
 	if err != nil {
 		t.Fatal(err)
 	}
+	eng := engine.New(s, engine.Config{Tick: 20 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); s.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; _ = s.Close() })
-	return s
+	go func() { _ = eng.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-eng.Done() })
+	return s, eng
 }
 
 // TestCountsEqualAcks: what the observer counts from end offsets is, once
@@ -61,15 +63,15 @@ func TestCountsEqualAcks(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	o := observing(t, c, "counts", 100*time.Millisecond)
-	<-o.Steps() // the first poll took the baseline
+	o, eng := observing(t, c, "counts", 100*time.Millisecond)
+	embeddedtest.WaitFor(t, 10*time.Second, "the first poll (the baseline)", func() bool { return eng.Snapshot().Stats.Samples > 1 })
 	p, err := producer.New(producer.Config{Config: workload.Config{Topic: "counts", Rate: 5000, Partitioner: rules.RoundRobin}, ClientOpts: c.ClientOpts()}, c, describe(t, c, "counts"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})
-	go func() { defer close(ran); p.Run(ctx) }()
+	go func() { defer close(ran); p.Run(ctx, backendtest.Discard) }()
 	embeddedtest.WaitFor(t, 10*time.Second, "records", func() bool { return sum(p.Counters().Read()) > 2000 })
 	cancel()
 	if err := p.Close(); err != nil {
@@ -102,7 +104,7 @@ func sum(ts []stats.Totals) uint64 {
 // record on every new partition.
 func TestExternalExpansionPickup(t *testing.T) {
 	c, _ := embeddedtest.Start(t, "fleet", 2)
-	o := observing(t, c, "fleet", 100*time.Millisecond)
+	o, eng := observing(t, c, "fleet", 100*time.Millisecond)
 	writer, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("fleet"),
 		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()), kgo.MetadataMaxAge(200*time.Millisecond), kgo.MetadataMinAge(100*time.Millisecond))...)
 	if err != nil {
@@ -131,23 +133,23 @@ func TestExternalExpansionPickup(t *testing.T) {
 		t.Fatal(err)
 	}
 	added := time.Now()
-	var exp discovery.Event
+	var exp engine.Event
 	embeddedtest.WaitFor(t, 15*time.Second, "the expansion to be picked up", func() bool {
-		for _, e := range o.Tracker().Events() {
-			if e.Kind == discovery.KindExpansion && e.Done {
+		for _, e := range eng.Snapshot().Events {
+			if e.Kind == engine.KindExpansion && e.Done {
 				exp = e
 				return true
 			}
 		}
 		return false
 	})
-	if exp.By != discovery.ByExternal || exp.From != 2 || exp.To != 5 || !exp.Created.IsZero() || !exp.Routed.IsZero() {
+	if exp.By != engine.ByExternal || exp.From != 2 || exp.To != 5 || !exp.Created.IsZero() || !exp.Routed.IsZero() {
 		t.Fatalf("expansion %+v: want 2→5 by someone else, no created or routed time", exp)
 	}
 	if exp.Seen.Before(added) || exp.FirstAck.Before(exp.Seen.Add(-time.Second)) || exp.Pickup < 0 {
 		t.Fatalf("timeline: added %v, seen %v, first record %v, pickup %v", added, exp.Seen, exp.FirstAck, exp.Pickup)
 	}
-	if v := o.Tracker().View(); v.Cluster != 5 || v.Partitions != 5 {
+	if v := eng.Snapshot().View; v.Cluster != 5 || v.Partitions != 5 {
 		t.Fatalf("view %+v: observe mode routes nothing, its count is the cluster's", v)
 	}
 }

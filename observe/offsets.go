@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"partop/backend"
+
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -16,7 +18,7 @@ import (
 // pollOffsets asks every leader for its partitions' end offsets, one
 // request per broker, all at once, and counts what was written since the
 // last poll. Partitions without a leader wait for the next poll.
-func (s *Source) pollOffsets(ctx context.Context) error {
+func (s *Observer) pollOffsets(ctx context.Context) error {
 	answers, err := askLeaders(ctx, s, func(ctx context.Context, b *kgo.Broker, parts []int32) (*kmsg.ListOffsetsResponse, error) {
 		return endOffsetsRequest(s.cfg.Topic, parts).RequestWith(ctx, b)
 	})
@@ -39,11 +41,7 @@ func (s *Source) pollOffsets(ctx context.Context) error {
 					firstErr = cmp.Or(firstErr, fmt.Errorf("end offset of partition %d: %w", p.Partition, err))
 					continue
 				}
-				if n := s.offsets.Step(p.Partition, p.Offset); n > 0 {
-					if s.counters.Add(p.Partition, n, at) {
-						s.tracker.FirstAck(p.Partition)
-					}
-				}
+				s.counters.Add(p.Partition, s.offsets.Step(p.Partition, p.Offset), at)
 			}
 		}
 	}
@@ -51,29 +49,14 @@ func (s *Source) pollOffsets(ctx context.Context) error {
 		s.pollMetaNow()
 	}
 	if firstErr != nil {
-		s.tracker.Problem("polling end offsets: " + firstErr.Error())
+		s.reports.Report(backend.Problem{Message: "polling end offsets: " + firstErr.Error()})
 	}
 	if failed == len(answers) {
 		return firstErr // nothing answered: no sample, and back off
 	}
-	s.tracker.SetEndOffsets(s.offsets.Ends())
-	Step(s.steps, at) // the engine samples at this poll
+	s.reports.Report(backend.EndOffsets{Offsets: s.offsets.Ends()})
+	s.reports.Report(backend.Step{At: at}) // the engine samples at this poll
 	return nil
-}
-
-// Step tells the engine through steps that counts changed as of at. A
-// step the engine has not taken yet is replaced: it samples once, at the
-// newer time, with both steps' counts. One poll loop sends on steps.
-func Step(steps chan time.Time, at time.Time) {
-	select {
-	case steps <- at:
-	default:
-		select {
-		case <-steps:
-		default:
-		}
-		steps <- at
-	}
 }
 
 // endOffsetsRequest asks for the latest offsets (the high watermarks) of
@@ -105,9 +88,9 @@ type answer[R any] struct {
 // askLeaders sends ask to every partition leader at once, each with its
 // partitions of the topic, and returns the answers. Partitions without a
 // leader wait for the next poll; none with one is an error.
-func askLeaders[R any](ctx context.Context, s *Source, ask func(context.Context, *kgo.Broker, []int32) (R, error)) ([]answer[R], error) {
+func askLeaders[R any](ctx context.Context, s *Observer, ask func(context.Context, *kgo.Broker, []int32) (R, error)) ([]answer[R], error) {
 	byLeader := map[int32][]int32{}
-	for p, l := range s.leaders() {
+	for p, l := range s.partitionLeaders() {
 		if l >= 0 {
 			byLeader[l] = append(byLeader[l], int32(p))
 		}

@@ -5,9 +5,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kmsg"
+	"partop/backend"
 
-	"partop/discovery"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // maxIDsPerPartition bounds what is kept of one partition's producer ids.
@@ -40,7 +40,7 @@ type producerBook struct {
 	looked []time.Time   // by partition: when its marks were taken; zero: never
 }
 
-// latest is the topic's latest expansion, as the event log has it.
+// latest is the topic's latest expansion, as the observer saw it.
 type latest struct {
 	from, to int       // the new partitions are [from, to)
 	at       time.Time // when it was made (partop) or first seen (anyone else)
@@ -128,7 +128,7 @@ func (b *producerBook) observe(p int32, at time.Time, listed []kmsg.DescribeProd
 
 // row is one producer id's figures, gathered over the partitions.
 type row struct {
-	discovery.Producer
+	backend.Producer
 	last     int64 // unix ns of its latest write
 	adopted  bool  // wrote to a partition of the latest expansion
 	wroteOld bool  // wrote to an older partition since the expansion
@@ -138,8 +138,8 @@ type row struct {
 // now. An id that wrote nothing for two windows is dropped: a producer
 // restarted with a new id leaves its old one in Kafka's list for a day
 // (producer.id.expiration.ms), and it must not stay stale (or idle) for
-// that long. In discovery.SortProducers' order.
-func (b *producerBook) list(now time.Time, exp *latest) []discovery.Producer {
+// that long. In backend.SortProducers' order.
+func (b *producerBook) list(now time.Time, exp *latest) []backend.Producer {
 	recent, keep := now.Add(-b.window).UnixNano(), now.Add(-2*b.window).UnixNano()
 	var since int64
 	if exp != nil {
@@ -153,7 +153,7 @@ func (b *producerBook) list(now time.Time, exp *latest) []discovery.Producer {
 			}
 			r := rows[m.id]
 			if r == nil {
-				r = &row{Producer: discovery.Producer{ID: m.id, Epoch: m.epoch}}
+				r = &row{Producer: backend.Producer{ID: m.id, Epoch: m.epoch}}
 				rows[m.id] = r
 			}
 			r.Epoch = max(r.Epoch, m.epoch)
@@ -168,13 +168,13 @@ func (b *producerBook) list(now time.Time, exp *latest) []discovery.Producer {
 			}
 		}
 	}
-	out := make([]discovery.Producer, 0, len(rows))
+	out := make([]backend.Producer, 0, len(rows))
 	for _, r := range rows {
 		r.LastWrite = time.Unix(0, r.last)
 		r.State = b.state(r, now, exp)
 		out = append(out, r.Producer)
 	}
-	discovery.SortProducers(out)
+	backend.SortProducers(out)
 	return out
 }
 
@@ -189,12 +189,12 @@ func (b *producerBook) list(now time.Time, exp *latest) []discovery.Producer {
 func (b *producerBook) state(r *row, now time.Time, exp *latest) string {
 	switch {
 	case r.last < now.Add(-b.window).UnixNano():
-		return discovery.ProducerIdle
+		return backend.ProducerIdle
 	case r.adopted:
-		return discovery.ProducerAdopted
+		return backend.ProducerAdopted
 	case exp != nil && r.wroteOld && now.Sub(exp.at) >= b.grace:
-		return discovery.ProducerStale
+		return backend.ProducerStale
 	default:
-		return discovery.ProducerActive
+		return backend.ProducerActive
 	}
 }

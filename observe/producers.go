@@ -12,7 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"partop/discovery"
+	"partop/backend"
 	"partop/rules"
 )
 
@@ -69,16 +69,15 @@ func producersDefaults(cfg *Config) error {
 
 // producerPoller keeps the tracker's producers list fresh.
 type producerPoller struct {
-	s         *Source
-	interval  time.Duration
-	book      producerBook
-	wake      chan struct{} // the topic grew: look now, and again when its grace ends
-	evVersion uint64
-	exp       *latest // nil: no expansion seen
-	last      discovery.Producers
+	s        *Observer
+	interval time.Duration
+	book     producerBook
+	wake     chan struct{} // the topic grew: look now, and again when its grace ends
+	exp      *latest       // nil: no expansion seen
+	last     backend.Producers
 }
 
-func newProducerPoller(s *Source) *producerPoller {
+func newProducerPoller(s *Observer) *producerPoller {
 	return &producerPoller{
 		s:        s,
 		interval: s.cfg.ProducersInterval,
@@ -122,7 +121,7 @@ func (pp *producerPoller) run(ctx context.Context) {
 		case errors.Is(err, errProducersDenied):
 			wait = max(pp.interval, deniedRetry)
 		case err != nil:
-			wait = min(2*wait, max(discovery.MaxBackoff, pp.interval))
+			wait = min(2*wait, max(backend.MaxBackoff, pp.interval))
 		default:
 			wait = pp.interval
 		}
@@ -219,37 +218,21 @@ func (pp *producerPoller) lacksAPI(ctx context.Context, broker int32) bool {
 func (pp *producerPoller) publish(now time.Time, err error, all bool) error {
 	switch {
 	case errors.Is(err, errProducersDenied), errors.Is(err, errProducersUnsupported):
-		pp.last = discovery.Producers{At: now, Err: err.Error()}
+		pp.last = backend.Producers{At: now, Err: err.Error()}
 	case err != nil && all: // keep the last list, saying why it is old
 		pp.last.Err = "listing producers: " + err.Error()
 	default:
 		if err != nil {
-			pp.s.tracker.Problem("listing producers: " + err.Error())
+			pp.s.reports.Report(backend.Problem{Message: "listing producers: " + err.Error()})
 		}
-		pp.latestExpansion()
-		pp.last = discovery.Producers{At: now, List: pp.book.list(now, pp.exp)}
+		pp.exp = pp.s.latestExpansion()
+		pp.last = backend.Producers{At: now, List: pp.book.list(now, pp.exp)}
 	}
-	pp.s.tracker.SetProducers(pp.last)
+	pp.s.reports.Report(backend.ProducersSeen{Producers: pp.last})
 	if all {
 		return err
 	}
 	return nil
-}
-
-// latestExpansion reads the latest expansion from the event log when the
-// log changed; one pushed out of the bounded log is remembered.
-func (pp *producerPoller) latestExpansion() {
-	evs, v, changed := pp.s.tracker.Log(pp.evVersion)
-	if !changed {
-		return
-	}
-	pp.evVersion = v
-	for i := len(evs) - 1; i >= 0; i-- {
-		if e := evs[i]; e.Kind == discovery.KindExpansion {
-			pp.exp = &latest{from: e.From, to: e.To, at: e.Start()}
-			return
-		}
-	}
 }
 
 // producersRequest asks for the producers of partitions of one topic.

@@ -14,9 +14,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
 
+	"partop/backend"
+	"partop/backend/backendtest"
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
-	"partop/discovery"
 	"partop/observe"
 )
 
@@ -26,8 +27,9 @@ func fast(topic string, opts []kgo.Opt) observe.Config {
 		ProducersInterval: 200 * time.Millisecond, ProducersGrace: time.Second, ClientOpts: opts}
 }
 
-// run starts an observe source with cfg until the test ends.
-func run(t *testing.T, cfg observe.Config, admin cluster.Grower) *observe.Source {
+// run starts an observer with cfg until the test ends; its facts go to
+// the returned recorder.
+func run(t *testing.T, cfg observe.Config, admin cluster.Grower) (*observe.Observer, *backendtest.Recorder) {
 	t.Helper()
 	cl, err := kgo.NewClient(cfg.ClientOpts...)
 	if err != nil {
@@ -44,11 +46,12 @@ func run(t *testing.T, cfg observe.Config, admin cluster.Grower) *observe.Source
 	if err != nil {
 		t.Fatal(err)
 	}
+	rec := backendtest.NewRecorder()
 	rctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); s.Run(rctx) }()
+	go func() { defer close(done); s.Run(rctx, rec) }()
 	t.Cleanup(func() { stop(); <-done; _ = s.Close() })
-	return s
+	return s, rec
 }
 
 // writing runs a client that produces a record every millisecond until the
@@ -90,13 +93,13 @@ func producerID(t *testing.T, cl *kgo.Client) int64 {
 	return id
 }
 
-func stateOf(ps discovery.Producers, id int64) (discovery.Producer, bool) {
+func stateOf(ps backend.Producers, id int64) (backend.Producer, bool) {
 	for _, p := range ps.List {
 		if p.ID == id {
 			return p, true
 		}
 	}
-	return discovery.Producer{}, false
+	return backend.Producer{}, false
 }
 
 // TestProducersEmbedded: two transactional producers write round-robin to
@@ -110,12 +113,12 @@ func TestProducersEmbedded(t *testing.T) {
 	old := writing(t, true, append(opts, kgo.TransactionalID("old"))...)
 	quick := writing(t, true, append(opts, kgo.TransactionalID("quick"), kgo.MetadataMaxAge(200*time.Millisecond), kgo.MetadataMinAge(100*time.Millisecond))...)
 	oldID, quickID := producerID(t, old), producerID(t, quick)
-	o := run(t, fast("txn", c.ClientOpts()), c)
+	_, rec := run(t, fast("txn", c.ClientOpts()), c)
 	embeddedtest.WaitFor(t, 10*time.Second, "both producers listed as active", func() bool {
-		ps := o.Tracker().Producers()
+		ps := rec.Producers()
 		a, okA := stateOf(ps, oldID)
 		b, okB := stateOf(ps, quickID)
-		return okA && okB && a.State == discovery.ProducerActive && b.State == discovery.ProducerActive && len(a.Partitions) == 4
+		return okA && okB && a.State == backend.ProducerActive && b.State == backend.ProducerActive && len(a.Partitions) == 4
 	})
 
 	adm := kadm.NewClient(old)
@@ -128,13 +131,13 @@ func TestProducersEmbedded(t *testing.T) {
 	}
 	grown := time.Now()
 	embeddedtest.WaitFor(t, 10*time.Second, "the quick producer adopted, the old one stale", func() bool {
-		ps := o.Tracker().Producers()
+		ps := rec.Producers()
 		a, _ := stateOf(ps, oldID)
 		b, _ := stateOf(ps, quickID)
-		return a.State == discovery.ProducerStale && b.State == discovery.ProducerAdopted
+		return a.State == backend.ProducerStale && b.State == backend.ProducerAdopted
 	})
 	took := time.Since(grown)
-	ps := o.Tracker().Producers()
+	ps := rec.Producers()
 	a, _ := stateOf(ps, oldID)
 	b, _ := stateOf(ps, quickID)
 	t.Logf("after %s: %+v", took, ps.List)
@@ -184,10 +187,10 @@ func TestProducersDenied(t *testing.T) {
 		}
 		return resp, nil, true
 	})
-	o := run(t, fast("denied", opts), nil)
+	o, rec := run(t, fast("denied", opts), nil)
 	writing(t, false, append(opts, kgo.DefaultProduceTopic("denied"))...)
 	embeddedtest.WaitFor(t, 10*time.Second, "the denial to be reported and records counted", func() bool {
-		ps := o.Tracker().Producers()
+		ps := rec.Producers()
 		return ps.Err == observe.ProducersDenied && len(ps.List) == 0 && sum(o.Counters().Read()) > 100
 	})
 	if asked.Load() == 0 {
@@ -206,10 +209,10 @@ func TestProducersUnsupported(t *testing.T) {
 			versionsAsked.Add(1)
 		}
 	})
-	o := run(t, fast("old", append(opts, kgo.WithHooks(hook))), nil)
+	o, rec := run(t, fast("old", append(opts, kgo.WithHooks(hook))), nil)
 	writing(t, false, append(opts, kgo.DefaultProduceTopic("old"))...)
 	embeddedtest.WaitFor(t, 10*time.Second, "the missing API to be reported and records counted", func() bool {
-		ps := o.Tracker().Producers()
+		ps := rec.Producers()
 		return ps.Err == observe.ProducersUnsupported && sum(o.Counters().Read()) > 100
 	})
 	asked := versionsAsked.Load()
@@ -240,11 +243,11 @@ func TestProducersOff(t *testing.T) {
 	})
 	cfg := fast("off", append(opts, kgo.WithHooks(hook)))
 	cfg.ProducersInterval = -1
-	o := run(t, cfg, nil)
+	_, rec := run(t, cfg, nil)
 	for range 5 {
-		<-o.Steps()
+		<-rec.Steps()
 	}
-	if n := asked.Load(); n != 0 || !o.Tracker().Producers().At.IsZero() {
-		t.Fatalf("producers asked %d times, list %+v: want never", n, o.Tracker().Producers())
+	if n := asked.Load(); n != 0 || !rec.Producers().At.IsZero() {
+		t.Fatalf("producers asked %d times, list %+v: want never", n, rec.Producers())
 	}
 }

@@ -10,8 +10,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"partop/backend"
 	"partop/cluster"
-	"partop/discovery"
 	"partop/rules"
 	"partop/stats"
 )
@@ -42,16 +42,20 @@ type Config struct {
 	ProducersWindow time.Duration
 }
 
-// Source counts every producer's records on a topic from end offsets. It is
-// an engine.Source and an engine.Stepped.
-type Source struct {
+// Observer counts every producer's records on a topic from end offsets. It
+// is a backend.Source whose counts come in steps.
+type Observer struct {
 	cfg      Config
 	cl       *kgo.Client
 	admin    cluster.Grower
 	counters *stats.Counters
-	tracker  *discovery.Tracker
-	steps    chan time.Time
+	reports  backend.Reports
+	initial  []int32       // leaders when New was called
 	wakeMeta chan struct{} // the topic grew: poll metadata now
+
+	mu      sync.Mutex
+	leaders []int32 // as the metadata poll last saw them
+	latest  *latest // the latest expansion; nil: none seen
 
 	offsets   *stats.Offsets  // only the offsets poll touches it
 	producers *producerPoller // nil when producers are not listed
@@ -63,7 +67,7 @@ type Source struct {
 // topic has now count from their current end offsets (what was written
 // before partop started is not traffic it saw); partitions added later
 // count from their start.
-func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Source, error) {
+func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Observer, error) {
 	cfg.Interval = cmp.Or(cfg.Interval, rules.DefaultPollInterval)
 	cfg.DiscoveryInterval = cmp.Or(cfg.DiscoveryInterval, rules.DefaultDiscoveryInterval)
 	if err := rules.CheckPollInterval(cfg.Interval); err != nil {
@@ -75,25 +79,19 @@ func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Source, erro
 	if err := producersDefaults(&cfg); err != nil {
 		return nil, err
 	}
-	s := &Source{
+	s := &Observer{
 		cfg:      cfg,
 		admin:    admin,
 		counters: stats.NewCounters(initial.Count()),
-		steps:    make(chan time.Time, 1),
+		initial:  initial.Leaders(),
 		wakeMeta: make(chan struct{}, 1),
 		offsets:  stats.NewOffsets(initial.Count()),
 	}
-	s.tracker = discovery.NewTracker(s.counters, initial.Leaders(), false)
+	s.leaders = s.initial
 	if cfg.ProducersInterval > 0 {
 		s.producers = newProducerPoller(s)
 	}
-	s.tracker.OnExpansion(func() {
-		s.pollMetaNow()
-		if s.producers != nil {
-			s.producers.expanded()
-		}
-	})
-	cl, err := kgo.NewClient(append(append([]kgo.Opt(nil), cfg.ClientOpts...), kgo.WithHooks(cluster.MetadataCounter(s.tracker.CountMetadataRequest)))...)
+	cl, err := kgo.NewClient(append(append([]kgo.Opt(nil), cfg.ClientOpts...), kgo.WithHooks(cluster.MetadataCounter(func() { s.reports.Report(backend.MetadataSent{}) })))...)
 	if err != nil {
 		return nil, fmt.Errorf("observer client: %w", err)
 	}
@@ -102,59 +100,94 @@ func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Source, erro
 }
 
 // Counters are the per-partition record counts seen so far.
-func (s *Source) Counters() *stats.Counters { return s.counters }
+func (s *Observer) Counters() *stats.Counters { return s.counters }
 
-// Tracker is the source's view of the topic and its event log.
-func (s *Source) Tracker() *discovery.Tracker { return s.tracker }
+// About says what the engine needs to know: the observer counts in steps,
+// once a poll, and routes nothing.
+func (s *Observer) About() backend.About {
+	return backend.About{Leaders: s.initial, Stepped: true}
+}
 
-// Steps delivers the time of every offsets poll that counted records.
-func (s *Source) Steps() <-chan time.Time { return s.steps }
-
-// Run polls metadata, end offsets and producers until ctx ends.
-func (s *Source) Run(ctx context.Context) {
+// Run polls metadata, end offsets and producers until ctx ends, reporting
+// to r.
+func (s *Observer) Run(ctx context.Context, r backend.Reporter) {
+	s.reports.Set(r)
 	var wg sync.WaitGroup
 	if s.cfg.Leaders == nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			discovery.Poll(ctx, s.cfg.DiscoveryInterval, true, s.wakeMeta, s.watch)
+			backend.Poll(ctx, s.cfg.DiscoveryInterval, true, s.wakeMeta, s.watch)
 		}()
 	}
 	if s.producers != nil {
 		wg.Go(func() { s.producers.run(ctx) })
 	}
 	// Offsets are polled on a steady clock: every poll is a sample.
-	discovery.Poll(ctx, s.cfg.Interval, false, nil, s.pollOffsets)
+	backend.Poll(ctx, s.cfg.Interval, false, nil, s.pollOffsets)
 	wg.Wait()
 }
 
-// watch describes the topic: its partition count and leaders.
-func (s *Source) watch(ctx context.Context) error {
+// watch describes the topic: its partition count and leaders. A larger
+// count is an expansion the producers list judges producers by.
+func (s *Observer) watch(ctx context.Context) error {
 	t, err := cluster.Describe(ctx, s.cl, s.cfg.Topic)
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
-	s.tracker.Watched(t.Leaders(), err)
-	return err
+	leaders := t.Leaders()
+	s.reports.Report(backend.Metadata{Leaders: leaders, Err: err})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	from := len(s.leaders)
+	s.leaders = leaders
+	s.mu.Unlock()
+	s.expanded(from, len(leaders))
+	return nil
 }
 
-// leaders are the partitions' leaders by id, as last seen.
-func (s *Source) leaders() []int32 {
+// expanded notes that the topic grew from..to (nothing when it did not):
+// the producers list looks at once, for a baseline.
+func (s *Observer) expanded(from, to int) {
+	s.mu.Lock()
+	grew := to > from && (s.latest == nil || to > s.latest.to)
+	if grew {
+		s.latest = &latest{from: from, to: to, at: time.Now()}
+	}
+	s.mu.Unlock()
+	if grew && s.producers != nil {
+		s.producers.expanded()
+	}
+}
+
+// latestExpansion is the latest expansion seen; nil before one.
+func (s *Observer) latestExpansion() *latest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.latest
+}
+
+// partitionLeaders are the partitions' leaders by id, as last seen.
+func (s *Observer) partitionLeaders() []int32 {
 	if s.cfg.Leaders != nil {
 		return s.cfg.Leaders()
 	}
-	return s.tracker.View().Leaders
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.leaders
 }
 
 // Close releases the client. Observing has nothing in flight to lose.
-func (s *Source) Close() error {
+func (s *Observer) Close() error {
 	s.closeOnce.Do(s.cl.Close)
 	return nil
 }
 
 // pollMetaNow makes the metadata poll come at once (a wake-up already
 // pending is enough).
-func (s *Source) pollMetaNow() {
+func (s *Observer) pollMetaNow() {
 	select {
 	case s.wakeMeta <- struct{}{}:
 	default:
@@ -163,6 +196,11 @@ func (s *Source) pollMetaNow() {
 
 // Grow adds partitions through the admin client; the next metadata poll
 // comes at once so their leaders are known for the next offsets poll.
-func (s *Source) Grow(ctx context.Context, target func(current int) int) (from, to int, err error) {
-	return s.tracker.Grow(func() (int, int, error) { return s.admin.Grow(ctx, s.cfg.Topic, target) })
+func (s *Observer) Grow(ctx context.Context, target func(current int) int) (from, to int, err error) {
+	if from, to, err = s.admin.Grow(ctx, s.cfg.Topic, target); err != nil {
+		return from, to, err
+	}
+	s.expanded(from, to)
+	s.pollMetaNow()
+	return from, to, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"partop/backend/backendtest"
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
 	"partop/rules"
@@ -105,7 +106,7 @@ func BenchmarkPickup(b *testing.B) {
 	)
 	for range b.N {
 		c, _ := embeddedtest.Start(b, "pickup", 4)
-		p := running(b, c, Config{Config: workload.Config{Topic: "pickup", Rate: 2000, Partitioner: rules.RoundRobin}})
+		_, eng := running(b, c, Config{Config: workload.Config{Topic: "pickup", Rate: 2000, Partitioner: rules.RoundRobin}})
 		base := &firstWrites{at: map[int32]time.Time{}}
 		baseErrors := &produceErrors{}
 		var baseMeta atomic.Int64
@@ -123,7 +124,7 @@ func BenchmarkPickup(b *testing.B) {
 				bcl.Produce(ctx, kgo.StringRecord("baseline"), base.promise)
 			}
 		}()
-		embeddedtest.WaitFor(b, 10*time.Second, "routing to 4", func() bool { return p.Tracker().View().Partitions == 4 })
+		embeddedtest.WaitFor(b, 10*time.Second, "routing to 4", func() bool { return eng.Snapshot().View.Partitions == 4 })
 
 		type made struct {
 			from, to int
@@ -132,18 +133,17 @@ func BenchmarkPickup(b *testing.B) {
 		var own, ext, extFromChange []time.Duration
 		var all []made
 		for range expansions {
-			from, to, err := p.Grow(ctx, func(n int) int { return n + 1 })
-			if err != nil {
-				b.Fatal(err)
-			}
+			from := eng.Snapshot().View.Cluster
+			to := from + 1
+			add(b, eng, 1)
 			all = append(all, made{from, to, time.Now()})
-			embeddedtest.WaitFor(b, 5*time.Second, "partop-made pickup", func() bool { e, _ := lastExpansion(p); return e.Done && e.To == to })
-			e, _ := lastExpansion(p)
+			embeddedtest.WaitFor(b, 5*time.Second, "partop-made pickup", func() bool { e, _ := lastExpansion(eng); return e.Done && e.To == to })
+			e, _ := lastExpansion(eng)
 			own = append(own, e.Pickup)
 		}
 		adm := kadm.NewClient(bcl)
 		for range expansions {
-			cur := p.Tracker().View().Cluster
+			cur := eng.Snapshot().View.Cluster
 			time.Sleep(time.Duration(rand.Int64N(int64(interval)))) // land anywhere in the poll cycle
 			resp, err := adm.UpdatePartitions(ctx, cur+1, "pickup")
 			if err == nil {
@@ -154,8 +154,8 @@ func BenchmarkPickup(b *testing.B) {
 			}
 			changed := time.Now()
 			all = append(all, made{cur, cur + 1, changed})
-			embeddedtest.WaitFor(b, interval+5*time.Second, "external pickup", func() bool { e, _ := lastExpansion(p); return e.Done && e.To == cur+1 })
-			e, _ := lastExpansion(p)
+			embeddedtest.WaitFor(b, interval+5*time.Second, "external pickup", func() bool { e, _ := lastExpansion(eng); return e.Done && e.To == cur+1 })
+			e, _ := lastExpansion(eng)
 			ext = append(ext, e.Pickup)
 			extFromChange = append(extFromChange, e.FirstAck.Sub(changed))
 		}
@@ -189,12 +189,12 @@ func BenchmarkMetadataCost(b *testing.B) {
 	const window = 20 * time.Second
 	for range b.N {
 		c, _ := embeddedtest.Start(b, "meta", 4)
-		p := running(b, c, Config{Config: workload.Config{Topic: "meta", Rate: 1000}})
+		p, eng := running(b, c, Config{Config: workload.Config{Topic: "meta", Rate: 1000}})
 		embeddedtest.WaitFor(b, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
 		time.Sleep(2 * time.Second) // past start-up metadata
-		n0, t0 := p.Tracker().View().MetadataRequests, time.Now()
+		n0, t0 := eng.Snapshot().View.MetadataRequests, time.Now()
 		time.Sleep(window)
-		n1 := p.Tracker().View().MetadataRequests
+		n1 := eng.Snapshot().View.MetadataRequests
 		b.ReportMetric(float64(n1-n0)/time.Since(t0).Seconds(), "metadata-req/s")
 	}
 }
@@ -248,7 +248,7 @@ func partopRate(b *testing.B, c *cluster.Cluster, d time.Duration) float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	go p.Run(context.Background())
+	go p.Run(context.Background(), backendtest.Discard)
 	time.Sleep(300 * time.Millisecond) // connect and warm up
 	n0, t0 := total(p), time.Now()
 	time.Sleep(d)
@@ -309,7 +309,7 @@ func round0(xs []float64) []int {
 func BenchmarkMemory60s(b *testing.B) {
 	for range b.N {
 		c, _ := embeddedtest.Start(b, "mem", 4)
-		p := running(b, c, Config{Config: workload.Config{Topic: "mem", Rate: 0}})
+		p, _ := running(b, c, Config{Config: workload.Config{Topic: "mem", Rate: 0}})
 		var samples []float64
 		for i := 0; i < 12; i++ {
 			time.Sleep(5 * time.Second)

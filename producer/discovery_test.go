@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"partop/cluster/embeddedtest"
-	"partop/discovery"
+	"partop/engine"
 	"partop/rules"
 	"partop/workload"
 
@@ -16,19 +16,15 @@ import (
 
 func TestPicksUpPartitionsItAdded(t *testing.T) {
 	c, _ := embeddedtest.Start(t, "own", 4)
-	p := running(t, c, Config{Config: workload.Config{Topic: "own", Rate: 2000, Partitioner: rules.RoundRobin}})
-	embeddedtest.WaitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return p.Tracker().View().Partitions == 4 })
-
-	from, to, err := p.Grow(context.Background(), func(n int) int { return n + 4 })
-	if err != nil || from != 4 || to != 8 {
-		t.Fatalf("Grow = %d, %d, %v; want 4, 8, nil", from, to, err)
-	}
+	p, eng := running(t, c, Config{Config: workload.Config{Topic: "own", Rate: 2000, Partitioner: rules.RoundRobin}})
+	embeddedtest.WaitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return eng.Snapshot().View.Partitions == 4 })
+	add(t, eng, 4)
 	embeddedtest.WaitFor(t, 10*time.Second, "the expansion to be picked up", func() bool {
-		e, ok := lastExpansion(p)
+		e, ok := lastExpansion(eng)
 		return ok && e.Done
 	})
-	e, _ := lastExpansion(p)
-	if e.By != discovery.ByPartop || e.From != 4 || e.To != 8 {
+	e, _ := lastExpansion(eng)
+	if e.By != engine.ByPartop || e.From != 4 || e.To != 8 {
 		t.Fatalf("event = %+v, want 4→8 by partop", e)
 	}
 	// The bound: partitions partop added are used within 1 s.
@@ -38,7 +34,8 @@ func TestPicksUpPartitionsItAdded(t *testing.T) {
 	if e.Created.IsZero() || e.Routed.Before(e.Created) || e.FirstAck.Before(e.Routed) {
 		t.Fatalf("timeline out of order: created %v routed %v first ack %v", e.Created, e.Routed, e.FirstAck)
 	}
-	if v := p.Tracker().View(); v.Partitions != 8 || v.Cluster != 8 {
+	embeddedtest.WaitFor(t, time.Second, "the view to show 8 of 8", func() bool { v := eng.Snapshot().View; return v.Partitions == 8 && v.Cluster == 8 })
+	if v := eng.Snapshot().View; v.Partitions != 8 || v.Cluster != 8 {
 		t.Fatalf("view = %d routed / %d in cluster, want 8 / 8", v.Partitions, v.Cluster)
 	}
 	for part := int32(4); part < 8; part++ {
@@ -46,7 +43,7 @@ func TestPicksUpPartitionsItAdded(t *testing.T) {
 			t.Fatalf("partition %d never acknowledged a record", part)
 		}
 	}
-	if n := countExpansions(p); n != 1 {
+	if n := countExpansions(eng); n != 1 {
 		t.Fatalf("%d expansion events, want 1 (the watcher must not report partop's own change again)", n)
 	}
 }
@@ -54,8 +51,8 @@ func TestPicksUpPartitionsItAdded(t *testing.T) {
 func TestPicksUpPartitionsOthersAdded(t *testing.T) {
 	c, _ := embeddedtest.Start(t, "ext", 4)
 	interval := 300 * time.Millisecond
-	p := running(t, c, Config{Config: workload.Config{Topic: "ext", Rate: 2000, Partitioner: rules.RoundRobin}, DiscoveryInterval: interval})
-	embeddedtest.WaitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return p.Tracker().View().Partitions == 4 })
+	_, eng := running(t, c, Config{Config: workload.Config{Topic: "ext", Rate: 2000, Partitioner: rules.RoundRobin}, DiscoveryInterval: interval})
+	embeddedtest.WaitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return eng.Snapshot().View.Partitions == 4 })
 
 	other, err := kgo.NewClient(c.ClientOpts()...)
 	if err != nil {
@@ -73,11 +70,11 @@ func TestPicksUpPartitionsOthersAdded(t *testing.T) {
 	// The bound: interval + 1 s from the change to the producer
 	// acknowledging records on every new partition.
 	embeddedtest.WaitFor(t, interval+time.Second, "the external expansion to be picked up", func() bool {
-		e, ok := lastExpansion(p)
+		e, ok := lastExpansion(eng)
 		return ok && e.Done
 	})
-	e, _ := lastExpansion(p)
-	if e.By != discovery.ByExternal || e.From != 4 || e.To != 7 || !e.Created.IsZero() {
+	e, _ := lastExpansion(eng)
+	if e.By != engine.ByExternal || e.From != 4 || e.To != 7 || !e.Created.IsZero() {
 		t.Fatalf("event = %+v, want 4→7 external with no created time", e)
 	}
 	if e.Seen.Before(added) || e.FirstAck.Sub(added) > interval+time.Second {
@@ -116,10 +113,10 @@ func TestWithoutDiscoveryKgoWaits(t *testing.T) {
 	}
 }
 
-func countExpansions(p *Producer) int {
+func countExpansions(eng *engine.Engine) int {
 	n := 0
-	for _, e := range p.Tracker().Events() {
-		if e.Kind == discovery.KindExpansion {
+	for _, e := range eng.Snapshot().Events {
+		if e.Kind == engine.KindExpansion {
 			n++
 		}
 	}

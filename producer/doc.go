@@ -1,9 +1,10 @@
 // Package producer is partop's live producer: a kgo client that sends
 // records to one topic at a target rate, counts every acknowledgement per
 // partition exactly once, and discovers new partitions within about a
-// second instead of kgo's default five-minute metadata refresh. It is an
-// engine.Sender; the engine runs it, samples its counters and applies the
-// operator's actions to it.
+// second instead of kgo's default five-minute metadata refresh. It is a
+// backend.Sender; the engine runs it, samples its counters, keeps the
+// timeline of every expansion from the facts the producer reports, and
+// applies the operator's actions to it.
 //
 // # Why discovery is needed
 //
@@ -11,14 +12,14 @@
 // from metadata it refreshes every MetadataMaxAge (5 minutes). Partitions
 // added in between do not exist for the producer: it keeps routing to the
 // old ones, and the new ones sit idle. partop makes the producer's view of
-// its topic a first-class value (discovery.View: how many partitions the
+// its topic a first-class value (engine.View: how many partitions the
 // cluster has, how many the producer routes to) and drives it to agree with
 // the cluster quickly, at a bounded cost.
 //
 // # The timeline of an expansion
 //
 // Every change of the partition count is an expansion event
-// (discovery.Event) with four timestamps:
+// (engine.Event) with four timestamps, from the facts the producer reports:
 //
 //	created   partop's CreatePartitions call answered (partop-made only)
 //	seen      partop knew of the new count: at once for its own change,
@@ -28,7 +29,7 @@
 //	first ack the last of the new partitions acknowledged its first record
 //
 // Pickup latency runs from created (or seen) to first ack. The partitioner
-// is wrapped (observing) so partop reads the count kgo routes over on
+// is wrapped (routing) so partop reads the count kgo routes over on
 // every record: one atomic load, no access to kgo internals. Acks are
 // counted in the per-record promise, exactly once, so a partition's first
 // ack is exact too. The engine adds "balanced": when every new partition
@@ -37,10 +38,10 @@
 // # Three inputs
 //
 //  1. partop's own admin call (Grow): the count changes because partop
-//     changed it. The tracker records the expansion as partop's and the
-//     producer forces a metadata refresh at once. Tracker.Grow wraps
-//     the call so the watcher, polling meanwhile, does not report the same
-//     change as someone else's.
+//     changed it. The producer forces a metadata refresh at once; the
+//     engine records the expansion as partop's, and while the call runs it
+//     does not take the watcher's look at the new count, polling
+//     meanwhile, for someone else's change.
 //  2. The watcher (watch in run.go): every DiscoveryInterval (1 s,
 //     ±10% jitter so many producers do not poll in step, backing off to 30 s
 //     on errors) one Metadata request for the topic. A larger count is an

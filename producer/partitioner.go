@@ -22,17 +22,17 @@ func basePartitioner(name string) kgo.Partitioner {
 	}
 }
 
-// observing wraps a partitioner to watch the n kgo passes it: the number of
+// routing wraps a partitioner to watch the n kgo passes it: the number of
 // partitions the producer can route to right now. Reading n is reading the
 // producer's routing table, with no access to kgo internals. The cost per
 // record is one atomic load and compare.
-type observing struct {
+type routing struct {
 	inner    kgo.Partitioner
 	n        atomic.Int32
 	onChange func(n int)
 }
 
-func (o *observing) seen(n int) {
+func (o *routing) seen(n int) {
 	if int32(n) != o.n.Load() {
 		o.n.Store(int32(n))
 		o.onChange(n)
@@ -42,7 +42,7 @@ func (o *observing) seen(n int) {
 // ForTopic wraps the topic partitioner, keeping the optional interfaces kgo
 // looks for (OnNewBatch, PartitionByBackup): hiding them would silently
 // change how the wrapped partitioner behaves.
-func (o *observing) ForTopic(t string) kgo.TopicPartitioner {
+func (o *routing) ForTopic(t string) kgo.TopicPartitioner {
 	tp := o.inner.ForTopic(t)
 	base := observedTopic{o: o, tp: tp}
 	nb, hasNB := tp.(kgo.TopicPartitionerOnNewBatch)
@@ -69,7 +69,7 @@ func (o *observing) ForTopic(t string) kgo.TopicPartitioner {
 }
 
 type observedTopic struct {
-	o  *observing
+	o  *routing
 	tp kgo.TopicPartitioner
 }
 
@@ -86,7 +86,7 @@ type newBatch struct {
 func (b newBatch) OnNewBatch() { b.nb.OnNewBatch() }
 
 type backup struct {
-	o  *observing
+	o  *routing
 	bp kgo.TopicBackupPartitioner
 }
 

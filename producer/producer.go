@@ -12,25 +12,32 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"partop/backend"
 	"partop/cluster"
-	"partop/discovery"
-	"partop/rules"
 	"partop/stats"
 	"partop/workload"
 )
 
-// Producer sends records to one topic and feeds the per-partition counts
-// and the discovery tracker. It is an engine.Sender: create it with New,
-// run it with Run, stop it with Close.
+// Producer sends records to one topic, feeds the per-partition counts and
+// reports what it learns of the topic to the engine. It is a
+// backend.Sender: create it with New, run it with Run, stop it with Close.
 type Producer struct {
 	cfg      Config
 	cl       *kgo.Client // produces
 	watchCl  *kgo.Client // polls the topic's metadata
 	admin    cluster.Grower
 	counters *stats.Counters
-	tracker  *discovery.Tracker
-	part     *observing
+	reports  backend.Reports
+	initial  []int32 // the topic's leaders when New was called
+	part     *routing
 	records  *workload.Records
+	// The topic as this producer last knew it, from its watcher and its
+	// own Grow: the latest leaders, the partition count, and where the
+	// latest expansion's new partitions begin (they are picked up once
+	// each has a first record).
+	leaders atomic.Pointer[[]int32]
+	known   atomic.Int32
+	newFrom atomic.Int32
 	// onAck is p.promise, bound once: a method value passed to Produce
 	// would allocate a closure per record (measured: 10-15% of throughput).
 	onAck func(*kgo.Record, error)
@@ -66,15 +73,14 @@ func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Producer, er
 	}
 	p.produceCtx, p.cancelProduce = context.WithCancel(context.Background())
 	p.Pacer = workload.NewPacer(cfg.Rate, cfg.Paused)
-	p.tracker = discovery.NewTracker(p.counters, initial.Leaders(), true)
-	p.tracker.OnExpansion(p.refreshNow)
-	if cfg.Partitioner == rules.UniformSticky {
-		p.tracker.ExplainSlowPickup(workload.SlowPickupAfter, workload.StickyNote)
-	}
-	p.part = &observing{inner: basePartitioner(cfg.Partitioner), onChange: p.tracker.Routed}
+	p.initial = initial.Leaders()
+	p.leaders.Store(&p.initial)
+	p.known.Store(int32(initial.Count()))
+	p.newFrom.Store(int32(initial.Count()))
+	p.part = &routing{inner: basePartitioner(cfg.Partitioner), onChange: func(n int) { p.reports.Report(backend.Routed{Partitions: n}) }}
 	p.records = workload.NewRecords(cfg.Config, rand.Uint64())
 	p.onAck = p.promise
-	meta := kgo.WithHooks(cluster.MetadataCounter(p.tracker.CountMetadataRequest))
+	meta := kgo.WithHooks(cluster.MetadataCounter(func() { p.reports.Report(backend.MetadataSent{}) }))
 	opts := append(append([]kgo.Opt(nil), cfg.ClientOpts...),
 		kgo.DefaultProduceTopic(cfg.Topic),
 		kgo.RecordPartitioner(p.part),
@@ -103,8 +109,13 @@ func (p *Producer) Client() *kgo.Client { return p.cl }
 // Counters are the per-partition acknowledgement counters.
 func (p *Producer) Counters() *stats.Counters { return p.counters }
 
-// Tracker is the producer's view of its topic and its event log.
-func (p *Producer) Tracker() *discovery.Tracker { return p.tracker }
+// About says what the engine needs to know of the producer.
+func (p *Producer) About() backend.About { return backend.AboutSender(p.cfg.Config, p.initial) }
+
+// Leaders are the topic's partitions' leaders by id as the watcher last
+// saw them: the whole-topic observer beside the producer reads them
+// instead of watching the topic itself.
+func (p *Producer) Leaders() []int32 { return *p.leaders.Load() }
 
 // Config is the producer's configuration with defaults applied.
 func (p *Producer) Config() Config { return p.cfg }
@@ -112,7 +123,39 @@ func (p *Producer) Config() Config { return p.cfg }
 // Grow adds partitions through the admin client and makes the producer use
 // them at once. target maps the current count to the wanted total.
 func (p *Producer) Grow(ctx context.Context, target func(current int) int) (from, to int, err error) {
-	return p.tracker.Grow(func() (int, int, error) { return p.admin.Grow(ctx, p.cfg.Topic, target) })
+	if from, to, err = p.admin.Grow(ctx, p.cfg.Topic, target); err != nil {
+		return from, to, err
+	}
+	p.grew(from, to)
+	return from, to, nil
+}
+
+// grew takes a larger partition count, from partop's Grow or the watcher,
+// and refreshes the client's metadata at once.
+func (p *Producer) grew(from, to int) {
+	for {
+		known := p.known.Load()
+		if int32(to) <= known {
+			return // seen already
+		}
+		if p.known.CompareAndSwap(known, int32(to)) {
+			break
+		}
+	}
+	p.newFrom.Store(int32(from))
+	p.counters.Extend(to) // new partitions count from 0, idle until used
+	p.refreshNow()
+}
+
+// pickingUp reports whether a new partition of the latest expansion still
+// waits for its first record.
+func (p *Producer) pickingUp() bool {
+	for part := p.newFrom.Load(); part < p.known.Load(); part++ {
+		if p.counters.FirstAck(part).IsZero() {
+			return true
+		}
+	}
+	return false
 }
 
 // refreshNow makes kgo refresh metadata immediately (kgo's own refresh
@@ -146,7 +189,7 @@ func (p *Producer) confirmRefresh() {
 			return
 		case <-t.C:
 		}
-		if p.knowsAll() && !p.tracker.PickingUp() {
+		if p.knowsAll() && !p.pickingUp() {
 			return
 		}
 		p.cl.ForceMetadataRefresh()
@@ -157,7 +200,7 @@ func (p *Producer) confirmRefresh() {
 // partition the cluster was last seen to have: loaded, with a leader and no
 // load error (a new partition can be listed before its leader is ready).
 func (p *Producer) knowsAll() bool {
-	want := p.tracker.View().Cluster
+	want := int(p.known.Load())
 	if want <= 0 {
 		return true
 	}
@@ -203,11 +246,9 @@ func (p *Producer) promise(r *kgo.Record, err error) {
 	if err != nil {
 		part := r.Partition
 		p.counters.Fail(part, err)
-		p.tracker.ProduceError(part, err)
+		p.reports.Report(backend.RecordFailed{Partition: part, Err: err})
 		p.refreshAfterError(err)
 		return
 	}
-	if first, _ := p.counters.Ack(r.Partition, len(r.Key)+len(r.Value)); first {
-		p.tracker.FirstAck(r.Partition)
-	}
+	p.counters.Ack(r.Partition, len(r.Key)+len(r.Value))
 }

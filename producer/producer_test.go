@@ -17,12 +17,10 @@ func TestAckedEqualsHighWatermarkGrowth(t *testing.T) {
 	for _, part := range rules.Partitioners(rules.Kafka) {
 		t.Run(part, func(t *testing.T) {
 			c, _ := embeddedtest.Start(t, "hw", 3)
-			p := running(t, c, Config{Config: workload.Config{Topic: "hw", Rate: 0, Partitioner: part, Keys: map[bool]string{true: rules.KeysZipf}[part == rules.KeyHash]}})
+			p, eng := running(t, c, Config{Config: workload.Config{Topic: "hw", Rate: 0, Partitioner: part, Keys: map[bool]string{true: rules.KeysZipf}[part == rules.KeyHash]}})
 			ctx := context.Background()
 			embeddedtest.WaitFor(t, 10*time.Second, "records to flow", func() bool { return total(p) > 1000 })
-			if _, _, err := p.Grow(ctx, func(n int) int { return n + 2 }); err != nil {
-				t.Fatal(err)
-			}
+			add(t, eng, 2)
 			embeddedtest.WaitFor(t, 10*time.Second, "more records", func() bool { return total(p) > 20000 })
 			if err := p.Close(); err != nil {
 				t.Fatal(err)
@@ -69,7 +67,7 @@ func TestConfigValidate(t *testing.T) {
 
 func TestCloseWithDeadClusterReturnsInTime(t *testing.T) {
 	c, _ := embeddedtest.Start(t, "dead", 2)
-	p := running(t, c, Config{Config: workload.Config{Topic: "dead", Rate: 0, FlushTimeout: 500 * time.Millisecond}, ClientOpts: nil})
+	p, _ := running(t, c, Config{Config: workload.Config{Topic: "dead", Rate: 0, FlushTimeout: 500 * time.Millisecond}, ClientOpts: nil})
 	embeddedtest.WaitFor(t, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
 	c.Close() // the brokers go away with records in flight
 	start := time.Now()
@@ -82,4 +80,4 @@ func TestCloseWithDeadClusterReturnsInTime(t *testing.T) {
 	}
 }
 
-var _ kgo.Partitioner = (*observing)(nil)
+var _ kgo.Partitioner = (*routing)(nil)

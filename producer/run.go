@@ -8,13 +8,15 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"partop/backend"
 	"partop/cluster"
-	"partop/discovery"
 )
 
 // Run sends records until ctx ends or Close is called, and runs the
-// partition watcher beside the send loop. It returns when both stopped.
-func (p *Producer) Run(ctx context.Context) {
+// partition watcher beside the send loop, reporting to r. It returns when
+// both stopped.
+func (p *Producer) Run(ctx context.Context, r backend.Reporter) {
+	p.reports.Set(r)
 	p.life.Run(ctx, p.Pacer, p.watch, p.produceOne)
 }
 
@@ -30,13 +32,20 @@ func (p *Producer) produceOne(context.Context) bool {
 // backing off on errors): one small Metadata request per interval is its
 // whole cost.
 func (p *Producer) watch(ctx context.Context) {
-	discovery.Poll(ctx, p.cfg.DiscoveryInterval, true, nil, func(ctx context.Context) error {
+	backend.Poll(ctx, p.cfg.DiscoveryInterval, true, nil, func(ctx context.Context) error {
 		t, err := cluster.Describe(ctx, p.watchCl, p.cfg.Topic)
 		if errors.Is(err, context.Canceled) {
 			return err // stopping: not news about the topic
 		}
-		p.tracker.Watched(t.Leaders(), err)
-		if err == nil && !p.knowsAll() {
+		leaders := t.Leaders()
+		p.reports.Report(backend.Metadata{Leaders: leaders, Err: err})
+		if err != nil {
+			return err
+		}
+		p.leaders.Store(&leaders)
+		if n := t.Count(); n > int(p.known.Load()) {
+			p.grew(int(p.known.Load()), n) // someone else added partitions
+		} else if !p.knowsAll() {
 			// A refresh after an expansion hit a broker that had not
 			// applied it yet, and every retry since did too: keep asking.
 			p.refreshNow()

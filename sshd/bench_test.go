@@ -33,7 +33,7 @@ func benchEngine(b *testing.B, partitions int, rate float64, partitioner string)
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng := engine.New(p, cl, engine.Config{Info: engine.Info{Cluster: cl.Name(), Topic: "bench", Partitioner: partitioner}})
+	eng := engine.New(p, engine.Config{Info: engine.Info{Cluster: cl.Name(), Topic: "bench"}})
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = eng.Run(runCtx); close(done) }()

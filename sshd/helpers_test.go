@@ -15,7 +15,6 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
-	"partop/discovery"
 	"partop/engine"
 )
 
@@ -33,7 +32,7 @@ func newFakeEngine() *fakeEngine {
 	return &fakeEngine{
 		snap: &engine.Snapshot{
 			Info:    engine.Info{Cluster: "fake", Topic: "t", Mode: engine.ModeProduce, Partitioner: "round-robin", Tick: 50 * time.Millisecond, Start: time.Now()},
-			View:    discovery.View{Partitions: 4, Cluster: 4, Leaders: []int32{0, 1, 2, 0}},
+			View:    engine.View{Partitions: 4, Cluster: 4, Leaders: []int32{0, 1, 2, 0}},
 			Sending: true, TargetRate: 1000,
 		},
 		done: make(chan struct{}),
@@ -45,13 +44,12 @@ func (f *fakeEngine) Done() <-chan struct{}      { return f.done }
 func (f *fakeEngine) Apply(_ context.Context, a engine.Action) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.actions = append(f.actions, a)
+	if a.Kind == engine.ActNote {
+		f.notes = append(f.notes, a.NoteKind+": "+a.Note)
+	} else {
+		f.actions = append(f.actions, a)
+	}
 	return nil
-}
-func (f *fakeEngine) Note(kind, msg string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.notes = append(f.notes, kind+": "+msg)
 }
 
 func (f *fakeEngine) noted() []string {

@@ -27,15 +27,15 @@ import (
 	"charm.land/wish/v2/bubbletea"
 	gossh "golang.org/x/crypto/ssh"
 
-	"partop/discovery"
+	"partop/engine"
 	"partop/tui"
 )
 
-// Engine is what sessions watch: *engine.Engine.
+// Engine is what sessions watch: *engine.Engine. The server's own news
+// (sessions joining and leaving, refused logins) goes through Apply too, as
+// an engine.ActNote.
 type Engine interface {
 	tui.Engine
-	// Note adds an event to the log: sessions joining and leaving.
-	Note(kind, msg string)
 	// Done is closed when the engine has stopped; sessions end then.
 	Done() <-chan struct{}
 }
@@ -116,7 +116,7 @@ func Listen(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, keys: keys, warnings: warnings, created: created,
 		fingerprint: gossh.FingerprintSHA256(signer.PublicKey()),
 		sessions:    map[ssh.Session]*viewer{}, closed: make(chan struct{})}
-	s.refused = &refusals{window: refusalWindow, note: func(msg string) { s.note(discovery.KindSession, msg) }}
+	s.refused = &refusals{window: refusalWindow, note: func(msg string) { s.note(engine.KindSession, msg) }}
 	s.ssh, err = wish.NewServer(
 		wish.WithHostKeyPEM(pemBytes), // never wish's default: a new key in the working directory
 		wish.WithPublicKeyAuth(s.authorize),
@@ -257,13 +257,18 @@ func (s *Server) note(kind, msg string) {
 	eng := s.eng
 	s.mu.Unlock()
 	if eng != nil {
-		eng.Note(kind, msg)
+		noteTo(eng, kind, msg)
 	}
+}
+
+// noteTo puts a line in eng's event log.
+func noteTo(eng Engine, kind, msg string) {
+	_ = eng.Apply(context.Background(), engine.Action{Kind: engine.ActNote, NoteKind: kind, Note: msg})
 }
 
 // report puts key-file problems found after start in the event log.
 func (s *Server) report(warnings []string) {
 	for _, w := range warnings {
-		s.note(discovery.KindError, "ssh keys: "+clean(w, 200))
+		s.note(engine.KindError, "ssh keys: "+clean(w, 200))
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"charm.land/ssh"
 	"charm.land/wish/v2/bubbletea"
 
-	"partop/discovery"
+	"partop/engine"
 	"partop/tui"
 )
 
@@ -117,7 +117,7 @@ func (s *Server) join(sess ssh.Session) (*viewer, string) {
 	if v.viewOnly {
 		how = ", view only"
 	}
-	eng.Note(discovery.KindSession, fmt.Sprintf("%s joined over SSH from %s (key %s%s)", v.user, v.addr, v.key, how))
+	noteTo(eng, engine.KindSession, fmt.Sprintf("%s joined over SSH from %s (key %s%s)", v.user, v.addr, v.key, how))
 	return v, ""
 }
 
@@ -138,7 +138,7 @@ func (s *Server) leave(v *viewer) {
 		if v.reason() != "" { // only the idle timer ends a session while partop runs
 			left = fmt.Sprintf("closed after %s without a keystroke", v.idleFor)
 		}
-		eng.Note(discovery.KindSession, fmt.Sprintf("%s %s (from %s, after %s)", v.user, left, v.addr, time.Since(v.joined).Round(time.Second)))
+		noteTo(eng, engine.KindSession, fmt.Sprintf("%s %s (from %s, after %s)", v.user, left, v.addr, time.Since(v.joined).Round(time.Second)))
 	}
 	s.active.Done()
 }

@@ -34,16 +34,16 @@ func NewCounters(n int) *Counters {
 	c := &Counters{}
 	empty := []*slot{}
 	c.slots.Store(&empty)
-	c.Grow(n)
+	c.Extend(n)
 	return c
 }
 
 // Len is the number of partitions with a slot.
 func (c *Counters) Len() int { return len(*c.slots.Load()) }
 
-// Grow makes sure partitions 0..n-1 have slots. Shrinking is not a thing in
+// Extend makes sure partitions 0..n-1 have slots. Shrinking is not a thing in
 // Kafka, so a smaller n does nothing.
-func (c *Counters) Grow(n int) {
+func (c *Counters) Extend(n int) {
 	if n <= c.Len() {
 		return
 	}
@@ -68,7 +68,7 @@ func (c *Counters) slot(p int32) *slot {
 	if p < 0 {
 		return nil
 	}
-	c.Grow(int(p) + 1)
+	c.Extend(int(p) + 1)
 	return (*c.slots.Load())[p]
 }
 

@@ -139,7 +139,7 @@ func TestNewPartitionsAppearIdle(t *testing.T) {
 	s.Sample(t0)
 	ack(c, 0, 10)
 	ack(c, 1, 10)
-	c.Grow(4)
+	c.Extend(4)
 	s.Sample(t0.Add(time.Second))
 	snap := s.Snapshot()
 	if len(snap.Partitions) != 4 {
@@ -167,7 +167,7 @@ func TestCountersConcurrentAcksAcrossGrowth(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for n := 2; n <= 64; n++ {
-			c.Grow(n)
+			c.Extend(n)
 		}
 	}()
 	wg.Wait()

@@ -3,13 +3,16 @@ package tui
 import (
 	"math"
 	"strings"
+
+	"partop/engine"
 )
 
 // Thresholds for calling a partition's load uneven, as a ratio of its share
-// to the fair share.
+// to the fair share. Under-loaded is the engine's settling rule, so a bar's
+// colour and a new partition's mark agree.
 const (
-	underLoaded = 0.8  // below this a partition is under-loaded; a new one is still "new"
-	overLoaded  = 1.25 // above this a partition is over-loaded
+	underLoaded = engine.BalancedShare // below this a partition is under-loaded
+	overLoaded  = 1.25                 // above this a partition is over-loaded
 )
 
 var eighths = []string{"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"}

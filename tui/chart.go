@@ -10,7 +10,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/guptarohit/asciigraph"
 
-	"partop/discovery"
+	"partop/engine"
 	"partop/stats"
 )
 
@@ -33,7 +33,7 @@ const (
 // (Jain's index over the balance window: 1 is even), with the moments
 // partitions were added marked ┊. Balance drops when partitions are added
 // and recovers as the producer uses them.
-func chart(snap *stats.Snapshot, events []discovery.Event, width, height int, tick time.Duration, st *Styles) []string {
+func chart(snap *stats.Snapshot, events []engine.Event, width, height int, tick time.Duration, st *Styles) []string {
 	if height < 3 || width < minChartW {
 		return nil
 	}
@@ -82,7 +82,7 @@ func historyLength(snap *stats.Snapshot, tick time.Duration) time.Duration {
 // downsample. asciigraph draws the step from one value to the next in the
 // earlier value's column, so the mark goes one column left of the first
 // sample after the expansion: onto the step, not beside it.
-func markColumns(times []int64, events []discovery.Event, width int) []int {
+func markColumns(times []int64, events []engine.Event, width int) []int {
 	n := len(times)
 	if n == 0 || width <= 0 {
 		return nil
@@ -90,7 +90,7 @@ func markColumns(times []int64, events []discovery.Event, width int) []int {
 	var cols []int
 	for i := range events {
 		e := &events[i]
-		if e.Kind != discovery.KindExpansion {
+		if e.Kind != engine.KindExpansion {
 			continue
 		}
 		at := e.Start().UnixNano()

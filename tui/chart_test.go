@@ -9,7 +9,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"partop/discovery"
+	"partop/engine"
 	"partop/stats"
 )
 
@@ -107,7 +107,7 @@ func TestChartTellsTheExpansion(t *testing.T) {
 	}
 
 	st := DefaultStyles(true)
-	ev := []discovery.Event{{Kind: discovery.KindExpansion, From: 4, To: 8, Created: grow, Seen: grow}}
+	ev := []engine.Event{{Kind: engine.KindExpansion, From: 4, To: 8, Created: grow, Seen: grow}}
 	lines := chart(&snap, ev, 80, 16, testTick, &st)
 	plain := make([]string, len(lines))
 	for i, l := range lines {
@@ -211,7 +211,7 @@ func TestMarkOnTheStep(t *testing.T) {
 				snap.BalanceHistory = append(snap.BalanceHistory, map[bool]float64{true: 1, false: 0.25}[i < tc.after])
 			}
 			grow := testStart.Add(time.Duration(tc.after)*time.Second - 500*time.Millisecond)
-			ev := []discovery.Event{{Kind: discovery.KindExpansion, From: 4, To: 16, Created: grow, Seen: grow}}
+			ev := []engine.Event{{Kind: engine.KindExpansion, From: 4, To: 16, Created: grow, Seen: grow}}
 			st := DefaultStyles(true)
 			lines := chart(&snap, ev, width, height, time.Second, &st)
 			marks := markColumns(snap.HistoryTimes, ev, plotW)

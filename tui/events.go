@@ -5,15 +5,15 @@ import (
 	"slices"
 	"time"
 
-	"charm.land/lipgloss/v2"
+	"partop/engine"
 
-	"partop/discovery"
+	"charm.land/lipgloss/v2"
 )
 
 // eventLines renders the newest events in n lines, oldest first: one line
 // each, and a second, indented one for an expansion whose pickup the
 // source can explain (why it took long).
-func eventLines(events []discovery.Event, n, width int, loc *time.Location, st *Styles) []string {
+func eventLines(events []engine.Event, n, width int, loc *time.Location, st *Styles) []string {
 	if n <= 0 {
 		return nil
 	}
@@ -35,7 +35,7 @@ func eventLines(events []discovery.Event, n, width int, loc *time.Location, st *
 }
 
 // eventLineCount is how many lines the whole log would take.
-func eventLineCount(events []discovery.Event) int {
+func eventLineCount(events []engine.Event) int {
 	n := len(events)
 	for i := range events {
 		if hasNoteLine(&events[i]) {
@@ -47,15 +47,15 @@ func eventLineCount(events []discovery.Event) int {
 
 // hasNoteLine says whether an event takes a second line for its note:
 // eventLines and eventLineCount must agree, or the layout is off by one.
-func hasNoteLine(ev *discovery.Event) bool {
-	return ev.Kind == discovery.KindExpansion && ev.Done && ev.Note != ""
+func hasNoteLine(ev *engine.Event) bool {
+	return ev.Kind == engine.KindExpansion && ev.Done && ev.Note != ""
 }
 
 // eventText is one event's line after its time stamp, in avail cells.
-func eventText(ev *discovery.Event, avail int, st *Styles) string {
+func eventText(ev *engine.Event, avail int, st *Styles) string {
 	text := describe(ev, detailAll)
 	// Drop detail before "picked up" and the latency would be cut.
-	for d := detailAll - 1; ev.Kind == discovery.KindExpansion && len([]rune(text)) > avail; d-- {
+	for d := detailAll - 1; ev.Kind == engine.KindExpansion && len([]rune(text)) > avail; d-- {
 		if d < 0 {
 			text = describeShort(ev)
 			break
@@ -64,15 +64,15 @@ func eventText(ev *discovery.Event, avail int, st *Styles) string {
 	}
 	var style lipgloss.Style
 	switch ev.Kind {
-	case discovery.KindError:
+	case engine.KindError:
 		text, style = "✗ "+text, st.Bad
-	case discovery.KindExpansion:
+	case engine.KindExpansion:
 		if ev.Done {
 			style = st.Good
 		} else {
 			style = st.New
 		}
-	case discovery.KindPause:
+	case engine.KindPause:
 		style = st.Warn
 	default:
 		style = st.Label
@@ -90,13 +90,13 @@ const (
 	detailAll             // and when routing changed
 )
 
-func describe(ev *discovery.Event, detail int) string {
-	if ev.Kind != discovery.KindExpansion {
+func describe(ev *engine.Event, detail int) string {
+	if ev.Kind != engine.KindExpansion {
 		return ev.Message
 	}
 	added := ev.To - ev.From
 	what := fmt.Sprintf("+%d partition%s (%d→%d)", added, plural(added), ev.From, ev.To)
-	if ev.By == discovery.ByExternal {
+	if ev.By == engine.ByExternal {
 		what += " by someone else"
 	} else {
 		what += " by " + ev.By
@@ -118,7 +118,7 @@ func describe(ev *discovery.Event, detail int) string {
 	if ev.Routed.IsZero() { // observed from outside: every producer's records
 		s = fmt.Sprintf("%s · first records on %s after %s", what, them, millis(ev.Pickup))
 	}
-	if ev.By == discovery.ByExternal && detail >= detailAll {
+	if ev.By == engine.ByExternal && detail >= detailAll {
 		s += " from detection"
 	}
 	if !ev.Balanced.IsZero() && detail >= detailBalanced {
@@ -132,7 +132,7 @@ func describe(ev *discovery.Event, detail int) string {
 
 // describeShort is describe for narrow screens: the count, who, and the
 // pickup latency, in about 40 columns.
-func describeShort(ev *discovery.Event) string {
+func describeShort(ev *engine.Event) string {
 	s := fmt.Sprintf("+%d (%d→%d) %s", ev.To-ev.From, ev.From, ev.To, ev.By)
 	if !ev.Done {
 		return s + " · waiting…"

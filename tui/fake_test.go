@@ -10,7 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"partop/discovery"
+	"partop/backend"
 	"partop/engine"
 	"partop/stats"
 )
@@ -145,7 +145,7 @@ func simulate(start, partitions int, grow time.Time, load func(p int, at time.Ti
 	carry := make([]float64, partitions)
 	for at := testStart; !at.After(testNow); at = at.Add(testTick) {
 		if !at.Before(grow) {
-			c.Grow(partitions)
+			c.Extend(partitions)
 		}
 		for p := range c.Len() {
 			carry[p] += load(p, at) * testTick.Seconds()
@@ -171,18 +171,18 @@ func withErrors(s stats.Snapshot) stats.Snapshot {
 // snapshotAt wraps the stats in the engine's snapshot with the producer's
 // view and event log at that stage.
 func snapshotAt(s stage, partitions int, created time.Time, st stats.Snapshot) *engine.Snapshot {
-	view := discovery.View{Partitions: partitions, Cluster: partitions}
+	view := engine.View{Partitions: partitions, Cluster: partitions}
 	for p := range partitions {
 		view.Leaders = append(view.Leaders, int32(p%3))
 	}
-	events := []discovery.Event{
-		{Kind: discovery.KindRate, At: testStart.Add(40 * time.Second), Message: "target rate 1,000/s"},
-		{Kind: discovery.KindPause, At: testStart.Add(50 * time.Second), Message: "paused"},
-		{Kind: discovery.KindResume, At: testStart.Add(55 * time.Second), Message: "resumed"},
-		{Kind: discovery.KindError, At: testStart.Add(70 * time.Second), Message: "produce failed on partition 2: NOT_LEADER_FOR_PARTITION: This server is not the leader for that topic-partition."},
+	events := []engine.Event{
+		{Kind: engine.KindRate, At: testStart.Add(40 * time.Second), Message: "target rate 1,000/s"},
+		{Kind: engine.KindPause, At: testStart.Add(50 * time.Second), Message: "paused"},
+		{Kind: engine.KindResume, At: testStart.Add(55 * time.Second), Message: "resumed"},
+		{Kind: engine.KindError, At: testStart.Add(70 * time.Second), Message: "produce failed on partition 2: NOT_LEADER_FOR_PARTITION: This server is not the leader for that topic-partition."},
 	}
 	if partitions == 8 {
-		exp := discovery.Event{Kind: discovery.KindExpansion, At: created, From: 4, To: 8, By: discovery.ByPartop, Created: created, Seen: created}
+		exp := engine.Event{Kind: engine.KindExpansion, At: created, From: 4, To: 8, By: engine.ByPartop, Created: created, Seen: created}
 		switch s {
 		case beforeRouting:
 			view.Partitions = 4
@@ -200,10 +200,24 @@ func snapshotAt(s stage, partitions int, created time.Time, st stats.Snapshot) *
 			Cluster: "embedded 127.0.0.1:9092", Topic: "partop", Mode: engine.ModeProduce,
 			Partitioner: "round-robin", Tick: testTick, Start: testStart,
 		},
-		Seq: 1, Stats: st, View: view, Events: events,
+		Seq: 1, Stats: st, View: view, Events: events, New: fresh(st, partitions),
 		TargetRate: 1000, Sending: true,
 		Schedule: []engine.Action{{At: 3 * time.Minute, Kind: engine.ActAdd, N: 4}},
 	}
+}
+
+// fresh marks the partitions the expansion added (4 and up) that carry
+// under engine.BalancedShare of their fair share, as the engine would on
+// its first look.
+func fresh(st stats.Snapshot, partitions int) []bool {
+	out := make([]bool, len(st.Partitions))
+	if partitions < 8 {
+		return out
+	}
+	for p := 4; p < len(out); p++ {
+		out[p] = st.Partitions[p].Share < engine.BalancedShare*st.Balance.FairShare
+	}
+	return out
 }
 
 // testConfig is the static dashboard configuration of the tests.
@@ -306,26 +320,27 @@ func observing() *fakeEngine {
 		}
 		return 200 // the stale producer's 400/s stay on 0-3
 	})
-	exp := discovery.Event{Kind: discovery.KindExpansion, At: seen, From: 4, To: 8, By: discovery.ByExternal, Seen: seen,
+	exp := engine.Event{Kind: engine.KindExpansion, At: seen, From: 4, To: 8, By: engine.ByExternal, Seen: seen,
 		FirstAck: seen.Add(1200 * time.Millisecond), Pickup: 1200 * time.Millisecond, Done: true, Balanced: seen.Add(6 * time.Second)}
 	leaders := []int32{0, 1, 2, 0, 1, 2, 0, 1}
 	snap := &engine.Snapshot{
 		Info:   engine.Info{Cluster: "kafka-1:9092,kafka-2:9092", Topic: "orders", Mode: engine.ModeObserve, Tick: testTick, Start: testStart},
 		Seq:    1,
 		Stats:  st,
-		View:   discovery.View{Partitions: 8, Cluster: 8, Leaders: leaders},
-		Events: []discovery.Event{exp},
-		Producers: discovery.Producers{At: testNow.Add(-3 * time.Second), List: sortedProducers(
-			discovery.Producer{ID: 4001, Epoch: 0, State: discovery.ProducerAdopted, Partitions: []int32{0, 1, 2, 3, 4, 5, 6, 7}, LastWrite: testNow.Add(-time.Second), Rate: 800},
-			discovery.Producer{ID: 4002, Epoch: 3, State: discovery.ProducerStale, Partitions: []int32{0, 1, 2, 3}, LastWrite: testNow.Add(-2 * time.Second), Rate: 400},
-			discovery.Producer{ID: 3977, Epoch: 0, State: discovery.ProducerIdle, Partitions: []int32{2}, LastWrite: testNow.Add(-95 * time.Second)},
+		View:   engine.View{Partitions: 8, Cluster: 8, Leaders: leaders},
+		Events: []engine.Event{exp},
+		New:    fresh(st, 8),
+		Producers: backend.Producers{At: testNow.Add(-3 * time.Second), List: sortedProducers(
+			backend.Producer{ID: 4001, Epoch: 0, State: backend.ProducerAdopted, Partitions: []int32{0, 1, 2, 3, 4, 5, 6, 7}, LastWrite: testNow.Add(-time.Second), Rate: 800},
+			backend.Producer{ID: 4002, Epoch: 3, State: backend.ProducerStale, Partitions: []int32{0, 1, 2, 3}, LastWrite: testNow.Add(-2 * time.Second), Rate: 400},
+			backend.Producer{ID: 3977, Epoch: 0, State: backend.ProducerIdle, Partitions: []int32{2}, LastWrite: testNow.Add(-95 * time.Second)},
 		)},
 	}
 	return &fakeEngine{snap: snap}
 }
 
 // sortedProducers lists producers as observe mode's poller hands them over.
-func sortedProducers(ps ...discovery.Producer) []discovery.Producer {
-	discovery.SortProducers(ps)
+func sortedProducers(ps ...backend.Producer) []backend.Producer {
+	backend.SortProducers(ps)
 	return ps
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"partop/cluster/embeddedtest"
-	"partop/discovery"
 	"partop/engine"
 	"partop/producer"
 	"partop/rules"
@@ -92,8 +91,8 @@ func TestAddPartitionsOnEmbeddedCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := &countingEngine{Engine: engine.New(p, nil, engine.Config{
-		Info: engine.Info{Cluster: cl.Name(), Topic: topicName, Partitioner: rules.RoundRobin},
+	eng := &countingEngine{Engine: engine.New(p, engine.Config{
+		Info: engine.Info{Cluster: cl.Name(), Topic: topicName},
 		Tick: 100 * time.Millisecond,
 	})}
 	ran := make(chan error, 1)
@@ -188,10 +187,10 @@ func TestAddPartitionsOnEmbeddedCluster(t *testing.T) {
 		t.Fatalf("after invalid inputs the cluster has %d partitions, want 8", n)
 	}
 	for _, ev := range eng.Snapshot().Events {
-		if ev.Kind == discovery.KindError {
+		if ev.Kind == engine.KindError {
 			t.Errorf("an error was logged: %s", ev.Message)
 		}
-		if ev.Kind == discovery.KindExpansion && (ev.From != 4 || ev.To != 8) {
+		if ev.Kind == engine.KindExpansion && (ev.From != 4 || ev.To != 8) {
 			t.Errorf("unexpected expansion %d→%d", ev.From, ev.To)
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
 
-	"partop/discovery"
 	"partop/engine"
 	"partop/stats"
 )
@@ -38,8 +37,8 @@ type Model struct {
 	now    time.Time
 	es     *engine.Snapshot
 	snap   stats.Snapshot
-	view   discovery.View
-	events []discovery.Event
+	view   engine.View
+	events []engine.Event
 
 	table     table
 	status    status
@@ -143,7 +142,7 @@ func (m *Model) refresh() {
 func (m *Model) load() {
 	m.es = m.eng.Snapshot()
 	m.readState()
-	m.table.refresh(&m.snap, m.events)
+	m.table.refresh(&m.snap, m.es.New)
 }
 
 // readState takes the parts of the snapshot the sections read.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"partop/discovery"
+	"partop/backend"
 	"partop/engine"
 )
 
@@ -17,7 +17,7 @@ const panelMax = 8
 // producersPanel renders observe mode's producers, stale first, at most
 // lines lines: who writes to the topic, where, how fast, and whether each
 // picked up the latest expansion.
-func producersPanel(ps *discovery.Producers, now time.Time, width, lines int, st *Styles) []string {
+func producersPanel(ps *backend.Producers, now time.Time, width, lines int, st *Styles) []string {
 	if lines <= 0 {
 		return nil
 	}
@@ -33,7 +33,7 @@ func producersPanel(ps *discovery.Producers, now time.Time, width, lines int, st
 	case len(ps.List) == 0:
 		return append(out, fit(st.Muted.Render("  no producer ids: producers with idempotence off (librdkafka's default) have none"), width))
 	}
-	rows := ps.List // stale first: discovery.SortProducers' order
+	rows := ps.List // stale first: backend.SortProducers' order
 	out = append(out, fit(st.Header.Render("  PRODUCER ID  EPOCH  STATE     RATE/s  LAST WRITE  PARTITIONS"), width))
 	room := lines - 2
 	shown := min(len(rows), room)
@@ -49,14 +49,14 @@ func producersPanel(ps *discovery.Producers, now time.Time, width, lines int, st
 	return out
 }
 
-func producerRow(p *discovery.Producer, now time.Time, st *Styles) string {
+func producerRow(p *backend.Producer, now time.Time, st *Styles) string {
 	state := padRight(p.State, 8)
 	switch p.State {
-	case discovery.ProducerStale:
+	case backend.ProducerStale:
 		state = st.Bad.Render("! " + padRight(p.State, 6))
-	case discovery.ProducerAdopted:
+	case backend.ProducerAdopted:
 		state = st.Good.Render(state)
-	case discovery.ProducerIdle:
+	case backend.ProducerIdle:
 		state = st.Muted.Render(state)
 	}
 	age := "–"
@@ -64,7 +64,7 @@ func producerRow(p *discovery.Producer, now time.Time, st *Styles) string {
 		age = uptime(now.Sub(p.LastWrite)) + " ago"
 	}
 	parts := partitionList(p.Partitions)
-	if p.State == discovery.ProducerStale && len(p.Partitions) == 1 {
+	if p.State == backend.ProducerStale && len(p.Partitions) == 1 {
 		// One key, or a partition chosen by hand, also stays off the new
 		// partitions: from offsets alone it looks the same as a producer
 		// that never refreshed its metadata.
@@ -108,10 +108,10 @@ func (m *Model) panelLines() int {
 }
 
 // staleCount is how many producers did not pick up the latest expansion.
-func staleCount(ps *discovery.Producers) int {
+func staleCount(ps *backend.Producers) int {
 	n := 0
 	for _, p := range ps.List {
-		if p.State == discovery.ProducerStale {
+		if p.State == backend.ProducerStale {
 			n++
 		}
 	}

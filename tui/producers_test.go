@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
+	"partop/backend"
 
-	"partop/discovery"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // TestStaleOnOnePartitionSaysWhy: a stale producer that writes to one
@@ -21,12 +21,12 @@ func TestStaleOnOnePartitionSaysWhy(t *testing.T) {
 		parts []int32
 		hint  bool
 	}{
-		{discovery.ProducerStale, []int32{2}, true},
-		{discovery.ProducerStale, []int32{0, 1, 2, 3}, false},
-		{discovery.ProducerIdle, []int32{2}, false},
-		{discovery.ProducerAdopted, []int32{5}, false},
+		{backend.ProducerStale, []int32{2}, true},
+		{backend.ProducerStale, []int32{0, 1, 2, 3}, false},
+		{backend.ProducerIdle, []int32{2}, false},
+		{backend.ProducerAdopted, []int32{5}, false},
 	} {
-		p := discovery.Producer{ID: 7, State: tc.state, Partitions: tc.parts, LastWrite: now.Add(-time.Second), Rate: 10}
+		p := backend.Producer{ID: 7, State: tc.state, Partitions: tc.parts, LastWrite: now.Add(-time.Second), Rate: 10}
 		row := ansi.Strip(producerRow(&p, now, &st))
 		if got := strings.Contains(row, "keyed or pinned?"); got != tc.hint {
 			t.Errorf("%s on %v: hint %v, want %v: %q", tc.state, tc.parts, got, tc.hint, row)

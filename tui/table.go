@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"partop/discovery"
+	"partop/engine"
 	"partop/stats"
 )
 
@@ -38,38 +38,18 @@ type table struct {
 	sortBy sortKey
 	offset int   // first visible row
 	order  []int // partition indices in display order
-	// settled partitions carry (or once carried) their fair share; a
-	// partition added by an expansion is "new" until it settles.
-	settled []bool
-	isNew   []bool
+	// isNew marks partitions an expansion added that have not yet carried
+	// their share: the engine decides (Snapshot.New), so every viewer
+	// agrees.
+	isNew []bool
 }
 
-// refresh recomputes order and new marks from a snapshot.
-func (t *table) refresh(snap *stats.Snapshot, events []discovery.Event) {
+// refresh takes the new marks from the engine and recomputes the order.
+func (t *table) refresh(snap *stats.Snapshot, isNew []bool) {
 	n := len(snap.Partitions)
-	for len(t.settled) < n {
-		t.settled = append(t.settled, false)
-	}
 	t.isNew = slices.Grow(t.isNew[:0], n)[:n]
 	clear(t.isNew)
-	for _, ev := range events {
-		if ev.Kind != discovery.KindExpansion {
-			continue
-		}
-		for p := max(ev.From, 0); p < min(ev.To, n); p++ {
-			t.isNew[p] = true
-		}
-	}
-	fair := snap.Balance.FairShare
-	for i := range snap.Partitions {
-		p := &snap.Partitions[i]
-		if fair > 0 && p.Share >= underLoaded*fair {
-			t.settled[i] = true
-		}
-		if t.settled[i] {
-			t.isNew[i] = false
-		}
-	}
+	copy(t.isNew, isNew)
 	t.order = slices.Grow(t.order[:0], n)[:n]
 	for i := range t.order {
 		t.order[i] = i
@@ -197,7 +177,7 @@ func historySpan(snap *stats.Snapshot, tick time.Duration) time.Duration {
 }
 
 // rows renders the visible rows of the table.
-func (t *table) rows(snap *stats.Snapshot, view *discovery.View, c columns, visible int, st *tablePaints) []string {
+func (t *table) rows(snap *stats.Snapshot, view *engine.View, c columns, visible int, st *tablePaints) []string {
 	t.scroll(0, visible) // the partition count or the height may have changed
 	end := min(t.offset+visible, len(t.order))
 	out := make([]string, 0, end-t.offset)

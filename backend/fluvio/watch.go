@@ -1,4 +1,4 @@
-package source
+package fluvio
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"partop/discovery"
+	"partop/backend"
 	"partop/fluvio"
 )
 
@@ -30,16 +30,16 @@ const (
 
 // follow keeps a WatchPartitions stream open on topic until ctx ends,
 // re-opening it with backoff when it breaks. Every state the SC pushes goes
-// to apply (the routing table), then to the tracker (the cluster's count,
-// leaders; a larger count is an expansion by someone else), and leader
-// SPUs going offline or coming back become events.
-func follow(ctx context.Context, cl *fluvio.Client, topic string, t *discovery.Tracker, apply func(fluvio.Topic)) {
+// to apply (the routing table), then to the engine as a look at the topic
+// (the cluster's count, leaders; a larger count is an expansion by someone
+// else), and leader SPUs going offline or coming back become notices.
+func follow(ctx context.Context, cl *fluvio.Client, topic string, r *backend.Reports, apply func(fluvio.Topic)) {
 	wait := rewatchFirst
 	var h health
 	for ctx.Err() == nil {
 		w, err := cl.WatchPartitions(ctx, topic)
 		if err == nil {
-			t.CountMetadataRequest()
+			r.Report(backend.MetadataSent{})
 			last := -1
 			for u := range w.Updates() {
 				if last >= 0 && len(u.Partitions) > last {
@@ -47,18 +47,18 @@ func follow(ctx context.Context, cl *fluvio.Client, topic string, t *discovery.T
 				}
 				last = len(u.Partitions)
 				wait = rewatchFirst
-				t.Watched(u.Leaders(), nil)
 				if apply != nil {
 					apply(u.Topic)
 				}
-				h.report(t, u.Topic)
+				r.Report(backend.Metadata{Leaders: u.Leaders()})
+				h.report(r, u.Topic)
 			}
 			err = w.Err()
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		t.Watched(nil, fmt.Errorf("SC watch stream on %q: %w", topic, err))
+		r.Report(backend.Metadata{Err: fmt.Errorf("SC watch stream on %q: %w", topic, err)})
 		select {
 		case <-ctx.Done():
 		case <-time.After(wait):
@@ -93,7 +93,7 @@ func settle(updates <-chan fluvio.TopicUpdate, u fluvio.TopicUpdate) fluvio.Topi
 // log each change once.
 type health struct{ down map[int32]bool }
 
-func (h *health) report(t *discovery.Tracker, tp fluvio.Topic) {
+func (h *health) report(r *backend.Reports, tp fluvio.Topic) {
 	if h.down == nil {
 		h.down = map[int32]bool{}
 	}
@@ -110,10 +110,10 @@ func (h *health) report(t *discovery.Tracker, tp fluvio.Topic) {
 		}
 	}
 	for leader, ids := range byLeader(wentDown) {
-		t.Note(discovery.KindError, fmt.Sprintf("leader SPU %d offline: %s cannot take records (the SC reports %s)", leader, ids, wentDown[0].Status))
+		r.Report(backend.Notice{Error: true, Message: fmt.Sprintf("leader SPU %d offline: %s cannot take records (the SC reports %s)", leader, ids, wentDown[0].Status)})
 	}
 	for leader, ids := range byLeader(cameUp) {
-		t.Note(discovery.KindInfo, fmt.Sprintf("leader SPU %d online again: %s", leader, ids))
+		r.Report(backend.Notice{Message: fmt.Sprintf("leader SPU %d online again: %s", leader, ids)})
 	}
 }
 

@@ -1,4 +1,4 @@
-package discovery
+package backend
 
 import (
 	"cmp"
@@ -32,21 +32,6 @@ type Producers struct {
 	// Err says why the list is empty or stale: the request was denied
 	// (it needs Read on the topic), or the cluster does not support it.
 	Err string
-}
-
-// SetProducers replaces the producers list (observe mode's poller).
-func (t *Tracker) SetProducers(p Producers) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.producers = p
-}
-
-// Producers returns the latest producers list; its slices are shared and
-// must not be modified.
-func (t *Tracker) Producers() Producers {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.producers
 }
 
 // SortProducers puts the producers an operator must act on first: stale,

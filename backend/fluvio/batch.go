@@ -1,4 +1,4 @@
-package source
+package fluvio
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"partop/backend"
 	"partop/fluvio"
 )
 
@@ -200,9 +201,7 @@ func notWritten(err error, callErr bool) bool {
 
 func (p *Producer) acked(part int32, recs []fluvio.Record) {
 	for _, r := range recs {
-		if first, _ := p.counters.Ack(part, len(r.Key)+len(r.Value)); first {
-			p.tracker.FirstAck(part)
-		}
+		p.counters.Ack(part, len(r.Key)+len(r.Value))
 	}
 	if p.onResult != nil {
 		p.onResult(part, recs, nil)
@@ -216,7 +215,7 @@ func (p *Producer) failed(part int32, recs []fluvio.Record, err error) {
 	for range recs {
 		p.counters.Fail(part, err)
 	}
-	p.tracker.ProduceError(part, err)
+	p.reports.Report(backend.RecordFailed{Partition: part, Err: err})
 	if p.onResult != nil {
 		p.onResult(part, recs, err)
 	}

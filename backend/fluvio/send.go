@@ -1,17 +1,28 @@
-package source
+package fluvio
 
 import (
 	"context"
 
+	"partop/backend"
 	"partop/fluvio"
 )
 
 // Run sends records until ctx ends or Close is called, and follows the
-// SC's watch stream beside the send loop. It returns when both stopped.
-func (p *Producer) Run(ctx context.Context) {
+// SC's watch stream beside the send loop, reporting to r. It returns when
+// both stopped.
+func (p *Producer) Run(ctx context.Context, r backend.Reporter) {
+	p.reports.Set(r)
 	p.life.Run(ctx, p.Pacer, func(ctx context.Context) {
-		follow(ctx, p.cl, p.cfg.Topic, p.tracker, p.routes.update)
+		follow(ctx, p.cl, p.cfg.Topic, &p.reports, p.seen)
 	}, p.produceOne)
+}
+
+// seen takes the SC's latest state of the topic: the routing table, and
+// the leaders the whole-topic observer reads.
+func (p *Producer) seen(t fluvio.Topic) {
+	leaders := t.Leaders()
+	p.leaders.Store(&leaders)
+	p.routes.update(t)
 }
 
 // produceOne picks a partition among those routed now and queues one
@@ -32,11 +43,11 @@ func (p *Producer) produceOne(ctx context.Context) bool {
 	return p.acc.add(int32(part), fluvio.Record{Key: key, Value: value}, ctx.Done())
 }
 
-// routed tells the tracker when the count the send loop routes over
+// routed tells the engine when the count the send loop routes over
 // changes: the moment new partitions are in the routing table.
 func (p *Producer) routed(n int) {
 	if n != p.lastRouted {
 		p.lastRouted = n
-		p.tracker.Routed(n)
+		p.reports.Report(backend.Routed{Partitions: n})
 	}
 }

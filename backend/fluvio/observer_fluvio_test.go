@@ -1,6 +1,6 @@
 //go:build fluvio
 
-package source
+package fluvio
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"partop/backend/backendtest"
 	ft "partop/fluvio/fluviotest"
 )
 
@@ -23,11 +24,12 @@ func TestObserverMatchesFluvioProducer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rec := backendtest.NewRecorder()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); o.Run(ctx) }()
+	go func() { defer close(done); o.Run(ctx, rec) }()
 	defer func() { cancel(); <-done }()
-	ft.WaitFor(t, 5*time.Second, "the first poll", func() bool { return len(o.Steps()) > 0 })
+	ft.WaitFor(t, 5*time.Second, "the first poll", func() bool { return len(rec.Steps()) > 0 })
 
 	produced := ft.PyProduce(t, e, tp.Name, 1000, 10, 100)()
 	if produced.Errors != 0 {

@@ -1,4 +1,4 @@
-package source
+package fluvio
 
 import (
 	"errors"
@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"partop/discovery"
+	"partop/backend"
+	"partop/backend/backendtest"
 	"partop/fluvio"
 	"partop/rules"
-	"partop/stats"
 	"partop/workload"
 )
 
@@ -191,7 +191,9 @@ func TestNewProducerRefusesLeastBackup(t *testing.T) {
 }
 
 func TestHealthLogsLeaderChangesOnce(t *testing.T) {
-	tr := discovery.NewTracker(stats.NewCounters(2), []int32{5001, 5001}, true)
+	rec := backendtest.NewRecorder()
+	var tr backend.Reports
+	tr.Set(rec)
 	var h health
 	up := topicOf(part(0, "a"), part(1, "a"))
 	down := topicOf(part(0, "a"), part(1, "a"))
@@ -199,13 +201,18 @@ func TestHealthLogsLeaderChangesOnce(t *testing.T) {
 		down.Partitions[i].LeaderOnline = false
 		down.Partitions[i].Status = fluvio.StatusLeaderOffline
 	}
-	h.report(tr, up)
-	h.report(tr, down)
-	h.report(tr, down)
-	h.report(tr, up)
+	h.report(&tr, up)
+	h.report(&tr, down)
+	h.report(&tr, down)
+	h.report(&tr, up)
 	var msgs []string
-	for _, e := range tr.Events() {
-		msgs = append(msgs, e.Kind+": "+e.Message)
+	for _, f := range rec.Facts() {
+		n := f.(backend.Notice)
+		kind := "info"
+		if n.Error {
+			kind = "error"
+		}
+		msgs = append(msgs, kind+": "+n.Message)
 	}
 	want := []string{
 		"error: leader SPU 5001 offline: partitions 0, 1 cannot take records (the SC reports LeaderOffline)",

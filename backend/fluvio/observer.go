@@ -1,4 +1,4 @@
-package source
+package fluvio
 
 import (
 	"cmp"
@@ -8,9 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"partop/discovery"
+	"partop/backend"
 	"partop/fluvio"
-	"partop/observe"
 	"partop/rules"
 	"partop/stats"
 )
@@ -28,15 +27,18 @@ type ObserverConfig struct {
 
 // Observer counts every producer's records on a Fluvio topic from the
 // partitions' end offsets (observe mode, and the whole topic's rate beside
-// partop's own records). It is an engine.Source and an engine.Stepped: the
-// engine samples at each poll.
+// partop's own records). It is a backend.Source whose counts come in
+// steps: the engine samples at each poll.
 type Observer struct {
 	cfg      ObserverConfig
 	cl       *fluvio.Client
 	counters *stats.Counters
-	tracker  *discovery.Tracker
-	steps    chan time.Time
+	reports  backend.Reports
+	initial  []int32
 	offsets  *stats.Offsets // only the poll loop touches it
+
+	mu      sync.Mutex
+	leaders []int32 // as the watch stream last announced them
 }
 
 // NewObserver makes an observer for the topic as initially described by
@@ -51,30 +53,31 @@ func NewObserver(cfg ObserverConfig, cl *fluvio.Client, initial fluvio.Topic) (*
 		cfg:      cfg,
 		cl:       cl,
 		counters: stats.NewCounters(len(initial.Partitions)),
-		steps:    make(chan time.Time, 1),
+		initial:  initial.Leaders(),
 		offsets:  stats.NewOffsets(len(initial.Partitions)),
 	}
-	o.tracker = discovery.NewTracker(o.counters, initial.Leaders(), false)
+	o.leaders = o.initial
 	return o, nil
 }
 
 // Counters are the per-partition record counts seen so far.
 func (o *Observer) Counters() *stats.Counters { return o.counters }
 
-// Tracker is the observer's view of the topic and its event log.
-func (o *Observer) Tracker() *discovery.Tracker { return o.tracker }
-
-// Steps delivers the time of every poll that counted records.
-func (o *Observer) Steps() <-chan time.Time { return o.steps }
+// About says what the engine needs to know: the observer counts in steps,
+// once a poll, and routes nothing.
+func (o *Observer) About() backend.About {
+	return backend.About{Leaders: o.initial, Stepped: true}
+}
 
 // Run follows the SC's watch stream (unless Leaders is set) and polls end
-// offsets until ctx ends.
-func (o *Observer) Run(ctx context.Context) {
+// offsets until ctx ends, reporting to r.
+func (o *Observer) Run(ctx context.Context, r backend.Reporter) {
+	o.reports.Set(r)
 	var wg sync.WaitGroup
 	if o.cfg.Leaders == nil {
-		wg.Go(func() { follow(ctx, o.cl, o.cfg.Topic, o.tracker, nil) })
+		wg.Go(func() { follow(ctx, o.cl, o.cfg.Topic, &o.reports, o.seen) })
 	}
-	discovery.Poll(ctx, o.cfg.Interval, false, nil, o.poll)
+	backend.Poll(ctx, o.cfg.Interval, false, nil, o.poll)
 	wg.Wait()
 }
 
@@ -84,7 +87,14 @@ func (o *Observer) Close() error { return nil }
 
 // Grow adds partitions through the SC.
 func (o *Observer) Grow(ctx context.Context, target func(current int) int) (from, to int, err error) {
-	return grow(ctx, o.cl, o.cfg.Topic, o.tracker, target)
+	return addPartitions(ctx, o.cl, o.cfg.Topic, target)
+}
+
+// seen takes the SC's latest state of the topic.
+func (o *Observer) seen(t fluvio.Topic) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.leaders = t.Leaders()
 }
 
 func (o *Observer) partitions() []int32 {
@@ -92,7 +102,9 @@ func (o *Observer) partitions() []int32 {
 	if o.cfg.Leaders != nil {
 		leaders = o.cfg.Leaders()
 	} else {
-		leaders = o.tracker.View().Leaders
+		o.mu.Lock()
+		leaders = o.leaders
+		o.mu.Unlock()
 	}
 	ids := make([]int32, len(leaders))
 	for i := range ids {
@@ -112,17 +124,15 @@ func (o *Observer) poll(ctx context.Context) error {
 	}
 	at := time.Now()
 	for p, end := range ends {
-		if n := o.offsets.Step(p, end); n > 0 && o.counters.Add(p, n, at) {
-			o.tracker.FirstAck(p)
-		}
+		o.counters.Add(p, o.offsets.Step(p, end), at)
 	}
 	if err != nil {
-		o.tracker.Problem("polling end offsets: " + err.Error())
+		o.reports.Report(backend.Problem{Message: "polling end offsets: " + err.Error()})
 		if len(ends) == 0 {
 			return err
 		}
 	}
-	o.tracker.SetEndOffsets(o.offsets.Ends())
-	observe.Step(o.steps, at)
+	o.reports.Report(backend.EndOffsets{Offsets: o.offsets.Ends()})
+	o.reports.Report(backend.Step{At: at})
 	return nil
 }

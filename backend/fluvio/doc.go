@@ -37,4 +37,4 @@
 // random, as kgo's default); key-hash (SipHash-2-4 as Fluvio's own
 // producer hashes keys, keyless records round-robin). least-backup is not
 // offered.
-package source
+package fluvio

@@ -1,4 +1,4 @@
-package source
+package fluvio
 
 import (
 	"encoding/binary"

@@ -1,6 +1,6 @@
 //go:build fluvio
 
-package source
+package fluvio
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"partop/engine"
 	ft "partop/fluvio/fluviotest"
 	"partop/rules"
 	"partop/workload"
 
-	"partop/discovery"
 	"partop/fluvio"
 )
 
@@ -110,7 +110,10 @@ func (o *outcomes) ackedNow() map[int32]map[uint64]bool {
 	return out
 }
 
-func startProducer(t *testing.T, c *fluvio.Client, tp fluvio.Topic, cfg workload.Config) (*Producer, *outcomes, func() error) {
+// startProducer runs partop's producer on tp under an engine, which keeps
+// the event log and every expansion's timeline; stop ends the run and
+// returns the producer's flush error.
+func startProducer(t *testing.T, c *fluvio.Client, tp fluvio.Topic, cfg workload.Config) (*Producer, *engine.Engine, *outcomes, func() error) {
 	t.Helper()
 	cfg.Topic = tp.Name
 	p, err := NewProducer(cfg, c, tp)
@@ -118,24 +121,21 @@ func startProducer(t *testing.T, c *fluvio.Client, tp fluvio.Topic, cfg workload
 		t.Fatal(err)
 	}
 	o := watchOutcomes(p)
+	eng := engine.New(p, engine.Config{Tick: 20 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		p.Run(ctx)
-	}()
+	done := make(chan error, 1)
+	go func() { done <- eng.Run(ctx) }()
 	var once sync.Once
 	var closeErr error
 	stop := func() error {
 		once.Do(func() {
 			cancel()
-			closeErr = p.Close()
-			<-done
+			closeErr = <-done
 		})
 		return closeErr
 	}
 	t.Cleanup(func() { _ = stop() })
-	return p, o, stop
+	return p, eng, o, stop
 }
 
 func total(p *Producer) (acked, errs uint64) {
@@ -164,12 +164,11 @@ func TestProducerReadBackExactlyOnce(t *testing.T) {
 	e := ft.EnvT(t)
 	c := ft.Dial(t, e)
 	tp := ft.CreateTopic(t, c, ft.TopicName("src-readback"), 3)
-	p, o, stop := startProducer(t, c, tp, workload.Config{Rate: 2000, Partitioner: rules.RoundRobin})
+	p, eng, o, stop := startProducer(t, c, tp, workload.Config{Rate: 2000, Partitioner: rules.RoundRobin})
 	ft.WaitFor(t, 10*time.Second, "1000 acks", func() bool { a, _ := total(p); return a >= 1000 })
 
-	from, to, err := p.Grow(context.Background(), func(n int) int { return n + 2 })
-	if err != nil || from != 3 || to != 5 {
-		t.Fatalf("Grow: %d→%d, %v", from, to, err)
+	if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
+		t.Fatalf("add=2: %v", err)
 	}
 	ft.WaitFor(t, 5*time.Second, "first acks on partop's new partitions", firstAcked(p, 3, 5))
 	if out, err := ft.CLI(t, e, "topic", "add-partition", tp.Name, "-c", "2"); err != nil {
@@ -185,13 +184,13 @@ func TestProducerReadBackExactlyOnce(t *testing.T) {
 	if errs != 0 {
 		t.Errorf("%d records failed", errs)
 	}
-	var exps []discovery.Event
-	for _, ev := range p.Tracker().Events() {
-		if ev.Kind == discovery.KindExpansion {
+	var exps []engine.Event
+	for _, ev := range eng.Snapshot().Events {
+		if ev.Kind == engine.KindExpansion {
 			exps = append(exps, ev)
 		}
 	}
-	if len(exps) != 2 || exps[0].By != discovery.ByPartop || exps[1].By != discovery.ByExternal {
+	if len(exps) != 2 || exps[0].By != engine.ByPartop || exps[0].From != 3 || exps[0].To != 5 || exps[1].By != engine.ByExternal {
 		t.Fatalf("expansions: %+v, want partop's 3→5 then the CLI's 5→7", exps)
 	}
 	for _, ev := range exps {
@@ -219,7 +218,7 @@ func TestProducerSPUKilled(t *testing.T) {
 	e := ft.EnvT(t)
 	c := ft.Dial(t, e)
 	tp := ft.CreateTopic(t, c, ft.TopicName("src-kill"), 2)
-	p, o, stop := startProducer(t, c, tp, workload.Config{Rate: 500, Partitioner: rules.RoundRobin})
+	p, eng, o, stop := startProducer(t, c, tp, workload.Config{Rate: 500, Partitioner: rules.RoundRobin})
 	ft.WaitFor(t, 10*time.Second, "300 acks", func() bool { a, _ := total(p); return a >= 300 })
 
 	ft.ClusterScript(t, e, "kill-spu")
@@ -232,7 +231,7 @@ func TestProducerSPUKilled(t *testing.T) {
 	})
 	ft.WaitFor(t, 10*time.Second, "produce errors with the SPU down", func() bool { _, n := total(p); return n > 0 })
 	ft.WaitFor(t, 10*time.Second, "an event naming the offline SPU", func() bool {
-		return hasEvent(p, discovery.KindError, "leader SPU 5001 offline")
+		return hasEvent(eng, engine.KindError, "leader SPU 5001 offline")
 	})
 	ft.ClusterScript(t, e, "start-spu")
 	restarted = true
@@ -241,7 +240,7 @@ func TestProducerSPUKilled(t *testing.T) {
 	ft.WaitFor(t, 30*time.Second, "300 acks after the restart", func() bool { n, _ := total(p); return n >= a+300 })
 	ft.Figure(t, "producer recovered after the SPU restart", "300 more acks %v after start-spu returned", time.Since(up).Round(time.Millisecond))
 	ft.WaitFor(t, 10*time.Second, "an event saying the SPU is back", func() bool {
-		return hasEvent(p, discovery.KindInfo, "leader SPU 5001 online again")
+		return hasEvent(eng, engine.KindInfo, "leader SPU 5001 online again")
 	})
 	if err := stop(); err != nil {
 		t.Errorf("Close: %v", err)
@@ -260,8 +259,8 @@ func TestProducerSPUKilled(t *testing.T) {
 	ft.Figure(t, "SPU kill -9 and restart under partop's producer", "%d acknowledged (%d read back once, %d lost by the SPU), %d failed, of which %d are on the log anyway (the SPU wrote them, its answer was lost)", acked, got, lost, errs, extra)
 }
 
-func hasEvent(p *Producer, kind, text string) bool {
-	for _, ev := range p.Tracker().Events() {
+func hasEvent(eng *engine.Engine, kind, text string) bool {
+	for _, ev := range eng.Snapshot().Events {
 		if ev.Kind == kind && strings.Contains(ev.Message, text) {
 			return true
 		}

@@ -1,23 +1,18 @@
-package source
+package fluvio
 
 import (
 	"context"
 	"fmt"
 
-	"partop/discovery"
 	"partop/fluvio"
 	"partop/rules"
 )
 
-// grow adds partitions to topic through the SC: the current count from a
-// fresh look, the target from it, then Fluvio's add-partition (the same
-// call `fluvio topic add-partition` makes). Tracker.Grow records it as
+// addPartitions adds partitions to topic through the SC: the current count
+// from a fresh look, the target from it, then Fluvio's add-partition (the
+// same call `fluvio topic add-partition` makes). The engine records it as
 // partop's, also when the watch stream announces the new partitions before
 // the SC's answer arrives.
-func grow(ctx context.Context, cl *fluvio.Client, topic string, t *discovery.Tracker, target func(int) int) (from, to int, err error) {
-	return t.Grow(func() (int, int, error) { return addPartitions(ctx, cl, topic, target) })
-}
-
 func addPartitions(ctx context.Context, cl *fluvio.Client, topic string, target func(int) int) (from, to int, err error) {
 	tp, err := cl.Topic(ctx, topic)
 	if err != nil {

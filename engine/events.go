@@ -1,4 +1,4 @@
-package discovery
+package engine
 
 import "time"
 
@@ -48,11 +48,6 @@ type Event struct {
 	Note string
 }
 
-// BalancedShare is the fraction of fair share a new partition must reach for
-// an expansion to count as balanced; the dashboard marks partitions below it
-// as new.
-const BalancedShare = 0.8
-
 // Start is where an expansion's pickup latency is measured from.
 func (e Event) Start() time.Time {
 	if !e.Created.IsZero() {
@@ -61,26 +56,31 @@ func (e Event) Start() time.Time {
 	return e.Seen
 }
 
-// View is a source's view of its topic: the first-class, observable value
-// partition discovery maintains.
-type View struct {
-	// Partitions is how many partitions the source routes records to (0
-	// until the first record is routed). Sources that cannot tell (observe
-	// mode) report the cluster's count.
-	Partitions int
-	// Cluster is the partition count the watcher (or partop's own admin
-	// call) last saw in the cluster.
-	Cluster int
-	// Leaders are the partitions' leaders from the latest metadata, by
-	// partition id (-1: none).
-	Leaders []int32
-	// WatchError is the watcher's latest error, empty once it recovers.
-	WatchError string
-	// MetadataRequests counts metadata requests the source sent: the
-	// steady-state cost of discovery.
-	MetadataRequests int64
-	// EndOffsets are the partitions' end offsets (high watermarks) as of
-	// the latest poll, by partition id (-1: not known yet), where the
-	// source polls them (observe mode).
-	EndOffsets []int64
+// eventLog is the bounded log. Expansions are kept by pointer so their
+// timeline fills in; published snapshots get a copy, made only when
+// version changed.
+type eventLog struct {
+	events  []*Event
+	version uint64 // bumped on every change
+}
+
+func (l *eventLog) add(e *Event) {
+	if len(l.events) == maxEvents {
+		copy(l.events, l.events[1:])
+		l.events[maxEvents-1] = nil
+		l.events = l.events[:maxEvents-1]
+	}
+	l.events = append(l.events, e)
+	l.version++
+}
+
+// changed marks a change to an event already in the log.
+func (l *eventLog) changed() { l.version++ }
+
+func (l *eventLog) copy() []Event {
+	out := make([]Event, len(l.events))
+	for i, e := range l.events {
+		out[i] = *e
+	}
+	return out
 }

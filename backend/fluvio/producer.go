@@ -1,13 +1,14 @@
-package source
+package fluvio
 
 import (
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"partop/discovery"
+	"partop/backend"
 	"partop/fluvio"
 	"partop/rules"
 	"partop/stats"
@@ -23,7 +24,9 @@ type Producer struct {
 	cfg      workload.Config
 	cl       *fluvio.Client
 	counters *stats.Counters
-	tracker  *discovery.Tracker
+	reports  backend.Reports
+	initial  []int32                 // leaders when NewProducer was called
+	leaders  atomic.Pointer[[]int32] // as the watch stream last announced them
 	routes   *routeTable
 	part     partitioner
 	records  *workload.Records
@@ -70,10 +73,8 @@ func NewProducer(cfg workload.Config, cl *fluvio.Client, initial fluvio.Topic) (
 	}
 	p.produceCtx, p.cancelProduce = context.WithCancel(context.Background())
 	p.Pacer = workload.NewPacer(cfg.Rate, cfg.Paused)
-	p.tracker = discovery.NewTracker(p.counters, initial.Leaders(), true)
-	if cfg.Partitioner == rules.UniformSticky {
-		p.tracker.ExplainSlowPickup(workload.SlowPickupAfter, workload.StickyNote)
-	}
+	p.initial = initial.Leaders()
+	p.leaders.Store(&p.initial)
 	p.routes = newRouteTable(initial)
 	go func() {
 		defer close(p.flushDone)
@@ -85,8 +86,12 @@ func NewProducer(cfg workload.Config, cl *fluvio.Client, initial fluvio.Topic) (
 // Counters are the per-partition acknowledgement counters.
 func (p *Producer) Counters() *stats.Counters { return p.counters }
 
-// Tracker is the producer's view of its topic and its event log.
-func (p *Producer) Tracker() *discovery.Tracker { return p.tracker }
+// About says what the engine needs to know of the producer.
+func (p *Producer) About() backend.About { return backend.AboutSender(p.cfg, p.initial) }
+
+// Leaders are the topic's partitions' leaders by id as the watch stream
+// last announced them, for the whole-topic observer beside the producer.
+func (p *Producer) Leaders() []int32 { return *p.leaders.Load() }
 
 // Config is the producer's configuration with defaults applied.
 func (p *Producer) Config() workload.Config { return p.cfg }
@@ -94,7 +99,7 @@ func (p *Producer) Config() workload.Config { return p.cfg }
 // Grow adds partitions through the SC. The producer routes to them as soon
 // as the watch stream announces them with a leader.
 func (p *Producer) Grow(ctx context.Context, target func(current int) int) (from, to int, err error) {
-	return grow(ctx, p.cl, p.cfg.Topic, p.tracker, target)
+	return addPartitions(ctx, p.cl, p.cfg.Topic, target)
 }
 
 // Close stops sending, waits up to FlushTimeout for queued and in-flight

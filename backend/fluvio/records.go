@@ -1,4 +1,4 @@
-package source
+package fluvio
 
 import (
 	"math/rand/v2"

@@ -1,0 +1,128 @@
+// Package backend is the seam between partop's engine and the clusters it
+// runs on. A backend (Kafka in backend/kafka, Fluvio in backend/fluvio)
+// looks up and creates topics and makes traffic sources: partop's producer,
+// and an observer that counts every producer's records from end offsets.
+// The engine runs one source; main picks the backend from the flags, in
+// one place.
+//
+// Data flows one way. A source feeds per-partition counts into its
+// stats.Counters (the hot path: atomics, no lock) and reports everything
+// else it learns — a look at the topic's metadata, the count it routes
+// over, a failed record, a poll's end offsets — as a Fact through the
+// Reporter the engine hands to Run. The engine owns what follows from the
+// facts: the event log, the expansion timeline, the snapshot. Nothing calls
+// back into a source except the engine's actions: Grow, and a Sender's rate
+// and pause.
+package backend
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"partop/rules"
+	"partop/stats"
+	"partop/workload"
+)
+
+// Backend is a cluster partop runs on.
+type Backend interface {
+	// Name says where partop is connected, for the header: "embedded
+	// 127.0.0.1:9092", a broker list, "fluvio 127.0.0.1:9003".
+	Name() string
+	// Platform is rules.Kafka or rules.Fluvio: which rules apply.
+	Platform() string
+	// Embedded reports whether the cluster is partop's own, in-process:
+	// its topics are created without being asked.
+	Embedded() bool
+	// Topic describes an existing topic; ErrUnknownTopic if there is none.
+	Topic(ctx context.Context, name string) (Topic, error)
+	// CreateTopic creates a topic with partitions and describes it; one
+	// that someone else created meanwhile is described, not an error.
+	CreateTopic(ctx context.Context, name string, partitions int) (Topic, error)
+	// Producer makes partop's producer for w on t, and beside it a source
+	// that counts every producer's records on t (end offsets), sharing the
+	// producer's view of the topic so it watches nothing of its own.
+	Producer(ctx context.Context, w workload.Config, t Topic) (Sender, Source, error)
+	// Observer makes a source that counts every producer's records on t
+	// from end offsets and sends nothing.
+	Observer(ctx context.Context, t Topic) (Source, error)
+	// Close releases the connection (and an embedded cluster). Call it
+	// after the sources are closed.
+	Close()
+}
+
+// ErrUnknownTopic is what Backend.Topic returns for a topic that does not
+// exist.
+var ErrUnknownTopic = errors.New("unknown topic")
+
+// Topic is what the engine needs to know of a topic at start.
+type Topic struct {
+	Name string
+	// Leaders are the partitions' leaders by partition id (-1: none).
+	Leaders []int32
+}
+
+// Partitions is the topic's partition count.
+func (t Topic) Partitions() int { return len(t.Leaders) }
+
+// Source is where the engine's per-partition counts come from.
+type Source interface {
+	// About says what the engine needs to know before the source runs.
+	About() About
+	// Counters are the per-partition counts the source feeds.
+	Counters() *stats.Counters
+	// Run sends or polls until ctx ends, reporting facts to r, then
+	// returns.
+	Run(ctx context.Context, r Reporter)
+	// Close stops the source, waits for what is in flight within the
+	// source's own deadline, and releases it. The error says what was lost.
+	Close() error
+	// Grow adds partitions to the topic; target maps the current count to
+	// the wanted total. The source makes the admin call and starts using
+	// the new partitions at once; the engine records the expansion as
+	// partop's.
+	Grow(ctx context.Context, target func(current int) int) (from, to int, err error)
+}
+
+// Sender is a Source that sends records: the rate and pause actions apply
+// to it.
+type Sender interface {
+	Source
+	Rate() float64 // target records/s; 0: as fast as the cluster takes
+	SetRate(r float64) error
+	Paused() bool
+	SetPaused(paused bool)
+}
+
+// About is what a source is, as the engine needs to know it.
+type About struct {
+	// Leaders are the topic's partitions' leaders when the source was made.
+	Leaders []int32
+	// Routes says the source reports the partition count it routes records
+	// over (Routed); if not, the engine takes the cluster's count.
+	Routes bool
+	// Stepped says the source's counts change in steps at known times (it
+	// reports Step): the engine samples at each step instead of on its
+	// tick, so a rate divides what a step added by the real time between
+	// steps.
+	Stepped bool
+	// Partitioner and Keyed describe what a Sender sends.
+	Partitioner string
+	Keyed       bool
+	// SlowNote explains a pickup whose first records came SlowAfter or
+	// more after the new partitions were routed (the source knows why: its
+	// partitioner); empty: no note.
+	SlowNote  string
+	SlowAfter time.Duration
+}
+
+// AboutSender is what a producer sending w is.
+func AboutSender(w workload.Config, leaders []int32) About {
+	w = w.WithDefaults()
+	a := About{Leaders: leaders, Routes: true, Partitioner: w.Partitioner, Keyed: w.Keyed()}
+	if w.Partitioner == rules.UniformSticky {
+		a.SlowNote, a.SlowAfter = workload.StickyNote, workload.SlowPickupAfter
+	}
+	return a
+}

@@ -1,0 +1,121 @@
+package fluvio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"partop/backend"
+	"partop/fluvio"
+	"partop/rules"
+	"partop/workload"
+)
+
+// Options are the Fluvio backend's settings.
+type Options struct {
+	// SC is the SC's public address, host:port.
+	SC string
+	// PollInterval is how often end offsets are polled (default
+	// rules.DefaultPollInterval).
+	PollInterval time.Duration
+}
+
+// connectTimeout bounds connecting to the SC and each lookup: an SC that
+// accepts but never answers fails with a message.
+const connectTimeout = 10 * time.Second
+
+// Backend is a Fluvio cluster as a backend.Backend.
+type Backend struct {
+	cl   *fluvio.Client
+	opts Options
+}
+
+// Open connects to the SC.
+func Open(ctx context.Context, opts Options) (*Backend, error) {
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	cl, err := fluvio.Dial(ctx, opts.SC)
+	if err != nil {
+		return nil, fmt.Errorf("--fluvio %s: %w", opts.SC, err)
+	}
+	return &Backend{cl: cl, opts: opts}, nil
+}
+
+// Name is "fluvio host:port".
+func (b *Backend) Name() string { return "fluvio " + b.opts.SC }
+
+// Platform is rules.Fluvio.
+func (b *Backend) Platform() string { return rules.Fluvio }
+
+// Embedded is false: partop embeds no Fluvio cluster.
+func (b *Backend) Embedded() bool { return false }
+
+// Topic describes topic as the SC has it.
+func (b *Backend) Topic(ctx context.Context, name string) (backend.Topic, error) {
+	t, err := b.describe(ctx, name)
+	return backend.Topic{Name: name, Leaders: t.Leaders()}, err
+}
+
+func (b *Backend) describe(ctx context.Context, name string) (fluvio.Topic, error) {
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	t, err := b.cl.Topic(ctx, name)
+	switch {
+	case errors.Is(err, fluvio.ErrUnknownTopic):
+		return t, fmt.Errorf("topic %q: %w", name, backend.ErrUnknownTopic)
+	case err != nil:
+		return t, fmt.Errorf("%s: describing topic %q: %w", b.Name(), name, err)
+	}
+	return t, nil
+}
+
+// createWait bounds creating a topic: the SC answers once every partition
+// is online, or after 90 s.
+const createWait = 100 * time.Second
+
+// CreateTopic creates topic with partitions and describes it.
+func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) (backend.Topic, error) {
+	if err := rules.CheckPartitions(partitions); err != nil {
+		return backend.Topic{}, fmt.Errorf("create topic %q with %d partitions: %w", name, partitions, err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, createWait)
+	defer cancel()
+	err := b.cl.CreateTopic(cctx, name, partitions)
+	if err != nil && !errors.Is(err, fluvio.ErrTopicExists) { // someone else being quicker is fine
+		return backend.Topic{}, fmt.Errorf("create topic %q on %s: %w", name, b.Name(), err)
+	}
+	return b.Topic(ctx, name)
+}
+
+// Producer makes partop's producer for w on t, and beside it an observer of
+// the whole topic that reads the leaders the producer's watch stream
+// announces instead of opening a stream of its own.
+func (b *Backend) Producer(ctx context.Context, w workload.Config, t backend.Topic) (backend.Sender, backend.Source, error) {
+	ft, err := b.describe(ctx, t.Name) // the routing table needs the leaders' addresses
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := NewProducer(w, b.cl, ft)
+	if err != nil {
+		return nil, nil, err
+	}
+	whole, err := NewObserver(ObserverConfig{Topic: t.Name, Interval: b.opts.PollInterval, Leaders: p.Leaders}, b.cl, ft)
+	if err != nil {
+		_ = p.Close()
+		return nil, nil, err
+	}
+	return p, whole, nil
+}
+
+// Observer makes observe mode's source on t.
+func (b *Backend) Observer(ctx context.Context, t backend.Topic) (backend.Source, error) {
+	ft, err := b.describe(ctx, t.Name)
+	if err != nil {
+		return nil, err
+	}
+	return NewObserver(ObserverConfig{Topic: t.Name, Interval: b.opts.PollInterval}, b.cl, ft)
+}
+
+// Close closes the connection to the SC.
+func (b *Backend) Close() { _ = b.cl.Close() }

@@ -1,0 +1,118 @@
+// Package kafka is partop's backend for Kafka-protocol clusters: the
+// embedded kfake cluster or the user's brokers (package cluster), partop's
+// producer (package producer) and the end-offsets observer (package
+// observe), wired behind backend.Backend.
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"partop/backend"
+	"partop/cluster"
+	"partop/observe"
+	"partop/producer"
+	"partop/rules"
+	"partop/workload"
+)
+
+// Options are the Kafka backend's settings; zero durations take the
+// rules' defaults.
+type Options struct {
+	Cluster cluster.Config
+	// DiscoveryInterval is how often the producer's watcher, and observe
+	// mode's metadata poll, look at the topic.
+	DiscoveryInterval time.Duration
+	// PollInterval is how often end offsets are polled.
+	PollInterval time.Duration
+	// ProducersInterval and ProducersGrace shape observe mode's producers
+	// list (observe.Config); a negative interval lists none.
+	ProducersInterval, ProducersGrace time.Duration
+}
+
+// Backend is a Kafka-protocol cluster as a backend.Backend.
+type Backend struct {
+	cl   *cluster.Cluster
+	opts Options
+}
+
+// Open starts the embedded cluster or connects to the brokers opts name.
+func Open(ctx context.Context, opts Options) (*Backend, error) {
+	cl, err := cluster.Open(ctx, opts.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	return &Backend{cl: cl, opts: opts}, nil
+}
+
+// Cluster is the connection (tests reach the embedded cluster through it).
+func (b *Backend) Cluster() *cluster.Cluster { return b.cl }
+
+// Name is "embedded 127.0.0.1:9092" or the broker list.
+func (b *Backend) Name() string { return b.cl.Name() }
+
+// Platform is rules.Kafka.
+func (b *Backend) Platform() string { return rules.Kafka }
+
+// Embedded reports whether this is partop's in-process cluster, where
+// topics are created without being asked.
+func (b *Backend) Embedded() bool { return b.cl.Embedded() }
+
+// Topic describes topic with a fresh Metadata request.
+func (b *Backend) Topic(ctx context.Context, name string) (backend.Topic, error) {
+	t, err := b.cl.Describe(ctx, name)
+	if errors.Is(err, cluster.ErrUnknownTopic) {
+		return backend.Topic{}, fmt.Errorf("topic %q: %w", name, backend.ErrUnknownTopic)
+	}
+	return backend.Topic{Name: name, Leaders: t.Leaders()}, err
+}
+
+// CreateTopic creates topic (on the embedded cluster with a retention
+// budget that keeps memory bounded) and describes it.
+func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) (backend.Topic, error) {
+	t, err := b.cl.EnsureTopic(ctx, name, partitions, true)
+	return backend.Topic{Name: name, Leaders: t.Leaders()}, err
+}
+
+// Producer makes partop's producer for w on t, and beside it an observer of
+// the whole topic that reads the producer's leaders instead of polling
+// metadata itself.
+func (b *Backend) Producer(_ context.Context, w workload.Config, t backend.Topic) (backend.Sender, backend.Source, error) {
+	p, err := producer.New(producer.Config{Config: w, DiscoveryInterval: b.opts.DiscoveryInterval, ClientOpts: b.cl.ClientOpts()}, b.cl, clusterTopic(t))
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := b.observeConfig(t.Name)
+	cfg.Leaders, cfg.ProducersInterval = p.Leaders, -1 // the producers list is observe mode's
+	whole, err := observe.New(cfg, b.cl, clusterTopic(t))
+	if err != nil {
+		_ = p.Close()
+		return nil, nil, err
+	}
+	return p, whole, nil
+}
+
+// Observer makes observe mode's source on t.
+func (b *Backend) Observer(_ context.Context, t backend.Topic) (backend.Source, error) {
+	return observe.New(b.observeConfig(t.Name), b.cl, clusterTopic(t))
+}
+
+func (b *Backend) observeConfig(topic string) observe.Config {
+	return observe.Config{
+		Topic: topic, Interval: b.opts.PollInterval, DiscoveryInterval: b.opts.DiscoveryInterval, ClientOpts: b.cl.ClientOpts(),
+		ProducersInterval: b.opts.ProducersInterval, ProducersGrace: b.opts.ProducersGrace,
+	}
+}
+
+// Close closes the admin client and stops an embedded cluster.
+func (b *Backend) Close() { b.cl.Close() }
+
+func clusterTopic(t backend.Topic) cluster.Topic {
+	ct := cluster.Topic{Name: t.Name, Partitions: make([]cluster.Partition, len(t.Leaders))}
+	for i, l := range t.Leaders {
+		ct.Partitions[i] = cluster.Partition{ID: int32(i), Leader: l}
+	}
+	return ct
+}

@@ -1,0 +1,269 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"partop/backend"
+	"partop/stats"
+)
+
+// BalancedShare is the fraction of its fair share a new partition must
+// carry to count as settled; an expansion is balanced once all of its new
+// partitions are settled. Views mark unsettled new partitions (Snapshot.New)
+// instead of computing this themselves, so every viewer agrees.
+const BalancedShare = 0.8
+
+// settleFor bounds how long an expansion is watched for balance: a
+// partitioner that never spreads load evenly must not keep it forever.
+const settleFor = 10 * time.Minute
+
+// problemEvery is how often a repeating problem (a failing poll, failed
+// records) reaches the log: a dead broker fails thousands of records a
+// second, and the counters count them all.
+const problemEvery = 5 * time.Second
+
+// topic is the engine's view of the source's topic, built from the facts
+// the source reports: partition counts, leaders, the event log and every
+// expansion's timeline. The engine's mutex guards it.
+type topic struct {
+	about    backend.About
+	counters *stats.Counters
+	view     View
+	log      eventLog
+	pending  []*Event // expansions not yet Done
+	settling []*Event // expansions not yet Balanced
+	// settled[p]: partition p has carried BalancedShare of its fair share
+	// at least once.
+	settled     []bool
+	adding      int // partop's own Grow calls in flight
+	lastProblem time.Time
+	producers   backend.Producers
+}
+
+func newTopic(about backend.About, counters *stats.Counters) *topic {
+	t := &topic{about: about, counters: counters}
+	t.view.Cluster = len(about.Leaders)
+	t.view.Leaders = append([]int32(nil), about.Leaders...)
+	counters.Extend(len(about.Leaders))
+	return t
+}
+
+// viewNow is the View as published.
+func (t *topic) viewNow() View {
+	v := t.view
+	if !t.about.Routes {
+		v.Partitions = v.Cluster
+	}
+	return v
+}
+
+// expanded records that the topic grew from..to.
+func (t *topic) expanded(from, to int, by string, created, seen time.Time) {
+	t.counters.Extend(to) // new partitions show up at once, idle until used
+	e := &Event{Kind: KindExpansion, At: seen, From: from, To: to, By: by, Created: created, Seen: seen}
+	if t.about.Routes && t.view.Partitions >= to { // the client found them before we did
+		e.Routed = seen
+	}
+	t.view.Cluster = max(t.view.Cluster, to)
+	t.log.add(e)
+	t.pending = append(t.pending, e)
+	t.settling = append(t.settling, e)
+}
+
+// metadata takes a fresh look at the topic from a source's watcher.
+func (t *topic) metadata(now time.Time, m backend.Metadata) {
+	if m.Err != nil {
+		if t.view.WatchError == "" {
+			t.log.add(&Event{Kind: KindError, At: now, Message: "watching topic metadata: " + m.Err.Error()})
+		}
+		t.view.WatchError = m.Err.Error()
+		return
+	}
+	if t.view.WatchError != "" {
+		t.log.add(&Event{Kind: KindInfo, At: now, Message: "topic metadata reachable again"})
+		t.view.WatchError = ""
+	}
+	t.view.Leaders = append([]int32(nil), m.Leaders...)
+	from, to := t.view.Cluster, len(m.Leaders)
+	switch {
+	case t.adding > 0 && from > 0:
+		// partop's own Grow is in flight: the source may see the new
+		// count before the admin call answers; it is partop's change.
+	case to > from && from > 0:
+		t.expanded(from, to, ByExternal, time.Time{}, now)
+	default:
+		t.view.Cluster = max(t.view.Cluster, to)
+	}
+}
+
+// routed takes the count the source routes over.
+func (t *topic) routed(now time.Time, n int) {
+	t.view.Partitions = n
+	for _, e := range t.pending {
+		if e.Routed.IsZero() && n >= e.To {
+			e.Routed = now
+			t.log.changed()
+		}
+	}
+}
+
+// problem logs msg() unless a problem was logged within problemEvery.
+func (t *topic) problem(now time.Time, msg func() string) {
+	if now.Sub(t.lastProblem) < problemEvery {
+		return
+	}
+	t.lastProblem = now
+	t.log.add(&Event{Kind: KindError, At: now, Message: msg()})
+}
+
+func (t *topic) note(now time.Time, kind, msg string) {
+	t.log.add(&Event{Kind: kind, At: now, Message: msg})
+}
+
+// report takes one fact from the source.
+func (t *topic) report(now time.Time, f backend.Fact) {
+	switch f := f.(type) {
+	case backend.Metadata:
+		t.metadata(now, f)
+	case backend.Routed:
+		t.routed(now, f.Partitions)
+	case backend.RecordFailed:
+		t.problem(now, func() string {
+			where := fmt.Sprintf("partition %d", f.Partition)
+			if f.Partition < 0 {
+				where = "no partition"
+			}
+			return fmt.Sprintf("produce failed on %s: %v", where, f.Err)
+		})
+	case backend.Problem:
+		t.problem(now, func() string { return f.Message })
+	case backend.Notice:
+		kind := KindInfo
+		if f.Error {
+			kind = KindError
+		}
+		t.note(now, kind, f.Message)
+	case backend.EndOffsets:
+		t.view.EndOffsets = f.Offsets
+	case backend.ProducersSeen:
+		t.producers = f.Producers
+	case backend.MetadataSent:
+		t.view.MetadataRequests++
+	}
+}
+
+// sampled completes what a new sample decides, as of now: expansions whose
+// new partitions all have a first record are done, and partitions that
+// carry their share settle.
+func (t *topic) sampled(now time.Time, s *stats.Snapshot) {
+	t.finish(s.Partitions)
+	t.settle(now, s.Partitions)
+}
+
+// finish completes pending expansions whose new partitions all have a
+// first record (the counters stamp each partition's first record exactly).
+func (t *topic) finish(parts []stats.Partition) {
+	keep := t.pending[:0]
+	for _, e := range t.pending {
+		last := lastFirstRecord(parts, e.From, e.To)
+		if last.IsZero() {
+			keep = append(keep, e)
+			continue
+		}
+		e.FirstAck, e.Done = last, true
+		if t.about.Routes && (e.Routed.IsZero() || e.Routed.After(last)) {
+			e.Routed = last // routed no later than its first record was acked
+		}
+		// A client that found the partitions before we did picked them up
+		// in no time; never report a negative latency.
+		e.Pickup = max(last.Sub(e.Start()), 0)
+		if t.about.SlowNote != "" && !e.Routed.IsZero() && last.Sub(e.Routed) >= t.about.SlowAfter {
+			e.Note = t.about.SlowNote
+		}
+		t.log.changed()
+	}
+	clear(t.pending[len(keep):])
+	t.pending = keep
+}
+
+// lastFirstRecord is the latest first record among partitions from..to-1,
+// zero while one of them has none.
+func lastFirstRecord(parts []stats.Partition, from, to int) time.Time {
+	if to > len(parts) {
+		return time.Time{}
+	}
+	var last time.Time
+	for p := from; p < to; p++ {
+		at := parts[p].FirstAck
+		if at.IsZero() {
+			return time.Time{}
+		}
+		last = maxTime(last, at)
+	}
+	return last
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// settle marks partitions that carry BalancedShare of their fair share
+// over the balance window, and expansions whose new partitions all did.
+func (t *topic) settle(now time.Time, parts []stats.Partition) {
+	for len(t.settled) < len(parts) {
+		t.settled = append(t.settled, false)
+	}
+	if len(parts) == 0 {
+		return
+	}
+	fair := 1 / float64(len(parts))
+	for i := range parts {
+		if parts[i].Share >= BalancedShare*fair {
+			t.settled[i] = true
+		}
+	}
+	keep := t.settling[:0]
+	for _, e := range t.settling {
+		if balanced(parts, e.From, e.To, fair) {
+			e.Balanced = now
+			t.log.changed()
+			continue
+		}
+		if now.Sub(e.Start()) < settleFor {
+			keep = append(keep, e)
+		}
+	}
+	clear(t.settling[len(keep):])
+	t.settling = keep
+}
+
+func balanced(parts []stats.Partition, from, to int, fair float64) bool {
+	if to > len(parts) {
+		return false
+	}
+	for p := from; p < to; p++ {
+		if parts[p].Share < BalancedShare*fair {
+			return false
+		}
+	}
+	return true
+}
+
+// fresh says, for each of n partitions, whether an expansion in the log
+// added it and it has not settled yet.
+func (t *topic) fresh(n int) []bool {
+	out := make([]bool, n)
+	for _, e := range t.log.events {
+		if e.Kind != KindExpansion {
+			continue
+		}
+		for p := max(e.From, 0); p < min(e.To, n); p++ {
+			out[p] = p >= len(t.settled) || !t.settled[p]
+		}
+	}
+	return out
+}
