@@ -236,12 +236,16 @@ require_fetched() {
 }
 
 # pid_alive PID : true while PID exists and is not a zombie (a killed node
-# whose parent shell is gone waits for init to reap it).
+# whose parent shell is gone waits for init to reap it). A JVM's main thread
+# is a zombie first while its other threads exit, and the sockets stay open
+# until the last one has: that is still alive.
 pid_alive() {
-  local stat
+  local stat tasks
   { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
   stat=${stat##*) }
-  [[ ${stat:0:1} != Z ]]
+  [[ ${stat:0:1} != Z ]] && return 0
+  tasks=(/proc/"$1"/task/*)
+  ((${#tasks[@]} > 1))
 }
 
 # node_pids [N] : the pids of node N (default: of every node) of this run
