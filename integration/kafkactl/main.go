@@ -1,6 +1,7 @@
-// Command kafkactl is the Go half of scripts/kafka.sh: what the script
-// would otherwise do by scraping CLI output or with openssl and keytool.
-// kafka.sh runs it with go run; it is not meant to be run by hand.
+// Command kafkactl is the Go half of scripts/kafka.sh: the test PKI,
+// readiness and ACLs, through franz-go and cluster/clustertest rather than
+// CLI tools. kafka.sh builds it into .kafka/bin and runs it; it is not meant
+// to be run by hand.
 //
 //	kafkactl pki DIR
 //	    the test PKI of cluster/clustertest in DIR: ca.pem, broker.pem,
