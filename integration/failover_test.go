@@ -4,7 +4,6 @@ package integration
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -100,17 +99,18 @@ func TestBrokerFailure(t *testing.T) {
 		}
 	}()
 
+	node := nodes(t)
 	ackedBefore := ackedTotal(p)
-	// kafka.sh returns once the process is gone; records produced before
+	// Kill returns once the process is gone; records produced before
 	// that may still be acknowledged normally, so the clock starts here.
-	kafkaSh(t, time.Minute, "kill", fmt.Sprint(victim))
+	node.Kill(victim)
 	killAt := time.Now()
 	l.markRecovery(killAt)
 	t.Logf("killed node %d (leader of partitions %v) at %s", victim, led[victim], killAt.Format("15:04:05.000"))
 
 	time.Sleep(time.Until(killAt.Add(down)))
 	restartAt := time.Now()
-	kafkaSh(t, 3*time.Minute, "start", fmt.Sprint(victim))
+	node.Start(victim)
 	backAt := time.Now()
 	t.Logf("node %d restarted; back in the metadata after %s", victim, ms(backAt.Sub(restartAt)))
 	ackedAtRestart := ackedTotal(p)

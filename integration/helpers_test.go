@@ -127,6 +127,46 @@ func kafkaSh(t *testing.T, timeout time.Duration, args ...string) string {
 	return out
 }
 
+// nodeCtl kills and restarts the cluster's nodes; see nodes.
+type nodeCtl struct {
+	t    *testing.T
+	down map[int32]bool
+}
+
+// nodes is how a test kills and restarts brokers (scripts/kafka.sh kill N
+// and start N), failing the test if either fails. Kill returns once the
+// process is gone, Start once the node is back in the metadata. A node the
+// test leaves down is started again when it ends, so that the next test
+// has the whole cluster.
+func nodes(t *testing.T) *nodeCtl {
+	n := &nodeCtl{t: t, down: map[int32]bool{}}
+	t.Cleanup(func() {
+		for id := range n.down {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			out, err := runKafkaSh(ctx, "start", fmt.Sprint(id))
+			cancel()
+			if err != nil {
+				t.Errorf("restarting node %d after the test: %v\n%s", id, err, out)
+			}
+		}
+	})
+	return n
+}
+
+// Kill kills node id with SIGKILL.
+func (n *nodeCtl) Kill(id int32) {
+	n.t.Helper()
+	n.down[id] = true
+	kafkaSh(n.t, time.Minute, "kill", fmt.Sprint(id))
+}
+
+// Start starts node id again and waits until it is back in the metadata.
+func (n *nodeCtl) Start(id int32) {
+	n.t.Helper()
+	kafkaSh(n.t, 3*time.Minute, "start", fmt.Sprint(id))
+	delete(n.down, id)
+}
+
 // runKafkaSh runs scripts/kafka.sh and returns its combined output.
 func runKafkaSh(ctx context.Context, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "bash", append([]string{filepath.Join(env.root, "scripts", "kafka.sh")}, args...)...)

@@ -39,37 +39,56 @@ type PKI struct {
 // in a temporary directory removed with the test.
 func NewPKI(t testing.TB) *PKI {
 	t.Helper()
-	dir := t.TempDir()
+	p, err := WritePKI(t.TempDir(), 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// WritePKI is NewPKI outside a test: it writes the same files into dir
+// (which must exist), with certificates valid for valid from an hour ago.
+// scripts/kafka.sh gives its brokers these through integration/kafkactl.
+func WritePKI(dir string, valid time.Duration) (*PKI, error) {
 	p := &PKI{Dir: dir}
-	caKey := newKey(t)
+	notBefore, notAfter := time.Now().Add(-time.Hour), time.Now().Add(valid)
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
 	caTmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "partop test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	caCert, err := x509.ParseCertificate(caDER)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	p.CAPool = x509.NewCertPool()
 	p.CAPool.AddCert(caCert)
-	p.CA = writePEM(t, dir, "ca.pem", "CERTIFICATE", caDER)
+	if p.CA, err = writePEM(dir, "ca.pem", "CERTIFICATE", caDER); err != nil {
+		return nil, err
+	}
 
-	issue := func(name string, serial int64, usage x509.ExtKeyUsage) (certFile, keyFile string) {
-		key := newKey(t)
+	issue := func(name string, serial int64, usage x509.ExtKeyUsage) (certFile, keyFile string, err error) {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return "", "", err
+		}
 		tmpl := &x509.Certificate{
 			SerialNumber: big.NewInt(serial),
 			Subject:      pkix.Name{CommonName: name},
-			NotBefore:    time.Now().Add(-time.Hour),
-			NotAfter:     time.Now().Add(24 * time.Hour),
+			NotBefore:    notBefore,
+			NotAfter:     notAfter,
 			KeyUsage:     x509.KeyUsageDigitalSignature,
 			ExtKeyUsage:  []x509.ExtKeyUsage{usage},
 		}
@@ -79,40 +98,44 @@ func NewPKI(t testing.TB) *PKI {
 		}
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
 		if err != nil {
-			t.Fatal(err)
+			return "", "", err
 		}
-		return writePEM(t, dir, name+".pem", "CERTIFICATE", der), writeKey(t, dir, name+"-key.pem", key)
+		if certFile, err = writePEM(dir, name+".pem", "CERTIFICATE", der); err != nil {
+			return "", "", err
+		}
+		keyFile, err = writeKey(dir, name+"-key.pem", key)
+		return certFile, keyFile, err
 	}
-	p.ServerCert, p.ServerKey = issue("broker", 2, x509.ExtKeyUsageServerAuth)
-	p.ClientCert, p.ClientKey = issue("client", 3, x509.ExtKeyUsageClientAuth)
-	p.OtherKey = writeKey(t, dir, "other-key.pem", newKey(t))
-	if p.Server, err = tls.LoadX509KeyPair(p.ServerCert, p.ServerKey); err != nil {
-		t.Fatal(err)
+	if p.ServerCert, p.ServerKey, err = issue("broker", 2, x509.ExtKeyUsageServerAuth); err != nil {
+		return nil, err
 	}
-	return p
-}
-
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if p.ClientCert, p.ClientKey, err = issue("client", 3, x509.ExtKeyUsageClientAuth); err != nil {
+		return nil, err
+	}
+	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return k
+	if p.OtherKey, err = writeKey(dir, "other-key.pem", other); err != nil {
+		return nil, err
+	}
+	if p.Server, err = tls.LoadX509KeyPair(p.ServerCert, p.ServerKey); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
-func writeKey(t testing.TB, dir, name string, k *ecdsa.PrivateKey) string {
-	t.Helper()
+func writeKey(dir, name string, k *ecdsa.PrivateKey) (string, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(k)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	return writePEM(t, dir, name, "PRIVATE KEY", der)
+	return writePEM(dir, name, "PRIVATE KEY", der)
 }
 
-func writePEM(t testing.TB, dir, name, typ string, der []byte) string {
-	t.Helper()
-	return WriteFile(t, dir, name, string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})))
+func writePEM(dir, name, typ string, der []byte) (string, error) {
+	path := filepath.Join(dir, name)
+	return path, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600)
 }
 
 // WriteFile writes content to dir/name, readable by the owner only.
