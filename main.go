@@ -1,11 +1,12 @@
 // Command partop is a terminal dashboard for partition balance on
-// Kafka-protocol clusters: it runs a live producer against a topic, shows
-// what every partition receives, and lets an operator add partitions and
-// watch the producer pick them up. See README.md.
+// Kafka-protocol clusters and Fluvio: it runs a live producer against a
+// topic, shows what every partition receives, and lets an operator add
+// partitions and watch the producer pick them up. See README.md.
 //
-// main parses flags, wires a cluster and a traffic source into an engine
-// (start.go), and runs the views the flags ask for: the dashboard or
-// headless JSON lines.
+// main is the composition root: flags (package cmdline) -> a backend
+// (start.go, the one place the platform is chosen) -> the engine -> the
+// views: the dashboard (tui) or headless JSON lines, and SSH dashboards and
+// /metrics beside either (serve.go).
 package main
 
 import (
@@ -17,50 +18,58 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"partop/cmdline"
+	"partop/headless"
+	"partop/tui"
 )
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run is main without os.Exit, so tests can drive the whole command.
+// run is main without os.Exit, so tests can drive the whole command. Bad
+// flags exit 2, anything that fails once partop starts exits 1.
 func run(args []string, stdout, stderr io.Writer) int {
-	opts, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	o, err := cmdline.Parse(args, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return 0
-	}
-	if err != nil {
+	case errors.Is(err, cmdline.ErrVersion):
+		fmt.Fprintln(stdout, cmdline.Version())
+		return 0
+	case err != nil:
 		fmt.Fprintln(stderr, "partop:", err)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if !opts.headless {
-		if err := checkTerminal(stdout); err != nil {
+	if !o.Headless {
+		if err := tui.CheckTerminal(stdout); err != nil {
 			fmt.Fprintln(stderr, "partop:", err)
 			return 2
 		}
 	}
-	srv, err := listenServers(opts.serve)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := listen(o)
 	if err != nil {
 		fmt.Fprintln(stderr, "partop:", err)
 		return 1
 	}
 	defer srv.close()
-	eng, b, err := start(ctx, opts, stderr)
+	eng, b, err := start(ctx, o, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "partop:", err)
 		return 1
 	}
 	defer b.Close() // after the engine has stopped and flushed
 	srv.serve(ctx, eng, stderr)
-	if opts.duration > 0 {
+	if o.Duration > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, opts.duration)
+		ctx, cancel = context.WithTimeout(ctx, o.Duration)
 		defer cancel()
 	}
-	if opts.headless {
-		return runHeadless(ctx, eng, stdout, stderr)
+	if o.Headless {
+		return headless.Run(ctx, eng, stdout, stderr)
 	}
-	return runDashboard(ctx, eng, stderr)
+	return tui.Run(ctx, eng, stderr)
 }

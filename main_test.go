@@ -219,3 +219,11 @@ func lastLine(t *testing.T, b *bytes.Buffer) map[string]any {
 	}
 	return m
 }
+
+// TestVersion: --version prints where the binary came from and exits 0.
+func TestVersion(t *testing.T) {
+	var out, errs bytes.Buffer
+	if code := run([]string{"--version"}, &out, &errs); code != 0 || !strings.HasPrefix(out.String(), "partop ") || !strings.Contains(out.String(), "go1.") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out.String(), errs.String())
+	}
+}

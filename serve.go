@@ -3,116 +3,16 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"net"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"time"
 
+	"partop/cmdline"
 	"partop/engine"
 	"partop/metrics"
 	"partop/sshd"
 )
-
-// serveOptions are the settings for views served to others: dashboards
-// over SSH (--ssh) and Prometheus metrics (--metrics).
-type serveOptions struct {
-	fs             *flag.FlagSet // to tell which flags were given
-	ssh            string
-	authorizedKeys string
-	viewOnlyKeys   string
-	hostKey        string
-	idleTimeout    time.Duration
-	refresh        time.Duration
-	metrics        string
-}
-
-const defaultAuthorizedKeys = "~/.ssh/authorized_keys"
-
-func addServeFlags(fs *flag.FlagSet) *serveOptions {
-	s := &serveOptions{fs: fs}
-	fs.StringVar(&s.ssh, "ssh", "", "serve the dashboard over SSH on `ADDR` (host:port; a bare port like 2222 means 127.0.0.1), one dashboard per session")
-	fs.StringVar(&s.authorizedKeys, "ssh-authorized-keys", defaultAuthorizedKeys, "public keys that may watch and act over SSH, in authorized_keys `FILE` format (\"\": none)")
-	fs.StringVar(&s.viewOnlyKeys, "ssh-view-only-keys", "", "public keys that may only watch over SSH: no adding partitions, rate changes or pause (`FILE`)")
-	fs.StringVar(&s.hostKey, "ssh-host-key", "", "the SSH server's private key `FILE`, created on first start (default: partop/ssh_host_ed25519_key in the user's config directory)")
-	fs.DurationVar(&s.idleTimeout, "ssh-idle-timeout", sshd.DefaultIdleTimeout, "end an SSH session after this long without a keystroke")
-	fs.DurationVar(&s.refresh, "ssh-refresh", 0, "how often SSH dashboards redraw (default 500ms, or --tick if slower): each redraw of each viewer costs about 1 ms of CPU at 8 partitions")
-	fs.StringVar(&s.metrics, "metrics", "", "serve Prometheus metrics on http://`ADDR`/metrics (host:port; a bare port like 9464 means 127.0.0.1)")
-	return s
-}
-
-// check validates the serving flags after parsing. Served views work the
-// same with or without the local dashboard, so headless changes nothing.
-func (s *serveOptions) check() error {
-	var sshOnly []string
-	s.fs.Visit(func(f *flag.Flag) {
-		if strings.HasPrefix(f.Name, "ssh-") {
-			sshOnly = append(sshOnly, "--"+f.Name)
-		}
-	})
-	var err error
-	if s.ssh == "" {
-		if len(sshOnly) > 0 {
-			return fmt.Errorf("%s: needs --ssh ADDR", strings.Join(sshOnly, ", "))
-		}
-	} else {
-		if s.ssh, err = listenAddr("--ssh", s.ssh); err != nil {
-			return err
-		}
-		if s.idleTimeout < time.Second {
-			return fmt.Errorf("--ssh-idle-timeout %s: must be at least 1s", s.idleTimeout)
-		}
-		if s.refresh != 0 && (s.refresh < 20*time.Millisecond || s.refresh > 10*time.Second) {
-			return fmt.Errorf("--ssh-refresh %s: must be between 20ms and 10s", s.refresh)
-		}
-		if s.authorizedKeys == "" && s.viewOnlyKeys == "" {
-			return errors.New("--ssh: --ssh-authorized-keys and --ssh-view-only-keys are both empty: nobody could log in")
-		}
-	}
-	if s.metrics != "" {
-		if s.metrics, err = listenAddr("--metrics", s.metrics); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// listenAddr makes a flag's address a host:port, loopback when only a
-// port is given: serving to the network is a choice made by naming it.
-func listenAddr(name, v string) (string, error) {
-	v = strings.TrimSpace(v)
-	host, port := "127.0.0.1", v
-	if strings.Contains(v, ":") {
-		var err error
-		if host, port, err = net.SplitHostPort(v); err != nil {
-			return "", fmt.Errorf("%s %q: want host:port, :port or a port", name, v)
-		}
-		if host == "" {
-			host = "127.0.0.1"
-		}
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return "", fmt.Errorf("%s %q: %q is not a TCP port", name, v, port)
-	}
-	return net.JoinHostPort(host, port), nil
-}
-
-// expandHome resolves a leading ~/ in a file flag.
-func expandHome(path string) (string, error) {
-	if path != "~" && !strings.HasPrefix(path, "~/") {
-		return path, nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(home, strings.TrimPrefix(path, "~")), nil
-}
 
 // servers are the listeners the flags asked for, bound before partop
 // connects to anything so a taken port fails fast.
@@ -121,26 +21,23 @@ type servers struct {
 	metrics *metrics.Server
 }
 
-// listenServers binds what the flags ask for; nil when nothing is served.
-func listenServers(s *serveOptions) (*servers, error) {
-	if s == nil || (s.ssh == "" && s.metrics == "") {
+// listen binds what the flags ask for; nil when nothing is served.
+func listen(o cmdline.Options) (*servers, error) {
+	if o.SSH == nil && o.Metrics == "" {
 		return nil, nil
 	}
 	srv := &servers{}
-	if s.ssh != "" {
-		cfg, err := s.sshConfig()
-		if err != nil {
-			return nil, err
-		}
-		if srv.ssh, err = sshd.Listen(cfg); err != nil {
-			if errors.Is(err, fs.ErrNotExist) && s.authorizedKeys == defaultAuthorizedKeys {
+	if o.SSH != nil {
+		var err error
+		if srv.ssh, err = sshd.Listen(*o.SSH); err != nil {
+			if errors.Is(err, fs.ErrNotExist) && o.SSHDefaultKeys {
 				err = fmt.Errorf("%w (name the keys allowed in with --ssh-authorized-keys FILE)", err)
 			}
 			return nil, fmt.Errorf("--ssh: %w", err)
 		}
 	}
-	if s.metrics != "" {
-		m, err := metrics.Listen(s.metrics)
+	if o.Metrics != "" {
+		m, err := metrics.Listen(o.Metrics)
 		if err != nil {
 			srv.close()
 			return nil, fmt.Errorf("--metrics: %w", err)
@@ -148,31 +45,6 @@ func listenServers(s *serveOptions) (*servers, error) {
 		srv.metrics = m
 	}
 	return srv, nil
-}
-
-// sshConfig resolves the SSH flags' file names.
-func (s *serveOptions) sshConfig() (sshd.Config, error) {
-	cfg := sshd.Config{Addr: s.ssh, IdleTimeout: s.idleTimeout, Tick: s.refresh}
-	var err error
-	if s.authorizedKeys != "" {
-		if cfg.AuthorizedKeys, err = expandHome(s.authorizedKeys); err != nil {
-			return cfg, fmt.Errorf("--ssh-authorized-keys %s: %w", s.authorizedKeys, err)
-		}
-	}
-	if s.viewOnlyKeys != "" {
-		if cfg.ViewOnlyKeys, err = expandHome(s.viewOnlyKeys); err != nil {
-			return cfg, fmt.Errorf("--ssh-view-only-keys %s: %w", s.viewOnlyKeys, err)
-		}
-	}
-	if s.hostKey == "" {
-		cfg.HostKey, err = sshd.DefaultHostKey()
-	} else {
-		cfg.HostKey, err = expandHome(s.hostKey)
-	}
-	if err != nil {
-		return cfg, fmt.Errorf("--ssh-host-key: %w", err)
-	}
-	return cfg, nil
 }
 
 // serve starts accepting viewers of eng; they are served until close or

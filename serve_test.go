@@ -21,6 +21,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"partop/cmdline"
+	"partop/headless"
 	"partop/sshd/sshtest"
 )
 
@@ -120,7 +122,7 @@ func sameTotals(t *testing.T, actor, watcher *sshtest.Term, metricsURL string) u
 
 // checkSessionLog: the summary's event log has who joined (with their
 // key) and who left, never the stranger, and no partitions were added.
-func checkSessionLog(t *testing.T, lines []line) {
+func checkSessionLog(t *testing.T, lines []headless.Line) {
 	t.Helper()
 	var sessions []string
 	for _, e := range lines[len(lines)-1].Events {
@@ -204,16 +206,16 @@ func scrapeMetrics(t *testing.T, url string) map[string]*dto.MetricFamily {
 // close.
 func TestMetricsMatchSummary(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	opts, err := parseFlags([]string{"--headless", "--port", "-1", "--duration", "2500ms", "--partitioner", "round-robin", "--at", "1s:add=2", "--metrics", "127.0.0.1:0"}, &stderr)
+	opts, err := cmdline.Parse([]string{"--headless", "--port", "-1", "--duration", "2500ms", "--partitioner", "round-robin", "--at", "1s:add=2", "--metrics", "127.0.0.1:0"}, &stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := listenServers(opts.serve)
+	srv, err := listen(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.close()
-	ctx, cancel := context.WithTimeout(context.Background(), opts.duration)
+	ctx, cancel := context.WithTimeout(context.Background(), opts.Duration)
 	defer cancel()
 	eng, b, err := start(ctx, opts, &stderr)
 	if err != nil {
@@ -221,7 +223,7 @@ func TestMetricsMatchSummary(t *testing.T) {
 	}
 	defer b.Close()
 	srv.serve(ctx, eng, &stderr)
-	if code := runHeadless(ctx, eng, &stdout, &stderr); code != 0 {
+	if code := headless.Run(ctx, eng, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	lines := decodeLines(t, &stdout)
@@ -322,30 +324,12 @@ func TestServeFlagErrors(t *testing.T) {
 	}
 }
 
-// TestListenAddr: a bare port means loopback; anything else is taken as
-// given.
-func TestListenAddr(t *testing.T) {
-	for in, want := range map[string]string{
-		"2222": "127.0.0.1:2222", ":2222": "127.0.0.1:2222", "0.0.0.0:2222": "0.0.0.0:2222",
-		"[::1]:2222": "[::1]:2222", "bastion:22": "bastion:22", "127.0.0.1:0": "127.0.0.1:0",
-	} {
-		if got, err := listenAddr("--ssh", in); err != nil || got != want {
-			t.Errorf("%q: %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "x", "1:2:3", "-1", "65536"} {
-		if got, err := listenAddr("--ssh", bad); err == nil {
-			t.Errorf("%q: accepted as %q", bad, got)
-		}
-	}
-}
-
-func decodeLines(t *testing.T, r io.Reader) []line {
+func decodeLines(t *testing.T, r io.Reader) []headless.Line {
 	t.Helper()
-	var lines []line
+	var lines []headless.Line
 	dec := json.NewDecoder(r)
 	for {
-		var l line
+		var l headless.Line
 		if err := dec.Decode(&l); err == io.EOF {
 			break
 		} else if err != nil {

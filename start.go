@@ -5,28 +5,28 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"partop/backend"
 	fluviobackend "partop/backend/fluvio"
 	"partop/backend/kafka"
 	"partop/cluster"
+	"partop/cmdline"
 	"partop/engine"
 )
 
 // openBackend opens the cluster the flags name: a Fluvio SC with --fluvio,
 // else Kafka (the user's brokers, or the embedded cluster). It is the one
 // place the platform is chosen.
-func openBackend(ctx context.Context, o options, stderr io.Writer) (backend.Backend, error) {
-	if o.fluvio.sc != "" {
-		return fluviobackend.Open(ctx, fluviobackend.Options{SC: o.fluvio.sc, PollInterval: o.observeInt})
+func openBackend(ctx context.Context, o cmdline.Options, stderr io.Writer) (backend.Backend, error) {
+	if o.Fluvio != "" {
+		return fluviobackend.Open(ctx, fluviobackend.Options{SC: o.Fluvio, PollInterval: o.PollInterval})
 	}
 	b, err := kafka.Open(ctx, kafka.Options{
-		Cluster:           cluster.Config{Brokers: o.brokers, Security: o.security, Embedded: cluster.EmbeddedConfig{Port: o.port}},
-		DiscoveryInterval: o.producer.DiscoveryInterval,
-		PollInterval:      o.observeInt,
-		ProducersInterval: o.producersInt, ProducersGrace: o.producersGrace,
+		Cluster:           cluster.Config{Brokers: o.Brokers, Security: o.Security, Embedded: cluster.EmbeddedConfig{Port: o.Port}},
+		DiscoveryInterval: o.DiscoveryInterval,
+		PollInterval:      o.PollInterval,
+		ProducersInterval: o.ProducersInterval, ProducersGrace: o.ProducersGrace,
 	})
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func openBackend(ctx context.Context, o options, stderr io.Writer) (backend.Back
 // producer (with the whole topic counted beside it), or in observe mode the
 // topic's end offsets. Nothing is sent or polled until the engine runs; the
 // backend is the caller's to close after it.
-func start(ctx context.Context, o options, stderr io.Writer) (*engine.Engine, backend.Backend, error) {
+func start(ctx context.Context, o cmdline.Options, stderr io.Writer) (*engine.Engine, backend.Backend, error) {
 	b, err := openBackend(ctx, o, stderr)
 	if err != nil {
 		return nil, nil, err
@@ -56,30 +56,29 @@ func start(ctx context.Context, o options, stderr io.Writer) (*engine.Engine, ba
 	return eng, b, nil
 }
 
-func wire(ctx context.Context, b backend.Backend, o options, stderr io.Writer) (*engine.Engine, error) {
+func wire(ctx context.Context, b backend.Backend, o cmdline.Options, stderr io.Writer) (*engine.Engine, error) {
 	t, err := findTopic(ctx, b, o, stderr)
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(o.at, func(i, j int) bool { return o.at[i].At < o.at[j].At })
-	if err := engine.CheckPlan(t.Partitions(), o.at); err != nil {
+	if err := engine.CheckPlan(t.Partitions(), o.At); err != nil {
 		return nil, err
 	}
 	cfg := engine.Config{
-		Info:     engine.Info{Cluster: b.Name(), Topic: o.topic},
-		Tick:     o.tick,
-		Schedule: o.at,
+		Info:     engine.Info{Cluster: b.Name(), Topic: o.Topic},
+		Tick:     o.Tick,
+		Schedule: o.At,
 		// Rates from end offsets need a window of at least one poll.
-		StepWindow: o.observeInt,
+		StepWindow: o.PollInterval,
 	}
-	if o.observe {
+	if o.Observe {
 		src, err := b.Observer(ctx, t)
 		if err != nil {
 			return nil, err
 		}
 		return engine.New(src, cfg), nil
 	}
-	p, whole, err := b.Producer(ctx, o.producer.Config, t)
+	p, whole, err := b.Producer(ctx, o.Workload, t)
 	if err != nil {
 		return nil, err
 	}
@@ -89,18 +88,18 @@ func wire(ctx context.Context, b backend.Backend, o options, stderr io.Writer) (
 
 // findTopic describes the topic, creating it when partop may: on the
 // embedded cluster, or with --create (never in observe mode).
-func findTopic(ctx context.Context, b backend.Backend, o options, stderr io.Writer) (backend.Topic, error) {
-	t, err := b.Topic(ctx, o.topic)
+func findTopic(ctx context.Context, b backend.Backend, o cmdline.Options, stderr io.Writer) (backend.Topic, error) {
+	t, err := b.Topic(ctx, o.Topic)
 	switch {
 	case !errors.Is(err, backend.ErrUnknownTopic):
 		return t, err
-	case o.observe:
-		return t, fmt.Errorf("topic %q does not exist on %s: observe mode watches an existing topic and creates nothing", o.topic, b.Name())
-	case !o.create && !b.Embedded():
-		return t, fmt.Errorf("topic %q does not exist on %s; pass --create to create it with --partitions %d", o.topic, b.Name(), o.partitions)
+	case o.Observe:
+		return t, fmt.Errorf("topic %q does not exist on %s: observe mode watches an existing topic and creates nothing", o.Topic, b.Name())
+	case !o.Create && !b.Embedded():
+		return t, fmt.Errorf("topic %q does not exist on %s; pass --create to create it with --partitions %d", o.Topic, b.Name(), o.Partitions)
 	}
-	if t, err = b.CreateTopic(ctx, o.topic, o.partitions); err == nil && !b.Embedded() {
-		fmt.Fprintf(stderr, "partop: created topic %q with %d partitions on %s\n", o.topic, o.partitions, b.Name())
+	if t, err = b.CreateTopic(ctx, o.Topic, o.Partitions); err == nil && !b.Embedded() {
+		fmt.Fprintf(stderr, "partop: created topic %q with %d partitions on %s\n", o.Topic, o.Partitions, b.Name())
 	}
 	return t, err
 }

@@ -278,3 +278,18 @@ func (e *Engine) publish(s *stats.Snapshot) {
 		Producers:  e.topic.producers,
 	})
 }
+
+// RunView runs the engine for as long as a view runs: view gets a context
+// that ends with ctx, and returns when it ends or when the view is done (an
+// operator quit, nobody reads its output). Then the engine stops and
+// flushes. It returns the view's error and Run's (records not flushed);
+// the final snapshot (Stopped) is published by then.
+func (e *Engine) RunView(ctx context.Context, view func(ctx context.Context) error) (viewErr, runErr error) {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	ran := make(chan error, 1)
+	go func() { ran <- e.Run(ctx) }()
+	viewErr = view(ctx)
+	stop()
+	return viewErr, <-ran
+}

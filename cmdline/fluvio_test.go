@@ -1,4 +1,4 @@
-package main
+package cmdline
 
 import (
 	"io"
@@ -26,7 +26,7 @@ func TestFluvioFlags(t *testing.T) {
 		{[]string{"--fluvio", "9003"}, "host:port"},
 		{[]string{"--fluvio", "127.0.0.1:9003", "--observe", "--rate", "5"}, "--observe with --rate"},
 	} {
-		_, err := parseFlags(c.args, io.Discard)
+		_, err := Parse(c.args, io.Discard)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%v: %v", c.args, err)

@@ -1,4 +1,4 @@
-package main
+package headless
 
 import (
 	"time"
@@ -6,9 +6,9 @@ import (
 	"partop/engine"
 )
 
-// line is one headless JSON object. Field names are part of partop's
+// Line is one headless JSON object. Field names are part of partop's
 // interface: scripts and CI read them.
-type line struct {
+type Line struct {
 	Summary           bool            `json:"summary,omitempty"`
 	Mode              string          `json:"mode"`
 	T                 float64         `json:"t"` // seconds since start
@@ -25,17 +25,17 @@ type line struct {
 	CV                float64         `json:"cv"`
 	Idle              int             `json:"idle"`
 	WatchError        string          `json:"watch_error,omitempty"`
-	PerPartition      []partitionLine `json:"per_partition"`
-	Events            []eventLine     `json:"events,omitempty"`
+	PerPartition      []PartitionLine `json:"per_partition"`
+	Events            []EventLine     `json:"events,omitempty"`
 	MetadataRequests  int64           `json:"metadata_requests,omitempty"`
 	FailedActions     []string        `json:"failed_actions,omitempty"`
 	TopicRate         *float64        `json:"topic_rate,omitempty"` // every producer's records/s, from end offsets (produce mode)
-	Producers         []producerLine  `json:"producers,omitempty"`  // observe mode, from DescribeProducers
+	Producers         []ProducerLine  `json:"producers,omitempty"`  // observe mode, from DescribeProducers
 	ProducersError    string          `json:"producers_error,omitempty"`
 }
 
-// producerLine is one producer id writing to the topic (observe mode).
-type producerLine struct {
+// ProducerLine is one producer id writing to the topic (observe mode).
+type ProducerLine struct {
 	ID          int64   `json:"id"`
 	Epoch       int16   `json:"epoch"`
 	State       string  `json:"state"`
@@ -44,7 +44,8 @@ type producerLine struct {
 	LastWriteMs int64   `json:"last_write_ms"` // how long ago, as of the line's time
 }
 
-type partitionLine struct {
+// PartitionLine is one partition's figures.
+type PartitionLine struct {
 	Partition int32   `json:"partition"`
 	Leader    int32   `json:"leader"`
 	Rate      float64 `json:"rate"`
@@ -54,7 +55,8 @@ type partitionLine struct {
 	LastError string  `json:"last_error,omitempty"`
 }
 
-type eventLine struct {
+// EventLine is one event of the log; expansions carry their timeline.
+type EventLine struct {
 	Kind       string   `json:"kind"`
 	At         string   `json:"at"`
 	Message    string   `json:"message,omitempty"`
@@ -70,10 +72,10 @@ type eventLine struct {
 	Note       string   `json:"note,omitempty"`
 }
 
-// lineOf is the per-second line for a snapshot.
-func lineOf(s *engine.Snapshot) line {
+// LineOf is the per-second line for a snapshot.
+func LineOf(s *engine.Snapshot) Line {
 	st := &s.Stats
-	return line{
+	return Line{
 		Mode:              s.Mode,
 		T:                 st.At.Sub(s.Start).Seconds(),
 		Time:              st.At.UTC().Format(time.RFC3339Nano),
@@ -104,14 +106,14 @@ func topicRate(s *engine.Snapshot) *float64 {
 	return &r
 }
 
-func producerLines(s *engine.Snapshot) []producerLine {
-	out := make([]producerLine, 0, len(s.Producers.List))
+func producerLines(s *engine.Snapshot) []ProducerLine {
+	out := make([]ProducerLine, 0, len(s.Producers.List))
 	for _, p := range s.Producers.List {
 		parts := p.Partitions
 		if parts == nil {
 			parts = []int32{}
 		}
-		out = append(out, producerLine{
+		out = append(out, ProducerLine{
 			ID: p.ID, Epoch: p.Epoch, State: p.State, Partitions: parts, Rate: p.Rate,
 			LastWriteMs: max(s.Stats.At.Sub(p.LastWrite).Milliseconds(), 0),
 		})
@@ -119,9 +121,9 @@ func producerLines(s *engine.Snapshot) []producerLine {
 	return out
 }
 
-// summaryOf is the last line: the final totals and the whole event log.
-func summaryOf(s *engine.Snapshot) line {
-	l := lineOf(s)
+// SummaryOf is the last line: the final totals and the whole event log.
+func SummaryOf(s *engine.Snapshot) Line {
+	l := LineOf(s)
 	l.Summary = true
 	l.Events = eventLines(s.Events)
 	l.MetadataRequests = s.View.MetadataRequests
@@ -129,23 +131,23 @@ func summaryOf(s *engine.Snapshot) line {
 	return l
 }
 
-func partitionLines(s *engine.Snapshot) []partitionLine {
+func partitionLines(s *engine.Snapshot) []PartitionLine {
 	leaders := s.View.Leaders
-	out := make([]partitionLine, len(s.Stats.Partitions))
+	out := make([]PartitionLine, len(s.Stats.Partitions))
 	for i, p := range s.Stats.Partitions {
 		leader := int32(-1)
 		if i < len(leaders) {
 			leader = leaders[i]
 		}
-		out[i] = partitionLine{Partition: p.ID, Leader: leader, Rate: p.Rate, Share: p.Share, Acked: p.Acked, Errors: p.Errors, LastError: p.LastError}
+		out[i] = PartitionLine{Partition: p.ID, Leader: leader, Rate: p.Rate, Share: p.Share, Acked: p.Acked, Errors: p.Errors, LastError: p.LastError}
 	}
 	return out
 }
 
-func eventLines(evs []engine.Event) []eventLine {
-	out := make([]eventLine, 0, len(evs))
+func eventLines(evs []engine.Event) []EventLine {
+	out := make([]EventLine, 0, len(evs))
 	for _, ev := range evs {
-		l := eventLine{Kind: ev.Kind, At: stamp(ev.At), Message: ev.Message}
+		l := EventLine{Kind: ev.Kind, At: stamp(ev.At), Message: ev.Message}
 		if ev.Kind == engine.KindExpansion {
 			l.From, l.To, l.By, l.Note = ev.From, ev.To, ev.By, ev.Note
 			l.CreatedAt, l.SeenAt, l.RoutedAt = stamp(ev.Created), stamp(ev.Seen), stamp(ev.Routed)

@@ -1,0 +1,52 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+	"golang.org/x/term"
+
+	"partop/engine"
+)
+
+// CheckTerminal refuses to draw the dashboard into a pipe or file.
+func CheckTerminal(stdout io.Writer) error {
+	f, ok := stdout.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return errors.New("stdout is not a terminal: the dashboard needs one; use --headless for JSON lines (for example: partop --headless --duration 30s)")
+	}
+	return nil
+}
+
+// Run runs eng under the full-screen dashboard on the process's terminal
+// until the operator quits or ctx ends; the engine then stops and flushes.
+// The exit status is 1 when the dashboard failed or records could not be
+// flushed, else 0.
+func Run(ctx context.Context, eng *engine.Engine, stderr io.Writer) int {
+	uiErr, flushErr := eng.RunView(ctx, func(ctx context.Context) error {
+		// In raw mode ctrl+c arrives as a key; SIGINT and SIGTERM from
+		// outside end the program through its own handler or through ctx.
+		p := tea.NewProgram(New(eng, Config{Context: ctx}))
+		go func() {
+			<-ctx.Done() // --duration, SIGTERM, or the program ended
+			p.Quit()
+		}()
+		_, err := p.Run()
+		return err
+	})
+	code := 0
+	quitBySignal := errors.Is(uiErr, tea.ErrInterrupted) || (errors.Is(uiErr, tea.ErrProgramKilled) && !errors.Is(uiErr, tea.ErrProgramPanic))
+	if uiErr != nil && !quitBySignal {
+		fmt.Fprintln(stderr, "partop: dashboard:", uiErr)
+		code = 1
+	}
+	if flushErr != nil {
+		fmt.Fprintln(stderr, "partop:", flushErr)
+		code = 1
+	}
+	return code
+}
