@@ -2,16 +2,18 @@ package fluvio
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
+
+	"partop/fanout"
 )
 
 // EndOffsets returns the high watermark (the offset the next committed
 // record will get) of each listed partition, asking each leader SPU once
 // with the fetch-offsets API. Partitions that fail are missing from the
-// map and their errors are joined in the returned error.
+// map; the error is then a *fanout.Errors naming each leader and partition
+// that failed, AllFailed when none answered.
 func (c *Client) EndOffsets(ctx context.Context, topic string, partitions []int32) (map[int32]int64, error) {
 	parts := slices.Clone(partitions)
 	slices.Sort(parts)
@@ -24,10 +26,10 @@ func (c *Client) EndOffsets(ctx context.Context, topic string, partitions []int3
 	if err != nil {
 		return nil, err
 	}
-	var mu sync.Mutex // guards out and errs
-	var errs []error
+	var mu sync.Mutex // guards out and failed
+	failed := &fanout.Errors{What: "end offsets of " + topic}
 	for _, p := range missing {
-		errs = append(errs, fmt.Errorf("%w: %s/%d", ErrUnknownPartition, topic, p))
+		failed.Add(fmt.Errorf("%w: %s/%d", ErrUnknownPartition, topic, p))
 	}
 	groupErrs := c.atLeaders(ctx, groups, func(cn *conn, g leaderGroup) error {
 		got, perr, err := fetchOffsets(ctx, cn, topic, g.parts)
@@ -36,21 +38,22 @@ func (c *Client) EndOffsets(ctx context.Context, topic string, partitions []int3
 		for p, hw := range got {
 			out[p] = hw
 		}
-		errs = append(errs, perr...)
+		failed.Errs = append(failed.Errs, perr...)
 		return err
 	})
 	for i, g := range groups {
 		if groupErrs[i] != nil {
-			errs = append(errs, fmt.Errorf("end offsets of %s %v: %w", topic, g.parts, groupErrs[i]))
+			failed.Add(fmt.Errorf("SPU %d (%s): %w", g.spu, fanout.Partitions(g.parts), groupErrs[i]))
 		}
 	}
 	for _, p := range parts {
-		if _, ok := out[p]; !ok && len(errs) == 0 {
-			errs = append(errs, fmt.Errorf("fluvio: no end offset returned for %s/%d", topic, p))
+		if _, ok := out[p]; !ok && len(failed.Errs) == 0 {
+			failed.Add(fmt.Errorf("fluvio: no end offset returned for %s/%d", topic, p))
 		}
 	}
-	c.dropStaleRoutes(errs)
-	return out, errors.Join(errs...)
+	c.dropStaleRoutes(failed.Errs)
+	failed.AllFailed = len(out) == 0
+	return out, failed.Err()
 }
 
 // fetchOffsets sends one FetchOffsetsRequest { topics Vec<{ name,

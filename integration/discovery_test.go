@@ -15,10 +15,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/cluster"
-	"partop/cluster/embeddedtest"
 	"partop/engine"
 	"partop/producer"
 	"partop/rules"
+	"partop/waitfor"
 	"partop/workload"
 )
 
@@ -32,7 +32,7 @@ func TestPickup(t *testing.T) {
 	const interval = time.Second // the default
 	l := newLedger()
 	p := startProducer(t, c, producer.Config{Config: workload.Config{Topic: topic, Rate: 2000, Partitioner: rules.RoundRobin}, DiscoveryInterval: interval}, l)
-	embeddedtest.WaitFor(t, 30*time.Second, "acks on all 4 partitions", func() bool { return firstAcks(p, 0, 4) })
+	waitfor.That(t, 30*time.Second, "acks on all 4 partitions", func() bool { return firstAcks(p, 0, 4) })
 
 	// 1. partop adds 2 partitions.
 	ctx := context.Background()
@@ -41,7 +41,7 @@ func TestPickup(t *testing.T) {
 		t.Fatalf("Grow = %d→%d, %v", from, to, err)
 	}
 	grown := time.Now()
-	embeddedtest.WaitFor(t, 10*time.Second, "partop's expansion to be picked up", func() bool {
+	waitfor.That(t, 10*time.Second, "partop's expansion to be picked up", func() bool {
 		e, ok := lastExpansion(p, engine.ByPartop)
 		return ok && e.Done
 	})
@@ -58,7 +58,7 @@ func TestPickup(t *testing.T) {
 	toolStart := time.Now()
 	kafkaSh(t, 2*time.Minute, "topics", "--alter", "--topic", topic, "--partitions", "8")
 	toolDone := time.Now()
-	embeddedtest.WaitFor(t, 10*time.Second, "the external expansion to be picked up", func() bool {
+	waitfor.That(t, 10*time.Second, "the external expansion to be picked up", func() bool {
 		e, ok := lastExpansion(p, engine.ByExternal)
 		return ok && e.Done
 	})
@@ -101,7 +101,7 @@ func TestPickupRepeated(t *testing.T) {
 	c := openCluster(t, env.brokers, cluster.Security{})
 	l := newLedger()
 	p := startProducer(t, c, producer.Config{Config: workload.Config{Topic: topic, Rate: 2000, Partitioner: rules.RoundRobin}}, l)
-	embeddedtest.WaitFor(t, 30*time.Second, "acks on both partitions", func() bool { return firstAcks(p, 0, 2) })
+	waitfor.That(t, 30*time.Second, "acks on both partitions", func() bool { return firstAcks(p, 0, 2) })
 	const rounds = 10
 	var pickups []time.Duration
 	var late []string

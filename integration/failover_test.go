@@ -11,9 +11,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/cluster"
-	"partop/cluster/embeddedtest"
 	"partop/producer"
 	"partop/rules"
+	"partop/waitfor"
 	"partop/workload"
 )
 
@@ -53,7 +53,7 @@ func TestBrokerFailure(t *testing.T) {
 	if off := p.Client().OptValue(kgo.DisableIdempotentWrite); off != false {
 		t.Fatalf("producer idempotence disabled = %v", off)
 	}
-	embeddedtest.WaitFor(t, 30*time.Second, "acks on all partitions", func() bool { return firstAcks(p, 0, partitions) })
+	waitfor.That(t, 30*time.Second, "acks on all partitions", func() bool { return firstAcks(p, 0, partitions) })
 	time.Sleep(3 * time.Second)
 
 	ctx := context.Background()

@@ -20,10 +20,10 @@ import (
 
 	"partop/backend"
 	"partop/cluster"
-	"partop/cluster/embeddedtest"
 	"partop/engine"
 	"partop/observe"
 	"partop/rules"
+	"partop/waitfor"
 )
 
 // observer is an observe source run by an engine, as main wires it, with a
@@ -379,7 +379,7 @@ func producerStates(t *testing.T, line map[string]any) map[int64]string {
 // observer was held to.
 func checkBinary(t *testing.T, bin *binaryRun, writers []*writer, oldID, quickID int64, grown, restarted time.Time) {
 	t.Helper()
-	embeddedtest.WaitFor(t, time.Until(restarted.Add(45*time.Second)), "partop: the old id not stale", func() bool {
+	waitfor.That(t, time.Until(restarted.Add(45*time.Second)), "partop: the old id not stale", func() bool {
 		lines := bin.snapshot()
 		return len(lines) > 0 && producerStates(t, lines[len(lines)-1])[oldID] != backend.ProducerStale
 	})

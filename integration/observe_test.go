@@ -12,9 +12,9 @@ import (
 
 	"partop/backend"
 	"partop/cluster"
-	"partop/cluster/embeddedtest"
 	"partop/observe"
 	"partop/rules"
+	"partop/waitfor"
 )
 
 // TestObserveProducers: two producers like a Java service with default
@@ -33,21 +33,21 @@ func TestObserveProducers(t *testing.T) {
 	old := startWriter(t, 2000, base...) // kgo's default metadata age: 5 minutes
 	quick := startWriter(t, 2000, append(base, kgo.MetadataMaxAge(time.Second), kgo.MetadataMinAge(500*time.Millisecond))...)
 	writers := []*writer{old, quick}
-	embeddedtest.WaitFor(t, 30*time.Second, "both producers acknowledged records", func() bool { return old.total() > 0 && quick.total() > 0 })
+	waitfor.That(t, 30*time.Second, "both producers acknowledged records", func() bool { return old.total() > 0 && quick.total() > 0 })
 
 	// Defaults (producers every 10 s, 10 s grace, 30 s window), and one
 	// listing every 2 s (a 6 s window) to see an id dropped within the test.
 	dflt := observeInProcess(t, openCluster(t, env.brokers, cluster.Security{}), topic, observe.Config{})
 	brisk := observeInProcess(t, openCluster(t, env.brokers, cluster.Security{}), topic, observe.Config{ProducersInterval: 2 * time.Second})
 	bin := startBinary(t, "--observe", "--headless", "--brokers", joinComma(env.brokers), "--topic", topic)
-	embeddedtest.WaitFor(t, 20*time.Second, "both producers listed as active", func() bool {
+	waitfor.That(t, 20*time.Second, "both producers listed as active", func() bool {
 		ps := dflt.eng.Snapshot().Producers
 		return state(ps, old.id) == backend.ProducerActive && state(ps, quick.id) == backend.ProducerActive
 	})
 
 	grown := grow(t, topic, 8)
 	var stale, adopted time.Duration
-	embeddedtest.WaitFor(t, 15*time.Second, "the old producer stale and the quick one adopted", func() bool {
+	waitfor.That(t, 15*time.Second, "the old producer stale and the quick one adopted", func() bool {
 		ps := dflt.eng.Snapshot().Producers
 		if stale == 0 && state(ps, old.id) == backend.ProducerStale {
 			stale = time.Since(grown)
@@ -64,7 +64,7 @@ func TestObserveProducers(t *testing.T) {
 	again := startWriter(t, 2000, base...)
 	writers = append(writers, again)
 	var gone time.Duration
-	embeddedtest.WaitFor(t, 3*rules.DefaultProducersInterval+rules.DefaultProducersInterval+5*time.Second, "the old id idle", func() bool {
+	waitfor.That(t, 3*rules.DefaultProducersInterval+rules.DefaultProducersInterval+5*time.Second, "the old id idle", func() bool {
 		if gone == 0 && state(brisk.eng.Snapshot().Producers, old.id) == "" {
 			gone = time.Since(restarted)
 		}
@@ -103,7 +103,7 @@ func TestObserveProducersDenied(t *testing.T) {
 	startWriter(t, 1000, kgo.SeedBrokers(env.brokers...), kgo.DefaultProduceTopic(topic))
 	// Listing every second: the ACL reaches the brokers soon after.
 	o := observeInProcess(t, openCluster(t, env.saslBrokers, scram("bob", "bob-secret")), topic, observe.Config{ProducersInterval: time.Second})
-	embeddedtest.WaitFor(t, 15*time.Second, "the denial reported and records counted", func() bool {
+	waitfor.That(t, 15*time.Second, "the denial reported and records counted", func() bool {
 		s := o.eng.Snapshot()
 		return s.Producers.Err == observe.ProducersDenied && len(s.Producers.List) == 0 && s.Stats.Acked > 1000
 	})

@@ -14,10 +14,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 
 	"partop/cluster"
-	"partop/cluster/embeddedtest"
 	"partop/engine"
 	"partop/producer"
 	"partop/rules"
+	"partop/waitfor"
 	"partop/workload"
 )
 
@@ -155,7 +155,7 @@ func TestNotAllowedToGrow(t *testing.T) {
 		l := newLedger()
 		p := startProducer(t, c, producer.Config{Config: workload.Config{Topic: topic, Rate: 1000, Partitioner: rules.RoundRobin}}, l)
 		eng := p.eng // its Apply logs what failed
-		embeddedtest.WaitFor(t, 30*time.Second, "acks on all 4 partitions", func() bool { return firstAcks(p, 0, 4) })
+		waitfor.That(t, 30*time.Second, "acks on all 4 partitions", func() bool { return firstAcks(p, 0, 4) })
 		err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2})
 		if !errors.Is(err, kerr.TopicAuthorizationFailed) && !errors.Is(err, kerr.ClusterAuthorizationFailed) {
 			t.Fatalf("Apply(add=2) as bob = %v; want an authorization error", err)

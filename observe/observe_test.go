@@ -16,6 +16,7 @@ import (
 	"partop/producer"
 	"partop/rules"
 	"partop/stats"
+	"partop/waitfor"
 	"partop/workload"
 )
 
@@ -64,7 +65,7 @@ func TestCountsEqualAcks(t *testing.T) {
 	}
 
 	o, eng := observing(t, c, "counts", 100*time.Millisecond)
-	embeddedtest.WaitFor(t, 10*time.Second, "the first poll (the baseline)", func() bool { return eng.Snapshot().Stats.Samples > 1 })
+	waitfor.That(t, 10*time.Second, "the first poll (the baseline)", func() bool { return eng.Snapshot().Stats.Samples > 1 })
 	p, err := producer.New(producer.Config{Config: workload.Config{Topic: "counts", Rate: 5000, Partitioner: rules.RoundRobin}, ClientOpts: c.ClientOpts()}, c, describe(t, c, "counts"))
 	if err != nil {
 		t.Fatal(err)
@@ -72,14 +73,14 @@ func TestCountsEqualAcks(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})
 	go func() { defer close(ran); p.Run(ctx, backendtest.Discard) }()
-	embeddedtest.WaitFor(t, 10*time.Second, "records", func() bool { return sum(p.Counters().Read()) > 2000 })
+	waitfor.That(t, 10*time.Second, "records", func() bool { return sum(p.Counters().Read()) > 2000 })
 	cancel()
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	<-ran
 	acked := p.Counters().Read()
-	embeddedtest.WaitFor(t, 10*time.Second, "the observer to see every acknowledged record", func() bool {
+	waitfor.That(t, 10*time.Second, "the observer to see every acknowledged record", func() bool {
 		return sum(o.Counters().Read()) >= sum(acked)
 	})
 	seen := o.Counters().Read()
@@ -121,7 +122,7 @@ func TestExternalExpansionPickup(t *testing.T) {
 			writer.Produce(ctx, kgo.StringRecord("x"), nil)
 		}
 	}()
-	embeddedtest.WaitFor(t, 10*time.Second, "traffic on both partitions", func() bool {
+	waitfor.That(t, 10*time.Second, "traffic on both partitions", func() bool {
 		r := o.Counters().Read()
 		return len(r) == 2 && r[0].Acked > 0 && r[1].Acked > 0
 	})
@@ -134,7 +135,7 @@ func TestExternalExpansionPickup(t *testing.T) {
 	}
 	added := time.Now()
 	var exp engine.Event
-	embeddedtest.WaitFor(t, 15*time.Second, "the expansion to be picked up", func() bool {
+	waitfor.That(t, 15*time.Second, "the expansion to be picked up", func() bool {
 		for _, e := range eng.Snapshot().Events {
 			if e.Kind == engine.KindExpansion && e.Done {
 				exp = e

@@ -1,14 +1,13 @@
 package observe
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"partop/backend"
+	"partop/fanout"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -17,7 +16,9 @@ import (
 
 // pollOffsets asks every leader for its partitions' end offsets, one
 // request per broker, all at once, and counts what was written since the
-// last poll. Partitions without a leader wait for the next poll.
+// last poll. Partitions without a leader wait for the next poll. What
+// failed is one *fanout.Errors: all of it ends the poll (no sample, and
+// back off), some of it is a problem and the rest is counted.
 func (s *Observer) pollOffsets(ctx context.Context) error {
 	answers, err := askLeaders(ctx, s, func(ctx context.Context, b *kgo.Broker, parts []int32) (*kmsg.ListOffsetsResponse, error) {
 		return endOffsetsRequest(s.cfg.Topic, parts).RequestWith(ctx, b)
@@ -26,36 +27,36 @@ func (s *Observer) pollOffsets(ctx context.Context) error {
 		return err
 	}
 	at := time.Now()
-	var firstErr error
-	stale, failed := false, 0
+	failed := &fanout.Errors{What: "end offsets"}
+	stale, answered := false, 0
 	for _, a := range answers {
-		if a.err != nil {
-			firstErr = cmp.Or(firstErr, fmt.Errorf("end offsets from broker %d: %w", a.leader, a.err))
-			failed++
+		if a.Err != nil {
+			failed.Add(fmt.Errorf("broker %d (%s): %w", a.Leader, fanout.Partitions(a.Partitions), a.Err))
 			continue
 		}
-		for _, t := range a.resp.Topics {
+		answered++
+		for _, t := range a.Resp.Topics {
 			for _, p := range t.Partitions {
 				if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
 					stale = stale || errors.Is(err, kerr.NotLeaderForPartition) || errors.Is(err, kerr.UnknownTopicOrPartition)
-					firstErr = cmp.Or(firstErr, fmt.Errorf("end offset of partition %d: %w", p.Partition, err))
+					failed.Add(fmt.Errorf("partition %d: %w", p.Partition, err))
 					continue
 				}
-				s.counters.Add(p.Partition, s.offsets.Step(p.Partition, p.Offset), at)
+				s.Count(p.Partition, p.Offset, at)
 			}
 		}
 	}
 	if stale { // a leader moved: learn where before the next poll
 		s.pollMetaNow()
 	}
-	if firstErr != nil {
-		s.reports.Report(backend.Problem{Message: "polling end offsets: " + firstErr.Error()})
+	failed.AllFailed = answered == 0
+	if err := failed.Err(); err != nil {
+		s.Report(backend.Problem{Message: "polling " + err.Error()})
+		if failed.AllFailed {
+			return err // nothing answered: no sample, and back off
+		}
 	}
-	if failed == len(answers) {
-		return firstErr // nothing answered: no sample, and back off
-	}
-	s.reports.Report(backend.EndOffsets{Offsets: s.offsets.Ends()})
-	s.reports.Report(backend.Step{At: at}) // the engine samples at this poll
+	s.Polled(at) // the engine samples at this poll
 	return nil
 }
 
@@ -77,39 +78,15 @@ func endOffsetsRequest(topic string, partitions []int32) *kmsg.ListOffsetsReques
 	return req
 }
 
-// answer is one leader's answer to a request about its partitions.
-type answer[R any] struct {
-	leader int32
-	resp   R
-	err    error
-	at     time.Time // when it came
-}
-
 // askLeaders sends ask to every partition leader at once, each with its
-// partitions of the topic, and returns the answers. Partitions without a
-// leader wait for the next poll; none with one is an error.
-func askLeaders[R any](ctx context.Context, s *Observer, ask func(context.Context, *kgo.Broker, []int32) (R, error)) ([]answer[R], error) {
-	byLeader := map[int32][]int32{}
-	for p, l := range s.partitionLeaders() {
-		if l >= 0 {
-			byLeader[l] = append(byLeader[l], int32(p))
-		}
-	}
+// partitions of the topic (package fanout). Partitions without a leader
+// wait for the next poll; none with one is an error.
+func askLeaders[R any](ctx context.Context, s *Observer, ask func(context.Context, *kgo.Broker, []int32) (R, error)) ([]fanout.Answer[R], error) {
+	byLeader := fanout.ByLeader(s.partitionLeaders())
 	if len(byLeader) == 0 {
 		return nil, errors.New("no partition has a leader")
 	}
-	answers := make([]answer[R], 0, len(byLeader))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for leader, parts := range byLeader {
-		wg.Go(func() {
-			resp, err := ask(ctx, s.cl.Broker(int(leader)), parts)
-			a := answer[R]{leader: leader, resp: resp, err: err, at: time.Now()}
-			mu.Lock()
-			answers = append(answers, a)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	return answers, nil
+	return fanout.Ask(ctx, byLeader, func(ctx context.Context, leader int32, parts []int32) (R, error) {
+		return ask(ctx, s.cl.Broker(int(leader)), parts)
+	}), nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"partop/backend"
+	"partop/fanout"
 	"partop/rules"
 )
 
@@ -160,24 +161,24 @@ func (pp *producerPoller) poll(ctx context.Context) error {
 // take feeds the answers to the book. It returns the first problem and
 // whether it concerns the whole list (nothing answered, denied,
 // unsupported) rather than some partitions.
-func (pp *producerPoller) take(ctx context.Context, answers []answer[*kmsg.DescribeProducersResponse]) (first error, all bool) {
+func (pp *producerPoller) take(ctx context.Context, answers []fanout.Answer[*kmsg.DescribeProducersResponse]) (first error, all bool) {
 	failed, moved := 0, false
 	for _, a := range answers {
-		if a.err != nil {
+		if a.Err != nil {
 			failed++
 			var netErr net.Error
-			if ctx.Err() == nil && !errors.As(a.err, &netErr) && pp.lacksAPI(ctx, a.leader) {
+			if ctx.Err() == nil && !errors.As(a.Err, &netErr) && pp.lacksAPI(ctx, a.Leader) {
 				return errProducersUnsupported, true
 			}
-			first = cmp.Or(first, fmt.Errorf("producers from broker %d: %w", a.leader, a.err))
+			first = cmp.Or(first, fmt.Errorf("producers from broker %d: %w", a.Leader, a.Err))
 			continue
 		}
-		for _, t := range a.resp.Topics {
+		for _, t := range a.Resp.Topics {
 			for _, p := range t.Partitions {
 				err := kerr.ErrorForCode(p.ErrorCode)
 				switch {
 				case err == nil:
-					pp.book.observe(p.Partition, a.at, p.ActiveProducers)
+					pp.book.observe(p.Partition, a.At, p.ActiveProducers)
 				case errors.Is(err, kerr.TopicAuthorizationFailed):
 					return errProducersDenied, true
 				case errors.Is(err, kerr.UnsupportedVersion):
@@ -223,12 +224,12 @@ func (pp *producerPoller) publish(now time.Time, err error, all bool) error {
 		pp.last.Err = "listing producers: " + err.Error()
 	default:
 		if err != nil {
-			pp.s.reports.Report(backend.Problem{Message: "listing producers: " + err.Error()})
+			pp.s.Report(backend.Problem{Message: "listing producers: " + err.Error()})
 		}
 		pp.exp = pp.s.latestExpansion()
 		pp.last = backend.Producers{At: now, List: pp.book.list(now, pp.exp)}
 	}
-	pp.s.reports.Report(backend.ProducersSeen{Producers: pp.last})
+	pp.s.Report(backend.ProducersSeen{Producers: pp.last})
 	if all {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
 	"partop/observe"
+	"partop/waitfor"
 )
 
 // fast are settings that make the producers list quick enough for tests.
@@ -114,7 +115,7 @@ func TestProducersEmbedded(t *testing.T) {
 	quick := writing(t, true, append(opts, kgo.TransactionalID("quick"), kgo.MetadataMaxAge(200*time.Millisecond), kgo.MetadataMinAge(100*time.Millisecond))...)
 	oldID, quickID := producerID(t, old), producerID(t, quick)
 	_, rec := run(t, fast("txn", c.ClientOpts()), c)
-	embeddedtest.WaitFor(t, 10*time.Second, "both producers listed as active", func() bool {
+	waitfor.That(t, 10*time.Second, "both producers listed as active", func() bool {
 		ps := rec.Producers()
 		a, okA := stateOf(ps, oldID)
 		b, okB := stateOf(ps, quickID)
@@ -130,7 +131,7 @@ func TestProducersEmbedded(t *testing.T) {
 		t.Fatal(err)
 	}
 	grown := time.Now()
-	embeddedtest.WaitFor(t, 10*time.Second, "the quick producer adopted, the old one stale", func() bool {
+	waitfor.That(t, 10*time.Second, "the quick producer adopted, the old one stale", func() bool {
 		ps := rec.Producers()
 		a, _ := stateOf(ps, oldID)
 		b, _ := stateOf(ps, quickID)
@@ -189,7 +190,7 @@ func TestProducersDenied(t *testing.T) {
 	})
 	o, rec := run(t, fast("denied", opts), nil)
 	writing(t, false, append(opts, kgo.DefaultProduceTopic("denied"))...)
-	embeddedtest.WaitFor(t, 10*time.Second, "the denial to be reported and records counted", func() bool {
+	waitfor.That(t, 10*time.Second, "the denial to be reported and records counted", func() bool {
 		ps := rec.Producers()
 		return ps.Err == observe.ProducersDenied && len(ps.List) == 0 && sum(o.Counters().Read()) > 100
 	})
@@ -211,13 +212,13 @@ func TestProducersUnsupported(t *testing.T) {
 	})
 	o, rec := run(t, fast("old", append(opts, kgo.WithHooks(hook))), nil)
 	writing(t, false, append(opts, kgo.DefaultProduceTopic("old"))...)
-	embeddedtest.WaitFor(t, 10*time.Second, "the missing API to be reported and records counted", func() bool {
+	waitfor.That(t, 10*time.Second, "the missing API to be reported and records counted", func() bool {
 		ps := rec.Producers()
 		return ps.Err == observe.ProducersUnsupported && sum(o.Counters().Read()) > 100
 	})
 	asked := versionsAsked.Load()
 	before := sum(o.Counters().Read())
-	embeddedtest.WaitFor(t, 10*time.Second, "more records counted", func() bool { return sum(o.Counters().Read()) > before+500 })
+	waitfor.That(t, 10*time.Second, "more records counted", func() bool { return sum(o.Counters().Read()) > before+500 })
 	if n := versionsAsked.Load(); n != asked {
 		t.Errorf("ApiVersions asked %d times after the list was turned off, want no more asking", n-asked)
 	}

@@ -13,7 +13,6 @@ import (
 	"partop/backend"
 	"partop/cluster"
 	"partop/rules"
-	"partop/stats"
 )
 
 // Config sets up a Source.
@@ -45,19 +44,16 @@ type Config struct {
 // Observer counts every producer's records on a topic from end offsets. It
 // is a backend.Source whose counts come in steps.
 type Observer struct {
-	cfg      Config
-	cl       *kgo.Client
-	admin    cluster.Grower
-	counters *stats.Counters
-	reports  backend.Reports
-	initial  []int32       // leaders when New was called
+	cfg   Config
+	cl    *kgo.Client
+	admin cluster.Grower
+	*backend.Tally
 	wakeMeta chan struct{} // the topic grew: poll metadata now
 
 	mu      sync.Mutex
 	leaders []int32 // as the metadata poll last saw them
 	latest  *latest // the latest expansion; nil: none seen
 
-	offsets   *stats.Offsets  // only the offsets poll touches it
 	producers *producerPoller // nil when producers are not listed
 
 	closeOnce sync.Once
@@ -82,16 +78,14 @@ func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Observer, er
 	s := &Observer{
 		cfg:      cfg,
 		admin:    admin,
-		counters: stats.NewCounters(initial.Count()),
-		initial:  initial.Leaders(),
+		Tally:    backend.NewTally(initial.Leaders()),
 		wakeMeta: make(chan struct{}, 1),
-		offsets:  stats.NewOffsets(initial.Count()),
 	}
-	s.leaders = s.initial
+	s.leaders = s.Initial()
 	if cfg.ProducersInterval > 0 {
 		s.producers = newProducerPoller(s)
 	}
-	cl, err := kgo.NewClient(append(append([]kgo.Opt(nil), cfg.ClientOpts...), kgo.WithHooks(cluster.MetadataCounter(func() { s.reports.Report(backend.MetadataSent{}) })))...)
+	cl, err := kgo.NewClient(append(append([]kgo.Opt(nil), cfg.ClientOpts...), kgo.WithHooks(cluster.MetadataCounter(func() { s.Report(backend.MetadataSent{}) })))...)
 	if err != nil {
 		return nil, fmt.Errorf("observer client: %w", err)
 	}
@@ -99,19 +93,10 @@ func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Observer, er
 	return s, nil
 }
 
-// Counters are the per-partition record counts seen so far.
-func (s *Observer) Counters() *stats.Counters { return s.counters }
-
-// About says what the engine needs to know: the observer counts in steps,
-// once a poll, and routes nothing.
-func (s *Observer) About() backend.About {
-	return backend.About{Leaders: s.initial, Stepped: true}
-}
-
 // Run polls metadata, end offsets and producers until ctx ends, reporting
 // to r.
 func (s *Observer) Run(ctx context.Context, r backend.Reporter) {
-	s.reports.Set(r)
+	s.Set(r)
 	var wg sync.WaitGroup
 	if s.cfg.Leaders == nil {
 		wg.Add(1)
@@ -136,7 +121,7 @@ func (s *Observer) watch(ctx context.Context) error {
 		return err
 	}
 	leaders := t.Leaders()
-	s.reports.Report(backend.Metadata{Leaders: leaders, Err: err})
+	s.Report(backend.Metadata{Leaders: leaders, Err: err})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
 	"partop/rules"
+	"partop/waitfor"
 	"partop/workload"
 )
 
@@ -124,7 +125,7 @@ func BenchmarkPickup(b *testing.B) {
 				bcl.Produce(ctx, kgo.StringRecord("baseline"), base.promise)
 			}
 		}()
-		embeddedtest.WaitFor(b, 10*time.Second, "routing to 4", func() bool { return eng.Snapshot().View.Partitions == 4 })
+		waitfor.That(b, 10*time.Second, "routing to 4", func() bool { return eng.Snapshot().View.Partitions == 4 })
 
 		type made struct {
 			from, to int
@@ -137,7 +138,7 @@ func BenchmarkPickup(b *testing.B) {
 			to := from + 1
 			add(b, eng, 1)
 			all = append(all, made{from, to, time.Now()})
-			embeddedtest.WaitFor(b, 5*time.Second, "partop-made pickup", func() bool { e, _ := lastExpansion(eng); return e.Done && e.To == to })
+			waitfor.That(b, 5*time.Second, "partop-made pickup", func() bool { e, _ := lastExpansion(eng); return e.Done && e.To == to })
 			e, _ := lastExpansion(eng)
 			own = append(own, e.Pickup)
 		}
@@ -154,7 +155,7 @@ func BenchmarkPickup(b *testing.B) {
 			}
 			changed := time.Now()
 			all = append(all, made{cur, cur + 1, changed})
-			embeddedtest.WaitFor(b, interval+5*time.Second, "external pickup", func() bool { e, _ := lastExpansion(eng); return e.Done && e.To == cur+1 })
+			waitfor.That(b, interval+5*time.Second, "external pickup", func() bool { e, _ := lastExpansion(eng); return e.Done && e.To == cur+1 })
 			e, _ := lastExpansion(eng)
 			ext = append(ext, e.Pickup)
 			extFromChange = append(extFromChange, e.FirstAck.Sub(changed))
@@ -190,7 +191,7 @@ func BenchmarkMetadataCost(b *testing.B) {
 	for range b.N {
 		c, _ := embeddedtest.Start(b, "meta", 4)
 		p, eng := running(b, c, Config{Config: workload.Config{Topic: "meta", Rate: 1000}})
-		embeddedtest.WaitFor(b, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
+		waitfor.That(b, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
 		time.Sleep(2 * time.Second) // past start-up metadata
 		n0, t0 := eng.Snapshot().View.MetadataRequests, time.Now()
 		time.Sleep(window)

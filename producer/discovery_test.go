@@ -8,6 +8,7 @@ import (
 	"partop/cluster/embeddedtest"
 	"partop/engine"
 	"partop/rules"
+	"partop/waitfor"
 	"partop/workload"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -17,9 +18,9 @@ import (
 func TestPicksUpPartitionsItAdded(t *testing.T) {
 	c, _ := embeddedtest.Start(t, "own", 4)
 	p, eng := running(t, c, Config{Config: workload.Config{Topic: "own", Rate: 2000, Partitioner: rules.RoundRobin}})
-	embeddedtest.WaitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return eng.Snapshot().View.Partitions == 4 })
+	waitfor.That(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return eng.Snapshot().View.Partitions == 4 })
 	add(t, eng, 4)
-	embeddedtest.WaitFor(t, 10*time.Second, "the expansion to be picked up", func() bool {
+	waitfor.That(t, 10*time.Second, "the expansion to be picked up", func() bool {
 		e, ok := lastExpansion(eng)
 		return ok && e.Done
 	})
@@ -34,7 +35,7 @@ func TestPicksUpPartitionsItAdded(t *testing.T) {
 	if e.Created.IsZero() || e.Routed.Before(e.Created) || e.FirstAck.Before(e.Routed) {
 		t.Fatalf("timeline out of order: created %v routed %v first ack %v", e.Created, e.Routed, e.FirstAck)
 	}
-	embeddedtest.WaitFor(t, time.Second, "the view to show 8 of 8", func() bool { v := eng.Snapshot().View; return v.Partitions == 8 && v.Cluster == 8 })
+	waitfor.That(t, time.Second, "the view to show 8 of 8", func() bool { v := eng.Snapshot().View; return v.Partitions == 8 && v.Cluster == 8 })
 	if v := eng.Snapshot().View; v.Partitions != 8 || v.Cluster != 8 {
 		t.Fatalf("view = %d routed / %d in cluster, want 8 / 8", v.Partitions, v.Cluster)
 	}
@@ -52,7 +53,7 @@ func TestPicksUpPartitionsOthersAdded(t *testing.T) {
 	c, _ := embeddedtest.Start(t, "ext", 4)
 	interval := 300 * time.Millisecond
 	_, eng := running(t, c, Config{Config: workload.Config{Topic: "ext", Rate: 2000, Partitioner: rules.RoundRobin}, DiscoveryInterval: interval})
-	embeddedtest.WaitFor(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return eng.Snapshot().View.Partitions == 4 })
+	waitfor.That(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return eng.Snapshot().View.Partitions == 4 })
 
 	other, err := kgo.NewClient(c.ClientOpts()...)
 	if err != nil {
@@ -69,7 +70,7 @@ func TestPicksUpPartitionsOthersAdded(t *testing.T) {
 	}
 	// The bound: interval + 1 s from the change to the producer
 	// acknowledging records on every new partition.
-	embeddedtest.WaitFor(t, interval+time.Second, "the external expansion to be picked up", func() bool {
+	waitfor.That(t, interval+time.Second, "the external expansion to be picked up", func() bool {
 		e, ok := lastExpansion(eng)
 		return ok && e.Done
 	})

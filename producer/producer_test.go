@@ -8,6 +8,7 @@ import (
 
 	"partop/cluster/embeddedtest"
 	"partop/rules"
+	"partop/waitfor"
 	"partop/workload"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -19,9 +20,9 @@ func TestAckedEqualsHighWatermarkGrowth(t *testing.T) {
 			c, _ := embeddedtest.Start(t, "hw", 3)
 			p, eng := running(t, c, Config{Config: workload.Config{Topic: "hw", Rate: 0, Partitioner: part, Keys: map[bool]string{true: rules.KeysZipf}[part == rules.KeyHash]}})
 			ctx := context.Background()
-			embeddedtest.WaitFor(t, 10*time.Second, "records to flow", func() bool { return total(p) > 1000 })
+			waitfor.That(t, 10*time.Second, "records to flow", func() bool { return total(p) > 1000 })
 			add(t, eng, 2)
-			embeddedtest.WaitFor(t, 10*time.Second, "more records", func() bool { return total(p) > 20000 })
+			waitfor.That(t, 10*time.Second, "more records", func() bool { return total(p) > 20000 })
 			if err := p.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +69,7 @@ func TestConfigValidate(t *testing.T) {
 func TestCloseWithDeadClusterReturnsInTime(t *testing.T) {
 	c, _ := embeddedtest.Start(t, "dead", 2)
 	p, _ := running(t, c, Config{Config: workload.Config{Topic: "dead", Rate: 0, FlushTimeout: 500 * time.Millisecond}, ClientOpts: nil})
-	embeddedtest.WaitFor(t, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
+	waitfor.That(t, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
 	c.Close() // the brokers go away with records in flight
 	start := time.Now()
 	err := p.Close()

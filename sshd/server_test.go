@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"partop/waitfor"
+
 	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 )
@@ -43,7 +45,7 @@ func TestStrangersRefused(t *testing.T) {
 	if n := s.Sessions(); n != 0 {
 		t.Fatalf("%d sessions after refusals", n)
 	}
-	eventually(t, 5*time.Second, "three refusals counted after the first", func() bool {
+	waitfor.That(t, 5*time.Second, "three refusals counted after the first", func() bool {
 		s.refused.mu.Lock()
 		defer s.refused.mu.Unlock()
 		return s.refused.more == 3
@@ -101,7 +103,7 @@ func TestRefusalsRateLimited(t *testing.T) {
 		}
 		return n
 	}
-	eventually(t, 5*time.Second, "the three refusals in the log", func() bool { return refused() >= 3 })
+	waitfor.That(t, 5*time.Second, "the three refusals in the log", func() bool { return refused() >= 3 })
 	time.Sleep(200 * time.Millisecond) // four windows: the port scan and alice would show by now
 	if n := refused(); n != 3 || len(eng.noted()) > 2 {
 		t.Fatalf("log accounts for %d refusals in %d lines, want 3 in at most 2: %q", n, len(eng.noted()), eng.noted())
@@ -182,7 +184,7 @@ func TestActionsByKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		term := openTerminal(t, c, 120, 40)
-		eventually(t, 5*time.Second, "the dashboard", func() bool { return strings.Contains(ansi.Strip(term.out.String()), "view only") })
+		waitfor.That(t, 5*time.Second, "the dashboard", func() bool { return strings.Contains(ansi.Strip(term.out.String()), "view only") })
 		// Keys are handled in order: once q has ended the session, the
 		// action keys before it have been refused.
 		term.send(t, "a\r+-p \rq")
@@ -203,11 +205,11 @@ func TestActionsByKey(t *testing.T) {
 	}
 	defer c.Close()
 	term := openTerminal(t, c, 120, 40)
-	eventually(t, 5*time.Second, "the dashboard", func() bool { return strings.Contains(ansi.Strip(term.out.String()), "topic t") })
+	waitfor.That(t, 5*time.Second, "the dashboard", func() bool { return strings.Contains(ansi.Strip(term.out.String()), "topic t") })
 	term.send(t, "a")
-	eventually(t, 5*time.Second, "the prompt", func() bool { return strings.Contains(ansi.Strip(term.out.String()), "→") })
+	waitfor.That(t, 5*time.Second, "the prompt", func() bool { return strings.Contains(ansi.Strip(term.out.String()), "→") })
 	term.send(t, "\r")
-	eventually(t, 5*time.Second, "an add action", func() bool { return len(eng.applied()) == 1 })
+	waitfor.That(t, 5*time.Second, "an add action", func() bool { return len(eng.applied()) == 1 })
 }
 
 // TestJoinLeaveLogged: the event log names who joined, from where, with
@@ -222,7 +224,7 @@ func TestJoinLeaveLogged(t *testing.T) {
 		t.Fatal(err)
 	}
 	term := openTerminal(t, c, 80, 24)
-	eventually(t, 5*time.Second, "the join", func() bool { return len(eng.noted()) == 1 })
+	waitfor.That(t, 5*time.Second, "the join", func() bool { return len(eng.noted()) == 1 })
 	term.send(t, "q")
 	select {
 	case <-term.done:
@@ -230,7 +232,7 @@ func TestJoinLeaveLogged(t *testing.T) {
 		t.Fatal("q did not end the session")
 	}
 	c.Close()
-	eventually(t, 5*time.Second, "the leave", func() bool { return len(eng.noted()) == 2 && s.Sessions() == 0 })
+	waitfor.That(t, 5*time.Second, "the leave", func() bool { return len(eng.noted()) == 2 && s.Sessions() == 0 })
 	notes := eng.noted()
 	if !strings.HasPrefix(notes[0], "session: al?[31mice? joined over SSH from 127.0.0.1:") || !strings.HasSuffix(notes[0], "(key alice@laptop)") {
 		t.Fatalf("join: %q", notes[0])
@@ -292,9 +294,9 @@ func TestStopEndsEverySession(t *testing.T) {
 		defer c.Close()
 		terms = append(terms, openTerminal(t, c, 100, 30))
 	}
-	eventually(t, 5*time.Second, "three sessions", func() bool { return s.Sessions() == 3 })
+	waitfor.That(t, 5*time.Second, "three sessions", func() bool { return s.Sessions() == 3 })
 	for _, term := range terms {
-		eventually(t, 5*time.Second, "a dashboard", func() bool { return strings.Contains(term.out.String(), ansi.SetModeAltScreenSaveCursor) })
+		waitfor.That(t, 5*time.Second, "a dashboard", func() bool { return strings.Contains(term.out.String(), ansi.SetModeAltScreenSaveCursor) })
 	}
 	close(eng.done)
 	for i, term := range terms {
@@ -335,7 +337,7 @@ func TestMaxSessions(t *testing.T) {
 	}
 	defer c.Close()
 	openTerminal(t, c, 80, 24)
-	eventually(t, 5*time.Second, "one session", func() bool { return s.Sessions() == 1 })
+	waitfor.That(t, 5*time.Second, "one session", func() bool { return s.Sessions() == 1 })
 	second := openTerminal(t, c, 80, 24)
 	select {
 	case <-second.done:

@@ -11,7 +11,6 @@ import (
 	"partop/backend"
 	"partop/fluvio"
 	"partop/rules"
-	"partop/stats"
 )
 
 // ObserverConfig sets up an Observer.
@@ -30,12 +29,9 @@ type ObserverConfig struct {
 // partop's own records). It is a backend.Source whose counts come in
 // steps: the engine samples at each poll.
 type Observer struct {
-	cfg      ObserverConfig
-	cl       *fluvio.Client
-	counters *stats.Counters
-	reports  backend.Reports
-	initial  []int32
-	offsets  *stats.Offsets // only the poll loop touches it
+	cfg ObserverConfig
+	cl  *fluvio.Client
+	*backend.Tally
 
 	mu      sync.Mutex
 	leaders []int32 // as the watch stream last announced them
@@ -50,32 +46,21 @@ func NewObserver(cfg ObserverConfig, cl *fluvio.Client, initial fluvio.Topic) (*
 		return nil, fmt.Errorf("observe interval %s: %w", cfg.Interval, err)
 	}
 	o := &Observer{
-		cfg:      cfg,
-		cl:       cl,
-		counters: stats.NewCounters(len(initial.Partitions)),
-		initial:  initial.Leaders(),
-		offsets:  stats.NewOffsets(len(initial.Partitions)),
+		cfg:   cfg,
+		cl:    cl,
+		Tally: backend.NewTally(initial.Leaders()),
 	}
-	o.leaders = o.initial
+	o.leaders = o.Initial()
 	return o, nil
-}
-
-// Counters are the per-partition record counts seen so far.
-func (o *Observer) Counters() *stats.Counters { return o.counters }
-
-// About says what the engine needs to know: the observer counts in steps,
-// once a poll, and routes nothing.
-func (o *Observer) About() backend.About {
-	return backend.About{Leaders: o.initial, Stepped: true}
 }
 
 // Run follows the SC's watch stream (unless Leaders is set) and polls end
 // offsets until ctx ends, reporting to r.
 func (o *Observer) Run(ctx context.Context, r backend.Reporter) {
-	o.reports.Set(r)
+	o.Set(r)
 	var wg sync.WaitGroup
 	if o.cfg.Leaders == nil {
-		wg.Go(func() { follow(ctx, o.cl, o.cfg.Topic, &o.reports, o.seen) })
+		wg.Go(func() { follow(ctx, o.cl, o.cfg.Topic, &o.Reports, o.seen) })
 	}
 	backend.Poll(ctx, o.cfg.Interval, false, nil, o.poll)
 	wg.Wait()
@@ -124,15 +109,14 @@ func (o *Observer) poll(ctx context.Context) error {
 	}
 	at := time.Now()
 	for p, end := range ends {
-		o.counters.Add(p, o.offsets.Step(p, end), at)
+		o.Count(p, end, at)
 	}
 	if err != nil {
-		o.reports.Report(backend.Problem{Message: "polling end offsets: " + err.Error()})
-		if len(ends) == 0 {
+		o.Report(backend.Problem{Message: "polling " + err.Error()})
+		if len(ends) == 0 { // *fanout.Errors with AllFailed, or no answer at all
 			return err
 		}
 	}
-	o.reports.Report(backend.EndOffsets{Offsets: o.offsets.Ends()})
-	o.reports.Report(backend.Step{At: at})
+	o.Polled(at)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"partop/backend/backendtest"
 	ft "partop/fluvio/fluviotest"
+	"partop/waitfor"
 )
 
 // TestObserverMatchesFluvioProducer: observe mode's per-partition counts
@@ -29,7 +30,7 @@ func TestObserverMatchesFluvioProducer(t *testing.T) {
 	done := make(chan struct{})
 	go func() { defer close(done); o.Run(ctx, rec) }()
 	defer func() { cancel(); <-done }()
-	ft.WaitFor(t, 5*time.Second, "the first poll", func() bool { return len(rec.Steps()) > 0 })
+	waitfor.That(t, 5*time.Second, "the first poll", func() bool { return len(rec.Steps()) > 0 })
 
 	produced := ft.PyProduce(t, e, tp.Name, 1000, 10, 100)()
 	if produced.Errors != 0 {
@@ -40,7 +41,7 @@ func TestObserverMatchesFluvioProducer(t *testing.T) {
 		want[int(r[1])]++
 	}
 	var got []uint64
-	ft.WaitFor(t, 5*time.Second, "the observer to count every record", func() bool {
+	waitfor.That(t, 5*time.Second, "the observer to count every record", func() bool {
 		got = got[:0]
 		var sum uint64
 		for _, c := range o.Counters().Read() {

@@ -13,6 +13,7 @@ import (
 	"partop/engine"
 	ft "partop/fluvio/fluviotest"
 	"partop/rules"
+	"partop/waitfor"
 	"partop/workload"
 
 	"partop/fluvio"
@@ -165,18 +166,18 @@ func TestProducerReadBackExactlyOnce(t *testing.T) {
 	c := ft.Dial(t, e)
 	tp := ft.CreateTopic(t, c, ft.TopicName("src-readback"), 3)
 	p, eng, o, stop := startProducer(t, c, tp, workload.Config{Rate: 2000, Partitioner: rules.RoundRobin})
-	ft.WaitFor(t, 10*time.Second, "1000 acks", func() bool { a, _ := total(p); return a >= 1000 })
+	waitfor.That(t, 10*time.Second, "1000 acks", func() bool { a, _ := total(p); return a >= 1000 })
 
 	if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
 		t.Fatalf("add=2: %v", err)
 	}
-	ft.WaitFor(t, 5*time.Second, "first acks on partop's new partitions", firstAcked(p, 3, 5))
+	waitfor.That(t, 5*time.Second, "first acks on partop's new partitions", firstAcked(p, 3, 5))
 	if out, err := ft.CLI(t, e, "topic", "add-partition", tp.Name, "-c", "2"); err != nil {
 		t.Fatalf("fluvio topic add-partition: %v\n%s", err, out)
 	}
-	ft.WaitFor(t, 5*time.Second, "first acks on the CLI's new partitions", firstAcked(p, 5, 7))
+	waitfor.That(t, 5*time.Second, "first acks on the CLI's new partitions", firstAcked(p, 5, 7))
 	a, _ := total(p)
-	ft.WaitFor(t, 10*time.Second, "1000 more acks", func() bool { n, _ := total(p); return n >= a+1000 })
+	waitfor.That(t, 10*time.Second, "1000 more acks", func() bool { n, _ := total(p); return n >= a+1000 })
 	if err := stop(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -219,7 +220,7 @@ func TestProducerSPUKilled(t *testing.T) {
 	c := ft.Dial(t, e)
 	tp := ft.CreateTopic(t, c, ft.TopicName("src-kill"), 2)
 	p, eng, o, stop := startProducer(t, c, tp, workload.Config{Rate: 500, Partitioner: rules.RoundRobin})
-	ft.WaitFor(t, 10*time.Second, "300 acks", func() bool { a, _ := total(p); return a >= 300 })
+	waitfor.That(t, 10*time.Second, "300 acks", func() bool { a, _ := total(p); return a >= 300 })
 
 	ft.ClusterScript(t, e, "kill-spu")
 	beforeKill := o.ackedNow() // the dead SPU acknowledges nothing more
@@ -229,17 +230,17 @@ func TestProducerSPUKilled(t *testing.T) {
 			ft.ClusterScript(t, e, "start-spu")
 		}
 	})
-	ft.WaitFor(t, 10*time.Second, "produce errors with the SPU down", func() bool { _, n := total(p); return n > 0 })
-	ft.WaitFor(t, 10*time.Second, "an event naming the offline SPU", func() bool {
+	waitfor.That(t, 10*time.Second, "produce errors with the SPU down", func() bool { _, n := total(p); return n > 0 })
+	waitfor.That(t, 10*time.Second, "an event naming the offline SPU", func() bool {
 		return hasEvent(eng, engine.KindError, "leader SPU 5001 offline")
 	})
 	ft.ClusterScript(t, e, "start-spu")
 	restarted = true
 	up := time.Now()
 	a, _ := total(p)
-	ft.WaitFor(t, 30*time.Second, "300 acks after the restart", func() bool { n, _ := total(p); return n >= a+300 })
+	waitfor.That(t, 30*time.Second, "300 acks after the restart", func() bool { n, _ := total(p); return n >= a+300 })
 	ft.Figure(t, "producer recovered after the SPU restart", "300 more acks %v after start-spu returned", time.Since(up).Round(time.Millisecond))
-	ft.WaitFor(t, 10*time.Second, "an event saying the SPU is back", func() bool {
+	waitfor.That(t, 10*time.Second, "an event saying the SPU is back", func() bool {
 		return hasEvent(eng, engine.KindInfo, "leader SPU 5001 online again")
 	})
 	if err := stop(); err != nil {
@@ -284,7 +285,7 @@ func TestGrowMissingTopic(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ft.WaitFor(t, 10*time.Second, "the topic to be gone", func() bool { _, err := c.Topic(ctx, tp.Name); return err != nil })
+	waitfor.That(t, 10*time.Second, "the topic to be gone", func() bool { _, err := c.Topic(ctx, tp.Name); return err != nil })
 	_, _, err = p.Grow(ctx, func(n int) int { return n + 1 })
 	if err == nil || !strings.Contains(err.Error(), tp.Name) || !strings.Contains(err.Error(), "unknown topic") {
 		t.Errorf("Grow on a deleted topic: %v", err)

@@ -31,15 +31,3 @@ func Start(t testing.TB, topic string, partitions int) (*cluster.Cluster, cluste
 	}
 	return c, tp
 }
-
-// WaitFor polls cond every 5 ms until it holds, or fails the test after d.
-func WaitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}

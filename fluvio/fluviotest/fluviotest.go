@@ -226,18 +226,6 @@ func ReadJSON(t *testing.T, path string, v any) {
 	}
 }
 
-// WaitFor polls cond every 10 ms until it holds or d passes.
-func WaitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // root finds the repository: the nearest directory up from dir with go.mod.
 func root(dir string) string {
 	for d := dir; ; d = filepath.Dir(d) {
