@@ -10,10 +10,10 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 )
 
-// refusalWindow bounds how often refused logins reach the event log: an
-// SSH port on a bastion is scanned all day, and the log keeps only the
-// latest events, so a flood of refusals would push out the expansions.
-const refusalWindow = time.Minute
+// DefaultRefusalWindow bounds how often refused logins reach the event
+// log: an SSH port on a bastion is scanned all day, and the log keeps only
+// the latest events, so a flood of refusals would push out the expansions.
+const DefaultRefusalWindow = time.Minute
 
 // refusals notes logins refused at authentication in the event log: the
 // first at once, the ones after it within refusalWindow as one line

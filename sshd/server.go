@@ -69,6 +69,10 @@ type Config struct {
 	// Tick is how often each dashboard reads a snapshot and redraws
 	// (default DefaultRefresh, or the engine's tick when that is slower).
 	Tick time.Duration
+	// RefusalWindow is how often refused logins reach the event log: the
+	// first at once, the rest of each window as one line (default
+	// DefaultRefusalWindow).
+	RefusalWindow time.Duration
 }
 
 // Server is an SSH server of dashboards. Listen binds it, Serve starts
@@ -105,6 +109,9 @@ func Listen(cfg Config) (*Server, error) {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = DefaultMaxSessions
 	}
+	if cfg.RefusalWindow <= 0 {
+		cfg.RefusalWindow = DefaultRefusalWindow
+	}
 	keys, warnings, err := newKeyring(cfg.AuthorizedKeys, cfg.ViewOnlyKeys)
 	if err != nil {
 		return nil, err
@@ -116,7 +123,7 @@ func Listen(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, keys: keys, warnings: warnings, created: created,
 		fingerprint: gossh.FingerprintSHA256(signer.PublicKey()),
 		sessions:    map[ssh.Session]*viewer{}, closed: make(chan struct{})}
-	s.refused = &refusals{window: refusalWindow, note: func(msg string) { s.note(engine.KindSession, msg) }}
+	s.refused = &refusals{window: cfg.RefusalWindow, note: func(msg string) { s.note(engine.KindSession, msg) }}
 	s.ssh, err = wish.NewServer(
 		wish.WithHostKeyPEM(pemBytes), // never wish's default: a new key in the working directory
 		wish.WithPublicKeyAuth(s.authorize),

@@ -15,7 +15,7 @@ func BenchmarkRender1024(b *testing.B) {
 	m.table.sortBy = byRate // the costlier order
 	b.ReportAllocs()
 	for b.Loop() {
-		m.Update(tickMsg{id: m.tickID})
+		m.Update(tickMsg{})
 		_ = m.View()
 	}
 }
@@ -29,7 +29,7 @@ func BenchmarkRender10000(b *testing.B) {
 	m.table.sortBy = byRate
 	b.ReportAllocs()
 	for b.Loop() {
-		m.Update(tickMsg{id: m.tickID})
+		m.Update(tickMsg{})
 		_ = m.View()
 	}
 }

@@ -231,7 +231,7 @@ func testConfig() Config {
 func newTestModel(eng Engine, w, h int) *Model {
 	m := New(eng, testConfig())
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	m.Update(tickMsg{id: m.tickID})
+	m.Update(tickMsg{})
 	return m
 }
 

@@ -30,7 +30,6 @@ type Model struct {
 	prompt prompt
 
 	width, height int
-	tickID        int // only the tick loop carrying the current id goes on
 
 	// The latest data, read on each tick: the engine's snapshot and,
 	// for brevity, its parts.
@@ -81,19 +80,19 @@ func New(eng Engine, cfg Config) *Model {
 	return m
 }
 
-// tickMsg drives the refresh loop.
-type tickMsg struct{ id int }
+// tickMsg drives the refresh loop. There is one loop, started by Init and
+// carried on by each tick; nothing else starts one (a resize does not), so
+// ticks need no id to tell loops apart.
+type tickMsg struct{}
 
 func (m *Model) tick() tea.Cmd {
-	id := m.tickID
-	return tea.Tick(m.cfg.Tick, func(time.Time) tea.Msg { return tickMsg{id: id} })
+	return tea.Tick(m.cfg.Tick, func(time.Time) tea.Msg { return tickMsg{} })
 }
 
 // Init takes the first sample at once and asks the terminal for its
 // background colour.
 func (m *Model) Init() tea.Cmd {
-	id := m.tickID
-	return tea.Batch(func() tea.Msg { return tickMsg{id: id} }, tea.RequestBackgroundColor)
+	return tea.Batch(func() tea.Msg { return tickMsg{} }, tea.RequestBackgroundColor)
 }
 
 // Update handles one message and re-renders what it changed.
@@ -110,9 +109,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.Styles = m.styles.Help
 		m.prompt.setStyles(&m.styles, m.isDark)
 	case tickMsg:
-		if msg.id != m.tickID {
-			return m, nil // a stale loop: let it end
-		}
 		m.refresh()
 		cmd = m.tick()
 	case tea.KeyPressMsg:

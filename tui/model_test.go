@@ -14,8 +14,7 @@ import (
 )
 
 // TestTickLoop checks that each tick reads one snapshot and schedules
-// exactly one next tick, that a stale tick is dropped, and that resizing
-// starts no second loop.
+// exactly one next tick, and that resizing starts no second loop.
 func TestTickLoop(t *testing.T) {
 	eng := fixture(midExpansion, 8)
 	m := New(eng, testConfig())
@@ -24,13 +23,9 @@ func TestTickLoop(t *testing.T) {
 	if _, cmd := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30}); cmd != nil {
 		t.Fatal("a resize returned a command: it must not start another tick loop")
 	}
-	_, next := m.Update(tickMsg{id: m.tickID})
+	_, next := m.Update(tickMsg{})
 	if eng.reads != reads+1 || next == nil {
 		t.Fatalf("after one tick: %d reads, next tick %v; want 1 read and a next tick", eng.reads-reads, next != nil)
-	}
-	_, stale := m.Update(tickMsg{id: m.tickID + 1})
-	if eng.reads != reads+1 || stale != nil {
-		t.Fatalf("a tick from another loop read (%d reads) or continued (%v)", eng.reads-reads, stale != nil)
 	}
 }
 
@@ -167,7 +162,7 @@ func TestNewPartitionsMarkedAsTheEngineSays(t *testing.T) {
 		t.Fatalf("mid-expansion marks %q, want 4,5,6,7", got)
 	}
 	eng.set(fixture(pickedUp, 8).snap) // 4-6 at ≥85% of fair share, 7 at 60%
-	m.Update(tickMsg{id: m.tickID})
+	m.Update(tickMsg{})
 	if got := marked(); got != "7" {
 		t.Fatalf("after pickup marks %q, want 7", got)
 	}
@@ -178,7 +173,7 @@ func TestNewPartitionsMarkedAsTheEngineSays(t *testing.T) {
 	if share := eng.snap.Stats.Partitions[4].Share; share != 0 {
 		t.Fatalf("the dip fixture gives partition 4 a share of %v, want 0", share)
 	}
-	m.Update(tickMsg{id: m.tickID})
+	m.Update(tickMsg{})
 	if got := marked(); got != "7" {
 		t.Fatalf("after a dip marks %q, want 7", got)
 	}
@@ -195,7 +190,7 @@ func TestScheduledOutcome(t *testing.T) {
 	next := *eng.snap
 	next.Outcomes = []engine.Outcome{{Action: next.Schedule[0], At: testNow, Err: "topic is gone"}}
 	eng.set(&next)
-	m.Update(tickMsg{id: m.tickID})
+	m.Update(tickMsg{})
 	s := screen(m)
 	if !strings.Contains(s, "✗ at 3m0s: add=4 failed: topic is gone") {
 		t.Fatalf("failed scheduled action not shown:\n%s", s)
@@ -212,13 +207,13 @@ func TestStatusExpires(t *testing.T) {
 	cfg.Now = func() time.Time { return now }
 	m := New(fixture(midExpansion, 8), cfg)
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-	m.Update(tickMsg{id: m.tickID})
+	m.Update(tickMsg{})
 	run(m, press(m, "+"))
 	if !strings.Contains(screen(m), "target rate now") {
 		t.Fatal("no status message")
 	}
 	now = now.Add(statusFor)
-	m.Update(tickMsg{id: m.tickID})
+	m.Update(tickMsg{})
 	if strings.Contains(screen(m), "target rate now") {
 		t.Fatal("status message did not expire")
 	}

@@ -29,7 +29,7 @@ func TestSmallScreens(t *testing.T) {
 			if tc.w > 0 || tc.h > 0 {
 				m.Update(tea.WindowSizeMsg{Width: tc.w, Height: tc.h})
 			}
-			m.Update(tickMsg{id: m.tickID})
+			m.Update(tickMsg{})
 			s := screen(m)
 			for _, w := range tc.want {
 				if !strings.Contains(s, w) {
