@@ -24,7 +24,7 @@ import (
 func TestStrangersRefused(t *testing.T) {
 	eng := newFakeEngine()
 	_, known := newKey(t, "known@test")
-	s := testServer(t, eng, known, "", func(c *Config) { c.RefusalWindow = 2 * time.Second })
+	s := testServer(t, eng, known, "", func(c *Config) { c.RefusalWindow = 5 * time.Second })
 	stranger, _ := newKey(t, "stranger@test")
 	for name, auth := range map[string][]gossh.AuthMethod{
 		"unknown key":          {gossh.PublicKeys(stranger)},
@@ -44,11 +44,11 @@ func TestStrangersRefused(t *testing.T) {
 	if n := s.Sessions(); n != 0 {
 		t.Fatalf("%d sessions after refusals", n)
 	}
-	waitfor.That(t, 10*time.Second, "the window's line", func() bool { return len(eng.noted()) >= 2 })
+	waitfor.That(t, 20*time.Second, "the window's line", func() bool { return len(eng.noted()) >= 2 })
 	notes := eng.noted()
 	if len(notes) != 2 ||
 		!strings.HasPrefix(notes[0], "session: SSH login refused from 127.0.0.1:") ||
-		!strings.HasPrefix(notes[1], "session: 3 more SSH logins refused in 2s, the last from 127.0.0.1:") {
+		!strings.HasPrefix(notes[1], "session: 3 more SSH logins refused in 5s, the last from 127.0.0.1:") {
 		t.Fatalf("event log: %q, want the first refusal and then 3 more in one line", notes)
 	}
 }
@@ -98,10 +98,12 @@ func TestRefusalsRateLimited(t *testing.T) {
 	}
 	// The port scan and alice came first: had either been taken for a
 	// refusal, it would be the first line, and the count would pass 3 in
-	// the same window's line.
+	// the same window's line. How many lines depends on how the refusals
+	// fall into windows on a loaded machine; TestRefusalWindows checks
+	// the windows on a fake clock.
 	waitfor.That(t, 5*time.Second, "the three refusals in the log", func() bool { return refused() >= 3 })
-	if n := refused(); n != 3 || len(eng.noted()) > 2 {
-		t.Fatalf("log accounts for %d refusals in %d lines, want 3 in at most 2: %q", n, len(eng.noted()), eng.noted())
+	if n := refused(); n != 3 || !strings.Contains(eng.noted()[0], "SSH login refused from") {
+		t.Fatalf("log accounts for %d refusals, want 3, the first on a line of its own: %q", n, eng.noted())
 	}
 }
 
