@@ -93,17 +93,29 @@ func (s *Sampler) Snapshot() Snapshot {
 		}
 	}
 	snap.Balance = s.balance
-	// backing is every partition's history end to end: one flat scan.
-	// A bare compare from 0 skips NaN and anything not positive.
+	snap.HistoryMax = highest(backing)
+	snap.Unrouted, snap.UnroutedError = s.unrouted.Errors, s.unrouted.LastError
+	snap.Errors += s.unrouted.Errors
+	s.totalHistory(&snap)
+	return snap
+}
+
+// highest is the largest value in every partition's history end to end,
+// one flat scan; a bare compare from 0 skips NaN and anything not
+// positive.
+func highest(histories []float32) float64 {
 	var top float32
-	for _, v := range backing {
+	for _, v := range histories {
 		if v > top {
 			top = v
 		}
 	}
-	snap.HistoryMax = float64(top)
-	snap.Unrouted, snap.UnroutedError = s.unrouted.Errors, s.unrouted.LastError
-	snap.Errors += s.unrouted.Errors
+	return float64(top)
+}
+
+// totalHistory copies the chart's rings, oldest first, into snap. Called
+// with mu held.
+func (s *Sampler) totalHistory(snap *Snapshot) {
 	th := s.cfg.TotalHistory
 	tk := min(s.n-1, th)
 	snap.TotalHistory = make([]float64, tk)
@@ -113,7 +125,6 @@ func (s *Sampler) Snapshot() Snapshot {
 		i := (s.n - tk + k) % th
 		snap.TotalHistory[k], snap.BalanceHistory[k], snap.HistoryTimes[k] = s.total[i], float64(s.jain[i]), s.totalAt[i]
 	}
-	return snap
 }
 
 // copyRing copies len(dst) ring entries starting at index from, oldest

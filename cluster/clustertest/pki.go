@@ -51,65 +51,20 @@ func NewPKI(t testing.TB) *PKI {
 // scripts/kafka.sh gives its brokers these through integration/kafkactl.
 func WritePKI(dir string, valid time.Duration) (*PKI, error) {
 	p := &PKI{Dir: dir}
-	notBefore, notAfter := time.Now().Add(-time.Hour), time.Now().Add(valid)
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "partop test CA"},
-		NotBefore:             notBefore,
-		NotAfter:              notAfter,
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		return nil, err
-	}
-	caCert, err := x509.ParseCertificate(caDER)
+	ca := issuer{dir: dir, notBefore: time.Now().Add(-time.Hour), notAfter: time.Now().Add(valid)}
+	caDER, err := ca.selfSign()
 	if err != nil {
 		return nil, err
 	}
 	p.CAPool = x509.NewCertPool()
-	p.CAPool.AddCert(caCert)
+	p.CAPool.AddCert(ca.cert)
 	if p.CA, err = writePEM(dir, "ca.pem", "CERTIFICATE", caDER); err != nil {
 		return nil, err
 	}
-
-	issue := func(name string, serial int64, usage x509.ExtKeyUsage) (certFile, keyFile string, err error) {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return "", "", err
-		}
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(serial),
-			Subject:      pkix.Name{CommonName: name},
-			NotBefore:    notBefore,
-			NotAfter:     notAfter,
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{usage},
-		}
-		if usage == x509.ExtKeyUsageServerAuth {
-			tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
-			tmpl.DNSNames = []string{"localhost"}
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-		if err != nil {
-			return "", "", err
-		}
-		if certFile, err = writePEM(dir, name+".pem", "CERTIFICATE", der); err != nil {
-			return "", "", err
-		}
-		keyFile, err = writeKey(dir, name+"-key.pem", key)
-		return certFile, keyFile, err
-	}
-	if p.ServerCert, p.ServerKey, err = issue("broker", 2, x509.ExtKeyUsageServerAuth); err != nil {
+	if p.ServerCert, p.ServerKey, err = ca.issue("broker", 2, x509.ExtKeyUsageServerAuth); err != nil {
 		return nil, err
 	}
-	if p.ClientCert, p.ClientKey, err = issue("client", 3, x509.ExtKeyUsageClientAuth); err != nil {
+	if p.ClientCert, p.ClientKey, err = ca.issue("client", 3, x509.ExtKeyUsageClientAuth); err != nil {
 		return nil, err
 	}
 	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -123,6 +78,68 @@ func WritePKI(dir string, valid time.Duration) (*PKI, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// issuer is the test CA: its key and certificate once selfSign has run,
+// and the validity of everything it issues.
+type issuer struct {
+	dir                 string
+	notBefore, notAfter time.Time
+	key                 *ecdsa.PrivateKey
+	cert                *x509.Certificate
+}
+
+// selfSign makes the CA's key and certificate and returns its DER.
+func (ca *issuer) selfSign() ([]byte, error) {
+	var err error
+	if ca.key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "partop test CA"},
+		NotBefore:             ca.notBefore,
+		NotAfter:              ca.notAfter,
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &ca.key.PublicKey, ca.key)
+	if err != nil {
+		return nil, err
+	}
+	ca.cert, err = x509.ParseCertificate(der)
+	return der, err
+}
+
+// issue writes a certificate for name (a server's for 127.0.0.1 and
+// localhost, or a client's) and its key, signed by the CA.
+func (ca *issuer) issue(name string, serial int64, usage x509.ExtKeyUsage) (certFile, keyFile string, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", "", err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(serial),
+		Subject:      pkix.Name{CommonName: name},
+		NotBefore:    ca.notBefore,
+		NotAfter:     ca.notAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+	}
+	if usage == x509.ExtKeyUsageServerAuth {
+		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
+		tmpl.DNSNames = []string{"localhost"}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if err != nil {
+		return "", "", err
+	}
+	if certFile, err = writePEM(ca.dir, name+".pem", "CERTIFICATE", der); err != nil {
+		return "", "", err
+	}
+	keyFile, err = writeKey(ca.dir, name+"-key.pem", key)
+	return certFile, keyFile, err
 }
 
 func writeKey(dir, name string, k *ecdsa.PrivateKey) (string, error) {
