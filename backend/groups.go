@@ -1,0 +1,148 @@
+package backend
+
+import (
+	"context"
+	"time"
+
+	"partop/stats"
+)
+
+// Consumer group protocols.
+const (
+	ProtocolClassic  = "classic"  // JoinGroup/SyncGroup; the leader assigns
+	ProtocolConsumer = "consumer" // KIP-848: the broker assigns, members heartbeat
+)
+
+// Reset policies of partop's consumer: where it starts on a partition the
+// group has no commit for.
+const (
+	ResetEarliest   = "earliest"
+	ResetLatest     = "latest"      // the Java client's default: skips what was written before assignment
+	ResetByDuration = "by-duration" // by-duration:D, KIP-1106's: records written in the last D
+)
+
+// Companion runs beside the engine's source and counts something of its
+// own: the whole topic's records (end offsets), partop's consumer's reads.
+type Companion interface {
+	Counters() *stats.Counters
+	Run(ctx context.Context, r Reporter)
+	Close() error
+}
+
+// Runner runs beside the engine's source and only reports facts: the
+// groups poller.
+type Runner interface {
+	Run(ctx context.Context, r Reporter)
+	Close() error
+}
+
+// ConsumerConfig sets up partop's own consumer group.
+type ConsumerConfig struct {
+	Group string
+	// Protocol is ProtocolClassic or ProtocolConsumer; empty: consumer
+	// where the cluster supports KIP-848, else classic.
+	Protocol string
+	// Reset is ResetEarliest, ResetLatest or "by-duration:" followed by a
+	// Go duration.
+	Reset string
+}
+
+// Group is one consumer group with a stake in the topic, as the latest
+// groups poll saw it.
+type Group struct {
+	Name     string
+	Protocol string // ProtocolClassic, ProtocolConsumer; empty: not known (a group with commits only)
+	State    string // as the broker says: Stable, PreparingRebalance, Empty, Dead, Reconciling…
+	Members  int
+	// Note says what a group is when it is not an ordinary subscribed
+	// group, instead of guessing: manually assigned consumers (they commit
+	// with generation -1 and have no members), a group that has never
+	// committed on the topic, an empty group whose commits are expiring.
+	Note string
+	// Err says why the group could not be described (denied, …).
+	Err string
+	// Partitions are the topic's partitions the group has anything for:
+	// assigned to a member, in its target assignment, or committed.
+	Partitions []GroupPartition
+}
+
+// GroupPartition is one partition of the topic as a group has it.
+type GroupPartition struct {
+	Partition int32
+	Assigned  bool  // a member has it now
+	Target    bool  // in the target assignment (KIP-848); classic: Assigned
+	Committed int64 // the committed offset; -1: no commit yet
+	End       int64 // the end offset as of the poll; -1: not known
+	// Lag is End-Committed; for a partition assigned with no commit yet,
+	// End minus the log start (NoCommit says so): never 0 or "-" for
+	// records nobody has read.
+	Lag      int64
+	NoCommit bool
+}
+
+// Lag is the group's total lag over its partitions (-1 when an end offset
+// is not known).
+func (g Group) Lag() int64 {
+	var sum int64
+	for _, p := range g.Partitions {
+		if p.End < 0 {
+			return -1
+		}
+		sum += p.Lag
+	}
+	return sum
+}
+
+// Groups is the latest look at the consumer groups on the topic.
+type Groups struct {
+	At   time.Time // zero before the first look
+	List []Group   // by name
+	// Err says why the list is empty or stale: denied, not supported.
+	Err string
+}
+
+// GroupsSeen is the groups poller's latest look.
+type GroupsSeen struct{ Groups Groups }
+
+// ConsumerStarted says partop's consumer group is up, with the protocol it
+// ended up with (the header shows it).
+type ConsumerStarted struct {
+	Group, Protocol, Reset string
+}
+
+// Assigned says partop's consumer now has partitions (the exact time of
+// its assignment, which an outside poll knows only to its interval).
+type Assigned struct{ Partitions []int32 }
+
+// FirstFetch is partop's consumer's first record on a partition: the
+// records before Offset on it are what the group did not read. At is when
+// it was fetched.
+type FirstFetch struct {
+	Partition int32
+	Offset    int64
+	At        time.Time
+}
+
+// Committed is partop's consumer's first commit on a partition.
+type Committed struct {
+	Partition int32
+	Offset    int64
+	At        time.Time
+}
+
+// FirstWrite is the first record on a partition as the record itself
+// dates it (observe mode reads it after an expansion): the fleet's first
+// write there, to the millisecond, instead of the poll that saw the end
+// offset move. LogAppendTime says the broker, not the producer, stamped it.
+type FirstWrite struct {
+	Partition     int32
+	At            time.Time
+	LogAppendTime bool
+}
+
+func (GroupsSeen) fact()      {}
+func (ConsumerStarted) fact() {}
+func (Assigned) fact()        {}
+func (FirstFetch) fact()      {}
+func (Committed) fact()       {}
+func (FirstWrite) fact()      {}
