@@ -44,6 +44,14 @@ type Config struct {
 	// Snapshot.TopicRate. Only its steps are read; the source's own view
 	// of the topic is the one published.
 	WholeTopic backend.Source
+	// Consumer, when set, is partop's own consumer group beside the
+	// producer: its reads are sampled into Snapshot.Reads, and its facts
+	// (assignment, first fetches, commits) time each expansion's pickup by
+	// the group exactly.
+	Consumer backend.Companion
+	// Groups, when set, polls every consumer group on the topic:
+	// Snapshot.Groups and each expansion's group pickups.
+	Groups backend.Runner
 	// StepWindow is the "rate now" window of a stepped source (observe
 	// mode) and of WholeTopic: at least one of their steps (default 1s).
 	StepWindow time.Duration
@@ -61,6 +69,7 @@ type Engine struct {
 	steps   chan time.Time // the source's steps (a stepped source)
 	whole   *stats.Sampler // WholeTopic's; nil without one
 	wsteps  chan time.Time // WholeTopic's steps
+	reads   *stats.Sampler // Consumer's; nil without one
 
 	snap    atomic.Pointer[Snapshot]
 	running atomic.Bool
@@ -72,6 +81,7 @@ type Engine struct {
 	topic     *topic
 	seq       uint64
 	stats     stats.Snapshot
+	readStats stats.Snapshot // Consumer's, as of the latest sample
 	evVersion uint64
 	events    []Event // the log as last published
 	outcomes  []Outcome
@@ -107,6 +117,9 @@ func New(src backend.Source, cfg Config) *Engine {
 	if cfg.WholeTopic != nil {
 		e.whole = stats.NewSampler(cfg.WholeTopic.Counters(), stats.Config{History: 8, TotalHistory: 2, NowWindow: cfg.StepWindow})
 	}
+	if cfg.Consumer != nil {
+		e.reads = stats.NewSampler(cfg.Consumer.Counters(), stats.Config{History: 32, TotalHistory: 2})
+	}
 	e.cfg.Info.Start = cfg.Now()
 	e.publish(nil)
 	return e
@@ -136,9 +149,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Go(func() { e.src.Run(runCtx, reporter{e, false}) })
-	if w := e.cfg.WholeTopic; w != nil {
-		wg.Go(func() { w.Run(runCtx, reporter{e, true}) })
+	wg.Go(func() { e.src.Run(runCtx, reporter{e, fromSource}) })
+	for _, c := range e.companions() {
+		wg.Go(func() { c.r.Run(runCtx, reporter{e, c.from}) })
 	}
 	schedDone := make(chan struct{})
 	go func() {
@@ -151,10 +164,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	cancel()
 	<-schedDone
 	err := e.src.Close()
-	wg.Wait()
-	if w := e.cfg.WholeTopic; w != nil {
-		_ = w.Close()
+	for _, c := range e.companions() {
+		_ = c.r.Close()
 	}
+	wg.Wait()
 	e.mu.Lock()
 	e.stopped = true
 	e.mu.Unlock()
@@ -185,9 +198,33 @@ func (e *Engine) loop(ctx context.Context) {
 	}
 }
 
+// companion is one of the runners beside the source, and which facts of
+// its the engine takes.
+type companion struct {
+	r    backend.Runner
+	from factsFrom
+}
+
+func (e *Engine) companions() []companion {
+	var out []companion
+	if e.cfg.WholeTopic != nil {
+		out = append(out, companion{e.cfg.WholeTopic, fromWholeTopic})
+	}
+	if e.cfg.Consumer != nil {
+		out = append(out, companion{e.cfg.Consumer, fromConsumer})
+	}
+	if e.cfg.Groups != nil {
+		out = append(out, companion{e.cfg.Groups, fromGroups})
+	}
+	return out
+}
+
 // sample takes a sample as of now, lets the topic state see it (first
 // records, settled partitions) and publishes.
 func (e *Engine) sample(now time.Time) {
+	if e.reads != nil {
+		e.reads.Sample(now)
+	}
 	e.sampler.Sample(now)
 	s := e.sampler.Snapshot()
 	e.mu.Lock()
@@ -196,23 +233,33 @@ func (e *Engine) sample(now time.Time) {
 	e.publish(&s)
 }
 
-// reporter takes a source's facts for the engine; whole marks WholeTopic,
-// whose steps are all that is read.
+// factsFrom says which runner a reporter is for.
+type factsFrom int
+
+const (
+	fromSource     factsFrom = iota
+	fromWholeTopic           // only its steps are read (the source's view of the topic is the one published)
+	fromConsumer             // partop's consumer: its own facts, and problems
+	fromGroups               // the groups poller: GroupsSeen, and problems
+)
+
+// reporter takes one runner's facts for the engine.
 type reporter struct {
-	e     *Engine
-	whole bool
+	e    *Engine
+	from factsFrom
 }
 
 func (r reporter) Report(f backend.Fact) {
 	if step, ok := f.(backend.Step); ok {
-		if r.whole {
-			replaceStep(r.e.wsteps, step.At)
-		} else {
+		switch r.from {
+		case fromSource:
 			replaceStep(r.e.steps, step.At)
+		case fromWholeTopic:
+			replaceStep(r.e.wsteps, step.At)
 		}
 		return
 	}
-	if r.whole {
+	if r.from == fromWholeTopic {
 		return
 	}
 	e := r.e
@@ -251,17 +298,24 @@ func (e *Engine) publish(s *stats.Snapshot) {
 	if e.whole != nil {
 		topicRate, topicKnown = e.whole.Rate(), e.whole.Samples() > 1
 	}
+	var reads stats.Snapshot
+	if e.reads != nil && s != nil {
+		reads = e.reads.Snapshot()
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if s != nil {
 		e.stats = *s
+		e.readStats = reads
 	}
 	if v := e.topic.log.version; v != e.evVersion || e.events == nil {
 		e.events, e.evVersion = e.topic.log.copy(), v
 	}
 	e.seq++
+	info := e.cfg.Info
+	info.Group, info.GroupProtocol, info.GroupReset = e.topic.own.group, e.topic.own.protocol, e.topic.own.reset
 	e.snap.Store(&Snapshot{
-		Info:       e.cfg.Info,
+		Info:       info,
 		Seq:        e.seq,
 		Stats:      e.stats,
 		View:       e.topic.viewNow(),
@@ -276,6 +330,8 @@ func (e *Engine) publish(s *stats.Snapshot) {
 		TopicRate:  topicRate,
 		TopicKnown: topicKnown,
 		Producers:  e.topic.producers,
+		Groups:     e.topic.groups,
+		Reads:      e.readStats,
 	})
 }
 

@@ -46,6 +46,15 @@ type Event struct {
 	// Note explains a slow pickup when the source knows why (a sticky
 	// partitioner fills one batch per partition at a time).
 	Note string
+	// FirstWrite is the last of the new partitions' first records as the
+	// records date themselves (observe mode reads them): the fleet's
+	// pickup to the millisecond, where FirstAck is when a poll saw it.
+	// LogAppendTime says the broker stamped them, not the producers.
+	FirstWrite    time.Time
+	LogAppendTime bool
+	// Groups are the consumer groups' pickups of the new partitions, by
+	// group name.
+	Groups []GroupPickup
 }
 
 // Start is where an expansion's pickup latency is measured from.

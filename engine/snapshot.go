@@ -14,8 +14,11 @@ type Info struct {
 	Mode        string // ModeProduce or ModeObserve
 	Partitioner string // the producer's partitioner; empty when partop sends nothing
 	Keyed       bool   // partop's records carry keys
-	Tick        time.Duration
-	Start       time.Time // when Run began: uptime and --at offsets count from it
+	// Group, GroupProtocol and GroupReset describe partop's own consumer
+	// group once it is up (--consume); empty without one.
+	Group, GroupProtocol, GroupReset string
+	Tick                             time.Duration
+	Start                            time.Time // when Run began: uptime and --at offsets count from it
 }
 
 // Modes.
@@ -51,6 +54,12 @@ type Snapshot struct {
 	// Producers are the producer ids writing to the topic, where the
 	// source can tell (observe mode on Kafka 2.8+).
 	Producers backend.Producers
+	// Groups are the consumer groups on the topic as the latest groups
+	// poll saw them.
+	Groups backend.Groups
+	// Reads are partop's own consumer's reads per partition (--consume);
+	// zero without one.
+	Reads stats.Snapshot
 }
 
 // View is the engine's view of the topic, from the source's facts: the

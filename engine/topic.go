@@ -39,10 +39,17 @@ type topic struct {
 	adding      int // partop's own Grow calls in flight
 	lastProblem time.Time
 	producers   backend.Producers
+	groups      backend.Groups
+	firstWrites map[int32]backend.FirstWrite // observe mode: first records, as dated
+	// groupWatches follow the groups' pickups of recent expansions.
+	groupWatches []*groupWatch
+	own          own // partop's own consumer group
 }
 
 func newTopic(about backend.About, counters *stats.Counters) *topic {
 	t := &topic{about: about, counters: counters}
+	t.own.assigned, t.own.firstFetch, t.own.commits = map[int32]bool{}, map[int32]int64{}, map[int32]commit{}
+	t.firstWrites = map[int32]backend.FirstWrite{}
 	t.view.Cluster = len(about.Leaders)
 	t.view.Leaders = append([]int32(nil), about.Leaders...)
 	counters.Extend(len(about.Leaders))
@@ -69,6 +76,7 @@ func (t *topic) expanded(from, to int, by string, created, seen time.Time) {
 	t.log.add(e)
 	t.pending = append(t.pending, e)
 	t.settling = append(t.settling, e)
+	t.watchGroups(seen, e)
 }
 
 // metadata takes a fresh look at the topic from a source's watcher.
@@ -150,6 +158,37 @@ func (t *topic) report(now time.Time, f backend.Fact) {
 		t.producers = f.Producers
 	case backend.MetadataSent:
 		t.view.MetadataRequests++
+	case backend.GroupsSeen:
+		t.groupsSeen(f.Groups)
+	case backend.FirstWrite:
+		t.firstWrite(f)
+	case backend.ConsumerStarted, backend.Assigned, backend.FirstFetch, backend.Committed:
+		t.ownFact(now, f)
+	}
+}
+
+// firstWrite takes the first record on a partition as the record dates
+// it: an expansion's FirstWrite is the latest of its new partitions'.
+func (t *topic) firstWrite(f backend.FirstWrite) {
+	t.firstWrites[f.Partition] = f
+	for _, e := range t.log.events {
+		if e.Kind != KindExpansion || !e.FirstWrite.IsZero() || !inRange(f.Partition, e) {
+			continue
+		}
+		var last time.Time
+		lat := false
+		for p := e.From; p < e.To; p++ {
+			w, ok := t.firstWrites[int32(p)]
+			if !ok {
+				last = time.Time{}
+				break
+			}
+			last, lat = maxTime(last, w.At), lat || w.LogAppendTime
+		}
+		if !last.IsZero() {
+			e.FirstWrite, e.LogAppendTime = last, lat
+			t.log.changed()
+		}
 	}
 }
 
@@ -159,6 +198,7 @@ func (t *topic) report(now time.Time, f backend.Fact) {
 func (t *topic) sampled(now time.Time, s *stats.Snapshot) {
 	t.finish(s.Partitions)
 	t.settle(now, s.Partitions)
+	t.dropGroupWatches(now)
 }
 
 // finish completes pending expansions whose new partitions all have a

@@ -1,0 +1,147 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"partop/backend"
+	"partop/backend/backendtest"
+	"partop/engine"
+)
+
+// pickup is group's pickup of the only expansion in eng's log.
+func pickup(t *testing.T, eng *engine.Engine, group string) engine.GroupPickup {
+	t.Helper()
+	e := expansions(eng.Snapshot())
+	if len(e) != 1 {
+		t.Fatalf("%d expansions", len(e))
+	}
+	for _, g := range e[0].Groups {
+		if g.Group == group {
+			return g
+		}
+	}
+	t.Fatalf("no pickup for %s in %+v", group, e[0].Groups)
+	return engine.GroupPickup{}
+}
+
+// TestOwnGroupPickupIsExact: partop's own consumer reports its assignment,
+// first fetches and first commits; the expansion carries them to the
+// instant, and the skipped count is exactly the first fetched offsets.
+func TestOwnGroupPickupIsExact(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSender(4, 1000, backend.About{})
+		cons := backendtest.NewSource(4, backend.About{})
+		eng, _ := running(t, src, engine.Config{Consumer: cons})
+		<-cons.Started()
+		cons.Report(backend.ConsumerStarted{Group: "partop", Protocol: backend.ProtocolConsumer, Reset: backend.ResetLatest})
+		cons.Report(backend.Assigned{Partitions: []int32{0, 1, 2, 3}})
+		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now()
+		time.Sleep(1200 * time.Millisecond) // the next heartbeat brings the new partitions
+		cons.Report(backend.Assigned{Partitions: []int32{4, 5}})
+		time.Sleep(100 * time.Millisecond)
+		cons.Report(backend.FirstFetch{Partition: 4, Offset: 120, At: time.Now()})
+		cons.Report(backend.FirstFetch{Partition: 5, Offset: 80, At: time.Now()})
+		time.Sleep(900 * time.Millisecond)
+		cons.Report(backend.Committed{Partition: 4, Offset: 300, At: time.Now()})
+		time.Sleep(50 * time.Millisecond)
+		cons.Report(backend.Committed{Partition: 5, Offset: 250, At: time.Now()})
+		time.Sleep(time.Second)
+		p := pickup(t, eng, "partop")
+		if p.AssignedAt.Sub(t0) != 1200*time.Millisecond || p.FirstCommitAt.Sub(t0) != 2250*time.Millisecond {
+			t.Fatalf("assigned +%s, first commit +%s; want +1.2s, +2.25s", p.AssignedAt.Sub(t0), p.FirstCommitAt.Sub(t0))
+		}
+		if !p.SkippedExact || p.Skipped != 200 {
+			t.Fatalf("skipped %d (exact %v), want exactly 200 (120 + 80 records before the first fetches)", p.Skipped, p.SkippedExact)
+		}
+		if s := eng.Snapshot(); s.Group != "partop" || s.GroupProtocol != backend.ProtocolConsumer || s.GroupReset != backend.ResetLatest {
+			t.Fatalf("header group %q %q %q", s.Group, s.GroupProtocol, s.GroupReset)
+		}
+	})
+}
+
+// group is a polled group with partitions 0..n-1 assigned and the given
+// commits and end offsets on the new ones.
+func group(name string, n int, assigned bool, commits, ends map[int32]int64) backend.Group {
+	g := backend.Group{Name: name, Protocol: backend.ProtocolClassic, State: "Stable", Members: 1}
+	for p := range int32(n) {
+		c, ok := commits[p]
+		if !ok {
+			c = -1
+		}
+		end, ok := ends[p]
+		if !ok {
+			end = 1000
+		}
+		g.Partitions = append(g.Partitions, backend.GroupPartition{Partition: p, Assigned: assigned || p < 4, Target: assigned || p < 4, Committed: c, End: end})
+	}
+	return g
+}
+
+// TestPolledGroupPickup: a group the poll sees assigned the new partitions
+// is timed to the poll; the new partitions' end offsets then are what it
+// had not read; a first commit at or above them means it likely skipped
+// them. A group never assigned them stays pending.
+func TestPolledGroupPickup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSender(4, 1000, backend.About{})
+		polls := backendtest.NewSource(4, backend.About{})
+		eng, _ := running(t, src, engine.Config{Groups: polls})
+		<-polls.Started()
+		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
+			t.Fatal(err)
+		}
+		seen := func(gs ...backend.Group) {
+			polls.Report(backend.GroupsSeen{Groups: backend.Groups{At: time.Now(), List: gs}})
+		}
+		time.Sleep(5 * time.Second)
+		seen(group("billing", 6, false, nil, nil), group("audit", 6, false, nil, nil))
+		time.Sleep(5 * time.Second)
+		assigned := time.Now()
+		seen(group("billing", 6, true, nil, map[int32]int64{4: 50, 5: 60}), group("audit", 6, false, nil, nil))
+		time.Sleep(5 * time.Second)
+		seen(group("billing", 6, true, map[int32]int64{4: 55, 5: 61}, map[int32]int64{4: 55, 5: 61}), group("audit", 6, false, nil, nil))
+		time.Sleep(time.Second)
+		b := pickup(t, eng, "billing")
+		if !b.AssignedAt.Equal(assigned) || b.UnreadAtAssignment != 110 || b.FirstCommitAt.Sub(assigned) != 5*time.Second {
+			t.Fatalf("billing %+v: want assigned at the second poll with 110 unread, first commit a poll later", b)
+		}
+		if !b.SkippedKnown || b.SkippedExact || b.Skipped != 110 {
+			t.Fatalf("billing skipped %d known %v exact %v: want likely 110", b.Skipped, b.SkippedKnown, b.SkippedExact)
+		}
+		if a := pickup(t, eng, "audit"); !a.AssignedAt.IsZero() || a.SkippedKnown {
+			t.Fatalf("audit %+v: never assigned the new partitions, so pending", a)
+		}
+		if gs := eng.Snapshot().Groups; len(gs.List) != 2 {
+			t.Fatalf("groups %+v", gs)
+		}
+	})
+}
+
+// TestFirstWriteDatesTheFleetPickup: the new partitions' first records as
+// they date themselves give the expansion's FirstWrite, the latest of
+// them, and whether the broker stamped them.
+func TestFirstWriteDatesTheFleetPickup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSource(2, backend.About{Stepped: true})
+		eng, _ := running(t, src, engine.Config{})
+		src.Report(backend.Metadata{Leaders: make([]int32, 4)})
+		t0 := time.Now()
+		src.Report(backend.FirstWrite{Partition: 2, At: t0.Add(-300 * time.Millisecond)})
+		time.Sleep(time.Second)
+		if e := expansions(eng.Snapshot()); len(e) != 1 || !e[0].FirstWrite.IsZero() {
+			t.Fatalf("first write with one of two partitions: %+v", e)
+		}
+		src.Report(backend.FirstWrite{Partition: 3, At: t0.Add(-250 * time.Millisecond), LogAppendTime: true})
+		time.Sleep(time.Second)
+		e := expansions(eng.Snapshot())[0]
+		if !e.FirstWrite.Equal(t0.Add(-250*time.Millisecond)) || !e.LogAppendTime {
+			t.Fatalf("first write %v (log append %v), want t0-250ms, true", e.FirstWrite.Sub(t0), e.LogAppendTime)
+		}
+	})
+}
