@@ -52,3 +52,28 @@ func TestPartitionersByPlatform(t *testing.T) {
 		t.Errorf("random: %v", err)
 	}
 }
+
+func TestGroupRules(t *testing.T) {
+	for _, bad := range []string{"", "  ", strings.Repeat("g", MaxGroupName+1)} {
+		if CheckGroupName(bad) == nil {
+			t.Errorf("group name %q accepted", bad)
+		}
+	}
+	if err := CheckGroupName(strings.Repeat("g", MaxGroupName)); err != nil {
+		t.Errorf("a %d-character name: %v", MaxGroupName, err)
+	}
+	if CheckConsumerProtocol("eager") == nil || CheckConsumerProtocol("") != nil || CheckConsumerProtocol(ProtocolClassic) != nil {
+		t.Error("protocol check")
+	}
+	for in, want := range map[string]string{"earliest": "earliest/0s", "latest": "latest/0s", "by-duration:90m": "by-duration/1h30m0s"} {
+		p, d, err := ParseReset(in)
+		if err != nil || p+"/"+d.String() != want {
+			t.Errorf("ParseReset(%q) = %q, %s, %v", in, p, d, err)
+		}
+	}
+	for _, bad := range []string{"", "none", "by-duration", "by-duration:", "by-duration:-5m", "by-duration:soon"} {
+		if _, _, err := ParseReset(bad); err == nil {
+			t.Errorf("ParseReset(%q) accepted", bad)
+		}
+	}
+}
