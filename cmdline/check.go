@@ -20,6 +20,7 @@ func check(fs *flag.FlagSet, o Options, secGiven bool) error {
 		func() error { return checkRun(o) },
 		func() error { return checkObserve(fs, o) },
 		func() error { return checkFluvio(fs, o) },
+		func() error { return checkConsume(fs, o) },
 	} {
 		if err := c(); err != nil {
 			return err
@@ -78,6 +79,38 @@ func checkRun(o Options) error {
 		return fmt.Errorf("--producers-interval %s: must be at least %s (or negative: never)", o.ProducersInterval, rules.MinProducersInterval)
 	case o.ProducersGrace < rules.MinProducersGrace:
 		return fmt.Errorf("--producers-grace %s: must be at least %s", o.ProducersGrace, rules.MinProducersGrace)
+	}
+	return nil
+}
+
+// consumeOnly are the flags that shape partop's consumer group.
+var consumeOnly = []string{"group", "consumer-protocol", "consumer-reset"}
+
+// checkConsume checks partop's consumer group and the groups poll.
+func checkConsume(fs *flag.FlagSet, o Options) error {
+	if o.GroupsInterval >= 0 && o.GroupsInterval < rules.MinGroupsInterval {
+		return fmt.Errorf("--groups-interval %s: must be at least %s (or negative: never)", o.GroupsInterval, rules.MinGroupsInterval)
+	}
+	if !o.Consume {
+		if f := firstGiven(fs, func(name string) bool { return slices.Contains(consumeOnly, name) }); f != "" {
+			return fmt.Errorf("--%s: needs --consume (partop's own consumer group)", f)
+		}
+		return nil
+	}
+	switch {
+	case o.Observe:
+		return errors.New("--consume with --observe: partop's consumer group runs beside its producer, and observe mode runs neither (every group on the topic is shown anyway)")
+	case o.Fluvio != "":
+		return errors.New("--consume with --fluvio: partop's consumer group is a Kafka consumer group")
+	}
+	if err := rules.CheckGroupName(o.Consumer.Group); err != nil {
+		return fmt.Errorf("--group: %w", err)
+	}
+	if err := rules.CheckConsumerProtocol(o.Consumer.Protocol); err != nil {
+		return fmt.Errorf("--consumer-protocol: %w", err)
+	}
+	if _, _, err := rules.ParseReset(o.Consumer.Reset); err != nil {
+		return fmt.Errorf("--consumer-reset: %w", err)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"partop/backend"
 	"partop/cluster"
 	"partop/engine"
 	"partop/sshd"
@@ -39,6 +40,13 @@ type Options struct {
 	DiscoveryInterval, PollInterval, ProducersInterval, ProducersGrace time.Duration
 
 	Workload workload.Config // what partop sends
+
+	// Consume runs partop's own consumer group beside its producer.
+	Consume  bool
+	Consumer backend.ConsumerConfig
+	// GroupsInterval is how often every consumer group on the topic is
+	// polled; negative: never.
+	GroupsInterval time.Duration
 
 	Headless bool
 	Duration time.Duration   // 0: until interrupted

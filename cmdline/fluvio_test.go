@@ -35,3 +35,32 @@ func TestFluvioFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestConsumeFlags: what --consume and its flags refuse, naming the flag.
+func TestConsumeFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string // "" = accepted
+	}{
+		{[]string{"--consume"}, ""},
+		{[]string{"--consume", "--group", "billing", "--consumer-protocol", "classic", "--consumer-reset", "by-duration:10m"}, ""},
+		{[]string{"--consume", "--consumer-protocol", "eager"}, "unknown consumer protocol"},
+		{[]string{"--consume", "--consumer-reset", "none"}, "unknown reset policy"},
+		{[]string{"--consume", "--consumer-reset", "by-duration:-1m"}, "positive duration"},
+		{[]string{"--consume", "--group", ""}, "--group: group name is empty"},
+		{[]string{"--consume", "--group", strings.Repeat("g", 300)}, "at most 255"},
+		{[]string{"--consume", "--observe", "--brokers", "k:9092"}, "--consume with --observe"},
+		{[]string{"--consume", "--fluvio", "127.0.0.1:9003"}, "--consume with --fluvio"},
+		{[]string{"--group", "billing"}, "--group: needs --consume"},
+		{[]string{"--groups-interval", "100ms"}, "--groups-interval 100ms"},
+		{[]string{"--groups-interval", "-1s"}, ""},
+	} {
+		_, err := Parse(c.args, io.Discard)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%v: %v", c.args, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%v: error %v, want one with %q", c.args, err, c.want)
+		}
+	}
+}
