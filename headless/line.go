@@ -32,6 +32,53 @@ type Line struct {
 	TopicRate         *float64        `json:"topic_rate,omitempty"` // every producer's records/s, from end offsets (produce mode)
 	Producers         []ProducerLine  `json:"producers,omitempty"`  // observe mode, from DescribeProducers
 	ProducersError    string          `json:"producers_error,omitempty"`
+	Consumer          *ConsumerLine   `json:"consumer,omitempty"` // --consume: partop's own group
+	Groups            []GroupLine     `json:"groups,omitempty"`   // every group on the topic, from the groups poll
+	GroupsError       string          `json:"groups_error,omitempty"`
+}
+
+// ConsumerLine is partop's own consumer group (--consume).
+type ConsumerLine struct {
+	Group    string  `json:"group"`
+	Protocol string  `json:"protocol"`
+	Reset    string  `json:"reset"`
+	ReadRate float64 `json:"read_rate"` // records/s it read, total
+	Read     uint64  `json:"read"`      // records it read
+}
+
+// GroupLine is one consumer group with a stake in the topic.
+type GroupLine struct {
+	Group      string               `json:"group"`
+	Protocol   string               `json:"protocol,omitempty"` // empty: not known (commits only)
+	State      string               `json:"state"`
+	Members    int                  `json:"members"`
+	Lag        *int64               `json:"lag"` // null: an end offset is not known
+	Note       string               `json:"note,omitempty"`
+	Error      string               `json:"error,omitempty"`
+	Partitions []GroupPartitionLine `json:"partitions"`
+}
+
+// GroupPartitionLine is one partition as a group has it. An assigned
+// partition with no commit has a lag from its log start and no_commit.
+type GroupPartitionLine struct {
+	Partition int32  `json:"partition"`
+	Assigned  bool   `json:"assigned"`
+	Committed *int64 `json:"committed"` // null: no commit yet
+	End       *int64 `json:"end"`       // null: not known
+	Lag       int64  `json:"lag"`
+	NoCommit  bool   `json:"no_commit,omitempty"`
+}
+
+// GroupPickupLine is what one group made of an expansion: times are absent
+// while pending.
+type GroupPickupLine struct {
+	Group              string `json:"group"`
+	TargetAt           string `json:"target_at,omitempty"`
+	AssignedAt         string `json:"assigned_at,omitempty"`
+	FirstCommitAt      string `json:"first_commit_at,omitempty"`
+	UnreadAtAssignment *int64 `json:"unread_at_assignment,omitempty"`
+	Skipped            *int64 `json:"skipped,omitempty"` // absent while not known
+	SkippedExact       bool   `json:"skipped_exact"`     // false with skipped: likely
 }
 
 // ProducerLine is one producer id writing to the topic (observe mode).
@@ -53,6 +100,9 @@ type PartitionLine struct {
 	Acked     uint64  `json:"acked"`
 	Errors    uint64  `json:"errors"`
 	LastError string  `json:"last_error,omitempty"`
+	// ReadRate is partop's consumer's records/s on the partition
+	// (--consume).
+	ReadRate *float64 `json:"read_rate,omitempty"`
 }
 
 // EventLine is one event of the log; expansions carry their timeline.
@@ -70,6 +120,11 @@ type EventLine struct {
 	FirstAckAt string   `json:"first_ack_at,omitempty"`
 	BalancedAt string   `json:"balanced_at,omitempty"`
 	Note       string   `json:"note,omitempty"`
+	// FirstWriteAt is the last new partition's first record as the record
+	// dates it (observe mode); log_append_time: the broker stamped it.
+	FirstWriteAt  string            `json:"first_write_at,omitempty"`
+	LogAppendTime bool              `json:"log_append_time,omitempty"`
+	Groups        []GroupPickupLine `json:"groups,omitempty"`
 }
 
 // LineOf is the per-second line for a snapshot.
@@ -95,6 +150,9 @@ func LineOf(s *engine.Snapshot) Line {
 		TopicRate:         topicRate(s),
 		Producers:         producerLines(s),
 		ProducersError:    s.Producers.Err,
+		Consumer:          consumerLine(s),
+		Groups:            groupLines(s.Groups),
+		GroupsError:       s.Groups.Err,
 	}
 }
 
@@ -140,6 +198,13 @@ func partitionLines(s *engine.Snapshot) []PartitionLine {
 			leader = leaders[i]
 		}
 		out[i] = PartitionLine{Partition: p.ID, Leader: leader, Rate: p.Rate, Share: p.Share, Acked: p.Acked, Errors: p.Errors, LastError: p.LastError}
+		if s.Group != "" {
+			r := 0.0
+			if i < len(s.Reads.Partitions) {
+				r = s.Reads.Partitions[i].Rate
+			}
+			out[i].ReadRate = &r
+		}
 	}
 	return out
 }
@@ -152,6 +217,8 @@ func eventLines(evs []engine.Event) []EventLine {
 			l.From, l.To, l.By, l.Note = ev.From, ev.To, ev.By, ev.Note
 			l.CreatedAt, l.SeenAt, l.RoutedAt = stamp(ev.Created), stamp(ev.Seen), stamp(ev.Routed)
 			l.FirstAckAt, l.BalancedAt = stamp(ev.FirstAck), stamp(ev.Balanced)
+			l.FirstWriteAt, l.LogAppendTime = stamp(ev.FirstWrite), ev.LogAppendTime
+			l.Groups = pickupLines(ev.Groups)
 			if ev.Done {
 				ms := float64(ev.Pickup.Microseconds()) / 1000
 				l.PickupMs = &ms

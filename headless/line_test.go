@@ -124,3 +124,83 @@ func TestObserveLine(t *testing.T) {
 		golden.RequireEqual(t, encode(t, LineOf(observe(t))))
 	})
 }
+
+// consuming runs an engine with partop's consumer group and the groups
+// poll for 8 s: 4 partitions added at 1 s, partop's group assigned them
+// 1.2 s later and skipping exactly what was on them, another group
+// assigned them at its next poll, a third never.
+func consuming(t *testing.T) *engine.Snapshot {
+	src := backendtest.NewSender(4, 1000, backend.About{Partitioner: "round-robin"})
+	cons := backendtest.NewSource(4, backend.About{})
+	polls := backendtest.NewSource(4, backend.About{})
+	eng := engine.New(src, engine.Config{
+		Info: engine.Info{Cluster: "embedded 127.0.0.1:9092", Topic: "partop"}, Tick: 200 * time.Millisecond,
+		Consumer: cons, Groups: polls,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- eng.Run(ctx) }()
+	<-src.Started()
+	<-cons.Started()
+	<-polls.Started()
+	cons.Report(backend.ConsumerStarted{Group: "partop", Protocol: backend.ProtocolConsumer, Reset: backend.ResetLatest})
+	cons.Report(backend.Assigned{Partitions: []int32{0, 1, 2, 3}})
+	time.Sleep(50 * time.Millisecond)
+	billing := func(n int32, assigned bool, committed int64) backend.Group {
+		g := backend.Group{Name: "billing", Protocol: backend.ProtocolClassic, State: "Stable", Members: 2}
+		for p := range n {
+			gp := backend.GroupPartition{Partition: p, Assigned: assigned || p < 4, Target: assigned || p < 4, Committed: 40, End: 50, Lag: 10}
+			if p >= 4 && committed < 0 {
+				gp.Committed, gp.Lag, gp.NoCommit = -1, 50, assigned
+			}
+			g.Partitions = append(g.Partitions, gp)
+		}
+		return g
+	}
+	idle := backend.Group{Name: "reports", Protocol: backend.ProtocolClassic, State: "Empty", Note: "empty: its commits expire after offsets.retention.minutes",
+		Partitions: []backend.GroupPartition{{Partition: 0, Committed: 5, End: 50, Lag: 45}}}
+	for tick := range 80 {
+		switch tick {
+		case 10:
+			if err := eng.Apply(ctx, engine.Action{Kind: engine.ActAdd, N: 4}); err != nil {
+				t.Fatal(err)
+			}
+		case 22:
+			cons.Report(backend.Assigned{Partitions: []int32{4, 5, 6, 7}})
+			for p := int32(4); p < 8; p++ {
+				cons.Report(backend.FirstFetch{Partition: p, Offset: 30 + int64(p), At: time.Now()})
+			}
+		case 33:
+			for p := int32(4); p < 8; p++ {
+				cons.Report(backend.Committed{Partition: p, Offset: 60, At: time.Now()})
+			}
+		}
+		n, assigned, committed := int32(4), false, int64(-1)
+		if tick >= 10 {
+			n = 8
+		}
+		if tick >= 50 {
+			assigned = true
+		}
+		if tick >= 70 {
+			committed = 40
+		}
+		if tick%25 == 0 { // a groups poll every 2.5 s
+			polls.Report(backend.GroupsSeen{Groups: backend.Groups{At: time.Now(), List: []backend.Group{billing(n, assigned, committed), idle}}})
+		}
+		src.AckEach(int(n), 100/int(n))
+		cons.AckEach(int(n), 100/int(n))
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	return eng.Snapshot()
+}
+
+func TestConsumingSummary(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		golden.RequireEqual(t, encode(t, SummaryOf(consuming(t))))
+	})
+}
