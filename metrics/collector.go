@@ -47,6 +47,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 	c.pickups.hist.Describe(ch)
+	c.pickups.assigned.Describe(ch)
 }
 
 // Collect reads the latest snapshot and sends every series from it. The
@@ -62,6 +63,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		})
 	}
 	c.pickups.hist.Collect(ch)
+	c.pickups.assigned.Collect(ch)
 }
 
 // Sync brings the pickup histogram up to date with a snapshot. The

@@ -259,3 +259,55 @@ func TestServerFollowsTicks(t *testing.T) {
 		t.Fatalf("%v pickups, want the one that left the log before the scrape", n)
 	}
 }
+
+// TestGroups: every group's lag per partition and assigned partitions,
+// partop's consumer's reads, and the assignment delay of each group after
+// an expansion, observed once, and only once assigned.
+func TestGroups(t *testing.T) {
+	seen := time.Now()
+	exp := expansion(seen, 2, 4, 10*time.Millisecond, true)
+	exp.Groups = []engine.GroupPickup{
+		{Group: "partop", AssignedAt: seen.Add(1200 * time.Millisecond)},
+		{Group: "billing"}, // pending
+	}
+	s := snapshot(exp)
+	s.Group = "partop"
+	s.Reads = stats.Snapshot{Partitions: []stats.Partition{{ID: 0, Acked: 7}, {ID: 1, Acked: 9}}}
+	s.Groups = backend.Groups{At: seen, List: []backend.Group{{Name: "billing", Protocol: backend.ProtocolClassic, Partitions: []backend.GroupPartition{
+		{Partition: 0, Assigned: true, Committed: 40, End: 50, Lag: 10},
+		{Partition: 3, Assigned: true, Committed: -1, End: 8, Lag: 8, NoCommit: true},
+		{Partition: 1, Committed: 5, End: -1},
+	}}}}
+	eng := &stepEngine{snap: s, done: make(chan struct{})}
+	url := serve(t, eng)
+	fams := scrape(t, url)
+	for _, c := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"partop_group_lag", []string{"group", "billing", "partition", "0"}, 10},
+		{"partop_group_lag", []string{"group", "billing", "partition", "3"}, 8},
+		{"partop_group_partitions_assigned", []string{"group", "billing", "topic", "orders"}, 2},
+		{"partop_consumer_records_read_total", []string{"group", "partop", "partition", "1"}, 9},
+		{"partop_group_assignment_delay_seconds", []string{"group", "partop"}, 1},
+	} {
+		if got := value(t, fams, c.name, c.labels...); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+	if n := len(fams["partop_group_lag"].GetMetric()); n != 2 {
+		t.Errorf("%d lag series: a partition with no known end offset has none", n)
+	}
+	for _, m := range fams["partop_group_assignment_delay_seconds"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetValue() == "billing" {
+				t.Error("a group still waiting for its assignment was observed")
+			}
+		}
+	}
+	eng.set(snapshot(exp)) // the same expansion again: not observed twice
+	if got := value(t, scrape(t, url), "partop_group_assignment_delay_seconds", "group", "partop"); got != 1 {
+		t.Errorf("assignment delay observed %v times", got)
+	}
+}

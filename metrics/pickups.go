@@ -26,6 +26,9 @@ var pickupBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 
 // engine tick, and the log holds the last 1,000 events.
 type pickups struct {
 	hist *prometheus.HistogramVec
+	// assigned is the delay from an expansion to each consumer group
+	// having all its new partitions assigned, observed once per group.
+	assigned *prometheus.HistogramVec
 
 	mu       sync.Mutex
 	lastSeq  uint64
@@ -34,10 +37,12 @@ type pickups struct {
 }
 
 // expansionID tells expansions apart: two never start at the same
-// instant with the same counts.
+// instant with the same counts. group is empty for the pickup itself, a
+// group's name for its assignment.
 type expansionID struct {
 	seen     int64 // unix ns
 	from, to int
+	group    string
 }
 
 func newPickups() *pickups {
@@ -48,6 +53,12 @@ func newPickups() *pickups {
 				"to the first acknowledged record on the last new partition. by: partop or external.",
 			Buckets: pickupBuckets,
 		}, []string{"topic", "by"}),
+		assigned: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "partop_group_assignment_delay_seconds",
+			Help: "Time from partitions being added to a consumer group having all of them assigned to its members " +
+				"(to the groups poll's interval; exact for partop's own group). A group still waiting is not observed.",
+			Buckets: pickupBuckets,
+		}, []string{"topic", "group"}),
 		observed: map[expansionID]struct{}{},
 	}
 }
@@ -71,21 +82,32 @@ func (p *pickups) sync(s *engine.Snapshot) {
 	present := 0 // observed expansions still in the log
 	for i := range s.Events {
 		e := &s.Events[i]
-		if e.Kind != engine.KindExpansion || !e.Done {
+		if e.Kind != engine.KindExpansion {
 			continue
 		}
-		id := expansionID{seen: e.Seen.UnixNano(), from: e.From, to: e.To}
-		if _, ok := p.observed[id]; ok {
-			present++
-			continue
+		if e.Done && p.once(expansionID{seen: e.Seen.UnixNano(), from: e.From, to: e.To}, &present) {
+			p.hist.WithLabelValues(s.Topic, e.By).Observe(e.Pickup.Seconds())
 		}
-		p.observed[id] = struct{}{}
-		present++
-		p.hist.WithLabelValues(s.Topic, e.By).Observe(e.Pickup.Seconds())
+		for _, g := range e.Groups {
+			if !g.AssignedAt.IsZero() && p.once(expansionID{seen: e.Seen.UnixNano(), from: e.From, to: e.To, group: g.Group}, &present) {
+				p.assigned.WithLabelValues(s.Topic, g.Group).Observe(max(g.AssignedAt.Sub(e.Start()), 0).Seconds())
+			}
+		}
 	}
 	if present < len(p.observed) {
 		p.forgetGone(s.Events)
 	}
+}
+
+// once reports whether id is seen for the first time, and counts it as
+// present in the log either way.
+func (p *pickups) once(id expansionID, present *int) bool {
+	*present++
+	if _, ok := p.observed[id]; ok {
+		return false
+	}
+	p.observed[id] = struct{}{}
+	return true
 }
 
 // forgetGone keeps only the ids of expansions still in evs. It runs only
@@ -94,12 +116,17 @@ func (p *pickups) forgetGone(evs []engine.Event) {
 	kept := make(map[expansionID]struct{}, len(p.observed))
 	for i := range evs {
 		e := &evs[i]
-		if e.Kind != engine.KindExpansion || !e.Done {
+		if e.Kind != engine.KindExpansion {
 			continue
 		}
-		id := expansionID{seen: e.Seen.UnixNano(), from: e.From, to: e.To}
-		if _, ok := p.observed[id]; ok {
-			kept[id] = struct{}{}
+		ids := []expansionID{{seen: e.Seen.UnixNano(), from: e.From, to: e.To}}
+		for _, g := range e.Groups {
+			ids = append(ids, expansionID{seen: e.Seen.UnixNano(), from: e.From, to: e.To, group: g.Group})
+		}
+		for _, id := range ids {
+			if _, ok := p.observed[id]; ok {
+				kept[id] = struct{}{}
+			}
 		}
 	}
 	p.observed = kept

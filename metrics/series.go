@@ -125,6 +125,52 @@ var catalog = []series{
 		},
 	},
 	{
+		name:   "partop_group_lag",
+		help:   "Each consumer group's lag on each partition of the topic, from the groups poll: end offset minus the committed offset, or minus the log start for a partition assigned with no commit yet.",
+		kind:   prometheus.GaugeValue,
+		labels: []string{"group", "topic", "partition"},
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			for _, g := range s.Groups.List {
+				for _, p := range g.Partitions {
+					if p.End >= 0 {
+						emit(float64(p.Lag), g.Name, s.Topic, partition(p.Partition))
+					}
+				}
+			}
+		},
+	},
+	{
+		name:   "partop_group_partitions_assigned",
+		help:   "Partitions of the topic assigned to a member of each consumer group, from the groups poll.",
+		kind:   prometheus.GaugeValue,
+		labels: []string{"group", "topic"},
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			for _, g := range s.Groups.List {
+				n := 0
+				for _, p := range g.Partitions {
+					if p.Assigned {
+						n++
+					}
+				}
+				emit(float64(n), g.Name, s.Topic)
+			}
+		},
+	},
+	{
+		name:   "partop_consumer_records_read_total",
+		help:   "Records partop's own consumer group (--consume) read, by partition.",
+		kind:   prometheus.CounterValue,
+		labels: []string{"group", "topic", "partition"},
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			if s.Group == "" {
+				return
+			}
+			for _, p := range s.Reads.Partitions {
+				emit(float64(p.Acked), s.Group, s.Topic, partition(p.ID))
+			}
+		},
+	},
+	{
 		name: "partop_metadata_requests_total",
 		help: "Metadata requests partop sent to discover partitions: the steady-state cost of discovery.",
 		kind: prometheus.CounterValue,
