@@ -53,8 +53,22 @@ func (m *Model) header() []string {
 	}
 	line2 := joinFit(m.width, sep, m.counts(), m.routingFlag(), m.rates(),
 		segment{long: st.Label.Render("partitioner ") + st.Value.Render(m.es.Partitioner), short: st.Value.Render(m.es.Partitioner), prio: 3},
-		watch)
+		m.groupSegment(), watch)
 	return []string{line1, line2}
+}
+
+// groupSegment names partop's own consumer group, its protocol and reset
+// policy (--consume).
+func (m *Model) groupSegment() segment {
+	if m.es.Group == "" {
+		return segment{}
+	}
+	st := &m.styles
+	return segment{
+		long:  st.Label.Render("group ") + st.Value.Render(m.es.Group) + st.Muted.Render(" ("+m.es.GroupProtocol+" protocol, reset "+m.es.GroupReset+")"),
+		short: st.Label.Render("group ") + st.Value.Render(m.es.Group),
+		prio:  2,
+	}
 }
 
 // counts is the cluster's partition count beside the producer's.

@@ -23,7 +23,7 @@ type layout struct {
 	cols      columns
 	tableRows int // visible partition rows (below the column titles)
 	chart     int // chart rows including its title; 0: no chart
-	panel     int // producers panel rows (observe mode); 0: none
+	panel     int // producers and groups panel rows; 0: none
 	events    int // event log lines
 	status    int // status (or prompt) lines
 	footer    int // help lines
@@ -38,11 +38,11 @@ type layout struct {
 // extra lines of an open prompt, a long error or the full help are then
 // taken from spare rows, the chart, the events and the table in that order,
 // so opening the prompt does not make the chart jump out and back.
-func plan(width, height, partitions, events, panel, statusLines, footerLines int) layout {
+func plan(width, height, partitions, events, panel, statusLines, footerLines int, consuming bool) layout {
 	if width < minWidth || height < minHeight {
 		return layout{tooSmall: true}
 	}
-	l := layout{cols: layoutColumns(width), status: 1, footer: 1}
+	l := layout{cols: layoutColumns(width, consuming), status: 1, footer: 1}
 	fixed := 2 + 1 + l.status + l.footer // header, balance, status, footer
 	l.events = min(max((height-fixed)/5, 1), eventsMax, max(events, 1))
 	avail := height - fixed - l.events

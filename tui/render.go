@@ -33,7 +33,7 @@ func (m *Model) render() {
 		status = m.statusLines()
 	}
 	footer := m.footer()
-	m.lay = plan(m.width, m.height, len(m.snap.Partitions), eventLineCount(m.events), m.panelLines(), len(status), strings.Count(footer, "\n")+1)
+	m.lay = plan(m.width, m.height, len(m.snap.Partitions), eventLineCount(m.events), m.allPanelLines(), len(status), strings.Count(footer, "\n")+1, m.es.Group != "")
 	if m.lay.tooSmall {
 		m.sections = append(m.sections, tooSmall(m.width, m.height))
 		return
@@ -47,12 +47,12 @@ func (m *Model) render() {
 	st := &m.styles
 	m.sections = append(m.sections, m.header()...)
 	m.sections = append(m.sections, fit(st.Header.Render(m.lay.cols.header(&m.snap, m.es.Tick)), m.width))
-	m.sections = append(m.sections, padLines(m.table.rows(&m.snap, &m.view, m.lay.cols, m.lay.tableRows, &m.paints), m.lay.tableRows)...)
+	m.sections = append(m.sections, padLines(m.table.rows(&m.snap, &m.view, m.reading(), m.lay.cols, m.lay.tableRows, &m.paints), m.lay.tableRows)...)
 	if m.lay.chart > 0 {
 		m.sections = append(m.sections, padLines(chart(&m.snap, m.events, m.width, m.lay.chart, m.es.Tick, st), m.lay.chart)...)
 	}
 	if m.lay.panel > 0 {
-		m.sections = append(m.sections, padLines(producersPanel(&m.es.Producers, m.now, m.width, m.lay.panel, st), m.lay.panel)...)
+		m.sections = append(m.sections, padLines(m.panels(), m.lay.panel)...)
 	}
 	m.sections = append(m.sections, m.balanceLine())
 	m.sections = append(m.sections, padLines(eventLines(m.events, m.lay.events, m.width, m.cfg.Location, st), m.lay.events)...)

@@ -81,6 +81,7 @@ func (t *table) scroll(delta, visible int) {
 // columns says which optional columns fit and how wide the flexible ones are.
 type columns struct {
 	leader, long, acked, spark bool
+	read                       bool // partop's consumer group: READ/s and LAG
 	barW, sparkW               int
 }
 
@@ -97,14 +98,20 @@ const (
 	minBarW = 9
 	maxBarW = 41
 	minSpkW = 8
+	readW   = 6
+	lagW    = 6
 )
 
 // layoutColumns fits the table into width: the sparkline goes first, then
-// the long-window rate, the leader and the acknowledged total.
-func layoutColumns(width int) columns {
-	c := columns{leader: true, long: true, acked: true}
+// partop's consumer's columns (when consuming), the long-window rate, the
+// leader and the acknowledged total.
+func layoutColumns(width int, consuming bool) columns {
+	c := columns{leader: true, long: true, acked: true, read: consuming}
 	fixed := func() int {
 		w := markW + idW + 1 + rateW + 1 + shareW + 1 + errorsW + 1 // +1: the bar's space
+		if c.read {
+			w += 1 + readW + 1 + lagW
+		}
 		if c.leader {
 			w += 1 + leaderW
 		}
@@ -122,7 +129,7 @@ func layoutColumns(width int) columns {
 		c.sparkW = rest - c.barW - 1
 		return c
 	}
-	for _, drop := range []*bool{&c.long, &c.leader, &c.acked} {
+	for _, drop := range []*bool{&c.read, &c.long, &c.leader, &c.acked} {
 		if width-fixed() >= minBarW {
 			break
 		}
@@ -155,7 +162,46 @@ func (c columns) header(snap *stats.Snapshot, tick time.Duration) string {
 		b.WriteString(padLeft("ACKED", ackedW+1))
 	}
 	b.WriteString(padLeft("ERRORS", errorsW+1))
+	if c.read {
+		b.WriteString(padLeft("READ/s", readW+1) + padLeft("LAG", lagW+1))
+	}
 	return b.String()
+}
+
+// reading is what partop's consumer group read, for the table's READ/s
+// and LAG columns: rates from its own counts, lags from the groups poll.
+type reading struct {
+	rates []float64 // by partition
+	lags  []int64   // by partition; -1: not known
+}
+
+// reading takes partop's group's figures from the snapshot; nil without
+// --consume.
+func (m *Model) reading() *reading {
+	if m.es.Group == "" {
+		return nil
+	}
+	n := len(m.snap.Partitions)
+	r := &reading{rates: make([]float64, n), lags: make([]int64, n)}
+	for i := range r.lags {
+		r.lags[i] = -1
+	}
+	for _, p := range m.es.Reads.Partitions {
+		if int(p.ID) < n {
+			r.rates[p.ID] = p.Rate
+		}
+	}
+	for _, g := range m.es.Groups.List {
+		if g.Name != m.es.Group {
+			continue
+		}
+		for _, p := range g.Partitions {
+			if int(p.Partition) < n && p.End >= 0 {
+				r.lags[p.Partition] = p.Lag
+			}
+		}
+	}
+	return r
 }
 
 // barHeader labels the share bar's fair-share tick and its right end
@@ -177,7 +223,7 @@ func historySpan(snap *stats.Snapshot, tick time.Duration) time.Duration {
 }
 
 // rows renders the visible rows of the table.
-func (t *table) rows(snap *stats.Snapshot, view *engine.View, c columns, visible int, st *tablePaints) []string {
+func (t *table) rows(snap *stats.Snapshot, view *engine.View, rd *reading, c columns, visible int, st *tablePaints) []string {
 	t.scroll(0, visible) // the partition count or the height may have changed
 	end := min(t.offset+visible, len(t.order))
 	out := make([]string, 0, end-t.offset)
@@ -219,6 +265,13 @@ func (t *table) rows(snap *stats.Snapshot, view *engine.View, c columns, visible
 			errs = st.bad.on(errs)
 		}
 		b.WriteString(errs)
+		if c.read && rd != nil {
+			lag := "–"
+			if rd.lags[idx] >= 0 {
+				lag = compact(float64(rd.lags[idx]))
+			}
+			b.WriteString(padLeft(compact(rd.rates[idx]), readW+1) + padLeft(lag, lagW+1))
+		}
 		out = append(out, b.String())
 	}
 	return out

@@ -1,0 +1,152 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"partop/backend"
+	"partop/engine"
+)
+
+// groupsMax bounds the groups panel: title, column titles and rows.
+const groupsMax = 8
+
+// allPanelLines is how many lines the panels want: the producers panel in
+// observe mode, then the groups panel once a groups poll has answered.
+func (m *Model) allPanelLines() int {
+	return m.panelLines() + m.groupsLines()
+}
+
+func (m *Model) groupsLines() int {
+	gs := &m.es.Groups
+	switch {
+	case gs.At.IsZero() && gs.Err == "":
+		return 0 // no groups poll (Fluvio, --groups-interval -1) or none yet
+	case gs.Err != "" || len(gs.List) == 0:
+		return 2
+	}
+	return min(2+len(gs.List), groupsMax)
+}
+
+// panels renders the panels into the rows the layout gave them: the
+// producers panel first (it names the producers to act on), the groups
+// panel in what is left.
+func (m *Model) panels() []string {
+	st := &m.styles
+	want := m.panelLines()
+	prod := min(want, m.lay.panel)
+	if g := m.groupsLines(); g > 0 && prod > 0 && m.lay.panel-prod < 2 {
+		prod = max(m.lay.panel-2, 0) // the groups panel keeps its title and a row
+	}
+	out := padLines(producersPanel(&m.es.Producers, m.now, m.width, prod, st), prod)
+	return append(out, groupsPanel(m.es, m.width, m.lay.panel-prod, st)...)
+}
+
+// groupsPanel renders every consumer group on the topic, at most lines
+// lines: protocol, state, members, lag, and what it made of the latest
+// expansion.
+func groupsPanel(es *engine.Snapshot, width, lines int, st *Styles) []string {
+	if lines <= 0 {
+		return nil
+	}
+	gs := &es.Groups
+	title := st.Title.Render("GROUPS") + st.Muted.Render(" on the topic, from ListGroups, Describe and OffsetFetch · lag with no commit yet counts from the log start")
+	out := []string{fit(title, width)}
+	switch {
+	case lines == 1:
+		return out
+	case gs.Err != "":
+		return append(out, wrapLines("✗ "+gs.Err, width, lines-1, st.Warn)...)
+	case len(gs.List) == 0:
+		return append(out, fit(st.Muted.Render("  no consumer group reads this topic"), width))
+	}
+	out = append(out, fit(st.Header.Render("  GROUP             PROTOCOL  STATE       MEMBERS      LAG  LATEST EXPANSION, FROM ITS START"), width))
+	room := lines - 2
+	shown := min(len(gs.List), room)
+	if shown < len(gs.List) {
+		shown = max(room-1, 0)
+	}
+	exp := latestExpansion(es.Events)
+	for _, g := range gs.List[:shown] {
+		out = append(out, fit(groupRow(g, exp, g.Name == es.Group, st), width))
+	}
+	if shown < len(gs.List) && room > 0 {
+		out = append(out, fit(st.Muted.Render(fmt.Sprintf("  … and %d more", len(gs.List)-shown)), width))
+	}
+	return out
+}
+
+func groupRow(g backend.Group, exp *engine.Event, own bool, st *Styles) string {
+	name := padRight(fitText(g.Name, 16), 16)
+	if own {
+		name = st.Value.Render(name)
+	}
+	lag := "–"
+	if l := g.Lag(); l >= 0 {
+		lag = compact(float64(l))
+	}
+	proto := g.Protocol
+	if proto == "" {
+		proto = "–"
+	}
+	row := fmt.Sprintf("  %s  %-8s  %-10s  %7d  %7s  ", name, proto, fitText(g.State, 10), g.Members, lag)
+	switch {
+	case g.Err != "":
+		return row + st.Warn.Render("✗ "+g.Err)
+	case g.Note != "":
+		return row + st.Muted.Render(g.Note)
+	}
+	return row + pickupText(exp, g.Name, st)
+}
+
+// latestExpansion is the newest expansion in the log; nil if none.
+func latestExpansion(evs []engine.Event) *engine.Event {
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Kind == engine.KindExpansion {
+			return &evs[i]
+		}
+	}
+	return nil
+}
+
+// pickupText says what group made of the expansion: when it was assigned
+// the new partitions and first committed on them, and what it skipped.
+func pickupText(e *engine.Event, group string, st *Styles) string {
+	if e == nil {
+		return ""
+	}
+	for _, p := range e.Groups {
+		if p.Group != group {
+			continue
+		}
+		if p.AssignedAt.IsZero() {
+			return st.Warn.Render(fmt.Sprintf("%d→%d not assigned yet", e.From, e.To))
+		}
+		parts := []string{fmt.Sprintf("%d→%d assigned +%s", e.From, e.To, delay(p.AssignedAt.Sub(e.Start())))}
+		if !p.FirstCommitAt.IsZero() {
+			parts = append(parts, "committed +"+delay(p.FirstCommitAt.Sub(e.Start())))
+		}
+		switch {
+		case p.SkippedExact && p.Skipped > 0:
+			parts = append(parts, st.Bad.Render(fmt.Sprintf("skipped %s", compact(float64(p.Skipped)))))
+		case p.SkippedExact:
+			parts = append(parts, st.Good.Render("skipped none"))
+		case p.SkippedKnown && p.Skipped > 0:
+			parts = append(parts, st.Warn.Render(fmt.Sprintf("likely skipped %s", compact(float64(p.Skipped)))))
+		case p.UnreadAtAssignment > 0:
+			parts = append(parts, fmt.Sprintf("%s unread at assignment", compact(float64(p.UnreadAtAssignment))))
+		}
+		return strings.Join(parts, " · ")
+	}
+	return ""
+}
+
+// delay renders a delay such as 340ms or 1.2s.
+func delay(d time.Duration) string {
+	d = max(d, 0)
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(100 * time.Millisecond).String()
+}

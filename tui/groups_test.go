@@ -1,0 +1,67 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"partop/backend"
+	"partop/engine"
+)
+
+// consuming is the picked-up expansion with partop's consumer group beside
+// the producer (it read the new partitions after skipping what was on
+// them) and two more groups: one assigned them at its next poll, one whose
+// classic leader has not refreshed its metadata yet.
+func consuming() *fakeEngine {
+	f := fixture(pickedUp, 8)
+	s := *f.snap
+	s.Group, s.GroupProtocol, s.GroupReset = "partop", backend.ProtocolConsumer, backend.ResetLatest
+	reads := simulate(4, 8, testNow.Add(-6*time.Second), func(p int, _ time.Time) float64 { return 120 })
+	s.Reads = reads
+	created := s.Events[len(s.Events)-1].Created
+	exp := s.Events[len(s.Events)-1]
+	exp.Groups = []engine.GroupPickup{
+		{Group: "billing", TargetAt: created.Add(4 * time.Second), AssignedAt: created.Add(4 * time.Second), UnreadAtAssignment: 310},
+		{Group: "partop", TargetAt: created.Add(1200 * time.Millisecond), AssignedAt: created.Add(1200 * time.Millisecond),
+			FirstCommitAt: created.Add(2300 * time.Millisecond), Skipped: 142, SkippedKnown: true, SkippedExact: true},
+		{Group: "reports"},
+	}
+	s.Events = append(append([]engine.Event(nil), s.Events[:len(s.Events)-1]...), exp)
+	group := func(name, proto, state string, members int, newAssigned bool, lag int64) backend.Group {
+		g := backend.Group{Name: name, Protocol: proto, State: state, Members: members}
+		for p := range int32(8) {
+			assigned := p < 4 || newAssigned
+			gp := backend.GroupPartition{Partition: p, Assigned: assigned, Target: assigned, Committed: 1000, End: 1000 + lag, Lag: lag}
+			g.Partitions = append(g.Partitions, gp)
+		}
+		return g
+	}
+	s.Groups = backend.Groups{At: testNow.Add(-2 * time.Second), List: []backend.Group{
+		group("billing", backend.ProtocolClassic, "Stable", 3, true, 12),
+		group("partop", backend.ProtocolConsumer, "Stable", 1, true, 3),
+		group("reports", backend.ProtocolClassic, "Stable", 2, false, 40),
+	}}
+	f.snap = &s
+	return f
+}
+
+func TestConsumingScreen(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}, {160, 48}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			m := newTestModel(consuming(), size[0], size[1])
+			out := screen(m)
+			golden.RequireEqual(t, out)
+			if size[0] >= 120 {
+				for _, want := range []string{"READ/s", "LAG", "GROUPS", "skipped 142", "not assigned yet", "group partop"} {
+					if !strings.Contains(out, want) {
+						t.Errorf("%dx%d: no %q", size[0], size[1], want)
+					}
+				}
+			}
+		})
+	}
+}
