@@ -116,6 +116,19 @@ test_secs=$((SECONDS - test_start))
     echo
     echo "== what failed (the lines before each FAIL)"
     grep -B 12 -E '^\s*--- FAIL' "$GOLOG" | sed 's/^/  /' || true
+    # A node that died mid-run fails every test after it: say which, with
+    # the end of its log, before down removes it.
+    echo
+    echo "== the cluster after the tests"
+    "${KAFKA[@]}" status 2>&1 | sed 's/^/  /' || true
+    while read -r node state _; do
+      if [[ $state == stopped ]]; then
+        n=${node%:}
+        for f in "${PARTOP_KAFKA_DIR:-$ROOT/.kafka}/run/node$n/logs/"{server,stdout}.log; do
+          [[ -s $f ]] && { echo "  -- last lines of $f"; tail -n 15 "$f" | sed 's/^/    /'; }
+        done
+      fi
+    done < <("${KAFKA[@]}" status 2>/dev/null | sed 's/^node //')
   fi
   echo
   echo "== time: cluster up ${up_secs}s, tests ${test_secs}s, total $((SECONDS - START))s (before shutdown); go test exit code $rc"
