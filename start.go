@@ -71,19 +71,21 @@ func wire(ctx context.Context, b backend.Backend, o cmdline.Options, stderr io.W
 		// Rates from end offsets need a window of at least one poll.
 		StepWindow: o.PollInterval,
 	}
+	var srcs backend.Sources
 	if o.Observe {
-		src, err := b.Observer(ctx, t)
-		if err != nil {
-			return nil, err
+		srcs, err = b.Observer(ctx, t)
+	} else {
+		var consume *backend.ConsumerConfig
+		if o.Consume {
+			consume = &o.Consumer
 		}
-		return engine.New(src, cfg), nil
+		srcs, err = b.Producer(ctx, o.Workload, consume, t)
 	}
-	p, whole, err := b.Producer(ctx, o.Workload, t)
 	if err != nil {
 		return nil, err
 	}
-	cfg.WholeTopic = whole
-	return engine.New(p, cfg), nil
+	cfg.WholeTopic, cfg.Consumer, cfg.Groups = srcs.WholeTopic, srcs.Consumer, srcs.Groups
+	return engine.New(srcs.Source, cfg), nil
 }
 
 // findTopic describes the topic, creating it when partop may: on the

@@ -40,16 +40,28 @@ type Backend interface {
 	// CreateTopic creates a topic with partitions and describes it; one
 	// that someone else created meanwhile is described, not an error.
 	CreateTopic(ctx context.Context, name string, partitions int) (Topic, error)
-	// Producer makes partop's producer for w on t, and beside it a source
-	// that counts every producer's records on t (end offsets), sharing the
-	// producer's view of the topic so it watches nothing of its own.
-	Producer(ctx context.Context, w workload.Config, t Topic) (Sender, Source, error)
+	// Producer makes partop's producer for w on t and what runs beside
+	// it: a count of every producer's records on t (end offsets) that
+	// shares the producer's view of the topic, the groups poll, and, when
+	// consume is set, partop's own consumer group.
+	Producer(ctx context.Context, w workload.Config, consume *ConsumerConfig, t Topic) (Sources, error)
 	// Observer makes a source that counts every producer's records on t
-	// from end offsets and sends nothing.
-	Observer(ctx context.Context, t Topic) (Source, error)
+	// from end offsets and sends nothing, and the groups poll beside it.
+	Observer(ctx context.Context, t Topic) (Sources, error)
 	// Close releases the connection (and an embedded cluster). Call it
 	// after the sources are closed.
 	Close()
+}
+
+// Sources are what a backend runs for one engine: its source, and what
+// runs beside it, wired to each other inside the backend (the whole-topic
+// count reads the producer's leaders, the groups poll the observer's end
+// offsets), so main and the engine never connect sources.
+type Sources struct {
+	Source     Source    // the engine's source: partop's producer (a Sender) or the observer
+	WholeTopic Source    // every producer's records while partop produces; nil in observe mode
+	Consumer   Companion // partop's own consumer group; nil without --consume
+	Groups     Runner    // every consumer group on the topic; nil where there is no groups poll
 }
 
 // ErrUnknownTopic is what Backend.Topic returns for a topic that does not

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"sync/atomic"
 	"time"
 
 	"partop/stats"
@@ -15,6 +16,7 @@ type Tally struct {
 	counters *stats.Counters
 	offsets  *stats.Offsets // only the poll loop touches it
 	initial  []int32
+	ends     atomic.Pointer[[]int64] // the latest poll's end offsets
 }
 
 // NewTally starts the tally of a topic whose partitions have leaders now.
@@ -44,6 +46,18 @@ func (t *Tally) Count(p int32, end int64, at time.Time) {
 // Polled reports a poll's end offsets and its step: the engine samples the
 // counts as of at.
 func (t *Tally) Polled(at time.Time) {
-	t.Report(EndOffsets{Offsets: t.offsets.Ends()})
+	ends := t.offsets.Ends()
+	t.ends.Store(&ends)
+	t.Report(EndOffsets{Offsets: ends})
 	t.Report(Step{At: at})
+}
+
+// Ends are the end offsets by partition as of the latest poll (-1: not
+// known; nil before the first poll), for what runs beside the observer in
+// the same backend (the groups poll). The slice is shared: read only.
+func (t *Tally) Ends() []int64 {
+	if e := t.ends.Load(); e != nil {
+		return *e
+	}
+	return nil
 }

@@ -91,30 +91,40 @@ func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) 
 // Producer makes partop's producer for w on t, and beside it an observer of
 // the whole topic that reads the leaders the producer's watch stream
 // announces instead of opening a stream of its own.
-func (b *Backend) Producer(ctx context.Context, w workload.Config, t backend.Topic) (backend.Sender, backend.Source, error) {
+//
+// Fluvio has no consumer groups partop can run or see: consume is
+// refused, and there is no groups poll.
+func (b *Backend) Producer(ctx context.Context, w workload.Config, consume *backend.ConsumerConfig, t backend.Topic) (backend.Sources, error) {
+	if consume != nil {
+		return backend.Sources{}, errors.New("partop's consumer group is a Kafka consumer group: --consume does not apply to Fluvio")
+	}
 	ft, err := b.describe(ctx, t.Name) // the routing table needs the leaders' addresses
 	if err != nil {
-		return nil, nil, err
+		return backend.Sources{}, err
 	}
 	p, err := NewProducer(w, b.cl, ft)
 	if err != nil {
-		return nil, nil, err
+		return backend.Sources{}, err
 	}
 	whole, err := NewObserver(ObserverConfig{Topic: t.Name, Interval: b.opts.PollInterval, Leaders: p.Leaders}, b.cl, ft)
 	if err != nil {
 		_ = p.Close()
-		return nil, nil, err
+		return backend.Sources{}, err
 	}
-	return p, whole, nil
+	return backend.Sources{Source: p, WholeTopic: whole}, nil
 }
 
 // Observer makes observe mode's source on t.
-func (b *Backend) Observer(ctx context.Context, t backend.Topic) (backend.Source, error) {
+func (b *Backend) Observer(ctx context.Context, t backend.Topic) (backend.Sources, error) {
 	ft, err := b.describe(ctx, t.Name)
 	if err != nil {
-		return nil, err
+		return backend.Sources{}, err
 	}
-	return NewObserver(ObserverConfig{Topic: t.Name, Interval: b.opts.PollInterval}, b.cl, ft)
+	o, err := NewObserver(ObserverConfig{Topic: t.Name, Interval: b.opts.PollInterval}, b.cl, ft)
+	if err != nil {
+		return backend.Sources{}, err
+	}
+	return backend.Sources{Source: o}, nil
 }
 
 // Close closes the connection to the SC.

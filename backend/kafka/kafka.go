@@ -79,24 +79,28 @@ func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) 
 // Producer makes partop's producer for w on t, and beside it an observer of
 // the whole topic that reads the producer's leaders instead of polling
 // metadata itself.
-func (b *Backend) Producer(_ context.Context, w workload.Config, t backend.Topic) (backend.Sender, backend.Source, error) {
+func (b *Backend) Producer(_ context.Context, w workload.Config, consume *backend.ConsumerConfig, t backend.Topic) (backend.Sources, error) {
 	p, err := producer.New(producer.Config{Config: w, DiscoveryInterval: b.opts.DiscoveryInterval, ClientOpts: b.cl.ClientOpts()}, b.cl, clusterTopic(t))
 	if err != nil {
-		return nil, nil, err
+		return backend.Sources{}, err
 	}
 	cfg := b.observeConfig(t.Name)
 	cfg.Leaders, cfg.ProducersInterval = p.Leaders, -1 // the producers list is observe mode's
 	whole, err := observe.New(cfg, b.cl, clusterTopic(t))
 	if err != nil {
 		_ = p.Close()
-		return nil, nil, err
+		return backend.Sources{}, err
 	}
-	return p, whole, nil
+	return backend.Sources{Source: p, WholeTopic: whole}, nil
 }
 
 // Observer makes observe mode's source on t.
-func (b *Backend) Observer(_ context.Context, t backend.Topic) (backend.Source, error) {
-	return observe.New(b.observeConfig(t.Name), b.cl, clusterTopic(t))
+func (b *Backend) Observer(_ context.Context, t backend.Topic) (backend.Sources, error) {
+	o, err := observe.New(b.observeConfig(t.Name), b.cl, clusterTopic(t))
+	if err != nil {
+		return backend.Sources{}, err
+	}
+	return backend.Sources{Source: o}, nil
 }
 
 func (b *Backend) observeConfig(topic string) observe.Config {
