@@ -139,3 +139,21 @@ func TestObserveProducersDenied(t *testing.T) {
 		t.Errorf("partop --observe as bob: producers_error %q, want %q", got, observe.ProducersDenied)
 	}
 }
+
+// TestObserveProducersNoIDs: a producer with idempotence off has no
+// producer id, so Kafka answers DescribeProducers listing no one while its
+// records come in: the list's note says so in the general words (a Kafka
+// cluster is not partop's embedded one).
+func TestObserveProducersNoIDs(t *testing.T) {
+	topic := topicName("observe-noids")
+	createTopic(t, topic, 2, 1, nil)
+	w := startWriter(t, 1000, kgo.SeedBrokers(env.brokers...), kgo.DefaultProduceTopic(topic), kgo.DisableIdempotentWrite())
+	if w.id != -1 {
+		t.Fatalf("the writer without idempotence has producer id %d", w.id)
+	}
+	o := observeInProcess(t, openCluster(t, env.brokers, cluster.Security{}), topic, observe.Config{ProducersInterval: time.Second})
+	waitfor.That(t, 15*time.Second, "the note on an empty list", func() bool {
+		s := o.eng.Snapshot()
+		return s.Producers.Note == observe.ProducersNoIDs && len(s.Producers.List) == 0 && s.Producers.Err == "" && s.Stats.Acked > 1000
+	})
+}
