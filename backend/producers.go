@@ -32,6 +32,9 @@ type Producers struct {
 	// Err says why the list is empty or stale: the request was denied
 	// (it needs Read on the topic), or the cluster does not support it.
 	Err string
+	// Note says why the list is empty while records are being written,
+	// when the cluster answered: whom it does not list. Empty otherwise.
+	Note string
 }
 
 // SortProducers puts the producers an operator must act on first: stale,

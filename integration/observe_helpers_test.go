@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"partop/backend"
 	"partop/cluster"
@@ -202,27 +203,27 @@ const maxPartitions = 16
 // writer produces rate records/s (100-byte values) until closed, and logs
 // what it had acknowledged per partition every 5 ms.
 type writer struct {
-	id    int64
-	acked [maxPartitions]atomic.Int64
-	mu    sync.Mutex
-	times []time.Time
-	logs  [][maxPartitions]int64
-	close func()
+	id     int64
+	acked  [maxPartitions]atomic.Int64
+	metaAt atomic.Int64 // unix ns of the latest Metadata request its client sent
+	mu     sync.Mutex
+	times  []time.Time
+	logs   [][maxPartitions]int64
+	close  func()
 }
 
 func startWriter(t *testing.T, rate int, opts ...kgo.Opt) *writer {
 	t.Helper()
-	cl, err := kgo.NewClient(opts...)
+	w := &writer{}
+	cl, err := kgo.NewClient(append(opts, kgo.WithHooks(metadataHook{&w.metaAt}))...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	id, _, err := cl.ProducerID(ctx) // idempotent by default: it has one
-	if err != nil {
+	if w.id, _, err = cl.ProducerID(ctx); err != nil { // idempotent by default: it has one
 		t.Fatal(err)
 	}
-	w := &writer{id: id}
 	stop, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)
@@ -280,6 +281,19 @@ func (w *writer) at(t time.Time) []int64 {
 }
 
 func (w *writer) total() int64 { return sum64(w.at(time.Now())) }
+
+// lastMetadata is when the writer's client last asked for metadata: the
+// last time it could have learned of new partitions.
+func (w *writer) lastMetadata() time.Time { return time.Unix(0, w.metaAt.Load()) }
+
+// metadataHook stamps every Metadata request a client sends.
+type metadataHook struct{ at *atomic.Int64 }
+
+func (h metadataHook) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
+	if err == nil && key == kmsg.Metadata.Int16() {
+		h.at.Store(time.Now().UnixNano())
+	}
+}
 
 func sum64(c []int64) (n int64) {
 	for _, v := range c {

@@ -22,7 +22,9 @@ import (
 // 4-partition topic, one with the default 5-minute metadata age, one
 // refreshing every second; the topic grows to 8 from outside. Observe mode
 // (in-process with the engine, and the partop command) reports the first
-// stale and the second adopted within 15 s, per-partition rates within 5%
+// stale and the second adopted within 15 s (the 10 s grace period, the
+// 1 s metadata poll that sees the expansion, and a look as the grace period
+// ends), not before the grace period is over, per-partition rates within 5%
 // of what the producers acknowledged over the same 10 s windows, and once
 // the stale producer restarts with a new id, its old id stops being stale
 // (idle after a window, then gone).
@@ -45,9 +47,25 @@ func TestObserveProducers(t *testing.T) {
 		return state(ps, old.id) == backend.ProducerActive && state(ps, quick.id) == backend.ProducerActive
 	})
 
+	// kgo loads a new topic's metadata a second time, MetadataMinAge (5 s
+	// by default) after the first, when records came while the first load
+	// was in flight ("reload trigger due to produce topic still not
+	// known"). An expansion before that second load reaches the old
+	// producer too, and it rightly adopts the new partitions rather than
+	// going stale: on a cluster warm from earlier tests the producers start
+	// within 0.5 s and the topic grew before it. Grow once the old
+	// producer's last load is older than that.
+	const kgoMinAge = 5 * time.Second
+	waitfor.That(t, 30*time.Second, "the old producer's last metadata load over 5s ago", func() bool {
+		return time.Since(old.lastMetadata()) > kgoMinAge+time.Second
+	})
+
 	grown := grow(t, topic, 8)
 	var stale, adopted time.Duration
 	waitfor.That(t, 15*time.Second, "the old producer stale and the quick one adopted", func() bool {
+		if at := old.lastMetadata(); at.After(grown) {
+			t.Fatalf("the old producer loaded metadata %s after the expansion: it can adopt, the test cannot judge staleness", ms(at.Sub(grown)))
+		}
 		ps := dflt.eng.Snapshot().Producers
 		if stale == 0 && state(ps, old.id) == backend.ProducerStale {
 			stale = time.Since(grown)
@@ -58,6 +76,9 @@ func TestObserveProducers(t *testing.T) {
 		return stale > 0 && adopted > 0
 	})
 	report(t, "stale after %s | adopted after %s (default settings, from the expansion)", ms(stale), ms(adopted))
+	if stale < rules.DefaultProducersGrace-time.Second {
+		t.Errorf("the old producer stale %s after the expansion, before the %s grace period was over", ms(stale), rules.DefaultProducersGrace)
+	}
 
 	old.close() // restarted: a new id, fresh metadata
 	restarted := time.Now()
@@ -117,4 +138,22 @@ func TestObserveProducersDenied(t *testing.T) {
 	if got, _ := lines[len(lines)-1]["producers_error"].(string); got != observe.ProducersDenied {
 		t.Errorf("partop --observe as bob: producers_error %q, want %q", got, observe.ProducersDenied)
 	}
+}
+
+// TestObserveProducersNoIDs: a producer with idempotence off has no
+// producer id, so Kafka answers DescribeProducers listing no one while its
+// records come in: the list's note says so in the general words (a Kafka
+// cluster is not partop's embedded one).
+func TestObserveProducersNoIDs(t *testing.T) {
+	topic := topicName("observe-noids")
+	createTopic(t, topic, 2, 1, nil)
+	w := startWriter(t, 1000, kgo.SeedBrokers(env.brokers...), kgo.DefaultProduceTopic(topic), kgo.DisableIdempotentWrite())
+	if w.id != -1 {
+		t.Fatalf("the writer without idempotence has producer id %d", w.id)
+	}
+	o := observeInProcess(t, openCluster(t, env.brokers, cluster.Security{}), topic, observe.Config{ProducersInterval: time.Second})
+	waitfor.That(t, 15*time.Second, "the note on an empty list", func() bool {
+		s := o.eng.Snapshot()
+		return s.Producers.Note == observe.ProducersNoIDs && len(s.Producers.List) == 0 && s.Producers.Err == "" && s.Stats.Acked > 1000
+	})
 }

@@ -18,5 +18,7 @@
 // partitions written within the window, last write, records/s
 // from the change in sequence numbers, and its state after the latest
 // expansion (adopted, stale after ProducersGrace, idle, active). Producers
-// with idempotence off have no id and are not listed.
+// with idempotence off have no id and are not listed, and partop's
+// embedded cluster lists only transactional ones: when no one is listed
+// while records come, the list's Note says which applies.
 package observe

@@ -23,7 +23,9 @@ import (
 // ids that wrote there with their last sequence number and timestamp; the
 // change in sequence numbers between two looks is how many records an id
 // wrote. Producers with idempotence off (librdkafka's default) have no id
-// and are not listed.
+// and are not listed; partop's embedded cluster (kfake) lists only
+// producers inside an open transaction. When every partition answered, no
+// one is listed and records are being written, the list's Note says which.
 
 const (
 	// deniedRetry is how often a denied request is tried again: an
@@ -39,6 +41,26 @@ const (
 	// stops asking.
 	ProducersUnsupported = "this cluster does not support DescribeProducers (Kafka 2.8+, KIP-664): producers cannot be listed"
 )
+
+// What Producers.Note says when every partition answered, no one is
+// listed, and records were written within the window.
+const (
+	// ProducersNoIDs: the writers have no producer id, or the cluster
+	// lists only some producers (Kafka lists every id that wrote).
+	ProducersNoIDs = "no producer ids, yet records are written: producers with idempotence off (librdkafka's default) have none, and this cluster may list only transactional ones"
+	// ProducersNoIDsEmbedded: on partop's embedded cluster, which lists
+	// only producers inside an open transaction.
+	ProducersNoIDsEmbedded = "no producer ids, yet records are written: partop's embedded cluster (kfake) lists only transactional producers, not idempotent ones like partop's"
+)
+
+// embeddedClusterID is the cluster id partop gives its embedded cluster
+// (kfake.ClusterID in cluster/embedded.go; TestProducersNoteEmbedded holds
+// the two together). It is how an observer tells the embedded cluster
+// apart when it reached it with --brokers, from another partop: nothing
+// else in the protocol says "kfake". Kafka's ids are base64 UUIDs (22
+// characters, checked when a KRaft node's storage is formatted), so no
+// Kafka cluster is called "partop".
+const embeddedClusterID = "partop"
 
 var (
 	errProducersDenied      = errors.New(ProducersDenied)
@@ -76,6 +98,11 @@ type producerPoller struct {
 	wake     chan struct{} // the topic grew: look now, and again when its grace ends
 	exp      *latest       // nil: no expansion seen
 	last     backend.Producers
+	// For the Note: the records the observer had counted at the last
+	// look, when that count last grew, and the cluster's id once known.
+	counted   uint64
+	grew      time.Time
+	clusterID *string
 }
 
 func newProducerPoller(s *Observer) *producerPoller {
@@ -152,10 +179,10 @@ func (pp *producerPoller) poll(ctx context.Context) error {
 		return producersRequest(pp.s.cfg.Topic, parts).RequestWith(ctx, b)
 	})
 	if err != nil {
-		return pp.publish(time.Now(), err, true)
+		return pp.publish(ctx, time.Now(), err, true)
 	}
 	err, all := pp.take(ctx, answers)
-	return pp.publish(time.Now(), err, all)
+	return pp.publish(ctx, time.Now(), err, all)
 }
 
 // take feeds the answers to the book. It returns the first problem and
@@ -216,7 +243,7 @@ func (pp *producerPoller) lacksAPI(ctx context.Context, broker int32) bool {
 
 // publish hands the tracker the list as of now, given the look's problem
 // (if all, the whole list is unknown).
-func (pp *producerPoller) publish(now time.Time, err error, all bool) error {
+func (pp *producerPoller) publish(ctx context.Context, now time.Time, err error, all bool) error {
 	switch {
 	case errors.Is(err, errProducersDenied), errors.Is(err, errProducersUnsupported):
 		pp.last = backend.Producers{At: now, Err: err.Error()}
@@ -228,12 +255,43 @@ func (pp *producerPoller) publish(now time.Time, err error, all bool) error {
 		}
 		pp.exp = pp.s.latestExpansion()
 		pp.last = backend.Producers{At: now, List: pp.book.list(now, pp.exp)}
+		if n := pp.s.counted(); n > pp.counted {
+			pp.counted, pp.grew = n, now
+		}
+		if err == nil && len(pp.last.List) == 0 && !pp.grew.IsZero() && now.Sub(pp.grew) <= pp.book.window {
+			pp.last.Note = pp.noteNoIDs(ctx)
+		}
 	}
 	pp.s.Report(backend.ProducersSeen{Producers: pp.last})
 	if all {
 		return err
 	}
 	return nil
+}
+
+// noteNoIDs says why a cluster that answered lists no one while records
+// are written, naming partop's embedded cluster, whose id it asks once
+// (again after a failure; the generic note is true meanwhile).
+func (pp *producerPoller) noteNoIDs(ctx context.Context) string {
+	if pp.clusterID == nil {
+		req := kmsg.NewPtrMetadataRequest()
+		req.Topics = []kmsg.MetadataRequestTopic{} // none: the brokers and the cluster id
+		if resp, err := req.RequestWith(ctx, pp.s.cl); err == nil {
+			pp.clusterID = cmp.Or(resp.ClusterID, new(string))
+		}
+	}
+	if pp.clusterID != nil && *pp.clusterID == embeddedClusterID {
+		return ProducersNoIDsEmbedded
+	}
+	return ProducersNoIDs
+}
+
+// counted is how many records the observer has counted so far.
+func (s *Observer) counted() (n uint64) {
+	for _, t := range s.Counters().Read() {
+		n += t.Acked
+	}
+	return n
 }
 
 // producersRequest asks for the producers of partitions of one topic.

@@ -252,3 +252,64 @@ func TestProducersOff(t *testing.T) {
 		t.Fatalf("producers asked %d times, list %+v: want never", n, rec.Producers())
 	}
 }
+
+// TestProducersNoteEmbedded: a plain kgo producer (idempotent: it has a
+// producer id) writes to partop's embedded cluster, which lists only
+// transactional producers: the empty list's note names the embedded
+// cluster rather than blaming idempotence.
+func TestProducersNoteEmbedded(t *testing.T) {
+	c, _ := embeddedtest.Start(t, "plain", 4)
+	_, rec := run(t, fast("plain", c.ClientOpts()), c)
+	cl := writing(t, false, append(c.ClientOpts(), kgo.DefaultProduceTopic("plain"))...)
+	if id := producerID(t, cl); id < 0 {
+		t.Fatalf("the writer has producer id %d: want an idempotent one", id)
+	}
+	waitfor.That(t, 10*time.Second, "the note on the embedded cluster", func() bool {
+		ps := rec.Producers()
+		return ps.Note == observe.ProducersNoIDsEmbedded && len(ps.List) == 0 && ps.Err == ""
+	})
+}
+
+// TestProducersNote: on a cluster that is not partop's (kfake under its
+// own id) the empty list has no note while nothing is written, the
+// generic one once records come from a producer without idempotence, and
+// none again a window after the last of them.
+func TestProducersNote(t *testing.T) {
+	_, opts := bare(t, "plain")
+	_, rec := run(t, fast("plain", opts), nil)
+	looks := func() (n int, notes []string) {
+		for _, f := range rec.Facts() {
+			if p, ok := f.(backend.ProducersSeen); ok {
+				n++
+				if p.Producers.Note != "" {
+					notes = append(notes, p.Producers.Note)
+				}
+			}
+		}
+		return n, notes
+	}
+	waitfor.That(t, 10*time.Second, "5 looks", func() bool { n, _ := looks(); return n >= 5 })
+	if _, notes := looks(); len(notes) > 0 {
+		t.Fatalf("notes while nothing was written: %q", notes)
+	}
+
+	cl, err := kgo.NewClient(append(opts, kgo.DefaultProduceTopic("plain"), kgo.DisableIdempotentWrite())...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for range 100 {
+		if err := cl.ProduceSync(ctx, kgo.StringRecord("x")).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitfor.That(t, 10*time.Second, "the generic note", func() bool {
+		ps := rec.Producers()
+		return ps.Note == observe.ProducersNoIDs && len(ps.List) == 0
+	})
+	waitfor.That(t, 10*time.Second, "no note a window after the last record", func() bool {
+		return rec.Producers().Note == ""
+	})
+}

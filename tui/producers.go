@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"partop/backend"
 	"partop/engine"
 )
@@ -31,7 +33,10 @@ func producersPanel(ps *backend.Producers, now time.Time, width, lines int, st *
 	case ps.At.IsZero():
 		return append(out, fit(st.Muted.Render("  asking the partition leaders…"), width))
 	case len(ps.List) == 0:
-		return append(out, fit(st.Muted.Render("  no producer ids: producers with idempotence off (librdkafka's default) have none"), width))
+		for _, l := range wrapLines(emptyNote(ps), width-2, lines-1, st.Muted) {
+			out = append(out, fit("  "+l, width))
+		}
+		return out
 	}
 	rows := ps.List // stale first: backend.SortProducers' order
 	out = append(out, fit(st.Header.Render("  PRODUCER ID  EPOCH  STATE     RATE/s  LAST WRITE  PARTITIONS"), width))
@@ -47,6 +52,15 @@ func producersPanel(ps *backend.Producers, now time.Time, width, lines int, st *
 		out = append(out, fit(st.Muted.Render(fmt.Sprintf("  … and %d more", len(rows)-shown)), width))
 	}
 	return out
+}
+
+// emptyNote says why the list is empty: the observer's note when it
+// knows (records are written, yet nobody is listed), else the usual reason.
+func emptyNote(ps *backend.Producers) string {
+	if ps.Note != "" {
+		return ps.Note
+	}
+	return "no producer ids: producers with idempotence off (librdkafka's default) have none"
 }
 
 func producerRow(p *backend.Producer, now time.Time, st *Styles) string {
@@ -101,8 +115,11 @@ func (m *Model) panelLines() int {
 		return 0
 	}
 	ps := &m.es.Producers
-	if ps.Err != "" || len(ps.List) == 0 {
+	switch {
+	case ps.Err != "", ps.At.IsZero():
 		return 2
+	case len(ps.List) == 0: // the title and why, wrapped
+		return min(2+strings.Count(ansi.Wrap(emptyNote(ps), max(m.width-2, 1), ""), "\n"), panelMax)
 	}
 	return min(2+len(ps.List), panelMax)
 }
