@@ -43,10 +43,15 @@ func (e EmbeddedConfig) withDefaults() EmbeddedConfig {
 	return e
 }
 
+// EmbeddedClusterID is the embedded cluster's id, as Metadata answers it:
+// how a client that reached it with --brokers (observe mode) knows it is
+// partop's kfake. Kafka's own ids are base64 UUIDs.
+const EmbeddedClusterID = "partop"
+
 func startEmbedded(e EmbeddedConfig) (*kfake.Cluster, error) {
 	e = e.withDefaults()
 	opts := []kfake.Opt{
-		kfake.ClusterID("partop"),
+		kfake.ClusterID(EmbeddedClusterID),
 		// The retention ticker only runs when this is set; once a second
 		// keeps memory close to the budget even at full speed.
 		kfake.BrokerConfigs(map[string]string{"log.cleaner.backoff.ms": "1000"}),

@@ -32,8 +32,9 @@ type Line struct {
 	TopicRate         *float64        `json:"topic_rate,omitempty"` // every producer's records/s, from end offsets (produce mode)
 	Producers         []ProducerLine  `json:"producers,omitempty"`  // observe mode, from DescribeProducers
 	ProducersError    string          `json:"producers_error,omitempty"`
-	Consumer          *ConsumerLine   `json:"consumer,omitempty"` // --consume: partop's own group
-	Groups            []GroupLine     `json:"groups,omitempty"`   // every group on the topic, from the groups poll
+	ProducersNote     string          `json:"producers_note,omitempty"` // why the list is empty while records are written
+	Consumer          *ConsumerLine   `json:"consumer,omitempty"`       // --consume: partop's own group
+	Groups            []GroupLine     `json:"groups,omitempty"`         // every group on the topic, from the groups poll
 	GroupsError       string          `json:"groups_error,omitempty"`
 }
 
@@ -150,6 +151,7 @@ func LineOf(s *engine.Snapshot) Line {
 		TopicRate:         topicRate(s),
 		Producers:         producerLines(s),
 		ProducersError:    s.Producers.Err,
+		ProducersNote:     s.Producers.Note,
 		Consumer:          consumerLine(s),
 		Groups:            groupLines(s.Groups),
 		GroupsError:       s.Groups.Err,

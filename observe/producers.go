@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"partop/backend"
+	"partop/cluster"
 	"partop/fanout"
 	"partop/rules"
 )
@@ -60,7 +61,7 @@ const (
 // else in the protocol says "kfake". Kafka's ids are base64 UUIDs (22
 // characters, checked when a KRaft node's storage is formatted), so no
 // Kafka cluster is called "partop".
-const embeddedClusterID = "partop"
+const embeddedClusterID = cluster.EmbeddedClusterID
 
 var (
 	errProducersDenied      = errors.New(ProducersDenied)
