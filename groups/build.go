@@ -23,39 +23,44 @@ const maxPartitions = 1 << 20
 // and reused by later polls, so a poll allocates nothing per partition
 // but what it reports.
 type slot struct {
-	flags  []uint8
-	offset []int64 // the commit, where flagged committed
-	n      int     // partitions flagged
-	open   int     // partitions flagged assigned or target, not (yet) committed; approximate, only zero matters
+	flags     []uint8
+	offset    []int64 // the commit, where flagged committed
+	n         int     // partitions flagged
+	committed int     // partitions flagged committed: n - committed have no commit
 }
 
-// mark notes that g has f on partition part (with its committed offset).
-func (p *Poller) mark(g *seen, part int32, f uint8, offset int64) {
+// slotOf is g's slot: one of an earlier poll's, or a new one.
+func (p *Poller) slotOf(g *seen) *slot {
+	if g.slot == nil {
+		if n := len(p.st.free); n > 0 {
+			g.slot, p.st.free = p.st.free[n-1], p.st.free[:n-1]
+		} else {
+			g.slot = new(slot)
+		}
+	}
+	return g.slot
+}
+
+// mark notes f on partition part (and the committed offset).
+func (s *slot) mark(part int32, f uint8, offset int64) {
 	if part < 0 || part >= maxPartitions {
 		return
-	}
-	s := g.slot
-	if s == nil {
-		if n := len(p.st.free); n > 0 {
-			s, p.st.free = p.st.free[n-1], p.st.free[:n-1]
-		} else {
-			s = new(slot)
-		}
-		g.slot = s
 	}
 	i := int(part)
 	if i >= len(s.flags) {
 		s.flags, s.offset = grow(s.flags, i+1), grow(s.offset, i+1)
 	}
-	if s.flags[i] == 0 {
+	was := s.flags[i]
+	if was == 0 {
 		s.n++
 	}
 	if f&committed != 0 {
+		if was&committed == 0 {
+			s.committed++
+		}
 		s.offset[i] = offset
-	} else {
-		s.open++
 	}
-	s.flags[i] |= f
+	s.flags[i] = was | f
 }
 
 // grow lengthens s to n, zeroing what it adds.
@@ -158,7 +163,7 @@ func (s *slot) fill(out []backend.GroupPartition, ends, starts []int64) (c count
 		out[k] = gp
 		k++
 	}
-	s.n, s.open = 0, 0
+	s.n, s.committed = 0, 0
 	return c
 }
 

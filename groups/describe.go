@@ -82,9 +82,10 @@ func (p *Poller) classic(g *seen, rg kmsg.DescribeGroupsResponseGroup) {
 			continue
 		}
 		for _, t := range a.Topics {
-			if t.Topic == p.cfg.Topic {
+			if t.Topic == p.cfg.Topic && len(t.Partitions) > 0 {
+				s := p.slotOf(g)
 				for _, part := range t.Partitions {
-					p.mark(g, part, assigned|target, 0)
+					s.mark(part, assigned|target, 0)
 				}
 			}
 		}
@@ -156,8 +157,11 @@ func (p *Poller) markAssignment(g *seen, a kmsg.Assignment, f uint8) {
 			p.st.foreignID = true
 			continue
 		}
-		for _, part := range t.Partitions {
-			p.mark(g, part, f, 0)
+		if len(t.Partitions) > 0 {
+			s := p.slotOf(g)
+			for _, part := range t.Partitions {
+				s.mark(part, f, 0)
+			}
 		}
 	}
 }

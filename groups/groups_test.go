@@ -33,6 +33,12 @@ var heartbeat = map[string]string{"group.consumer.heartbeat.interval.ms": "100"}
 // embedded starts partop's embedded cluster with topic and returns the
 // options that reach it. KIP-848 members heartbeat every 100 ms.
 func embedded(t *testing.T, topic string, partitions int) []kgo.Opt {
+	opts, _ := embeddedSeeds(t, topic, partitions)
+	return opts
+}
+
+// embeddedSeeds is embedded, and its seed brokers.
+func embeddedSeeds(t *testing.T, topic string, partitions int) ([]kgo.Opt, []string) {
 	t.Helper()
 	c, _ := embeddedtest.Start(t, topic, partitions)
 	opts := c.ClientOpts()
@@ -48,7 +54,7 @@ func embedded(t *testing.T, topic string, partitions int) []kgo.Opt {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return opts
+	return opts, c.Seeds()
 }
 
 // fake starts kfake itself, for what partop's embedded cluster does not
@@ -496,5 +502,39 @@ func TestConfig(t *testing.T) {
 	defer p.Close()
 	if p.cfg.Interval != 5*time.Second {
 		t.Fatalf("default interval %s", p.cfg.Interval)
+	}
+}
+
+// A slot reports its partitions in order, with lag, and is left cleared
+// for the next poll.
+func TestSlotFillsAndClears(t *testing.T) {
+	var p Poller
+	var g seen
+	s := p.slotOf(&g)
+	s.mark(3, committed, 7)
+	s.mark(1, assigned|target, 0)
+	s.mark(4, assigned, 0)
+	s.mark(3, assigned|target, 0)
+	s.mark(6, target, 0)
+	s.mark(-1, committed, 1)
+	s.mark(maxPartitions, committed, 1)
+	if s.n != 4 || s.committed != 1 {
+		t.Fatalf("n %d, committed %d", s.n, s.committed)
+	}
+	out := make([]backend.GroupPartition, s.n)
+	ends := []int64{10, 10, 10, 5, 10, 10}   // 6: not known
+	starts := []int64{-1, 2, -1, -1, -1, -1} // 4: not known
+	c := s.fill(out, ends, starts)
+	want := []backend.GroupPartition{
+		{Partition: 1, Assigned: true, Target: true, Committed: -1, End: 10, Lag: 8, NoCommit: true},
+		{Partition: 3, Assigned: true, Target: true, Committed: 7, End: 5, Lag: 0}, // past a stale end offset: caught up
+		{Partition: 4, Assigned: true, Committed: -1, End: -1, Lag: -1, NoCommit: true},
+		{Partition: 6, Target: true, Committed: -1, End: -1, Lag: -1, NoCommit: true},
+	}
+	if !slices.Equal(out, want) || c != (counts{committed: 1, assigned: 3, open: 3}) {
+		t.Fatalf("filled %+v, %+v", out, c)
+	}
+	if s.n != 0 || s.committed != 0 || slices.ContainsFunc(s.flags, func(f uint8) bool { return f != 0 }) {
+		t.Fatalf("slot not cleared: %+v", s)
 	}
 }

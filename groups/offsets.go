@@ -58,13 +58,17 @@ func (p *Poller) commits(g *seen, rg kmsg.OffsetFetchResponseGroup) {
 		if t.Topic != p.cfg.Topic && (t.Topic != "" || t.TopicID != p.st.topicID || t.TopicID == [16]byte{}) {
 			continue
 		}
+		var s *slot
 		for _, part := range t.Partitions {
-			if err := kerr.ErrorForCode(part.ErrorCode); err != nil {
-				g.fail(fmt.Sprintf("fetching the commit on partition %d", part.Partition), err)
+			if part.ErrorCode != 0 { // ErrorForCode is a map lookup: not for every partition
+				g.fail(fmt.Sprintf("fetching the commit on partition %d", part.Partition), kerr.ErrorForCode(part.ErrorCode))
 				continue
 			}
 			if part.Offset >= 0 {
-				p.mark(g, part.Partition, committed, part.Offset)
+				if s == nil {
+					s = p.slotOf(g)
+				}
+				s.mark(part.Partition, committed, part.Offset)
 			}
 		}
 	}
@@ -104,7 +108,7 @@ func (p *Poller) logStarts(ctx context.Context, gs []seen) []int64 {
 	st := &p.st
 	st.need = st.need[:0]
 	for i := range gs {
-		if s := gs[i].slot; s != nil && s.open > 0 {
+		if s := gs[i].slot; s != nil && s.n > s.committed {
 			for part, f := range s.flags {
 				if f&(assigned|target) != 0 && f&committed == 0 {
 					st.needs(part)
