@@ -123,6 +123,7 @@ func (p *Poller) logStarts(ctx context.Context, gs []seen) []int64 {
 	req.ReplicaID = -1
 	rt := kmsg.NewListOffsetsRequestTopic()
 	rt.Topic = p.cfg.Topic
+	rt.Partitions = make([]kmsg.ListOffsetsRequestTopicPartition, 0, len(st.need))
 	for _, part := range st.need {
 		st.needed[part], st.starts[part] = false, -1
 		rp := kmsg.NewListOffsetsRequestTopicPartition()
