@@ -116,8 +116,12 @@ func (p *Poller) build(gs []seen, ends, starts []int64) (list []backend.Group, h
 			Note: note(g, c), Err: g.err, Partitions: parts})
 	}
 	p.st.known = known
-	if len(failed) > 0 {
-		hidden = fmt.Errorf("%d groups could not be looked at (%s)", len(failed), failed[0])
+	switch len(failed) {
+	case 0:
+	case 1:
+		hidden = fmt.Errorf("could not look at group %s", failed[0])
+	default:
+		hidden = fmt.Errorf("could not look at %d groups (%s, …)", len(failed), failed[0])
 	}
 	return list, hidden
 }
