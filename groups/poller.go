@@ -1,0 +1,105 @@
+// Package groups is Kafka's consumer-groups poller: every group with a
+// stake in the topic (subscribed to it, assigned its partitions, or with
+// commits on it), what each has of the topic's partitions, its commits and
+// its lag, reported to the engine as backend.GroupsSeen after every poll.
+//
+// A poll is ListGroups on every broker; DescribeGroups for classic groups
+// and ConsumerGroupDescribe for KIP-848 groups (each group's protocol from
+// ListGroups' group type, Kafka 3.8+); one OffsetFetch for every group's
+// commits; the end offsets partop already polls; and the log start of only
+// the partitions a group has assigned with no commit yet, whose lag is
+// everything on them.
+//
+// What a group is, when it is not an ordinary subscribed group, is said in
+// its note rather than guessed: commits with no members (a manually
+// assigned consumer, committing with generation -1), no commits on the
+// topic yet, an empty group whose commits will expire.
+package groups
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"partop/backend"
+	"partop/rules"
+)
+
+// Config sets up a Poller.
+type Config struct {
+	Topic string
+	// ClientOpts reach the cluster (seeds, TLS, SASL).
+	ClientOpts []kgo.Opt
+	// Interval is how often the groups are polled (default
+	// rules.DefaultGroupsInterval, at least rules.MinGroupsInterval: each
+	// poll lists and describes every group on the cluster and fetches
+	// their commits, work for every group coordinator, while members
+	// heartbeat every 3-5 s and commit every 5 s by default, so a faster
+	// poll sees nothing new).
+	Interval time.Duration
+	// EndOffsets gives the topic's end offsets by partition id (-1: not
+	// known) from the observer that already polls them; the poller reads
+	// the slice during a poll and keeps none of it. Nil: the poller asks
+	// the leaders itself (ListOffsets) at every poll.
+	EndOffsets func() []int64
+}
+
+// Poller polls the consumer groups on a topic. It is a backend.Runner.
+type Poller struct {
+	cfg Config
+	cl  *kgo.Client
+	// look's state, owned by Run's goroutine (or a test's).
+	st state
+}
+
+var _ backend.Runner = (*Poller)(nil)
+
+// New makes a poller; it connects on its first poll.
+func New(cfg Config) (*Poller, error) {
+	cfg.Interval = cmp.Or(cfg.Interval, rules.DefaultGroupsInterval)
+	if cfg.Interval < rules.MinGroupsInterval {
+		return nil, fmt.Errorf("groups interval %s: must be at least %s", cfg.Interval, rules.MinGroupsInterval)
+	}
+	if err := rules.CheckTopicName(rules.Kafka, cfg.Topic); err != nil {
+		return nil, fmt.Errorf("groups poller: %w", err)
+	}
+	cl, err := kgo.NewClient(cfg.ClientOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("groups client: %w", err)
+	}
+	return &Poller{cfg: cfg, cl: cl}, nil
+}
+
+// Run polls at once and then every Interval until ctx ends (backing off
+// while polls fail), reporting backend.GroupsSeen after every poll: on a
+// failed poll, the last list seen with the error.
+func (p *Poller) Run(ctx context.Context, r backend.Reporter) {
+	now := make(chan struct{}, 1)
+	now <- struct{}{}
+	var last backend.Groups
+	backend.Poll(ctx, p.cfg.Interval, true, now, func(ctx context.Context) error {
+		gs, err := p.look(ctx)
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return err // stopping: nothing to say
+		}
+		if err != nil {
+			last.Err = err.Error()
+			r.Report(backend.Problem{Message: "polling groups: " + err.Error()})
+			r.Report(backend.GroupsSeen{Groups: last})
+			return err
+		}
+		last = gs
+		r.Report(backend.GroupsSeen{Groups: gs})
+		return nil
+	})
+}
+
+// Close releases the poller's connections. Call it after Run returns.
+func (p *Poller) Close() error {
+	p.cl.Close()
+	return nil
+}
