@@ -12,6 +12,7 @@ import (
 
 	"partop/backend"
 	"partop/cluster"
+	"partop/groups"
 	"partop/observe"
 	"partop/producer"
 	"partop/rules"
@@ -30,6 +31,9 @@ type Options struct {
 	// ProducersInterval and ProducersGrace shape observe mode's producers
 	// list (observe.Config); a negative interval lists none.
 	ProducersInterval, ProducersGrace time.Duration
+	// GroupsInterval is how often every consumer group on the topic is
+	// polled (default rules.DefaultGroupsInterval); negative: never.
+	GroupsInterval time.Duration
 }
 
 // Backend is a Kafka-protocol cluster as a backend.Backend.
@@ -91,7 +95,12 @@ func (b *Backend) Producer(_ context.Context, w workload.Config, consume *backen
 		_ = p.Close()
 		return backend.Sources{}, err
 	}
-	return backend.Sources{Source: p, WholeTopic: whole}, nil
+	srcs := backend.Sources{Source: p, WholeTopic: whole}
+	if srcs.Groups, err = b.groups(t.Name, whole); err != nil {
+		_ = p.Close()
+		return backend.Sources{}, err
+	}
+	return srcs, nil
 }
 
 // Observer makes observe mode's source on t.
@@ -100,7 +109,20 @@ func (b *Backend) Observer(_ context.Context, t backend.Topic) (backend.Sources,
 	if err != nil {
 		return backend.Sources{}, err
 	}
-	return backend.Sources{Source: o}, nil
+	srcs := backend.Sources{Source: o}
+	if srcs.Groups, err = b.groups(t.Name, o); err != nil {
+		return backend.Sources{}, err
+	}
+	return srcs, nil
+}
+
+// groups is the poll of every consumer group on topic, reading the end
+// offsets the observer o already polls; nil when the flags turned it off.
+func (b *Backend) groups(topic string, o *observe.Observer) (backend.Runner, error) {
+	if b.opts.GroupsInterval < 0 {
+		return nil, nil
+	}
+	return groups.New(groups.Config{Topic: topic, ClientOpts: b.cl.ClientOpts(), Interval: b.opts.GroupsInterval, EndOffsets: o.Ends})
 }
 
 func (b *Backend) observeConfig(topic string) observe.Config {
