@@ -111,6 +111,10 @@ func TestBadInputExitsNonZeroWithMessage(t *testing.T) {
 		{[]string{"--rate", "fast"}, 2, "--rate"},
 		{[]string{"--nope"}, 2, "unknown flag --nope"},
 		{[]string{"extra"}, 2, "unexpected argument"},
+		{[]string{"--consume", "--consumer-protocol", "eager"}, 2, "unknown consumer protocol"},
+		{[]string{"--consume", "--consumer-reset", "none"}, 2, "unknown reset policy"},
+		{[]string{"--consume", "--group", ""}, 2, "group name is empty"},
+		{[]string{"--consume", "--observe", "--brokers", "127.0.0.1:1"}, 2, "--consume with --observe"},
 		{[]string{"--port", "-1", "--at", "1s:partitions=4"}, 1, "cannot shrink"},
 		{[]string{"--port", "-1", "--at", "1s:add=4", "--at", "2s:partitions=6"}, 1, "must be above 8"},
 		{[]string{"--brokers", "127.0.0.1:1"}, 1, "127.0.0.1:1"},
@@ -225,5 +229,47 @@ func TestVersion(t *testing.T) {
 	var out, errs bytes.Buffer
 	if code := run([]string{"--version"}, &out, &errs); code != 0 || !strings.HasPrefix(out.String(), "partop ") || !strings.Contains(out.String(), "go1.") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out.String(), errs.String())
+	}
+}
+
+// TestHeadlessConsume is issue 14's headless check: with partop's own
+// consumer group beside the producer, the expansion event says when the
+// group was assigned the new partitions, when it first committed on them,
+// and exactly how many records it skipped.
+func TestHeadlessConsume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 14 s run")
+	}
+	var out, errs bytes.Buffer
+	code := run([]string{"--headless", "--port", "-1", "--duration", "14s", "--partitioner", "round-robin", "--consume", "--consumer-reset", "latest", "--at", "4s:add=4"}, &out, &errs)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errs.String())
+	}
+	sum := lastLine(t, &out)
+	var pick map[string]any
+	for _, e := range sum["events"].([]any) {
+		ev := e.(map[string]any)
+		if ev["kind"] != "expansion" {
+			continue
+		}
+		for _, g := range ev["groups"].([]any) {
+			if g := g.(map[string]any); g["group"] == "partop" {
+				pick = g
+			}
+		}
+	}
+	if pick == nil {
+		t.Fatalf("no pickup by the partop group in %v", sum["events"])
+	}
+	for _, k := range []string{"assigned_at", "first_commit_at"} {
+		if ts, _ := pick[k].(string); ts == "" {
+			t.Errorf("%s missing: %v", k, pick)
+		}
+	}
+	if _, ok := pick["skipped"].(float64); !ok || pick["skipped_exact"] != true {
+		t.Errorf("skipped %v, skipped_exact %v: want an exact count", pick["skipped"], pick["skipped_exact"])
+	}
+	if c, _ := sum["consumer"].(map[string]any); c == nil || c["group"] != "partop" || c["read"].(float64) <= 0 {
+		t.Errorf("consumer %v", sum["consumer"])
 	}
 }

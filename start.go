@@ -27,7 +27,7 @@ func openBackend(ctx context.Context, o cmdline.Options, stderr io.Writer) (back
 		DiscoveryInterval: o.DiscoveryInterval,
 		PollInterval:      o.PollInterval,
 		ProducersInterval: o.ProducersInterval, ProducersGrace: o.ProducersGrace,
-		GroupsInterval:    o.GroupsInterval,
+		GroupsInterval: o.GroupsInterval,
 	})
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 
 	"partop/backend"
 	"partop/cluster"
+	"partop/consumer"
 	"partop/groups"
 	"partop/observe"
 	"partop/producer"
@@ -82,8 +83,9 @@ func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) 
 
 // Producer makes partop's producer for w on t, and beside it an observer of
 // the whole topic that reads the producer's leaders instead of polling
-// metadata itself.
-func (b *Backend) Producer(_ context.Context, w workload.Config, consume *backend.ConsumerConfig, t backend.Topic) (backend.Sources, error) {
+// metadata itself, the groups poll, and partop's consumer group when
+// consume is set (it asks the brokers which group protocol they support).
+func (b *Backend) Producer(ctx context.Context, w workload.Config, consume *backend.ConsumerConfig, t backend.Topic) (backend.Sources, error) {
 	p, err := producer.New(producer.Config{Config: w, DiscoveryInterval: b.opts.DiscoveryInterval, ClientOpts: b.cl.ClientOpts()}, b.cl, clusterTopic(t))
 	if err != nil {
 		return backend.Sources{}, err
@@ -96,8 +98,15 @@ func (b *Backend) Producer(_ context.Context, w workload.Config, consume *backen
 		return backend.Sources{}, err
 	}
 	srcs := backend.Sources{Source: p, WholeTopic: whole}
-	if srcs.Groups, err = b.groups(t.Name, whole); err != nil {
+	if srcs.Groups, err = b.groups(t.Name, whole); err == nil && consume != nil {
+		srcs.Consumer, err = consumer.New(ctx, consumer.Config{Topic: t.Name, ClientOpts: b.cl.ClientOpts(), ConsumerConfig: *consume, DiscoveryInterval: b.opts.DiscoveryInterval})
+	}
+	if err != nil {
 		_ = p.Close()
+		_ = whole.Close()
+		if srcs.Groups != nil {
+			_ = srcs.Groups.Close()
+		}
 		return backend.Sources{}, err
 	}
 	return srcs, nil
