@@ -93,7 +93,7 @@ func checkConsume(fs *flag.FlagSet, o Options) error {
 	}
 	if !o.Consume {
 		if f := firstGiven(fs, func(name string) bool { return slices.Contains(consumeOnly, name) }); f != "" {
-			return fmt.Errorf("--%s: needs --consume (partop's own consumer group)", f)
+			return fmt.Errorf("--%s: needs --consume (partop's own consumer group; on by default only for the embedded cluster)", f)
 		}
 		return nil
 	}

@@ -109,6 +109,11 @@ func Parse(args []string, stderr io.Writer) (Options, error) {
 	}
 	o.Brokers = splitList(*raw.brokers)
 	o.Workload.Topic = o.Topic
+	if firstGiven(fs, func(name string) bool { return name == "consume" }) == "" {
+		// The demo shows both sides of an expansion; on someone's cluster
+		// partop creates no group unless asked.
+		o.Consume = len(o.Brokers) == 0 && o.Fluvio == "" && !o.Observe
+	}
 	sort.SliceStable(o.At, func(i, j int) bool { return o.At[i].At < o.At[j].At })
 	if err := check(fs, o, sec.any()); err != nil {
 		return o, err

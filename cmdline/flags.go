@@ -50,7 +50,7 @@ func defineFlags(fs *flag.FlagSet, o *Options) rawFlags {
 	fs.IntVar(&w.KeySpace, "key-space", rules.DefaultKeySpace, "distinct keys for --keys uniform or zipf")
 	fs.StringVar(&w.Partitioner, "partitioner", rules.UniformSticky, "partitioner: "+strings.Join(rules.Partitioners(rules.Kafka), ", "))
 	fs.DurationVar(&w.FlushTimeout, "flush-timeout", rules.DefaultFlushTimeout, "on exit, how long to wait for in-flight records")
-	fs.BoolVar(&o.Consume, "consume", false, "also run partop's own consumer group on the topic: its reads, lag, and what it skipped on new partitions")
+	fs.BoolVar(&o.Consume, "consume", false, "also run partop's own consumer group on the topic: its reads, lag, and what it skipped on new partitions (default: on for the embedded cluster, off on a real one, where it would create a group)")
 	fs.StringVar(&o.Consumer.Group, "group", rules.DefaultGroup, "--consume: the consumer group's name")
 	fs.StringVar(&o.Consumer.Protocol, "consumer-protocol", "", "--consume: group protocol, consumer (KIP-848) or classic (default consumer where the cluster supports it, else classic)")
 	fs.StringVar(&o.Consumer.Reset, "consumer-reset", rules.ResetLatest, "--consume: where the group starts on a partition it has no commit for: earliest, latest (the Java client's default) or by-duration:D")

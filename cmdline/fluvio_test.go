@@ -51,7 +51,9 @@ func TestConsumeFlags(t *testing.T) {
 		{[]string{"--consume", "--group", strings.Repeat("g", 300)}, "at most 255"},
 		{[]string{"--consume", "--observe", "--brokers", "k:9092"}, "--consume with --observe"},
 		{[]string{"--consume", "--fluvio", "127.0.0.1:9003"}, "--consume with --fluvio"},
-		{[]string{"--group", "billing"}, "--group: needs --consume"},
+		{[]string{"--group", "billing"}, ""}, // the embedded cluster consumes by default
+		{[]string{"--brokers", "k:9092", "--group", "billing"}, "--group: needs --consume"},
+		{[]string{"--consume=false", "--group", "billing"}, "--group: needs --consume"},
 		{[]string{"--groups-interval", "100ms"}, "--groups-interval 100ms"},
 		{[]string{"--groups-interval", "-1s"}, ""},
 	} {
@@ -61,6 +63,27 @@ func TestConsumeFlags(t *testing.T) {
 			t.Errorf("%v: %v", c.args, err)
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("%v: error %v, want one with %q", c.args, err, c.want)
+		}
+	}
+}
+
+// TestConsumeByDefault: partop's own group runs on the embedded cluster
+// unless turned off, and never on a real cluster unless asked.
+func TestConsumeByDefault(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{
+		{nil, true},
+		{[]string{"--consume=false"}, false},
+		{[]string{"--brokers", "k:9092"}, false},
+		{[]string{"--brokers", "k:9092", "--consume"}, true},
+		{[]string{"--fluvio", "127.0.0.1:9003"}, false},
+		{[]string{"--observe", "--brokers", "k:9092"}, false},
+	} {
+		o, err := Parse(c.args, io.Discard)
+		if err != nil || o.Consume != c.want {
+			t.Errorf("%v: consume %v, %v; want %v", c.args, o.Consume, err, c.want)
 		}
 	}
 }

@@ -64,10 +64,12 @@ func (m *Model) groupSegment() segment {
 		return segment{}
 	}
 	st := &m.styles
+	// Least needed of the line: shortened and dropped first (the groups
+	// panel names the group and its protocol too).
 	return segment{
-		long:  st.Label.Render("group ") + st.Value.Render(m.es.Group) + st.Muted.Render(" ("+m.es.GroupProtocol+" protocol, reset "+m.es.GroupReset+")"),
+		long:  st.Label.Render("group ") + st.Value.Render(m.es.Group) + st.Muted.Render(" ("+m.es.GroupProtocol+", "+m.es.GroupReset+")"),
 		short: st.Label.Render("group ") + st.Value.Render(m.es.Group),
-		prio:  2,
+		prio:  4,
 	}
 }
 
