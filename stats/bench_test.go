@@ -71,3 +71,14 @@ func BenchmarkSample10000(b *testing.B) {
 		s.Sample(at)
 	}
 }
+
+// BenchmarkAckSerial is Ack as a Kafka producer calls it: from kgo's
+// promise, which calls every promise from one goroutine at a time.
+func BenchmarkAckSerial(b *testing.B) {
+	c := NewCounters(8)
+	var p int32
+	for b.Loop() {
+		c.Ack(p&7, 116)
+		p++
+	}
+}

@@ -12,9 +12,11 @@ import (
 // Counters holds one slot of atomic counters per partition. The hot path
 // (Ack, Fail) takes no lock: it loads the slot table through an atomic
 // pointer, and growing the table copies the slot pointers, so a count is
-// never lost or doubled across a resize.
+// never lost or doubled across a resize. An acknowledgement costs one
+// atomic add: at millions of records a second the counting is a visible
+// share of a producer's CPU, and every locked instruction counts.
 type Counters struct {
-	mu    sync.Mutex // serializes growth
+	mu    sync.Mutex // serializes growth and folding (see slot.pending)
 	slots atomic.Pointer[[]*slot]
 	// unrouted counts records that failed before a partition was chosen
 	// (unknown topic, no usable partition): they belong to no slot.
@@ -22,11 +24,59 @@ type Counters struct {
 }
 
 type slot struct {
-	acked    atomic.Uint64
-	bytes    atomic.Uint64
+	// pending holds acknowledgements not yet folded into acked and
+	// bytes: records in the top 24 bits, bytes in the low 40, so one
+	// atomic add counts a record and its size together. Readers fold it
+	// (swap it for 0) under Counters.mu; so does Ack, before either field
+	// could overflow into the other.
+	pending  atomic.Uint64
+	acked    uint64 // folded totals, guarded by Counters.mu
+	bytes    uint64
 	errors   atomic.Uint64
 	firstAck atomic.Int64 // unix nanoseconds of the first acknowledged record; 0 = none yet
 	lastErr  atomic.Pointer[string]
+}
+
+const (
+	pendingShift = 40
+	pendingBytes = 1<<pendingShift - 1
+	// A pending word is folded once its records reach 2^23 or its bytes
+	// 2^39: one more add (at most foldRecords records or maxPendingSize
+	// bytes) still fits its field.
+	foldRecords    = 1 << 23
+	foldBytes      = 1 << 39
+	maxPendingSize = 1 << 32 // a larger record is added to the totals directly
+)
+
+// add counts n records of size bytes in all.
+func (c *Counters) add(s *slot, n, bytes uint64) {
+	if n >= foldRecords || bytes >= maxPendingSize {
+		c.mu.Lock()
+		s.fold()
+		s.acked += n
+		s.bytes += bytes
+		c.mu.Unlock()
+		return
+	}
+	if v := s.pending.Add(n<<pendingShift | bytes); v>>pendingShift >= foldRecords || v&pendingBytes >= foldBytes {
+		c.foldLocking(s)
+	}
+}
+
+func (c *Counters) foldLocking(s *slot) {
+	c.mu.Lock()
+	s.fold()
+	c.mu.Unlock()
+}
+
+// fold moves what is pending into the totals; c.mu must be held.
+func (s *slot) fold() {
+	if s.pending.Load() == 0 {
+		return // an idle partition costs a load, not a locked swap
+	}
+	v := s.pending.Swap(0)
+	s.acked += v >> pendingShift
+	s.bytes += v & pendingBytes
 }
 
 // NewCounters returns counters for n partitions.
@@ -62,9 +112,14 @@ func (c *Counters) Extend(n int) {
 }
 
 func (c *Counters) slot(p int32) *slot {
-	if s := *c.slots.Load(); int(p) < len(s) && p >= 0 {
+	if s := *c.slots.Load(); uint(p) < uint(len(s)) { // also false for p < 0
 		return s[p]
 	}
+	return c.newSlot(p)
+}
+
+// newSlot is slot's slow path: p has no slot yet, or is negative.
+func (c *Counters) newSlot(p int32) *slot {
 	if p < 0 {
 		return nil
 	}
@@ -76,12 +131,20 @@ func (c *Counters) slot(p int32) *slot {
 // reports whether this was the partition's first acknowledged record, with
 // the time it recorded for it.
 func (c *Counters) Ack(p int32, bytes int) (first bool, at time.Time) {
-	s := c.slot(p)
-	if s == nil {
+	var s *slot // c.slot(p), inlined
+	if t := *c.slots.Load(); uint(p) < uint(len(t)) {
+		s = t[p]
+	} else if s = c.newSlot(p); s == nil {
 		return false, time.Time{}
 	}
-	s.acked.Add(1)
-	s.bytes.Add(uint64(bytes))
+	// add, inlined: this is the per-record path.
+	if uint(bytes) < maxPendingSize {
+		if v := s.pending.Add(1<<pendingShift | uint64(bytes)); v>>pendingShift >= foldRecords || v&pendingBytes >= foldBytes {
+			c.foldLocking(s)
+		}
+	} else {
+		c.add(s, 1, uint64(max(bytes, 0)))
+	}
 	if s.firstAck.Load() == 0 {
 		now := time.Now()
 		if s.firstAck.CompareAndSwap(0, now.UnixNano()) {
@@ -99,7 +162,7 @@ func (c *Counters) Add(p int32, n uint64, at time.Time) (first bool) {
 	if s == nil || n == 0 {
 		return false
 	}
-	s.acked.Add(n)
+	c.add(s, n, 0)
 	return s.firstAck.Load() == 0 && s.firstAck.CompareAndSwap(0, at.UnixNano())
 }
 
@@ -129,7 +192,11 @@ func (c *Counters) FirstAck(p int32) time.Time {
 }
 
 // Unrouted returns the records that failed before a partition was chosen.
-func (c *Counters) Unrouted() Totals { return c.unrouted.totals() }
+func (c *Counters) Unrouted() Totals {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.unrouted.totals()
+}
 
 // Totals is a consistent-enough read of one partition's counters.
 type Totals struct {
@@ -138,8 +205,11 @@ type Totals struct {
 	FirstAck             time.Time
 }
 
-// Read returns the current totals of every partition, indexed by partition.
+// Read returns the current totals of every partition, indexed by partition:
+// every acknowledgement counted before Read was called is in them.
 func (c *Counters) Read() []Totals {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	s := *c.slots.Load()
 	out := make([]Totals, len(s))
 	for i, sl := range s {
@@ -148,8 +218,10 @@ func (c *Counters) Read() []Totals {
 	return out
 }
 
+// totals folds and reads the slot; c.mu must be held.
 func (s *slot) totals() Totals {
-	t := Totals{Acked: s.acked.Load(), Bytes: s.bytes.Load(), Errors: s.errors.Load()}
+	s.fold()
+	t := Totals{Acked: s.acked, Bytes: s.bytes, Errors: s.errors.Load()}
 	if e := s.lastErr.Load(); e != nil {
 		t.LastError = *e
 	}

@@ -233,3 +233,24 @@ func TestBalanceOf(t *testing.T) {
 		t.Errorf("empty: %+v", b)
 	}
 }
+
+// TestCountersFoldExactly: whatever the sizes, no count spills from the
+// records field of a slot's pending word into its bytes field or back.
+func TestCountersFoldExactly(t *testing.T) {
+	c := NewCounters(1)
+	c.Ack(0, 1<<33)             // too large for the pending word: straight to the totals
+	c.Add(0, foldRecords+5, t0) // likewise
+	for range 600 {             // 600 × 2^31 bytes would pass 2^40: Ack folds on the way
+		c.Ack(0, 1<<31)
+	}
+	for range 1<<24 + 10 { // more than the records field holds: Ack folds on the way
+		c.Ack(0, 0)
+	}
+	got := c.Read()[0]
+	if want := uint64(1 + foldRecords + 5 + 600 + 1<<24 + 10); got.Acked != want {
+		t.Errorf("acked %d, want %d", got.Acked, want)
+	}
+	if want := uint64(1<<33 + 600<<31); got.Bytes != want {
+		t.Errorf("bytes %d, want %d", got.Bytes, want)
+	}
+}
