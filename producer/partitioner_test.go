@@ -35,3 +35,50 @@ func TestKeysMovedMatchesMurmur2(t *testing.T) {
 		}
 	}
 }
+
+// TestRoutingKeepsInterfacesAndSeesN: the wrapper has exactly the optional
+// interfaces of the partitioner it wraps, picks what it picks, and reports
+// each new n once, whichever method kgo calls.
+func TestRoutingKeepsInterfacesAndSeesN(t *testing.T) {
+	for _, name := range rules.Partitioners(rules.Kafka) {
+		t.Run(name, func(t *testing.T) {
+			var seen []int
+			o := &routing{inner: basePartitioner(name), onChange: func(n int) { seen = append(seen, n) }}
+			got, want := o.ForTopic("t"), basePartitioner(name).ForTopic("t")
+			_, gotNB := got.(kgo.TopicPartitionerOnNewBatch)
+			_, wantNB := want.(kgo.TopicPartitionerOnNewBatch)
+			gotBP, gotHasBP := got.(kgo.TopicBackupPartitioner)
+			_, wantHasBP := want.(kgo.TopicBackupPartitioner)
+			if gotNB != wantNB || gotHasBP != wantHasBP {
+				t.Fatalf("OnNewBatch %v, PartitionByBackup %v; wrapped partitioner has %v, %v", gotNB, gotHasBP, wantNB, wantHasBP)
+			}
+			r := &kgo.Record{Key: []byte("key-7")}
+			for _, n := range []int{4, 4, 6, 6, 6, 9} {
+				var g int
+				if gotHasBP {
+					g = gotBP.PartitionByBackup(r, n, &backupIter{n})
+				} else {
+					g = got.Partition(r, n)
+				}
+				if g < 0 || g >= n {
+					t.Fatalf("n=%d: picked %d", n, g)
+				}
+				if name != rules.KeyHash { // the others keep state
+					continue
+				}
+				if w := want.Partition(r, n); g != w {
+					t.Fatalf("n=%d: picked %d, wrapped partitioner %d", n, g, w)
+				}
+			}
+			if len(seen) != 3 || seen[0] != 4 || seen[1] != 6 || seen[2] != 9 {
+				t.Fatalf("reported %v, want [4 6 9]", seen)
+			}
+		})
+	}
+}
+
+// backupIter walks partitions 0..n-1, each with no backup.
+type backupIter struct{ left int }
+
+func (b *backupIter) Next() (int, int64) { b.left--; return b.left, 0 }
+func (b *backupIter) Rem() int           { return b.left }
