@@ -17,15 +17,20 @@ import (
 // both stopped.
 func (p *Producer) Run(ctx context.Context, r backend.Reporter) {
 	p.reports.Set(r)
-	p.life.Run(ctx, p.Pacer, p.watch, p.produceOne)
+	p.life.RunChunks(ctx, p.Pacer, p.watch, p.produce)
 }
 
-// produceOne hands one record to kgo. Produce blocks while the buffer is
-// full; the pacer checks for the end between chunks.
-func (p *Producer) produceOne(context.Context) bool {
-	key, value := p.records.Next()
-	p.cl.Produce(p.produceCtx, &kgo.Record{Key: key, Value: value}, p.onAck)
-	return true
+// produce hands n records to kgo. Produce blocks while the buffer is full;
+// the pacer checks for the end between chunks. This loop is the whole
+// per-record send path of partop's own: it does what a plain producer's
+// loop does, with the fields it needs in locals.
+func (p *Producer) produce(_ context.Context, n int) int {
+	cl, ctx, records, onAck := p.cl, p.produceCtx, p.records, p.onAck
+	for range n {
+		key, value := records.Next()
+		cl.Produce(ctx, &kgo.Record{Key: key, Value: value}, onAck)
+	}
+	return n
 }
 
 // watch polls the topic's metadata every DiscoveryInterval (jittered,

@@ -23,8 +23,15 @@ func NewLifecycle() *Lifecycle {
 }
 
 // Run runs watch and pacer's send loop until ctx ends or Stop, and returns
-// when both have returned. Only the first Run runs, and none after Stop.
+// when both have returned; send sends one record and returns false when
+// the loop should stop early. Only the first Run runs, and none after Stop.
 func (l *Lifecycle) Run(ctx context.Context, pacer *Pacer, watch func(context.Context), send func(context.Context) bool) {
+	l.RunChunks(ctx, pacer, watch, OneByOne(send))
+}
+
+// RunChunks is Run with a send that sends up to n records at a time, as
+// Pacer.Run calls it.
+func (l *Lifecycle) RunChunks(ctx context.Context, pacer *Pacer, watch func(context.Context), send func(ctx context.Context, n int) int) {
 	if !l.started.CompareAndSwap(false, true) {
 		return // running already, or stopped
 	}
@@ -43,7 +50,7 @@ func (l *Lifecycle) Run(ctx context.Context, pacer *Pacer, watch func(context.Co
 		defer close(watched)
 		watch(ctx)
 	}()
-	pacer.Run(ctx, func() bool { return send(ctx) })
+	pacer.Run(ctx, send)
 	<-watched
 }
 
@@ -63,3 +70,15 @@ func (l *Lifecycle) Stopping() <-chan struct{} { return l.stop }
 
 // Done is closed when Run has returned.
 func (l *Lifecycle) Done() <-chan struct{} { return l.done }
+
+// OneByOne makes a send of up to n records out of a send of one.
+func OneByOne(send func(context.Context) bool) func(ctx context.Context, n int) int {
+	return func(ctx context.Context, n int) int {
+		for i := range n {
+			if !send(ctx) {
+				return i
+			}
+		}
+		return n
+	}
+}

@@ -76,12 +76,14 @@ func (p *Pacer) poke() {
 // resumes the target rate instead of bursting to catch up.
 const maxBacklog = 100 * time.Millisecond
 
-// Run calls send once per record due until ctx ends: at the target rate
+// Run has send send the records due until ctx ends: at the target rate
 // (records due since the plan's start, minus those sent), or, at rate 0,
-// in chunks as fast as send returns (a send that blocks on a full buffer
-// ends a chunk soon). send returns false when the loop should stop early.
-// While paused, Run waits.
-func (p *Pacer) Run(ctx context.Context, send func() bool) {
+// chunks of 256 as fast as send returns. send(ctx, n) sends up to n
+// records and returns how many it sent; fewer means the loop should stop
+// early. It gets whole chunks, not one call per record: at rate 0 the
+// loop runs millions of times a second, and a call per record through a
+// function value was a measurable share of it. While paused, Run waits.
+func (p *Pacer) Run(ctx context.Context, send func(ctx context.Context, n int) int) {
 	var (
 		epoch time.Time // start of the current rate plan
 		sent  float64   // records sent since epoch
@@ -104,8 +106,7 @@ func (p *Pacer) Run(ctx context.Context, send func() bool) {
 		}
 		rate := p.Rate()
 		if rate == 0 {
-			for i := 0; i < 256 && send(); i++ {
-			}
+			send(ctx, 256)
 			select {
 			case <-p.wake:
 				replan()
@@ -121,7 +122,8 @@ func (p *Pacer) Run(ctx context.Context, send func() bool) {
 		if lag := due - sent; lag > rate*maxBacklog.Seconds()+1 {
 			sent = due - rate*maxBacklog.Seconds()
 		}
-		for ; sent+1 <= due && send(); sent++ {
+		if n := math.Floor(due - sent); n >= 1 {
+			sent += float64(send(ctx, int(n)))
 		}
 		wait := time.Duration((sent + 1 - due) / rate * float64(time.Second))
 		timer.Reset(max(wait, time.Millisecond))

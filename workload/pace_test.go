@@ -15,7 +15,7 @@ func runPacer(p *Pacer, send func() bool) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		p.Run(ctx, send)
+		p.Run(ctx, OneByOne(func(context.Context) bool { return send() }))
 	}()
 	return func() { cancel(); <-done }
 }
