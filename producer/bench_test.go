@@ -16,7 +16,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"partop/backend/backendtest"
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
 	"partop/rules"
@@ -199,102 +198,6 @@ func BenchmarkMetadataCost(b *testing.B) {
 		b.ReportMetric(float64(n1-n0)/time.Since(t0).Seconds(), "metadata-req/s")
 	}
 }
-
-// BenchmarkThroughput: partop's producer with all its accounting against a
-// plain kgo client with the same options, into the same embedded cluster,
-// alternating rounds so both see the same machine. Goal: ratio >= 0.95.
-func BenchmarkThroughput(b *testing.B) {
-	const (
-		pairs = 5
-		round = 3 * time.Second
-	)
-	for range b.N {
-		c, _ := embeddedtest.Start(b, "speed", 4)
-		// Fill the retention budget first: an empty cluster is faster than
-		// one trimming old segments, and the first rounds would win.
-		plainRate(b, c, 5*time.Second)
-		var partop, plain []float64
-		for i := range 2 * pairs { // ABBA order cancels drift
-			if i%4 == 0 || i%4 == 3 {
-				partop = append(partop, partopRate(b, c, round))
-				plain = append(plain, plainRate(b, c, round))
-			} else {
-				plain = append(plain, plainRate(b, c, round))
-				partop = append(partop, partopRate(b, c, round))
-			}
-		}
-		sp, sk := sum(partop), sum(plain)
-		b.ReportMetric(sp/float64(len(partop)), "partop-rec/s")
-		b.ReportMetric(sk/float64(len(plain)), "kgo-rec/s")
-		b.ReportMetric(sp/sk, "ratio")
-		b.Logf("partop rounds %v, plain kgo rounds %v", round0(partop), round0(plain))
-	}
-}
-
-func sum(xs []float64) float64 {
-	t := 0.0
-	for _, x := range xs {
-		t += x
-	}
-	return t
-}
-
-func partopRate(b *testing.B, c *cluster.Cluster, d time.Duration) float64 {
-	top, err := c.Describe(context.Background(), "speed")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := Config{Config: workload.Config{Topic: "speed", Rate: 0}, ClientOpts: c.ClientOpts()}
-	p, err := New(cfg, c, top)
-	if err != nil {
-		b.Fatal(err)
-	}
-	go p.Run(context.Background(), backendtest.Discard)
-	time.Sleep(300 * time.Millisecond) // connect and warm up
-	n0, t0 := total(p), time.Now()
-	time.Sleep(d)
-	rate := float64(total(p)-n0) / time.Since(t0).Seconds()
-	_ = p.Close()
-	return rate
-}
-
-func plainRate(b *testing.B, c *cluster.Cluster, d time.Duration) float64 {
-	// No promise at all: batch hooks count what landed, so the baseline
-	// pays nothing per record for being measured.
-	n := &batchCounter{}
-	cl, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("speed"), kgo.WithHooks(n))...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cl.Close()
-	m := workload.NewRecords(workload.Config{}, 1)
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for ctx.Err() == nil {
-			k, v := m.Next()
-			cl.Produce(ctx, &kgo.Record{Key: k, Value: v}, nil)
-		}
-	}()
-	time.Sleep(300 * time.Millisecond)
-	n0, t0 := n.load(), time.Now()
-	time.Sleep(d)
-	rate := float64(n.load()-n0) / time.Since(t0).Seconds()
-	stop()
-	<-done
-	_ = cl.Flush(context.Background())
-	return rate
-}
-
-// batchCounter counts records in successfully written batches.
-type batchCounter struct{ n atomic.Uint64 }
-
-func (c *batchCounter) OnProduceBatchWritten(_ kgo.BrokerMetadata, _ string, _ int32, m kgo.ProduceBatchMetrics) {
-	c.n.Add(uint64(m.NumRecords))
-}
-
-func (c *batchCounter) load() uint64 { return c.n.Load() }
 
 func round0(xs []float64) []int {
 	out := make([]int, len(xs))
