@@ -530,12 +530,6 @@ func compareWithTool(line map[string]partopGroup, rows map[string][]toolRow, sta
 			bad("partop lists group %s, which is none of the test's", name)
 		}
 	}
-	str := func(p *int64) string {
-		if p == nil {
-			return "null"
-		}
-		return strconv.FormatInt(*p, 10)
-	}
 	for _, name := range groups {
 		g, ok := line[name]
 		tr := rows[name]
@@ -595,6 +589,14 @@ func compareWithTool(line map[string]partopGroup, rows map[string][]toolRow, sta
 		}
 	}
 	return compared, noCommit, mismatches
+}
+
+// str is *p, or null.
+func str(p *int64) string {
+	if p == nil {
+		return "null"
+	}
+	return strconv.FormatInt(*p, 10)
 }
 
 // pickup is one group's entry in an expansion event's `groups`.
