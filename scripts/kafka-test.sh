@@ -13,7 +13,9 @@
 # The exit code is go test's (or kafka.sh's, if the cluster did not start).
 #
 # Non-interactive: reads nothing from stdin, installs nothing that asks
-# questions; fine from a fresh clone, with CI=true, as root.
+# questions; fine from a fresh clone, with CI=true, as root. As root it
+# installs Debian's kcat when missing (apt-get): TestGroupsOnKafka runs it
+# as a librdkafka consumer group.
 #
 # Knobs (environment): PARTOP_IT_NODES (3; 1 skips the broker-failure test),
 # PARTOP_IT_TIMEOUT (go test -timeout, default 6m), PARTOP_IT_KEEP_LOGS=1
@@ -64,6 +66,20 @@ command -v go >/dev/null 2>&1 || {
 }
 
 "${KAFKA[@]}" fetch
+
+# kcat (librdkafka) is the consumer group nobody here wrote in
+# TestGroupsOnKafka.
+if ! command -v kcat >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    log "installing kcat with apt-get"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat; } >"$WORK/apt.log" 2>&1; then
+      tail -n 20 "$WORK/apt.log" >&2
+      log "warning: could not install kcat; TestGroupsOnKafka will fail"
+    fi
+  else
+    log "warning: kcat not found and not root; TestGroupsOnKafka will fail (install it: apt-get install kcat)"
+  fi
+fi
 
 # A cluster kafka.sh left running (by hand, or by a run that was killed)
 # would be reused with old topics, or refuse a different node count:

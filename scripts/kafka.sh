@@ -12,6 +12,7 @@
 #   start N        restart node N (no reformat), wait until it is back
 #   topics ARGS..  TopicCommand (kafka-topics.sh), --bootstrap-server set to the
 #                  running cluster unless ARGS has one
+#   groups ARGS..  ConsumerGroupCommand (kafka-consumer-groups.sh), the same way
 #   status         which nodes run, with pids and ports
 #   env            eval "$(scripts/kafka.sh env)" sets KAFKA_BROKERS (PLAINTEXT),
 #                  KAFKA_SASL_BROKERS (SASL_SSL), KAFKA_CA (CA certificate, PEM)
@@ -32,6 +33,7 @@
 #
 # Example: scripts/kafka.sh up 3 && eval "$(scripts/kafka.sh env)"
 #          scripts/kafka.sh topics --alter --topic t --partitions 8
+#          scripts/kafka.sh groups --describe --group g
 #
 # Knobs (environment): PARTOP_KAFKA_VERSION (4.1.1), PARTOP_KAFKA_DIR
 # (<repo>/.kafka), PARTOP_KAFKA_WAIT (readiness timeout in seconds, 90),
@@ -443,15 +445,24 @@ cmd_start() {
   log "node $1 back in $((SECONDS - start))s"
 }
 
-# cmd_topics ARGS... : TopicCommand, with --bootstrap-server unless ARGS has one.
-cmd_topics() {
+# run_admin_tool CLASS ARGS... : a Kafka admin tool, with --bootstrap-server
+# unless ARGS has one.
+run_admin_tool() {
+  local cls=$1
+  shift
   require_fetched
   if [[ " $* " == *" --bootstrap-server"[\ =]* ]]; then
-    run_java_tool org.apache.kafka.tools.TopicCommand "$@"
+    run_java_tool "$cls" "$@"
   else
-    run_java_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$(bootstrap plain)" "$@"
+    run_java_tool "$cls" --bootstrap-server "$(bootstrap plain)" "$@"
   fi
 }
+
+# cmd_topics ARGS... : TopicCommand (kafka-topics.sh).
+cmd_topics() { run_admin_tool org.apache.kafka.tools.TopicCommand "$@"; }
+
+# cmd_groups ARGS... : ConsumerGroupCommand (Kafka 4.1's kafka-consumer-groups.sh).
+cmd_groups() { run_admin_tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "$@"; }
 
 cmd_status() {
   local n pid
@@ -493,6 +504,7 @@ down) cmd_down ;;
 kill) cmd_kill "$@" ;;
 start) cmd_start "$@" ;;
 topics) cmd_topics "$@" ;;
+groups) cmd_groups "$@" ;;
 status) cmd_status ;;
 env) cmd_env ;;
 help | -h | --help) usage ;;
