@@ -1,0 +1,132 @@
+package observe_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"partop/cluster"
+	"partop/cluster/embeddedtest"
+	"partop/engine"
+	"partop/waitfor"
+)
+
+// growFromOutside adds partitions with another client, as any admin tool
+// would, and waits until the engine has the expansion.
+func growFromOutside(t *testing.T, c *cluster.Cluster, eng *engine.Engine, topic string, to int) {
+	t.Helper()
+	cl, err := kgo.NewClient(c.ClientOpts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := kadm.NewClient(cl).UpdatePartitions(ctx, to, topic)
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitfor.That(t, 10*time.Second, "the expansion to be seen", func() bool { _, ok := expansion(eng, to); return ok })
+}
+
+// expansion is the engine's expansion to `to` partitions, if logged.
+func expansion(eng *engine.Engine, to int) (engine.Event, bool) {
+	for _, e := range eng.Snapshot().Events {
+		if e.Kind == engine.KindExpansion && e.To == to {
+			return e, true
+		}
+	}
+	return engine.Event{}, false
+}
+
+// dated waits for the expansion to `to` to have its fleet's first write.
+func dated(t *testing.T, eng *engine.Engine, to int) engine.Event {
+	t.Helper()
+	var ev engine.Event
+	waitfor.That(t, 10*time.Second, "the first writes to be dated", func() bool {
+		e, ok := expansion(eng, to)
+		ev = e
+		return ok && !e.FirstWrite.IsZero()
+	})
+	return ev
+}
+
+// TestFirstWriteIsTheRecordsOwnTime: after someone else expands the topic,
+// producers write to the new partitions with timestamps of their own
+// (compressed, several records a batch, the later ones in another batch);
+// the expansion's FirstWrite is the latest of the new partitions' first
+// records' timestamps, to the millisecond, and says CreateTime.
+func TestFirstWriteIsTheRecordsOwnTime(t *testing.T) {
+	c, _ := embeddedtest.Start(t, "firsts", 2)
+	_, eng := observing(t, c, "firsts", 100*time.Millisecond)
+	waitfor.That(t, 10*time.Second, "the first poll (the baseline)", func() bool { return eng.Snapshot().Stats.Samples > 1 })
+	growFromOutside(t, c, eng, "firsts", 5)
+
+	// An hour ago, so no clock of this test could produce the same time.
+	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	firsts := map[int32]time.Time{2: base.Add(3 * time.Millisecond), 3: base.Add(17 * time.Millisecond), 4: base.Add(9 * time.Millisecond)}
+	for _, codec := range []kgo.CompressionCodec{kgo.ZstdCompression(), kgo.GzipCompression()} {
+		w, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("firsts"), kgo.ProducerBatchCompression(codec),
+			kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(50*time.Millisecond))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p, at := range firsts {
+			if codec == kgo.GzipCompression() { // the second batch: later records
+				at = at.Add(time.Second)
+			}
+			for i := range 3 { // one batch; the first record is the earliest
+				w.Produce(context.Background(), &kgo.Record{Partition: p, Value: []byte("v"), Timestamp: at.Add(time.Duration(i) * 40 * time.Millisecond)}, nil)
+			}
+		}
+		if err := w.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+	}
+
+	ev := dated(t, eng, 5)
+	if want := firsts[3]; !ev.FirstWrite.Equal(want) || ev.LogAppendTime {
+		t.Fatalf("first write %v (log append time %v), want %v: the latest first record, as the producer stamped it",
+			ev.FirstWrite, ev.LogAppendTime, want)
+	}
+}
+
+// TestFirstWriteLargeBatches: first batches larger than a Fetch allows per
+// partition (4 new partitions on 3 brokers: two share a leader, and one
+// Fetch) are read again alone, and dated as exactly.
+func TestFirstWriteLargeBatches(t *testing.T) {
+	c, _ := embeddedtest.Start(t, "large", 1)
+	_, eng := observing(t, c, "large", 100*time.Millisecond)
+	waitfor.That(t, 10*time.Second, "the first poll (the baseline)", func() bool { return eng.Snapshot().Stats.Samples > 1 })
+	growFromOutside(t, c, eng, "large", 5)
+
+	w, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("large"), kgo.ProducerBatchCompression(kgo.NoCompression()),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(50*time.Millisecond))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	big := make([]byte, 20<<10) // more than a partition's share of the Fetch
+	var latest time.Time
+	for p := int32(1); p < 5; p++ {
+		at := base.Add(time.Duration(p*p) * time.Millisecond)
+		latest = at
+		for i := range 3 {
+			w.Produce(context.Background(), &kgo.Record{Partition: p, Value: big, Timestamp: at.Add(time.Duration(i) * time.Millisecond)}, nil)
+		}
+	}
+	if err := w.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if ev := dated(t, eng, 5); !ev.FirstWrite.Equal(latest) {
+		t.Fatalf("first write %v, want %v", ev.FirstWrite, latest)
+	}
+}
