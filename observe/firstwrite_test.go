@@ -11,6 +11,7 @@ import (
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
 	"partop/engine"
+	"partop/rules"
 	"partop/waitfor"
 )
 
@@ -129,4 +130,84 @@ func TestFirstWriteLargeBatches(t *testing.T) {
 	if ev := dated(t, eng, 5); !ev.FirstWrite.Equal(latest) {
 		t.Fatalf("first write %v, want %v", ev.FirstWrite, latest)
 	}
+}
+
+// TestFirstWriteMatchesReadBack: observe mode at its defaults (1 s polls)
+// while a producer that refreshes its metadata every second writes 1,000
+// records/s round-robin, stamping them as it produces them (kgo's
+// default), and the topic is expanded three times from outside: each
+// expansion's first write equals the latest of the new partitions' first
+// records' timestamps as a consumer reads them back. The figures say how
+// much later the poll saw them.
+func TestFirstWriteMatchesReadBack(t *testing.T) {
+	c, _ := embeddedtest.Start(t, "readback", 2)
+	_, eng := observing(t, c, "readback", rules.DefaultPollInterval)
+	w, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("readback"),
+		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()), kgo.MetadataMaxAge(time.Second), kgo.MetadataMinAge(500*time.Millisecond))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for ctx.Err() == nil {
+			<-tick.C
+			w.Produce(ctx, kgo.StringRecord("x"), nil)
+		}
+	}()
+	waitfor.That(t, 10*time.Second, "the first polls", func() bool { return eng.Snapshot().Stats.Samples > 2 })
+	for from := 2; from < 8; from += 2 {
+		growFromOutside(t, c, eng, "readback", from+2)
+		ev := dated(t, eng, from+2)
+		waitfor.That(t, 10*time.Second, "the poll to see the first records", func() bool {
+			e, _ := expansion(eng, from+2)
+			ev = e
+			return e.Done
+		})
+		truth := firstRecordsReadBack(t, c, "readback", from, from+2)
+		if !ev.FirstWrite.Equal(truth) {
+			t.Errorf("%d→%d: first write %s, the records read back say %s", from, from+2,
+				ev.FirstWrite.Format("15:04:05.000"), truth.Format("15:04:05.000"))
+		}
+		t.Logf("FIGURE %d→%d: first write - records' own %s | poll saw them %s later | seen→first write %s", from, from+2,
+			ev.FirstWrite.Sub(truth), ev.FirstAck.Sub(truth).Round(100*time.Microsecond), ev.FirstWrite.Sub(ev.Seen).Round(100*time.Microsecond))
+	}
+}
+
+// firstRecordsReadBack is the latest of partitions from..to-1's first
+// records' timestamps, read back with a consumer.
+func firstRecordsReadBack(t *testing.T, c *cluster.Cluster, topic string, from, to int) time.Time {
+	t.Helper()
+	offsets := map[int32]kgo.Offset{}
+	for p := from; p < to; p++ {
+		offsets[int32(p)] = kgo.NewOffset().At(0)
+	}
+	cl, err := kgo.NewClient(append(c.ClientOpts(), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offsets}))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	firsts := map[int32]time.Time{}
+	for len(firsts) < to-from && ctx.Err() == nil {
+		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+			if _, ok := firsts[r.Partition]; !ok && r.Offset == 0 {
+				firsts[r.Partition] = r.Timestamp
+			}
+		})
+	}
+	if len(firsts) < to-from {
+		t.Fatalf("read back the first records of %d of partitions %d..%d", len(firsts), from, to-1)
+	}
+	var latest time.Time
+	for _, at := range firsts {
+		if at.After(latest) {
+			latest = at
+		}
+	}
+	return latest
 }
