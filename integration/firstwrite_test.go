@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -168,4 +169,51 @@ func intOf(v any) int {
 		return int(i)
 	}
 	return -1
+}
+
+// TestObserveFirstWriteDenied: bob, denied Read on the topic, observes an
+// expansion: reading the first records is refused, which the log says once;
+// the pickup is the polls', and nothing is read again.
+func TestObserveFirstWriteDenied(t *testing.T) {
+	topic := topicName("first-denied")
+	createTopic(t, topic, 2, 1, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	deny := kadm.NewACLs().Deny("User:bob").Topics(topic).Operations(kadm.OpRead).ResourcePatternType(kadm.ACLPatternLiteral)
+	adm := admin(t)
+	if _, err := adm.CreateACLs(ctx, deny); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = adm.DeleteACLs(context.Background(), deny) })
+	startWriter(t, 1000, kgo.SeedBrokers(env.brokers...), kgo.DefaultProduceTopic(topic),
+		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()), kgo.MetadataMaxAge(time.Second), kgo.MetadataMinAge(500*time.Millisecond))
+	o := observeInProcess(t, openCluster(t, env.saslBrokers, scram("bob", "bob-secret")), topic, observe.Config{})
+	waitfor.That(t, 20*time.Second, "records counted", func() bool { return o.eng.Snapshot().Stats.Acked > 1000 })
+	grow(t, topic, 4)
+	var ev engine.Event
+	waitfor.That(t, 30*time.Second, "the expansion picked up and the refusal logged", func() bool {
+		notices := 0
+		for _, e := range o.eng.Snapshot().Events {
+			switch {
+			case e.Kind == engine.KindExpansion && e.To == 4:
+				ev = e
+			case strings.Contains(e.Message, "first records not read (Read on the topic denied)"):
+				notices++
+			}
+		}
+		if notices > 1 {
+			t.Fatalf("the refusal logged %d times", notices)
+		}
+		return ev.Done && notices == 1
+	})
+	time.Sleep(3 * time.Second) // polls that must not read again
+	for _, e := range o.eng.Snapshot().Events {
+		if e.Kind == engine.KindError && e.Message != "" && !strings.Contains(e.Message, "denied") {
+			t.Errorf("unexpected error event: %s", e.Message)
+		}
+	}
+	if !ev.FirstWrite.IsZero() {
+		t.Errorf("first write %v without Read on the topic", ev.FirstWrite)
+	}
+	report(t, "denied Read: the pickup from the polls, %s after seen; the refusal logged once", ms(ev.Pickup))
 }

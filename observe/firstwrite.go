@@ -138,7 +138,7 @@ func (s *Observer) readFirstRecords(ctx context.Context) {
 		slices.Sort(parts)
 		return s.readFirst(ctx, s.cl.Broker(int(leader)), id, parts, due)
 	})
-	stale := false
+	stale, denied := false, false
 	for _, a := range answers {
 		if a.Err != nil {
 			failed.Add(fmt.Errorf("broker %d (%s): %w", a.Leader, fanout.Partitions(a.Partitions), a.Err))
@@ -146,6 +146,8 @@ func (s *Observer) readFirstRecords(ctx context.Context) {
 		}
 		for _, r := range a.Resp {
 			switch {
+			case errors.Is(r.err, kerr.TopicAuthorizationFailed):
+				denied = true
 			case r.err != nil:
 				stale = stale || errors.Is(r.err, kerr.NotLeaderForPartition) || errors.Is(r.err, kerr.UnknownTopicOrPartition) || errors.Is(r.err, kerr.FencedLeaderEpoch)
 				if errors.Is(r.err, kerr.UnknownTopicID) || errors.Is(r.err, kerr.InconsistentTopicID) {
@@ -165,6 +167,16 @@ func (s *Observer) readFirstRecords(ctx context.Context) {
 	}
 	if stale {
 		s.pollMetaNow()
+	}
+	if denied {
+		// Fetch needs Read on the topic, which observing otherwise does not:
+		// say so once, and read none of these partitions again (the next
+		// expansion tries again, in case the ACLs changed).
+		for p := range due {
+			s.firsts.done(p)
+		}
+		s.Report(backend.Notice{Message: "first records not read (Read on the topic denied): the fleet's first write is as the polls saw it", Error: true})
+		return
 	}
 	if err := failed.Err(); err != nil {
 		s.Report(backend.Problem{Message: "reading " + err.Error()})
