@@ -2,6 +2,7 @@ package observe_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
 	"partop/engine"
+	"partop/observe"
 	"partop/rules"
 	"partop/waitfor"
 )
@@ -138,10 +140,19 @@ func TestFirstWriteLargeBatches(t *testing.T) {
 // default), and the topic is expanded three times from outside: each
 // expansion's first write equals the latest of the new partitions' first
 // records' timestamps as a consumer reads them back. The figures say how
-// much later the poll saw them.
+// much later the poll saw them, and what reading the first records cost:
+// nothing before the first expansion, a Fetch or two per leader after one.
 func TestFirstWriteMatchesReadBack(t *testing.T) {
 	c, _ := embeddedtest.Start(t, "readback", 2)
-	_, eng := observing(t, c, "readback", rules.DefaultPollInterval)
+	var fetches fetchCounter
+	s, err := observe.New(observe.Config{Topic: "readback", ClientOpts: append(c.ClientOpts(), kgo.WithHooks(&fetches))}, c, describe(t, c, "readback"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := engine.New(s, engine.Config{Tick: 20 * time.Millisecond})
+	rctx, stop := context.WithCancel(context.Background())
+	go func() { _ = eng.Run(rctx) }()
+	t.Cleanup(func() { stop(); <-eng.Done() })
 	w, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("readback"),
 		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()), kgo.MetadataMaxAge(time.Second), kgo.MetadataMinAge(500*time.Millisecond))...)
 	if err != nil {
@@ -159,7 +170,11 @@ func TestFirstWriteMatchesReadBack(t *testing.T) {
 		}
 	}()
 	waitfor.That(t, 10*time.Second, "the first polls", func() bool { return eng.Snapshot().Stats.Samples > 2 })
+	if n := fetches.n.Load(); n != 0 {
+		t.Fatalf("%d Fetch requests before any expansion", n)
+	}
 	for from := 2; from < 8; from += 2 {
+		before := fetches.n.Load()
 		growFromOutside(t, c, eng, "readback", from+2)
 		ev := dated(t, eng, from+2)
 		waitfor.That(t, 10*time.Second, "the poll to see the first records", func() bool {
@@ -172,8 +187,30 @@ func TestFirstWriteMatchesReadBack(t *testing.T) {
 			t.Errorf("%d→%d: first write %s, the records read back say %s", from, from+2,
 				ev.FirstWrite.Format("15:04:05.000"), truth.Format("15:04:05.000"))
 		}
-		t.Logf("FIGURE %d→%d: first write - records' own %s | poll saw them %s later | seen→first write %s", from, from+2,
-			ev.FirstWrite.Sub(truth), ev.FirstAck.Sub(truth).Round(100*time.Microsecond), ev.FirstWrite.Sub(ev.Seen).Round(100*time.Microsecond))
+		t.Logf("FIGURE %d→%d: first write - records' own %s | poll saw them %s later | seen→first write %s | %d Fetch requests", from, from+2,
+			ev.FirstWrite.Sub(truth), ev.FirstAck.Sub(truth).Round(100*time.Microsecond), ev.FirstWrite.Sub(ev.Seen).Round(100*time.Microsecond), fetches.n.Load()-before)
+	}
+	time.Sleep(2 * rules.DefaultPollInterval) // polls after the partitions are dated read nothing
+	t.Logf("FIGURE reading first records: %d Fetch requests for 3 expansions of 2 partitions, %d bytes out, %d in",
+		fetches.n.Load(), fetches.out.Load(), fetches.in.Load())
+	if n := fetches.n.Load(); n > 3*2*2 {
+		t.Errorf("%d Fetch requests for 3 expansions of 2 partitions", n)
+	}
+}
+
+// fetchCounter counts the Fetch requests a client sends, and their bytes.
+type fetchCounter struct{ n, out, in atomic.Int64 }
+
+func (f *fetchCounter) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, bytes int, _, _ time.Duration, err error) {
+	if key == 1 && err == nil {
+		f.n.Add(1)
+		f.out.Add(int64(bytes))
+	}
+}
+
+func (f *fetchCounter) OnBrokerRead(_ kgo.BrokerMetadata, key int16, bytes int, _, _ time.Duration, err error) {
+	if key == 1 && err == nil {
+		f.in.Add(int64(bytes))
 	}
 }
 
