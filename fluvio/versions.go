@@ -13,6 +13,7 @@ type apiKey uint16
 
 const (
 	apiProduce      apiKey = 0    // SPU
+	apiFetch        apiKey = 1    // SPU
 	apiVersions     apiKey = 18   // SC and SPU
 	apiCreate       apiKey = 1001 // SC
 	apiList         apiKey = 1003 // SC
@@ -34,6 +35,7 @@ var implemented = map[apiKey]apiRange{
 	apiWatch:        {11, 19},
 	apiUpdate:       {11, 19},
 	apiProduce:      {0, 25},
+	apiFetch:        {0, 25},
 	apiFetchOffsets: {0, 25},
 }
 

@@ -55,6 +55,7 @@ type Observer struct {
 	latest  *latest // the latest expansion; nil: none seen
 
 	producers *producerPoller // nil when producers are not listed
+	firsts    firstWrites     // new partitions whose first record is not dated yet
 
 	closeOnce sync.Once
 }
@@ -108,8 +109,16 @@ func (s *Observer) Run(ctx context.Context, r backend.Reporter) {
 	if s.producers != nil {
 		wg.Go(func() { s.producers.run(ctx) })
 	}
-	// Offsets are polled on a steady clock: every poll is a sample.
-	backend.Poll(ctx, s.cfg.Interval, false, nil, s.pollOffsets)
+	// Offsets are polled on a steady clock: every poll is a sample. After
+	// an expansion, a poll that sees records on a new partition then reads
+	// the first one for its timestamp.
+	backend.Poll(ctx, s.cfg.Interval, false, nil, func(ctx context.Context) error {
+		if err := s.pollOffsets(ctx); err != nil {
+			return err
+		}
+		s.readFirstRecords(ctx)
+		return nil
+	})
 	wg.Wait()
 }
 
@@ -142,6 +151,9 @@ func (s *Observer) expanded(from, to int) {
 		s.latest = &latest{from: from, to: to, at: time.Now()}
 	}
 	s.mu.Unlock()
+	if grew {
+		s.firsts.add(from, to)
+	}
 	if grew && s.producers != nil {
 		s.producers.expanded()
 	}

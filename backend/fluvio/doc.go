@@ -7,7 +7,11 @@
 //     acknowledgement exactly once. Values start with a run id and a
 //     sequence number (workload.ParseValue reads them).
 //   - Observer (an engine.Source and engine.Stepped): observe mode, and the
-//     whole topic's rate beside partop's own, from end offsets.
+//     whole topic's rate beside partop's own, from end offsets. After an
+//     expansion, the poll that first sees records on a new partition reads
+//     the first one (fluvio.Client.FirstRecords) and reports its timestamp,
+//     the producer's first_timestamp plus the record's delta, as the
+//     fleet's first write there (backend.FirstWrite).
 //
 // # Discovery on the push stream
 //

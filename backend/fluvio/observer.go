@@ -35,6 +35,8 @@ type Observer struct {
 
 	mu      sync.Mutex
 	leaders []int32 // as the watch stream last announced them
+
+	firsts firstWrites // new partitions whose first record is not dated yet
 }
 
 // NewObserver makes an observer for the topic as initially described by
@@ -75,11 +77,17 @@ func (o *Observer) Grow(ctx context.Context, target func(current int) int) (from
 	return addPartitions(ctx, o.cl, o.cfg.Topic, target)
 }
 
-// seen takes the SC's latest state of the topic.
+// seen takes the SC's latest state of the topic. More partitions than
+// before is an expansion: their first records are read once written.
 func (o *Observer) seen(t fluvio.Topic) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
+	from := len(o.leaders)
 	o.leaders = t.Leaders()
+	to := len(o.leaders)
+	o.mu.Unlock()
+	if to > from {
+		o.firsts.add(from, to)
+	}
 }
 
 func (o *Observer) partitions() []int32 {
@@ -99,8 +107,9 @@ func (o *Observer) partitions() []int32 {
 }
 
 // poll asks the leaders for every partition's end offset and counts what
-// was written since the last poll. Partitions that fail wait for the next
-// poll; if all fail there is no step, and the poll backs off.
+// was written since the last poll, then reads the first record of any new
+// partition that has one. Partitions that fail wait for the next poll; if
+// all fail there is no step, and the poll backs off.
 func (o *Observer) poll(ctx context.Context) error {
 	ids := o.partitions()
 	ends, err := o.cl.EndOffsets(ctx, o.cfg.Topic, ids)
@@ -118,5 +127,6 @@ func (o *Observer) poll(ctx context.Context) error {
 		}
 	}
 	o.Polled(at)
+	o.readFirstRecords(ctx)
 	return nil
 }

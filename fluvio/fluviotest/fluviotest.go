@@ -166,6 +166,34 @@ func PyRead(t *testing.T, e Env, topic string, partitions int) ReadBack {
 	return rb
 }
 
+// PyFirst is the first record of a partition as Fluvio's own consumer
+// reads it: Timestamp is Record.timestamp() in ms (-1: none).
+type PyFirst struct {
+	Partition int32 `json:"partition"`
+	Offset    int64 `json:"offset"`
+	Timestamp int64 `json:"timestamp"`
+}
+
+// PyFirsts reads the first record of every partition of topic that has one
+// with Fluvio's client, by partition.
+func PyFirsts(t *testing.T, e Env, topic string, partitions int) map[int32]PyFirst {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "firsts.json")
+	if o, err := Run(t, 2*time.Minute, nil, e.Python, filepath.Join(e.Root, "fluvio", "fluviotest", "pyfluvio.py"),
+		"firsts", e.SC, topic, fmt.Sprint(partitions), out); err != nil {
+		t.Fatalf("reading the first records with Fluvio's client: %v\n%s", err, o)
+	}
+	var got struct {
+		Partitions []PyFirst `json:"partitions"`
+	}
+	ReadJSON(t, out, &got)
+	m := map[int32]PyFirst{}
+	for _, f := range got.Partitions {
+		m[f.Partition] = f
+	}
+	return m
+}
+
 // PyProduced is what Fluvio's own producer sent: per record, when it was
 // handed to the producer (seconds since the epoch) and the partition that
 // acknowledged it.
@@ -196,13 +224,20 @@ func PyProduceUntil(t *testing.T, e Env, topic string, rate int, max time.Durati
 	}
 }
 
-func pyProduce(t *testing.T, e Env, out, topic string, rate int, secs float64, keys int) (wait func() PyProduced) {
+// PyProduceCompressed is PyProduce (keyless) with the producer's batches
+// compressed: gzip, snappy, lz4 or zstd.
+func PyProduceCompressed(t *testing.T, e Env, topic string, rate int, secs float64, compression string) (wait func() PyProduced) {
+	t.Helper()
+	return pyProduce(t, e, filepath.Join(t.TempDir(), "produced.json"), topic, rate, secs, 0, compression)
+}
+
+func pyProduce(t *testing.T, e Env, out, topic string, rate int, secs float64, keys int, compression ...string) (wait func() PyProduced) {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() {
 		_, err := Run(t, time.Duration(secs*float64(time.Second))+time.Minute, nil, e.Python,
-			filepath.Join(e.Root, "fluvio", "fluviotest", "pyfluvio.py"),
-			"produce", e.SC, topic, fmt.Sprint(rate), fmt.Sprint(secs), out, fmt.Sprint(keys))
+			append([]string{filepath.Join(e.Root, "fluvio", "fluviotest", "pyfluvio.py"),
+				"produce", e.SC, topic, fmt.Sprint(rate), fmt.Sprint(secs), out, fmt.Sprint(keys)}, compression...)...)
 		done <- err
 	}()
 	return func() PyProduced {

@@ -8,13 +8,19 @@ partop/fluvio/e2e; scripts/fluvio-test.sh installs the package in a venv.
       {"partitions": [{"partition": p, "records": n, "other": k,
                        "runs": {"<run id>": [seq, ...]}}]}
       (values partop wrote start with a big-endian u64 run id and u64 seq)
-  pyfluvio.py produce SC TOPIC RATE SECONDS OUT [KEYS]
+  pyfluvio.py produce SC TOPIC RATE SECONDS OUT [KEYS [COMPRESSION]]
       send RATE keyless records/s (or keyed over KEYS keys) for SECONDS with
-      Fluvio's producer at its defaults; write JSON:
+      Fluvio's producer at its defaults (COMPRESSION: gzip, snappy, lz4 or
+      zstd batches instead of uncompressed ones); write JSON:
       {"start": t0, "sent": n, "errors": e, "records": [[t_send, partition], ...]}
       (t: seconds since the epoch, when the record was handed to the producer)
       It stops early, flushes and writes OUT when OUT.stop appears (how a
       test ends a run whose length depends on how fast the machine is).
+  pyfluvio.py firsts SC TOPIC PARTITIONS OUT
+      read the first record of every partition that has one; write JSON:
+      {"partitions": [{"partition": p, "offset": o, "timestamp": ms}]}
+      (timestamp: Record.timestamp(), the batch's first_timestamp plus the
+      record's delta; -1 when the batch carries none)
 """
 import json
 import os
@@ -23,7 +29,14 @@ import sys
 import time
 
 import fluvio
-from fluvio import ConsumerConfigExtBuilder, Fluvio, FluvioConfig, Offset
+from fluvio import (
+    Compression,
+    ConsumerConfigExtBuilder,
+    Fluvio,
+    FluvioConfig,
+    Offset,
+    TopicProducerConfigBuilder,
+)
 
 
 def connect(sc):
@@ -52,9 +65,15 @@ def read(sc, topic, partitions, out):
         json.dump({"partitions": result}, f)
 
 
-def produce(sc, topic, rate, seconds, out, keys=0):
+def produce(sc, topic, rate, seconds, out, keys=0, compression=""):
     client = connect(sc)
-    producer = client.topic_producer(topic)
+    if compression:
+        codec = {"gzip": Compression.Gzip, "snappy": Compression.Snappy,
+                 "lz4": Compression.Lz4, "zstd": Compression.Zstd}[compression]
+        config = TopicProducerConfigBuilder().compression(codec).build()
+        producer = client.topic_producer_with_config(topic, config)
+    else:
+        producer = client.topic_producer(topic)
     rate, seconds, keys = float(rate), float(seconds), int(keys)
     pending, sent, errors = [], 0, 0
     start = time.time()
@@ -95,6 +114,21 @@ def produce(sc, topic, rate, seconds, out, keys=0):
         json.dump({"start": start, "sent": sent, "errors": errors, "records": records}, f)
 
 
+def firsts(sc, topic, partitions, out):
+    client = connect(sc)
+    result = []
+    for p in range(int(partitions)):
+        builder = ConsumerConfigExtBuilder(topic)
+        builder.partition(p)
+        builder.offset_start(Offset.beginning())
+        builder.disable_continuous(True)
+        for record in client.consumer_with_config(builder.build()):
+            result.append({"partition": p, "offset": record.offset(), "timestamp": record.timestamp()})
+            break
+    with open(out, "w") as f:
+        json.dump({"partitions": result}, f)
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"read": read, "produce": produce}[cmd](*args)
+    {"read": read, "produce": produce, "firsts": firsts}[cmd](*args)
