@@ -115,13 +115,19 @@ type ConsumerStarted struct {
 // its assignment, which an outside poll knows only to its interval).
 type Assigned struct{ Partitions []int32 }
 
-// FirstFetch is partop's consumer's first record on a partition: the
-// records before Offset on it are what the group did not read. At is when
-// it was fetched.
+// Revoked says partop's consumer no longer has partitions: another member
+// of its group does (or it lost them).
+type Revoked struct{ Partitions []int32 }
+
+// FirstFetch is partop's consumer's first record on a partition. Unless
+// the fetch started at a committed offset (FromCommit: another member's,
+// or an earlier run's), the records before Offset are what the group did
+// not read. At is when it was fetched.
 type FirstFetch struct {
-	Partition int32
-	Offset    int64
-	At        time.Time
+	Partition  int32
+	Offset     int64
+	At         time.Time
+	FromCommit bool
 }
 
 // Committed is partop's consumer's first commit on a partition.
@@ -144,6 +150,7 @@ type FirstWrite struct {
 func (GroupsSeen) fact()      {}
 func (ConsumerStarted) fact() {}
 func (Assigned) fact()        {}
+func (Revoked) fact()         {}
 func (FirstFetch) fact()      {}
 func (Committed) fact()       {}
 func (FirstWrite) fact()      {}

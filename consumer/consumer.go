@@ -45,6 +45,12 @@ type Consumer struct {
 	commitMu  sync.Mutex
 	committed map[int32]bool // partitions whose first commit was reported
 
+	// fromCommit marks the partitions whose fetch started at a committed
+	// offset (another member's, or an earlier run's) rather than at the
+	// reset policy's: only a reset start skips records.
+	startMu    sync.Mutex
+	fromCommit map[int32]bool
+
 	stop      chan struct{} // closed by Close
 	running   atomic.Bool   // Run has begun
 	done      chan struct{} // closed when Run returns
@@ -107,7 +113,7 @@ func New(ctx context.Context, cfg Config) (*Consumer, error) {
 	c := &Consumer{
 		cfg: cfg, protocol: protocol, reset: rs,
 		counters:  stats.NewCounters(0),
-		committed: map[int32]bool{},
+		committed: map[int32]bool{}, fromCommit: map[int32]bool{},
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
@@ -138,13 +144,13 @@ func (c *Consumer) opts(now time.Time) []kgo.Opt {
 		// client's fetch.max.wait.ms.
 		kgo.FetchMaxWait(fetchMaxWait),
 		kgo.OnPartitionsAssigned(c.assigned),
+		kgo.OnPartitionsRevoked(c.revoked),
+		kgo.OnPartitionsLost(c.revoked),
 		kgo.AutoCommitInterval(commitEvery),
 		kgo.AutoCommitCallback(c.onCommit),
 		kgo.WithHooks(groupProtocolHook{c}),
 	)
-	if c.reset.policy == rules.ResetByDuration {
-		opts = append(opts, kgo.AdjustFetchOffsetsFn(c.adjustByDuration(start)))
-	}
+	opts = append(opts, kgo.AdjustFetchOffsetsFn(c.adjustStarts(start)))
 	if c.protocol == rules.ProtocolConsumer {
 		// kgo's default balancer (cooperative-sticky) maps to the
 		// broker's uniform assignor.
@@ -186,20 +192,35 @@ func supportsKIP848(ctx context.Context, clientOpts []kgo.Opt) (ok bool, why str
 	return len(lacking) == 0, strings.Join(lacking, "; "), nil
 }
 
-// adjustByDuration replaces the by-duration start offset of every
-// partition without a commit with one as of now (see reset.offsets).
-func (c *Consumer) adjustByDuration(placeholder kgo.Offset) func(context.Context, map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+// adjustStarts sees where each newly assigned partition starts: at a
+// commit, or at start, the reset policy's offset (a partition with no
+// commit), which by-duration replaces with one as of now (see
+// reset.offsets). kgo calls it before the offsets are used.
+func (c *Consumer) adjustStarts(start kgo.Offset) func(context.Context, map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	return func(_ context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 		now := c.reset.after(time.Now())
-		for _, parts := range offsets {
+		c.startMu.Lock()
+		defer c.startMu.Unlock()
+		for topic, parts := range offsets {
 			for p, o := range parts {
-				if o == placeholder {
+				if topic == c.cfg.Topic {
+					c.fromCommit[p] = o != start
+				}
+				if o == start && c.reset.policy == rules.ResetByDuration {
 					parts[p] = now
 				}
 			}
 		}
 		return offsets, nil
 	}
+}
+
+// startedFromCommit reports whether partition p's fetch started at a
+// committed offset.
+func (c *Consumer) startedFromCommit(p int32) bool {
+	c.startMu.Lock()
+	defer c.startMu.Unlock()
+	return c.fromCommit[p]
 }
 
 // Counters count the records the group read, per partition (one Ack per

@@ -61,7 +61,7 @@ func (c *Consumer) count(p kgo.FetchTopicPartition) {
 	}
 	part := p.Partition
 	if !c.fetchedBefore(part) {
-		c.reports.Report(backend.FirstFetch{Partition: part, Offset: recs[0].Offset, At: time.Now()})
+		c.reports.Report(backend.FirstFetch{Partition: part, Offset: recs[0].Offset, At: time.Now(), FromCommit: c.startedFromCommit(part)})
 	}
 	for _, r := range recs {
 		c.counters.Ack(part, len(r.Key)+len(r.Value))
@@ -111,6 +111,15 @@ func (c *Consumer) assigned(_ context.Context, _ *kgo.Client, m map[string][]int
 	slices.Sort(parts)
 	c.counters.Extend(int(parts[len(parts)-1]) + 1) // a new partition reads 0/s, not nothing
 	c.reports.Report(backend.Assigned{Partitions: parts})
+}
+
+// revoked is kgo's OnPartitionsRevoked and OnPartitionsLost: partitions
+// another member of the group now reads are a Revoked fact.
+func (c *Consumer) revoked(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+	if parts := slices.Clone(m[c.cfg.Topic]); len(parts) > 0 {
+		slices.Sort(parts)
+		c.reports.Report(backend.Revoked{Partitions: parts})
+	}
 }
 
 // onCommit is kgo's autocommit callback (about once a second): errors are

@@ -148,10 +148,14 @@ func (e *Engine) Run(ctx context.Context) error {
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// What runs beside the source stops after it: partop's consumer reads
+	// the records the source flushes on the way out.
+	besideCtx, stopBeside := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBeside()
 	var wg sync.WaitGroup
 	wg.Go(func() { e.src.Run(runCtx, reporter{e, fromSource}) })
 	for _, c := range e.companions() {
-		wg.Go(func() { c.r.Run(runCtx, reporter{e, c.from}) })
+		wg.Go(func() { c.r.Run(besideCtx, reporter{e, c.from}) })
 	}
 	schedDone := make(chan struct{})
 	go func() {
@@ -164,6 +168,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	cancel()
 	<-schedDone
 	err := e.src.Close()
+	stopBeside()
 	for _, c := range e.companions() {
 		_ = c.r.Close()
 	}

@@ -112,9 +112,8 @@ func (t *topic) groupsSeen(gs backend.Groups) {
 	for _, w := range t.groupWatches {
 		parts := newParts(w.ev)
 		for _, g := range gs.List {
-			if g.Name == t.own.group {
-				continue // partop's own group reports its own, exactly
-			}
+			// partop's own group too: its consumer's exact facts cover only
+			// the partitions it holds, the poll the whole group's.
 			st := w.state(g.Name)
 			if st.observe(g, parts, gs.At) {
 				t.log.changed()
@@ -220,8 +219,14 @@ func (t *topic) ownFact(now time.Time, f backend.Fact) {
 		for _, p := range f.Partitions {
 			t.own.assigned[p] = true
 		}
+	case backend.Revoked:
+		for _, p := range f.Partitions {
+			delete(t.own.assigned, p)
+		}
 	case backend.FirstFetch:
-		t.own.firstFetch[f.Partition] = f.Offset
+		if !f.FromCommit { // a start at a commit says nothing of what was skipped
+			t.own.firstFetch[f.Partition] = f.Offset
+		}
 	case backend.Committed:
 		if _, seen := t.own.commits[f.Partition]; !seen {
 			t.own.commits[f.Partition] = commit{offset: f.Offset, at: f.At}
@@ -240,7 +245,7 @@ func (t *topic) ownFact(now time.Time, f backend.Fact) {
 				st.pick.AssignedAt, st.pick.TargetAt, changed = now, now, true
 			}
 		case backend.FirstFetch:
-			if inRange(f.Partition, w.ev) {
+			if inRange(f.Partition, w.ev) && !f.FromCommit {
 				st.firstFetch[f.Partition], changed = f.Offset, true
 			}
 		case backend.Committed:

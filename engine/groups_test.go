@@ -145,3 +145,43 @@ func TestFirstWriteDatesTheFleetPickup(t *testing.T) {
 		}
 	})
 }
+
+// TestOwnGroupSharedWithAnotherMember: when partop's group has another
+// member (a second partop with the same --group), partop's consumer holds
+// only some new partitions and starts others from the other member's
+// commits: the group's assignment comes from the poll, and the skipped
+// count is not called exact.
+func TestOwnGroupSharedWithAnotherMember(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := backendtest.NewSender(4, 1000, backend.About{})
+		cons := backendtest.NewSource(4, backend.About{})
+		polls := backendtest.NewSource(4, backend.About{})
+		eng, _ := running(t, src, engine.Config{Consumer: cons, Groups: polls})
+		<-cons.Started()
+		<-polls.Started()
+		cons.Report(backend.ConsumerStarted{Group: "shared", Protocol: backend.ProtocolConsumer, Reset: backend.ResetLatest})
+		cons.Report(backend.Assigned{Partitions: []int32{0, 1, 2, 3}})
+		cons.Report(backend.Revoked{Partitions: []int32{2, 3}}) // the other member joined
+		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		cons.Report(backend.Assigned{Partitions: []int32{4}}) // the other member got 5
+		cons.Report(backend.FirstFetch{Partition: 4, Offset: 30, At: time.Now()})
+		time.Sleep(time.Second)
+		if p := pickup(t, eng, "shared"); !p.AssignedAt.IsZero() {
+			t.Fatalf("assigned at %v with partition 5 on another member: the group's assignment is the poll's to say", p.AssignedAt)
+		}
+		polled := time.Now()
+		polls.Report(backend.GroupsSeen{Groups: backend.Groups{At: polled, List: []backend.Group{group("shared", 6, true, nil, map[int32]int64{4: 30, 5: 40})}}})
+		time.Sleep(time.Second)
+		cons.Report(backend.Revoked{Partitions: []int32{0, 1}})
+		cons.Report(backend.Assigned{Partitions: []int32{5}}) // the other member left
+		cons.Report(backend.FirstFetch{Partition: 5, Offset: 900, At: time.Now(), FromCommit: true})
+		time.Sleep(time.Second)
+		p := pickup(t, eng, "shared")
+		if !p.AssignedAt.Equal(polled) || p.SkippedExact {
+			t.Fatalf("pickup %+v: want assigned at the poll, and no exact skipped count (5 started at the other member's commit)", p)
+		}
+	})
+}

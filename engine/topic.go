@@ -162,7 +162,7 @@ func (t *topic) report(now time.Time, f backend.Fact) {
 		t.groupsSeen(f.Groups)
 	case backend.FirstWrite:
 		t.firstWrite(f)
-	case backend.ConsumerStarted, backend.Assigned, backend.FirstFetch, backend.Committed:
+	case backend.ConsumerStarted, backend.Assigned, backend.Revoked, backend.FirstFetch, backend.Committed:
 		t.ownFact(now, f)
 	}
 }
