@@ -114,8 +114,8 @@ func New(ctx context.Context, cfg Config) (*Consumer, error) {
 		cfg: cfg, protocol: protocol, reset: rs,
 		counters:  stats.NewCounters(0),
 		committed: map[int32]bool{}, fromCommit: map[int32]bool{},
-		stop:      make(chan struct{}),
-		done:      make(chan struct{}),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
 	}
 	cl, err := kgo.NewClient(c.opts(time.Now())...)
 	if err != nil {
