@@ -40,7 +40,46 @@ type throughputSide struct {
 // consuming is a second workload, which a plain producer does not do,
 // measured beside the producer by consumer.BenchmarkBesideProducer.
 var partopSide = throughputSide{"partop", func(b *testing.B, kb *kafka.Backend, t backend.Topic) func() {
-	srcs, err := kb.Producer(context.Background(), workload.Config{Topic: t.Name, Rate: 0}, nil, t)
+	return startPartop(b, kb, t, nil)
+}}
+
+// consumingSides are partop with --consume (its own consumer group reading
+// the topic beside the producer) against a plain kgo producer with a plain
+// kgo consumer group beside it: issue 14's comparison, PARTOP_BENCH_CONSUME=1.
+var consumingSides = []throughputSide{
+	{"partop", func(b *testing.B, kb *kafka.Backend, t backend.Topic) func() {
+		return startPartop(b, kb, t, &backend.ConsumerConfig{Group: fmt.Sprintf("partop-%d", time.Now().UnixNano())})
+	}},
+	{"kgo", func(b *testing.B, kb *kafka.Backend, t backend.Topic) func() {
+		stopConsumer := startPlainConsumer(b, kb, t)
+		stopProducer := plainSide.start(b, kb, t)
+		return func() { stopProducer(); stopConsumer() }
+	}},
+}
+
+// startPlainConsumer runs a kgo consumer group (kgo's defaults, a fresh
+// group starting at the end) that reads the topic and drops the records.
+func startPlainConsumer(b *testing.B, kb *kafka.Backend, t backend.Topic) func() {
+	cl, err := kgo.NewClient(append(kb.Cluster().ClientOpts(), kgo.ConsumeTopics(t.Name),
+		kgo.ConsumerGroup(fmt.Sprintf("kgo-%d", time.Now().UnixNano())), kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()))...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			cl.PollFetches(ctx)
+		}
+	}()
+	return func() { cancel(); <-done; cl.Close() }
+}
+
+// startPartop runs partop's producer as main does, with its consumer group
+// when consume is set.
+func startPartop(b *testing.B, kb *kafka.Backend, t backend.Topic, consume *backend.ConsumerConfig) func() {
+	srcs, err := kb.Producer(context.Background(), workload.Config{Topic: t.Name, Rate: 0}, consume, t)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,7 +90,7 @@ var partopSide = throughputSide{"partop", func(b *testing.B, kb *kafka.Backend, 
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { _ = eng.Run(ctx) }()
 	return func() { cancel(); <-eng.Done() }
-}}
+}
 
 // bareSide is partop's producer alone, reporting to nobody: what this
 // benchmark measured before issue 15. PARTOP_BENCH_BARE=1 adds it.
@@ -158,7 +197,9 @@ func gcSeconds() float64 {
 
 // BenchmarkThroughput: partop as a user runs it against a plain kgo client
 // into the same embedded cluster, in alternating rounds (ABBA) so both see
-// the same machine. Goal: ratio >= 0.95.
+// the same machine. Goal: ratio >= 0.95. With PARTOP_BENCH_CONSUME=1 each
+// side runs a consumer group beside its producer (partop's own, --consume;
+// a plain kgo one): the same goal, issue 14's.
 //
 // PARTOP_BENCH_PROFILE=dir writes a CPU profile of every measured round
 // (the whole process: clients, cluster, garbage collector) as
@@ -171,8 +212,11 @@ func BenchmarkThroughput(b *testing.B) {
 	)
 	profDir := os.Getenv("PARTOP_BENCH_PROFILE")
 	sides := []throughputSide{partopSide, plainSide}
-	if os.Getenv("PARTOP_BENCH_BARE") != "" {
+	switch {
+	case os.Getenv("PARTOP_BENCH_BARE") != "":
 		sides = []throughputSide{partopSide, bareSide, plainSide}
+	case os.Getenv("PARTOP_BENCH_CONSUME") != "":
+		sides = consumingSides
 	}
 	for range b.N {
 		kb, err := kafka.Open(context.Background(), kafka.Options{Cluster: cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}}})
