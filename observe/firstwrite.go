@@ -138,7 +138,29 @@ func (s *Observer) readFirstRecords(ctx context.Context) {
 		slices.Sort(parts)
 		return s.readFirst(ctx, s.cl.Broker(int(leader)), id, parts, due)
 	})
-	stale, denied := false, false
+	stale, denied := s.takeFirstRecords(answers, failed)
+	if stale {
+		s.pollMetaNow()
+	}
+	if denied {
+		// Fetch needs Read on the topic, which observing otherwise does not:
+		// say so once, and read none of these partitions again (the next
+		// expansion tries again, in case the ACLs changed).
+		for p := range due {
+			s.firsts.done(p)
+		}
+		s.Report(backend.Notice{Message: "first records not read (Read on the topic denied): the fleet's first write is as the polls saw it", Error: true})
+		return
+	}
+	if err := failed.Err(); err != nil {
+		s.Report(backend.Problem{Message: "reading " + err.Error()})
+	}
+}
+
+// takeFirstRecords reports what the leaders answered: each dated first
+// record, records with no time, where to read next; failures go to
+// failed. It says whether a leader moved and whether Read was denied.
+func (s *Observer) takeFirstRecords(answers []fanout.Answer[[]firstRecord], failed *fanout.Errors) (stale, denied bool) {
 	for _, a := range answers {
 		if a.Err != nil {
 			failed.Add(fmt.Errorf("broker %d (%s): %w", a.Leader, fanout.Partitions(a.Partitions), a.Err))
@@ -165,22 +187,7 @@ func (s *Observer) readFirstRecords(ctx context.Context) {
 			}
 		}
 	}
-	if stale {
-		s.pollMetaNow()
-	}
-	if denied {
-		// Fetch needs Read on the topic, which observing otherwise does not:
-		// say so once, and read none of these partitions again (the next
-		// expansion tries again, in case the ACLs changed).
-		for p := range due {
-			s.firsts.done(p)
-		}
-		s.Report(backend.Notice{Message: "first records not read (Read on the topic denied): the fleet's first write is as the polls saw it", Error: true})
-		return
-	}
-	if err := failed.Err(); err != nil {
-		s.Report(backend.Problem{Message: "reading " + err.Error()})
-	}
+	return stale, denied
 }
 
 // learnTopicID is the topic's id, asked for once with a Metadata request
