@@ -9,14 +9,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/klauspost/compress/snappy"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
-
-	"partop/fanout"
 )
 
 // FirstRecord is the first record of a partition at or after an offset,
@@ -56,39 +53,15 @@ func (c *Client) FirstRecords(ctx context.Context, topic string, from map[int32]
 		parts = append(parts, p)
 	}
 	slices.Sort(parts)
-	out := make(map[int32]FirstRecord, len(parts))
 	if len(parts) == 0 {
-		return out, nil
+		return map[int32]FirstRecord{}, nil
 	}
-	groups, missing, err := c.groupByLeader(ctx, topic, parts)
+	out, failed, answered, err := askLeaders(ctx, c, topic, "first records of "+topic, parts, func(ctx context.Context, cn *conn, parts []int32) (map[int32]FirstRecord, []error, error) {
+		return firstRecordsAt(ctx, cn, topic, parts, from)
+	})
 	if err != nil {
 		return nil, err
 	}
-	var mu sync.Mutex // guards out and failed
-	failed := &fanout.Errors{What: "first records of " + topic}
-	for _, p := range missing {
-		failed.Add(fmt.Errorf("%w: %s/%d", ErrUnknownPartition, topic, p))
-	}
-	answered := 0
-	groupErrs := c.atLeaders(ctx, groups, func(cn *conn, g leaderGroup) error {
-		got, perr, err := firstRecordsAt(ctx, cn, topic, g.parts, from)
-		mu.Lock()
-		defer mu.Unlock()
-		for p, r := range got {
-			out[p] = r
-		}
-		failed.Errs = append(failed.Errs, perr...)
-		if err == nil {
-			answered++
-		}
-		return err
-	})
-	for i, g := range groups {
-		if groupErrs[i] != nil {
-			failed.Add(fmt.Errorf("SPU %d (%s): %w", g.spu, fanout.Partitions(g.parts), groupErrs[i]))
-		}
-	}
-	c.dropStaleRoutes(failed.Errs)
 	failed.AllFailed = answered == 0
 	return out, failed.Err()
 }

@@ -18,40 +18,20 @@ func (c *Client) EndOffsets(ctx context.Context, topic string, partitions []int3
 	parts := slices.Clone(partitions)
 	slices.Sort(parts)
 	parts = slices.Compact(parts)
-	out := make(map[int32]int64, len(parts))
 	if len(parts) == 0 {
-		return out, nil
+		return map[int32]int64{}, nil
 	}
-	groups, missing, err := c.groupByLeader(ctx, topic, parts)
+	out, failed, _, err := askLeaders(ctx, c, topic, "end offsets of "+topic, parts, func(ctx context.Context, cn *conn, parts []int32) (map[int32]int64, []error, error) {
+		return fetchOffsets(ctx, cn, topic, parts)
+	})
 	if err != nil {
 		return nil, err
-	}
-	var mu sync.Mutex // guards out and failed
-	failed := &fanout.Errors{What: "end offsets of " + topic}
-	for _, p := range missing {
-		failed.Add(fmt.Errorf("%w: %s/%d", ErrUnknownPartition, topic, p))
-	}
-	groupErrs := c.atLeaders(ctx, groups, func(cn *conn, g leaderGroup) error {
-		got, perr, err := fetchOffsets(ctx, cn, topic, g.parts)
-		mu.Lock()
-		defer mu.Unlock()
-		for p, hw := range got {
-			out[p] = hw
-		}
-		failed.Errs = append(failed.Errs, perr...)
-		return err
-	})
-	for i, g := range groups {
-		if groupErrs[i] != nil {
-			failed.Add(fmt.Errorf("SPU %d (%s): %w", g.spu, fanout.Partitions(g.parts), groupErrs[i]))
-		}
 	}
 	for _, p := range parts {
 		if _, ok := out[p]; !ok && len(failed.Errs) == 0 {
 			failed.Add(fmt.Errorf("fluvio: no end offset returned for %s/%d", topic, p))
 		}
 	}
-	c.dropStaleRoutes(failed.Errs)
 	failed.AllFailed = len(out) == 0
 	return out, failed.Err()
 }
@@ -98,4 +78,44 @@ func fetchOffsets(ctx context.Context, cn *conn, topic string, parts []int32) (m
 		return nil, nil, fmt.Errorf("fetch offsets response: %w", err)
 	}
 	return out, perr, nil
+}
+
+// askLeaders asks each leader SPU of parts at once, each about its own
+// partitions, and gathers their per-partition answers into one map. What
+// failed (partitions the SC does not know, an SPU, a partition's own error)
+// is in one *fanout.Errors named what; answered counts the SPUs that
+// answered. Routes a failure shows stale are dropped.
+func askLeaders[V any](ctx context.Context, c *Client, topic, what string, parts []int32,
+	ask func(ctx context.Context, cn *conn, parts []int32) (map[int32]V, []error, error),
+) (out map[int32]V, failed *fanout.Errors, answered int, err error) {
+	groups, missing, err := c.groupByLeader(ctx, topic, parts)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	out = make(map[int32]V, len(parts))
+	failed = &fanout.Errors{What: what}
+	for _, p := range missing {
+		failed.Add(fmt.Errorf("%w: %s/%d", ErrUnknownPartition, topic, p))
+	}
+	var mu sync.Mutex // guards out, failed and answered
+	groupErrs := c.atLeaders(ctx, groups, func(cn *conn, g leaderGroup) error {
+		got, perr, err := ask(ctx, cn, g.parts)
+		mu.Lock()
+		defer mu.Unlock()
+		for p, v := range got {
+			out[p] = v
+		}
+		failed.Errs = append(failed.Errs, perr...)
+		if err == nil {
+			answered++
+		}
+		return err
+	})
+	for i, g := range groups {
+		if groupErrs[i] != nil {
+			failed.Add(fmt.Errorf("SPU %d (%s): %w", g.spu, fanout.Partitions(g.parts), groupErrs[i]))
+		}
+	}
+	c.dropStaleRoutes(failed.Errs)
+	return out, failed, answered, nil
 }
