@@ -7,18 +7,18 @@ import (
 	"io"
 	"strings"
 
-	"partop/backend"
 	fluviobackend "partop/backend/fluvio"
 	"partop/backend/kafka"
 	"partop/cluster"
 	"partop/cmdline"
 	"partop/engine"
+	"partop/source"
 )
 
 // openBackend opens the cluster the flags name: a Fluvio SC with --fluvio,
 // else Kafka (the user's brokers, or the embedded cluster). It is the one
 // place the platform is chosen.
-func openBackend(ctx context.Context, o cmdline.Options, stderr io.Writer) (backend.Backend, error) {
+func openBackend(ctx context.Context, o cmdline.Options, stderr io.Writer) (source.Backend, error) {
 	if o.Fluvio != "" {
 		return fluviobackend.Open(ctx, fluviobackend.Options{SC: o.Fluvio, PollInterval: o.PollInterval})
 	}
@@ -44,7 +44,7 @@ func openBackend(ctx context.Context, o cmdline.Options, stderr io.Writer) (back
 // producer (with the whole topic counted beside it), or in observe mode the
 // topic's end offsets. Nothing is sent or polled until the engine runs; the
 // backend is the caller's to close after it.
-func start(ctx context.Context, o cmdline.Options, stderr io.Writer) (*engine.Engine, backend.Backend, error) {
+func start(ctx context.Context, o cmdline.Options, stderr io.Writer) (*engine.Engine, source.Backend, error) {
 	b, err := openBackend(ctx, o, stderr)
 	if err != nil {
 		return nil, nil, err
@@ -57,7 +57,7 @@ func start(ctx context.Context, o cmdline.Options, stderr io.Writer) (*engine.En
 	return eng, b, nil
 }
 
-func wire(ctx context.Context, b backend.Backend, o cmdline.Options, stderr io.Writer) (*engine.Engine, error) {
+func wire(ctx context.Context, b source.Backend, o cmdline.Options, stderr io.Writer) (*engine.Engine, error) {
 	t, err := findTopic(ctx, b, o, stderr)
 	if err != nil {
 		return nil, err
@@ -72,11 +72,11 @@ func wire(ctx context.Context, b backend.Backend, o cmdline.Options, stderr io.W
 		// Rates from end offsets need a window of at least one poll.
 		StepWindow: o.PollInterval,
 	}
-	var srcs backend.Sources
+	var srcs source.Sources
 	if o.Observe {
 		srcs, err = b.Observer(ctx, t)
 	} else {
-		var consume *backend.ConsumerConfig
+		var consume *source.ConsumerConfig
 		if o.Consume {
 			consume = &o.Consumer
 		}
@@ -91,10 +91,10 @@ func wire(ctx context.Context, b backend.Backend, o cmdline.Options, stderr io.W
 
 // findTopic describes the topic, creating it when partop may: on the
 // embedded cluster, or with --create (never in observe mode).
-func findTopic(ctx context.Context, b backend.Backend, o cmdline.Options, stderr io.Writer) (backend.Topic, error) {
+func findTopic(ctx context.Context, b source.Backend, o cmdline.Options, stderr io.Writer) (source.Topic, error) {
 	t, err := b.Topic(ctx, o.Topic)
 	switch {
-	case !errors.Is(err, backend.ErrUnknownTopic):
+	case !errors.Is(err, source.ErrUnknownTopic):
 		return t, err
 	case o.Observe:
 		return t, fmt.Errorf("topic %q does not exist on %s: observe mode watches an existing topic and creates nothing", o.Topic, b.Name())

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"partop/backend"
 	"partop/cluster"
 	"partop/engine"
+	"partop/source"
 	"partop/sshd"
 	"partop/workload"
 )
@@ -43,7 +43,7 @@ type Options struct {
 
 	// Consume runs partop's own consumer group beside its producer.
 	Consume  bool
-	Consumer backend.ConsumerConfig
+	Consumer source.ConsumerConfig
 	// GroupsInterval is how often every consumer group on the topic is
 	// polled; negative: never.
 	GroupsInterval time.Duration

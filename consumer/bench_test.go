@@ -11,11 +11,11 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"partop/backend"
-	"partop/backend/backendtest"
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
 	"partop/producer"
+	"partop/source"
+	"partop/source/sourcetest"
 	"partop/workload"
 )
 
@@ -111,13 +111,13 @@ type reader struct {
 // startPartop runs partop's consumer group (a new group, reset latest: it
 // reads what is written from now on).
 func startPartop(b *testing.B, cl *cluster.Cluster, topic, group string) *reader {
-	c, err := New(context.Background(), Config{Topic: topic, ClientOpts: cl.ClientOpts(), ConsumerConfig: backend.ConsumerConfig{Group: group}})
+	c, err := New(context.Background(), Config{Topic: topic, ClientOpts: cl.ClientOpts(), ConsumerConfig: source.ConsumerConfig{Group: group}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); c.Run(ctx, backendtest.Discard) }()
+	go func() { defer close(done); c.Run(ctx, sourcetest.Discard) }()
 	return &reader{total: func() uint64 { return readTotal(c) }, stop: func() { cancel(); _ = c.Close(); <-done }}
 }
 
@@ -163,7 +163,7 @@ func producerRate(b *testing.B, cl *cluster.Cluster, topic string, d time.Durati
 	if err != nil {
 		b.Fatal(err)
 	}
-	go p.Run(context.Background(), backendtest.Discard)
+	go p.Run(context.Background(), sourcetest.Discard)
 	time.Sleep(300 * time.Millisecond) // connect and warm up (and the group join)
 	var r0 uint64
 	if r != nil {
@@ -278,13 +278,13 @@ func fill(b *testing.B, cl *cluster.Cluster, topic string, n int) {
 }
 
 func readAllPartop(b *testing.B, cl *cluster.Cluster, topic, group string, n uint64) {
-	c, err := New(context.Background(), Config{Topic: topic, ClientOpts: cl.ClientOpts(), ConsumerConfig: backend.ConsumerConfig{Group: group, Reset: "earliest"}})
+	c, err := New(context.Background(), Config{Topic: topic, ClientOpts: cl.ClientOpts(), ConsumerConfig: source.ConsumerConfig{Group: group, Reset: "earliest"}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); c.Run(ctx, backendtest.Discard) }()
+	go func() { defer close(done); c.Run(ctx, sourcetest.Discard) }()
 	for readTotal(c) < n {
 		time.Sleep(time.Millisecond)
 	}

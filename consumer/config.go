@@ -7,8 +7,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"partop/backend"
 	"partop/rules"
+	"partop/source"
 )
 
 // Config sets up partop's consumer group.
@@ -21,7 +21,7 @@ type Config struct {
 	// ConsumerConfig names the group, its protocol (empty: consumer where
 	// every broker supports KIP-848, else classic) and its reset policy
 	// (empty: latest, the Java client's default).
-	backend.ConsumerConfig
+	source.ConsumerConfig
 	// DiscoveryInterval is how often the consumer's client refreshes the
 	// topic's metadata (default rules.DefaultDiscoveryInterval, as partop's
 	// producer polls): a classic group's leader notices new partitions on

@@ -15,13 +15,13 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"partop/backend"
 	"partop/rules"
+	"partop/source"
 	"partop/stats"
 )
 
 // Consumer is partop's own consumer group on one topic. It is a
-// backend.Companion: create it with New, run it with Run, stop it with
+// source.Companion: create it with New, run it with Run, stop it with
 // Close.
 type Consumer struct {
 	cfg      Config
@@ -29,7 +29,7 @@ type Consumer struct {
 	reset    reset
 	cl       *kgo.Client
 	counters *stats.Counters
-	reports  backend.Reports
+	reports  source.Reports
 
 	// firstFetched marks the partitions whose first record was reported:
 	// only Run's poll loop reads and writes it.
@@ -78,7 +78,7 @@ const (
 	flagToFallBack = "--consumer-protocol " + rules.ProtocolClassic
 )
 
-var _ backend.Companion = (*Consumer)(nil)
+var _ source.Companion = (*Consumer)(nil)
 
 // ErrNoKIP848 is returned by New when the consumer protocol was asked for
 // and the cluster does not support it.

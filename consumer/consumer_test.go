@@ -13,16 +13,16 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kversion"
 
-	"partop/backend"
 	"partop/cluster/embeddedtest"
 	"partop/rules"
+	"partop/source"
 	"partop/waitfor"
 )
 
 const wait = 20 * time.Second // generous: the race detector on a shared 2-core machine
 
-func group(protocol, reset string) backend.ConsumerConfig {
-	return backend.ConsumerConfig{Group: "partop-test", Protocol: protocol, Reset: reset}
+func group(protocol, reset string) source.ConsumerConfig {
+	return source.ConsumerConfig{Group: "partop-test", Protocol: protocol, Reset: reset}
 }
 
 // TestSkippedOnNewPartitions grows a topic under a running group, for each
@@ -54,8 +54,8 @@ func expansion(t *testing.T, protocol, reset string) {
 	w := newWriter(t, opts, topic)
 	w.run(2)
 	waitAll(t, wait, "first fetches on the first partitions", []int32{0, 1}, func(p int32) bool { _, ok := firstFetch(rec, p); return ok })
-	started := factsOf[backend.ConsumerStarted](rec)
-	if want := (backend.ConsumerStarted{Group: "partop-test", Protocol: protocol, Reset: reset}); len(started) != 1 || started[0] != want {
+	started := factsOf[source.ConsumerStarted](rec)
+	if want := (source.ConsumerStarted{Group: "partop-test", Protocol: protocol, Reset: reset}); len(started) != 1 || started[0] != want {
 		t.Fatalf("ConsumerStarted: %+v, want one %+v", started, want)
 	}
 
@@ -186,8 +186,8 @@ func TestNoKIP848(t *testing.T) {
 			if c.Protocol() != rules.ProtocolClassic {
 				t.Fatalf("protocol %q, want classic", c.Protocol())
 			}
-			waitfor.That(t, wait, "the group up", func() bool { return len(factsOf[backend.ConsumerStarted](rec)) > 0 })
-			if s := factsOf[backend.ConsumerStarted](rec)[0]; s.Protocol != rules.ProtocolClassic || s.Reset != rules.ResetLatest {
+			waitfor.That(t, wait, "the group up", func() bool { return len(factsOf[source.ConsumerStarted](rec)) > 0 })
+			if s := factsOf[source.ConsumerStarted](rec)[0]; s.Protocol != rules.ProtocolClassic || s.Reset != rules.ResetLatest {
 				t.Errorf("ConsumerStarted %+v, want classic and latest", s)
 			}
 		})
@@ -202,8 +202,8 @@ func TestDefaultProtocol(t *testing.T) {
 	if c.Protocol() != rules.ProtocolConsumer {
 		t.Fatalf("protocol %q, want consumer", c.Protocol())
 	}
-	waitfor.That(t, wait, "the group up", func() bool { return len(factsOf[backend.ConsumerStarted](rec)) > 0 })
-	if s := factsOf[backend.ConsumerStarted](rec)[0]; s.Protocol != rules.ProtocolConsumer {
+	waitfor.That(t, wait, "the group up", func() bool { return len(factsOf[source.ConsumerStarted](rec)) > 0 })
+	if s := factsOf[source.ConsumerStarted](rec)[0]; s.Protocol != rules.ProtocolConsumer {
 		t.Errorf("ConsumerStarted %+v, want the consumer protocol", s)
 	}
 }
@@ -259,7 +259,7 @@ func TestCloseBeforeRun(t *testing.T) {
 
 type discard struct{}
 
-func (discard) Report(backend.Fact) {}
+func (discard) Report(source.Fact) {}
 
 func TestCheckConfig(t *testing.T) {
 	ok := Config{Topic: "t", ConsumerConfig: group("", "")}

@@ -2,7 +2,7 @@
 // consumer on partop's topic, beside its producer, so the demo shows both
 // sides of an expansion. The producer shows how soon new partitions get
 // records; the group shows how soon they are read, and what the group
-// never read there. It is a backend.Companion: the engine samples its
+// never read there. It is a source.Companion: the engine samples its
 // counters (records read per partition, one Ack per record) into read
 // rates, and takes its facts (the group up with its protocol, each
 // assignment, each partition's first fetched record and first commit)

@@ -12,14 +12,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"partop/backend"
-	"partop/backend/backendtest"
+	"partop/source"
+	"partop/source/sourcetest"
 	"partop/waitfor"
 )
 
 // running makes a consumer and runs it until the test ends, reporting to
 // the returned recorder.
-func running(t *testing.T, cfg Config) (*Consumer, *backendtest.Recorder) {
+func running(t *testing.T, cfg Config) (*Consumer, *sourcetest.Recorder) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -27,7 +27,7 @@ func running(t *testing.T, cfg Config) (*Consumer, *backendtest.Recorder) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := backendtest.NewRecorder()
+	rec := sourcetest.NewRecorder()
 	rctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); c.Run(rctx, rec) }()
@@ -42,7 +42,7 @@ func running(t *testing.T, cfg Config) (*Consumer, *backendtest.Recorder) {
 }
 
 // facts of type F the recorder holds, oldest first.
-func factsOf[F backend.Fact](rec *backendtest.Recorder) []F {
+func factsOf[F source.Fact](rec *sourcetest.Recorder) []F {
 	var out []F
 	for _, f := range rec.Facts() {
 		if x, ok := f.(F); ok {
@@ -53,17 +53,17 @@ func factsOf[F backend.Fact](rec *backendtest.Recorder) []F {
 }
 
 // firstFetch is the FirstFetch reported for partition p, if any.
-func firstFetch(rec *backendtest.Recorder, p int32) (backend.FirstFetch, bool) {
-	for _, f := range factsOf[backend.FirstFetch](rec) {
+func firstFetch(rec *sourcetest.Recorder, p int32) (source.FirstFetch, bool) {
+	for _, f := range factsOf[source.FirstFetch](rec) {
 		if f.Partition == p {
 			return f, true
 		}
 	}
-	return backend.FirstFetch{}, false
+	return source.FirstFetch{}, false
 }
 
-func committed(rec *backendtest.Recorder, p int32) bool {
-	for _, f := range factsOf[backend.Committed](rec) {
+func committed(rec *sourcetest.Recorder, p int32) bool {
+	for _, f := range factsOf[source.Committed](rec) {
 		if f.Partition == p {
 			return true
 		}
@@ -71,8 +71,8 @@ func committed(rec *backendtest.Recorder, p int32) bool {
 	return false
 }
 
-func assigned(rec *backendtest.Recorder, p int32) bool {
-	for _, f := range factsOf[backend.Assigned](rec) {
+func assigned(rec *sourcetest.Recorder, p int32) bool {
+	for _, f := range factsOf[source.Assigned](rec) {
 		for _, q := range f.Partitions {
 			if q == p {
 				return true

@@ -11,7 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"partop/backend"
+	"partop/source"
 )
 
 // Run consumes until ctx ends or Close is called, reporting to r: the
@@ -19,7 +19,7 @@ import (
 // assignment, the first record fetched on each partition, the first commit
 // on each partition, and errors (Problem; the engine rate-limits them).
 // Only the first call runs.
-func (c *Consumer) Run(ctx context.Context, r backend.Reporter) {
+func (c *Consumer) Run(ctx context.Context, r source.Reporter) {
 	if !c.running.CompareAndSwap(false, true) {
 		return
 	}
@@ -61,7 +61,7 @@ func (c *Consumer) count(p kgo.FetchTopicPartition) {
 	}
 	part := p.Partition
 	if !c.fetchedBefore(part) {
-		c.reports.Report(backend.FirstFetch{Partition: part, Offset: recs[0].Offset, At: time.Now(), FromCommit: c.startedFromCommit(part)})
+		c.reports.Report(source.FirstFetch{Partition: part, Offset: recs[0].Offset, At: time.Now(), FromCommit: c.startedFromCommit(part)})
 	}
 	for _, r := range recs {
 		c.counters.Ack(part, len(r.Key)+len(r.Value))
@@ -89,7 +89,7 @@ func (c *Consumer) fetchError(topic string, p int32, err error) {
 	if topic != "" {
 		where = fmt.Sprintf("%s: fetch %s/%d", where, topic, p)
 	}
-	c.reports.Report(backend.Problem{Message: where + ": " + err.Error()})
+	c.reports.Report(source.Problem{Message: where + ": " + err.Error()})
 }
 
 // assigned is kgo's OnPartitionsAssigned: the group's first assignment
@@ -98,9 +98,9 @@ func (c *Consumer) fetchError(topic string, p int32, err error) {
 func (c *Consumer) assigned(_ context.Context, _ *kgo.Client, m map[string][]int32) {
 	if c.started.CompareAndSwap(false, true) {
 		used := c.usedProtocol()
-		c.reports.Report(backend.ConsumerStarted{Group: c.cfg.Group, Protocol: used, Reset: c.cfg.Reset})
+		c.reports.Report(source.ConsumerStarted{Group: c.cfg.Group, Protocol: used, Reset: c.cfg.Reset})
 		if used != c.protocol {
-			c.reports.Report(backend.Notice{Error: true, Message: fmt.Sprintf(
+			c.reports.Report(source.Notice{Error: true, Message: fmt.Sprintf(
 				"consumer group %s: the brokers advertise KIP-848 but refused it; running the %s protocol", c.cfg.Group, used)})
 		}
 	}
@@ -110,7 +110,7 @@ func (c *Consumer) assigned(_ context.Context, _ *kgo.Client, m map[string][]int
 	}
 	slices.Sort(parts)
 	c.counters.Extend(int(parts[len(parts)-1]) + 1) // a new partition reads 0/s, not nothing
-	c.reports.Report(backend.Assigned{Partitions: parts})
+	c.reports.Report(source.Assigned{Partitions: parts})
 }
 
 // revoked is kgo's OnPartitionsRevoked and OnPartitionsLost: partitions
@@ -118,7 +118,7 @@ func (c *Consumer) assigned(_ context.Context, _ *kgo.Client, m map[string][]int
 func (c *Consumer) revoked(_ context.Context, _ *kgo.Client, m map[string][]int32) {
 	if parts := slices.Clone(m[c.cfg.Topic]); len(parts) > 0 {
 		slices.Sort(parts)
-		c.reports.Report(backend.Revoked{Partitions: parts})
+		c.reports.Report(source.Revoked{Partitions: parts})
 	}
 }
 
@@ -127,7 +127,7 @@ func (c *Consumer) revoked(_ context.Context, _ *kgo.Client, m map[string][]int3
 func (c *Consumer) onCommit(_ *kgo.Client, req *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
 	if err != nil {
 		if !errors.Is(err, context.Canceled) && !errors.Is(err, kgo.ErrClientClosed) {
-			c.reports.Report(backend.Problem{Message: "consumer group " + c.cfg.Group + ": commit: " + err.Error()})
+			c.reports.Report(source.Problem{Message: "consumer group " + c.cfg.Group + ": commit: " + err.Error()})
 		}
 		return
 	}
@@ -140,7 +140,7 @@ func (c *Consumer) onCommit(_ *kgo.Client, req *kmsg.OffsetCommitRequest, resp *
 		}
 		for _, p := range t.Partitions {
 			if ce := kerr.ErrorForCode(p.ErrorCode); ce != nil {
-				c.reports.Report(backend.Problem{Message: fmt.Sprintf("consumer group %s: commit %s/%d: %v", c.cfg.Group, t.Topic, p.Partition, ce)})
+				c.reports.Report(source.Problem{Message: fmt.Sprintf("consumer group %s: commit %s/%d: %v", c.cfg.Group, t.Topic, p.Partition, ce)})
 				continue
 			}
 			if c.committed[p.Partition] {
@@ -148,7 +148,7 @@ func (c *Consumer) onCommit(_ *kgo.Client, req *kmsg.OffsetCommitRequest, resp *
 			}
 			if off, ok := requested(req, t.Topic, p.Partition); ok {
 				c.committed[p.Partition] = true
-				c.reports.Report(backend.Committed{Partition: p.Partition, Offset: off, At: at})
+				c.reports.Report(source.Committed{Partition: p.Partition, Offset: off, At: at})
 			}
 		}
 	}

@@ -6,10 +6,10 @@
 // and views change its state only through Apply.
 //
 // Data flows one way: the source's counts -> stats -> the engine's
-// snapshot -> every view, and the source's facts (backend.Fact) -> the
+// snapshot -> every view, and the source's facts (source.Fact) -> the
 // engine's topic state -> the snapshot. Actions flow back through one
 // door: view -> Apply -> source -> cluster. The engine imports no backend:
-// main hands it a backend.Source.
+// main hands it a source.Source.
 //
 // Time comes from Config.Now; tests run the engine on a fake source inside
 // a testing/synctest bubble, whose clock also drives the tick and the
@@ -24,8 +24,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"partop/backend"
 	"partop/rules"
+	"partop/source"
 	"partop/stats"
 )
 
@@ -43,15 +43,15 @@ type Config struct {
 	// producers' traffic is not invisible: its rate goes into
 	// Snapshot.TopicRate. Only its steps are read; the source's own view
 	// of the topic is the one published.
-	WholeTopic backend.Source
+	WholeTopic source.Source
 	// Consumer, when set, is partop's own consumer group beside the
 	// producer: its reads are sampled into Snapshot.Reads, and its facts
 	// (assignment, first fetches, commits) time each expansion's pickup by
 	// the group exactly.
-	Consumer backend.Companion
+	Consumer source.Companion
 	// Groups, when set, polls every consumer group on the topic:
 	// Snapshot.Groups and each expansion's group pickups.
-	Groups backend.Runner
+	Groups source.Runner
 	// StepWindow is the "rate now" window of a stepped source (observe
 	// mode) and of WholeTopic: at least one of their steps (default 1s).
 	StepWindow time.Duration
@@ -63,8 +63,8 @@ type Config struct {
 // with Run, read it with Snapshot, act on it with Apply.
 type Engine struct {
 	cfg     Config
-	src     backend.Source
-	sender  backend.Sender // nil when the source sends nothing
+	src     source.Source
+	sender  source.Sender // nil when the source sends nothing
 	sampler *stats.Sampler
 	steps   chan time.Time // the source's steps (a stepped source)
 	whole   *stats.Sampler // WholeTopic's; nil without one
@@ -89,7 +89,7 @@ type Engine struct {
 }
 
 // New makes an engine for src. Nothing runs until Run.
-func New(src backend.Source, cfg Config) *Engine {
+func New(src source.Source, cfg Config) *Engine {
 	cfg.Tick = cmp.Or(cfg.Tick, rules.DefaultTick)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -109,7 +109,7 @@ func New(src backend.Source, cfg Config) *Engine {
 		wsteps: make(chan time.Time, 1),
 		topic:  newTopic(about, src.Counters()),
 	}
-	if s, ok := src.(backend.Sender); ok {
+	if s, ok := src.(source.Sender); ok {
 		e.sender = s
 		e.cfg.Info.Mode, e.cfg.Info.Partitioner, e.cfg.Info.Keyed = ModeProduce, about.Partitioner, about.Keyed
 	}
@@ -206,7 +206,7 @@ func (e *Engine) loop(ctx context.Context) {
 // companion is one of the runners beside the source, and which facts of
 // its the engine takes.
 type companion struct {
-	r    backend.Runner
+	r    source.Runner
 	from factsFrom
 }
 
@@ -254,8 +254,8 @@ type reporter struct {
 	from factsFrom
 }
 
-func (r reporter) Report(f backend.Fact) {
-	if step, ok := f.(backend.Step); ok {
+func (r reporter) Report(f source.Fact) {
+	if step, ok := f.(source.Step); ok {
 		switch r.from {
 		case fromSource:
 			replaceStep(r.e.steps, step.At)

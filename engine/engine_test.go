@@ -9,16 +9,16 @@ import (
 	"testing/synctest"
 	"time"
 
-	"partop/backend"
-	"partop/backend/backendtest"
 	"partop/engine"
+	"partop/source"
+	"partop/source/sourcetest"
 )
 
 // running starts eng.Run on src inside the caller's synctest bubble, waits
 // until the source has its reporter, and returns a stop that ends the run
 // and returns Run's error.
 func running(t *testing.T, src interface {
-	backend.Source
+	source.Source
 	Started() <-chan struct{}
 }, cfg engine.Config) (eng *engine.Engine, stop func() error) {
 	t.Helper()
@@ -69,15 +69,15 @@ func messages(s *engine.Snapshot) string {
 // 50 ms.
 func TestPickupTimeline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSender(4, 1000, backend.About{})
+		src := sourcetest.NewSender(4, 1000, source.About{})
 		eng, _ := running(t, src, engine.Config{Tick: 100 * time.Millisecond})
-		src.Report(backend.Routed{Partitions: 4})
+		src.Report(source.Routed{Partitions: 4})
 		t0 := time.Now()
 		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 4}); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(10 * time.Millisecond)
-		src.Report(backend.Routed{Partitions: 8})
+		src.Report(source.Routed{Partitions: 8})
 		time.Sleep(30 * time.Millisecond)
 		src.Ack(4, 1)
 		src.Ack(5, 1)
@@ -114,16 +114,16 @@ func TestPickupTimeline(t *testing.T) {
 // partop's own Grow is in flight is not.
 func TestExternalExpansion(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSender(4, 1000, backend.About{})
+		src := sourcetest.NewSender(4, 1000, source.About{})
 		src.GrowTakes = 100 * time.Millisecond
-		src.DuringGrow = func(_, to int) { src.Report(backend.Metadata{Leaders: make([]int32, to)}) }
+		src.DuringGrow = func(_, to int) { src.Report(source.Metadata{Leaders: make([]int32, to)}) }
 		eng, _ := running(t, src, engine.Config{})
 		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActSetTotal, N: 6}); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Second)
 		seen := time.Now()
-		src.Report(backend.Metadata{Leaders: make([]int32, 9)})
+		src.Report(source.Metadata{Leaders: make([]int32, 9)})
 		time.Sleep(time.Second)
 		e := expansions(eng.Snapshot())
 		if len(e) != 2 {
@@ -145,7 +145,7 @@ func TestExternalExpansion(t *testing.T) {
 // share; the expansion is Balanced at the sample that shows it.
 func TestSettling(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSender(2, 1000, backend.About{})
+		src := sourcetest.NewSender(2, 1000, source.About{})
 		eng, _ := running(t, src, engine.Config{Tick: 100 * time.Millisecond})
 		for range 20 { // 2 s on the old partitions only
 			src.AckEach(2, 10)
@@ -187,14 +187,14 @@ func TestSettling(t *testing.T) {
 // gets its note on an expansion picked up SlowAfter or more after routing.
 func TestSlowPickupNote(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSender(1, 1000, backend.About{SlowNote: "why: sticky", SlowAfter: 250 * time.Millisecond})
+		src := sourcetest.NewSender(1, 1000, source.About{SlowNote: "why: sticky", SlowAfter: 250 * time.Millisecond})
 		eng, _ := running(t, src, engine.Config{})
 		for _, wait := range []time.Duration{100 * time.Millisecond, 300 * time.Millisecond} {
 			if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 1}); err != nil {
 				t.Fatal(err)
 			}
 			n := src.Counters().Len()
-			src.Report(backend.Routed{Partitions: n})
+			src.Report(source.Routed{Partitions: n})
 			time.Sleep(wait)
 			src.Ack(int32(n-1), 1)
 			time.Sleep(time.Second)
@@ -210,7 +210,7 @@ func TestSlowPickupNote(t *testing.T) {
 // a refused one is an outcome with its reason and the next still runs.
 func TestScheduleOutcomes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSender(4, 1000, backend.About{})
+		src := sourcetest.NewSender(4, 1000, source.About{})
 		start := time.Now()
 		eng, _ := running(t, src, engine.Config{Schedule: []engine.Action{
 			{At: time.Second, Kind: engine.ActSetTotal, N: 2},
@@ -241,7 +241,7 @@ func TestScheduleOutcomes(t *testing.T) {
 // run goes on; a view's note is logged.
 func TestApplyLogsAndPublishes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSender(4, 500, backend.About{})
+		src := sourcetest.NewSender(4, 500, source.About{})
 		eng, _ := running(t, src, engine.Config{})
 		ctx := context.Background()
 		if err := eng.Apply(ctx, engine.Action{Kind: engine.ActRate, Rate: 1200}); err != nil || eng.Snapshot().TargetRate != 1200 {
@@ -278,7 +278,7 @@ func TestApplyLogsAndPublishes(t *testing.T) {
 // the tick, and its rate divides a step by the real time since the last.
 func TestObserverRefusesRateAndSamplesAtSteps(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSource(2, backend.About{Stepped: true})
+		src := sourcetest.NewSource(2, source.About{Stepped: true})
 		eng, _ := running(t, src, engine.Config{Tick: 100 * time.Millisecond})
 		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActPause}); !errors.Is(err, engine.ErrNotSending) {
 			t.Fatalf("pause in observe mode: %v", err)
@@ -292,12 +292,12 @@ func TestObserverRefusesRateAndSamplesAtSteps(t *testing.T) {
 		if n := eng.Snapshot().Stats.Samples; n != n0 {
 			t.Fatalf("%d samples on the tick; a stepped source is sampled at its steps", n-n0)
 		}
-		src.Report(backend.Step{At: time.Now()})
+		src.Report(source.Step{At: time.Now()})
 		synctest.Wait()
 		time.Sleep(2 * time.Second)
 		src.Ack(0, 500)
 		at := time.Now()
-		src.Report(backend.Step{At: at})
+		src.Report(source.Step{At: at})
 		synctest.Wait()
 		s := eng.Snapshot()
 		if s.Stats.Samples != n0+2 || !s.Stats.At.Equal(at) {
@@ -314,17 +314,17 @@ func TestObserverRefusesRateAndSamplesAtSteps(t *testing.T) {
 // line each.
 func TestProblemsAreRateLimited(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSender(2, 1000, backend.About{})
+		src := sourcetest.NewSender(2, 1000, source.About{})
 		eng, _ := running(t, src, engine.Config{})
 		for range 12 { // 12 s of failures, 1000 a second
 			for range 1000 {
-				src.Report(backend.RecordFailed{Partition: 1, Err: errors.New("broker gone")})
+				src.Report(source.RecordFailed{Partition: 1, Err: errors.New("broker gone")})
 			}
 			time.Sleep(time.Second)
 		}
-		src.Report(backend.Metadata{Err: errors.New("no route")})
-		src.Report(backend.Metadata{Err: errors.New("no route")})
-		src.Report(backend.Metadata{Leaders: []int32{1, 2}})
+		src.Report(source.Metadata{Err: errors.New("no route")})
+		src.Report(source.Metadata{Err: errors.New("no route")})
+		src.Report(source.Metadata{Leaders: []int32{1, 2}})
 		time.Sleep(time.Second) // facts show at the next tick
 		got := messages(eng.Snapshot())
 		if n := strings.Count(got, "produce failed on partition 1: broker gone"); n != 3 {
@@ -344,9 +344,9 @@ func TestProblemsAreRateLimited(t *testing.T) {
 // snapshot, and refuses to run again.
 func TestStopFlushesAndReports(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSender(2, 1000, backend.About{})
+		src := sourcetest.NewSender(2, 1000, source.About{})
 		src.CloseErr = errors.New("flush: 12 records not acknowledged within 10s")
-		whole := backendtest.NewSource(2, backend.About{Stepped: true})
+		whole := sourcetest.NewSource(2, source.About{Stepped: true})
 		eng, stop := running(t, src, engine.Config{WholeTopic: whole})
 		src.Ack(0, 7)
 		time.Sleep(time.Millisecond)
@@ -374,7 +374,7 @@ func TestStopFlushesAndReports(t *testing.T) {
 // tick however many read it.
 func TestSnapshotsAreImmutable(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSender(4, 1000, backend.About{})
+		src := sourcetest.NewSender(4, 1000, source.About{})
 		eng, _ := running(t, src, engine.Config{Tick: 50 * time.Millisecond})
 		src.AckEach(4, 10)
 		time.Sleep(time.Second)
@@ -403,7 +403,7 @@ func TestSnapshotsAreImmutable(t *testing.T) {
 // TestEventLogBounded: the log keeps the newest 1,000 events.
 func TestEventLogBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSender(1, 1000, backend.About{})
+		src := sourcetest.NewSender(1, 1000, source.About{})
 		eng, _ := running(t, src, engine.Config{})
 		for i := range 1010 {
 			_ = eng.Apply(context.Background(), engine.Action{Kind: engine.ActNote, NoteKind: engine.KindInfo, Note: fmt.Sprint(i)})

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"partop/backend"
+	"partop/source"
 )
 
 // GroupPickup is what one consumer group made of an expansion's new
@@ -107,7 +107,7 @@ func newParts(e *Event) []int32 {
 
 // groupsSeen takes a groups poll: each group's target, assignment, commits
 // and end offsets as of gs.At.
-func (t *topic) groupsSeen(gs backend.Groups) {
+func (t *topic) groupsSeen(gs source.Groups) {
 	t.groups = gs
 	for _, w := range t.groupWatches {
 		parts := newParts(w.ev)
@@ -124,12 +124,12 @@ func (t *topic) groupsSeen(gs backend.Groups) {
 }
 
 // observe takes one group as a poll at at saw it; it reports a change.
-func (st *groupState) observe(g backend.Group, parts []int32, at time.Time) bool {
-	byID := map[int32]backend.GroupPartition{}
+func (st *groupState) observe(g source.Group, parts []int32, at time.Time) bool {
+	byID := map[int32]source.GroupPartition{}
 	for _, p := range g.Partitions {
 		byID[p.Partition] = p
 	}
-	all := func(ok func(backend.GroupPartition) bool) bool {
+	all := func(ok func(source.GroupPartition) bool) bool {
 		for _, p := range parts {
 			if gp, found := byID[p]; !found || !ok(gp) {
 				return false
@@ -138,10 +138,10 @@ func (st *groupState) observe(g backend.Group, parts []int32, at time.Time) bool
 		return true
 	}
 	changed := false
-	if st.pick.TargetAt.IsZero() && all(func(p backend.GroupPartition) bool { return p.Target }) {
+	if st.pick.TargetAt.IsZero() && all(func(p source.GroupPartition) bool { return p.Target }) {
 		st.pick.TargetAt, changed = at, true
 	}
-	if st.pick.AssignedAt.IsZero() && all(func(p backend.GroupPartition) bool { return p.Assigned }) {
+	if st.pick.AssignedAt.IsZero() && all(func(p source.GroupPartition) bool { return p.Assigned }) {
 		st.pick.AssignedAt, changed = at, true
 		st.pick.UnreadAtAssignment = 0
 		for _, p := range parts {
@@ -209,25 +209,25 @@ func (w *groupWatch) publish() {
 }
 
 // ownFact takes a fact from partop's own consumer at now.
-func (t *topic) ownFact(now time.Time, f backend.Fact) {
+func (t *topic) ownFact(now time.Time, f source.Fact) {
 	switch f := f.(type) {
-	case backend.ConsumerStarted:
+	case source.ConsumerStarted:
 		t.own.group, t.own.protocol, t.own.reset = f.Group, f.Protocol, f.Reset
 		t.note(now, KindInfo, "consumer group "+f.Group+" up ("+f.Protocol+" protocol, reset "+f.Reset+")")
 		return
-	case backend.Assigned:
+	case source.Assigned:
 		for _, p := range f.Partitions {
 			t.own.assigned[p] = true
 		}
-	case backend.Revoked:
+	case source.Revoked:
 		for _, p := range f.Partitions {
 			delete(t.own.assigned, p)
 		}
-	case backend.FirstFetch:
+	case source.FirstFetch:
 		if !f.FromCommit { // a start at a commit says nothing of what was skipped
 			t.own.firstFetch[f.Partition] = f.Offset
 		}
-	case backend.Committed:
+	case source.Committed:
 		if _, seen := t.own.commits[f.Partition]; !seen {
 			t.own.commits[f.Partition] = commit{offset: f.Offset, at: f.At}
 		}
@@ -240,15 +240,15 @@ func (t *topic) ownFact(now time.Time, f backend.Fact) {
 		st := w.state(t.own.group)
 		changed := false
 		switch f := f.(type) {
-		case backend.Assigned:
+		case source.Assigned:
 			if st.pick.AssignedAt.IsZero() && t.ownHas(parts) {
 				st.pick.AssignedAt, st.pick.TargetAt, changed = now, now, true
 			}
-		case backend.FirstFetch:
+		case source.FirstFetch:
 			if inRange(f.Partition, w.ev) && !f.FromCommit {
 				st.firstFetch[f.Partition], changed = f.Offset, true
 			}
-		case backend.Committed:
+		case source.Committed:
 			if _, seen := st.commits[f.Partition]; inRange(f.Partition, w.ev) && !seen {
 				st.commits[f.Partition], changed = commit{offset: f.Offset, at: f.At}, true
 			}

@@ -6,9 +6,9 @@ import (
 	"testing/synctest"
 	"time"
 
-	"partop/backend"
-	"partop/backend/backendtest"
 	"partop/engine"
+	"partop/source"
+	"partop/source/sourcetest"
 )
 
 // pickup is group's pickup of the only expansion in eng's log.
@@ -32,25 +32,25 @@ func pickup(t *testing.T, eng *engine.Engine, group string) engine.GroupPickup {
 // instant, and the skipped count is exactly the first fetched offsets.
 func TestOwnGroupPickupIsExact(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSender(4, 1000, backend.About{})
-		cons := backendtest.NewSource(4, backend.About{})
+		src := sourcetest.NewSender(4, 1000, source.About{})
+		cons := sourcetest.NewSource(4, source.About{})
 		eng, _ := running(t, src, engine.Config{Consumer: cons})
 		<-cons.Started()
-		cons.Report(backend.ConsumerStarted{Group: "partop", Protocol: backend.ProtocolConsumer, Reset: backend.ResetLatest})
-		cons.Report(backend.Assigned{Partitions: []int32{0, 1, 2, 3}})
+		cons.Report(source.ConsumerStarted{Group: "partop", Protocol: source.ProtocolConsumer, Reset: source.ResetLatest})
+		cons.Report(source.Assigned{Partitions: []int32{0, 1, 2, 3}})
 		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
 			t.Fatal(err)
 		}
 		t0 := time.Now()
 		time.Sleep(1200 * time.Millisecond) // the next heartbeat brings the new partitions
-		cons.Report(backend.Assigned{Partitions: []int32{4, 5}})
+		cons.Report(source.Assigned{Partitions: []int32{4, 5}})
 		time.Sleep(100 * time.Millisecond)
-		cons.Report(backend.FirstFetch{Partition: 4, Offset: 120, At: time.Now()})
-		cons.Report(backend.FirstFetch{Partition: 5, Offset: 80, At: time.Now()})
+		cons.Report(source.FirstFetch{Partition: 4, Offset: 120, At: time.Now()})
+		cons.Report(source.FirstFetch{Partition: 5, Offset: 80, At: time.Now()})
 		time.Sleep(900 * time.Millisecond)
-		cons.Report(backend.Committed{Partition: 4, Offset: 300, At: time.Now()})
+		cons.Report(source.Committed{Partition: 4, Offset: 300, At: time.Now()})
 		time.Sleep(50 * time.Millisecond)
-		cons.Report(backend.Committed{Partition: 5, Offset: 250, At: time.Now()})
+		cons.Report(source.Committed{Partition: 5, Offset: 250, At: time.Now()})
 		time.Sleep(time.Second)
 		p := pickup(t, eng, "partop")
 		if p.AssignedAt.Sub(t0) != 1200*time.Millisecond || p.FirstCommitAt.Sub(t0) != 2250*time.Millisecond {
@@ -59,7 +59,7 @@ func TestOwnGroupPickupIsExact(t *testing.T) {
 		if !p.SkippedExact || p.Skipped != 200 {
 			t.Fatalf("skipped %d (exact %v), want exactly 200 (120 + 80 records before the first fetches)", p.Skipped, p.SkippedExact)
 		}
-		if s := eng.Snapshot(); s.Group != "partop" || s.GroupProtocol != backend.ProtocolConsumer || s.GroupReset != backend.ResetLatest {
+		if s := eng.Snapshot(); s.Group != "partop" || s.GroupProtocol != source.ProtocolConsumer || s.GroupReset != source.ResetLatest {
 			t.Fatalf("header group %q %q %q", s.Group, s.GroupProtocol, s.GroupReset)
 		}
 	})
@@ -67,8 +67,8 @@ func TestOwnGroupPickupIsExact(t *testing.T) {
 
 // group is a polled group with partitions 0..n-1 assigned and the given
 // commits and end offsets on the new ones.
-func group(name string, n int, assigned bool, commits, ends map[int32]int64) backend.Group {
-	g := backend.Group{Name: name, Protocol: backend.ProtocolClassic, State: "Stable", Members: 1}
+func group(name string, n int, assigned bool, commits, ends map[int32]int64) source.Group {
+	g := source.Group{Name: name, Protocol: source.ProtocolClassic, State: "Stable", Members: 1}
 	for p := range int32(n) {
 		c, ok := commits[p]
 		if !ok {
@@ -78,7 +78,7 @@ func group(name string, n int, assigned bool, commits, ends map[int32]int64) bac
 		if !ok {
 			end = 1000
 		}
-		g.Partitions = append(g.Partitions, backend.GroupPartition{Partition: p, Assigned: assigned || p < 4, Target: assigned || p < 4, Committed: c, End: end})
+		g.Partitions = append(g.Partitions, source.GroupPartition{Partition: p, Assigned: assigned || p < 4, Target: assigned || p < 4, Committed: c, End: end})
 	}
 	return g
 }
@@ -89,15 +89,15 @@ func group(name string, n int, assigned bool, commits, ends map[int32]int64) bac
 // them. A group never assigned them stays pending.
 func TestPolledGroupPickup(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSender(4, 1000, backend.About{})
-		polls := backendtest.NewSource(4, backend.About{})
+		src := sourcetest.NewSender(4, 1000, source.About{})
+		polls := sourcetest.NewSource(4, source.About{})
 		eng, _ := running(t, src, engine.Config{Groups: polls})
 		<-polls.Started()
 		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
 			t.Fatal(err)
 		}
-		seen := func(gs ...backend.Group) {
-			polls.Report(backend.GroupsSeen{Groups: backend.Groups{At: time.Now(), List: gs}})
+		seen := func(gs ...source.Group) {
+			polls.Report(source.GroupsSeen{Groups: source.Groups{At: time.Now(), List: gs}})
 		}
 		time.Sleep(5 * time.Second)
 		seen(group("billing", 6, false, nil, nil), group("audit", 6, false, nil, nil))
@@ -128,16 +128,16 @@ func TestPolledGroupPickup(t *testing.T) {
 // them, and whether the broker stamped them.
 func TestFirstWriteDatesTheFleetPickup(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSource(2, backend.About{Stepped: true})
+		src := sourcetest.NewSource(2, source.About{Stepped: true})
 		eng, _ := running(t, src, engine.Config{})
-		src.Report(backend.Metadata{Leaders: make([]int32, 4)})
+		src.Report(source.Metadata{Leaders: make([]int32, 4)})
 		t0 := time.Now()
-		src.Report(backend.FirstWrite{Partition: 2, At: t0.Add(-300 * time.Millisecond)})
+		src.Report(source.FirstWrite{Partition: 2, At: t0.Add(-300 * time.Millisecond)})
 		time.Sleep(time.Second)
 		if e := expansions(eng.Snapshot()); len(e) != 1 || !e[0].FirstWrite.IsZero() {
 			t.Fatalf("first write with one of two partitions: %+v", e)
 		}
-		src.Report(backend.FirstWrite{Partition: 3, At: t0.Add(-250 * time.Millisecond), LogAppendTime: true})
+		src.Report(source.FirstWrite{Partition: 3, At: t0.Add(-250 * time.Millisecond), LogAppendTime: true})
 		time.Sleep(time.Second)
 		e := expansions(eng.Snapshot())[0]
 		if !e.FirstWrite.Equal(t0.Add(-250*time.Millisecond)) || !e.LogAppendTime {
@@ -153,31 +153,31 @@ func TestFirstWriteDatesTheFleetPickup(t *testing.T) {
 // count is not called exact.
 func TestOwnGroupSharedWithAnotherMember(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := backendtest.NewSender(4, 1000, backend.About{})
-		cons := backendtest.NewSource(4, backend.About{})
-		polls := backendtest.NewSource(4, backend.About{})
+		src := sourcetest.NewSender(4, 1000, source.About{})
+		cons := sourcetest.NewSource(4, source.About{})
+		polls := sourcetest.NewSource(4, source.About{})
 		eng, _ := running(t, src, engine.Config{Consumer: cons, Groups: polls})
 		<-cons.Started()
 		<-polls.Started()
-		cons.Report(backend.ConsumerStarted{Group: "shared", Protocol: backend.ProtocolConsumer, Reset: backend.ResetLatest})
-		cons.Report(backend.Assigned{Partitions: []int32{0, 1, 2, 3}})
-		cons.Report(backend.Revoked{Partitions: []int32{2, 3}}) // the other member joined
+		cons.Report(source.ConsumerStarted{Group: "shared", Protocol: source.ProtocolConsumer, Reset: source.ResetLatest})
+		cons.Report(source.Assigned{Partitions: []int32{0, 1, 2, 3}})
+		cons.Report(source.Revoked{Partitions: []int32{2, 3}}) // the other member joined
 		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Second)
-		cons.Report(backend.Assigned{Partitions: []int32{4}}) // the other member got 5
-		cons.Report(backend.FirstFetch{Partition: 4, Offset: 30, At: time.Now()})
+		cons.Report(source.Assigned{Partitions: []int32{4}}) // the other member got 5
+		cons.Report(source.FirstFetch{Partition: 4, Offset: 30, At: time.Now()})
 		time.Sleep(time.Second)
 		if p := pickup(t, eng, "shared"); !p.AssignedAt.IsZero() {
 			t.Fatalf("assigned at %v with partition 5 on another member: the group's assignment is the poll's to say", p.AssignedAt)
 		}
 		polled := time.Now()
-		polls.Report(backend.GroupsSeen{Groups: backend.Groups{At: polled, List: []backend.Group{group("shared", 6, true, nil, map[int32]int64{4: 30, 5: 40})}}})
+		polls.Report(source.GroupsSeen{Groups: source.Groups{At: polled, List: []source.Group{group("shared", 6, true, nil, map[int32]int64{4: 30, 5: 40})}}})
 		time.Sleep(time.Second)
-		cons.Report(backend.Revoked{Partitions: []int32{0, 1}})
-		cons.Report(backend.Assigned{Partitions: []int32{5}}) // the other member left
-		cons.Report(backend.FirstFetch{Partition: 5, Offset: 900, At: time.Now(), FromCommit: true})
+		cons.Report(source.Revoked{Partitions: []int32{0, 1}})
+		cons.Report(source.Assigned{Partitions: []int32{5}}) // the other member left
+		cons.Report(source.FirstFetch{Partition: 5, Offset: 900, At: time.Now(), FromCommit: true})
 		time.Sleep(time.Second)
 		p := pickup(t, eng, "shared")
 		if !p.AssignedAt.Equal(polled) || p.SkippedExact {

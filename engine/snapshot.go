@@ -3,7 +3,7 @@ package engine
 import (
 	"time"
 
-	"partop/backend"
+	"partop/source"
 	"partop/stats"
 )
 
@@ -53,10 +53,10 @@ type Snapshot struct {
 	TopicKnown bool
 	// Producers are the producer ids writing to the topic, where the
 	// source can tell (observe mode on Kafka 2.8+).
-	Producers backend.Producers
+	Producers source.Producers
 	// Groups are the consumer groups on the topic as the latest groups
 	// poll saw them.
-	Groups backend.Groups
+	Groups source.Groups
 	// Reads are partop's own consumer's reads per partition (--consume);
 	// zero without one.
 	Reads stats.Snapshot

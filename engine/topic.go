@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"partop/backend"
+	"partop/source"
 	"partop/stats"
 )
 
@@ -27,7 +27,7 @@ const problemEvery = 5 * time.Second
 // the source reports: partition counts, leaders, the event log and every
 // expansion's timeline. The engine's mutex guards it.
 type topic struct {
-	about    backend.About
+	about    source.About
 	counters *stats.Counters
 	view     View
 	log      eventLog
@@ -38,18 +38,18 @@ type topic struct {
 	settled     []bool
 	adding      int // partop's own Grow calls in flight
 	lastProblem time.Time
-	producers   backend.Producers
-	groups      backend.Groups
-	firstWrites map[int32]backend.FirstWrite // observe mode: first records, as dated
+	producers   source.Producers
+	groups      source.Groups
+	firstWrites map[int32]source.FirstWrite // observe mode: first records, as dated
 	// groupWatches follow the groups' pickups of recent expansions.
 	groupWatches []*groupWatch
 	own          own // partop's own consumer group
 }
 
-func newTopic(about backend.About, counters *stats.Counters) *topic {
+func newTopic(about source.About, counters *stats.Counters) *topic {
 	t := &topic{about: about, counters: counters}
 	t.own.assigned, t.own.firstFetch, t.own.commits = map[int32]bool{}, map[int32]int64{}, map[int32]commit{}
-	t.firstWrites = map[int32]backend.FirstWrite{}
+	t.firstWrites = map[int32]source.FirstWrite{}
 	t.view.Cluster = len(about.Leaders)
 	t.view.Leaders = append([]int32(nil), about.Leaders...)
 	counters.Extend(len(about.Leaders))
@@ -80,7 +80,7 @@ func (t *topic) expanded(from, to int, by string, created, seen time.Time) {
 }
 
 // metadata takes a fresh look at the topic from a source's watcher.
-func (t *topic) metadata(now time.Time, m backend.Metadata) {
+func (t *topic) metadata(now time.Time, m source.Metadata) {
 	if m.Err != nil {
 		if t.view.WatchError == "" {
 			t.log.add(&Event{Kind: KindError, At: now, Message: "watching topic metadata: " + m.Err.Error()})
@@ -130,13 +130,13 @@ func (t *topic) note(now time.Time, kind, msg string) {
 }
 
 // report takes one fact from the source.
-func (t *topic) report(now time.Time, f backend.Fact) {
+func (t *topic) report(now time.Time, f source.Fact) {
 	switch f := f.(type) {
-	case backend.Metadata:
+	case source.Metadata:
 		t.metadata(now, f)
-	case backend.Routed:
+	case source.Routed:
 		t.routed(now, f.Partitions)
-	case backend.RecordFailed:
+	case source.RecordFailed:
 		t.problem(now, func() string {
 			where := fmt.Sprintf("partition %d", f.Partition)
 			if f.Partition < 0 {
@@ -144,32 +144,32 @@ func (t *topic) report(now time.Time, f backend.Fact) {
 			}
 			return fmt.Sprintf("produce failed on %s: %v", where, f.Err)
 		})
-	case backend.Problem:
+	case source.Problem:
 		t.problem(now, func() string { return f.Message })
-	case backend.Notice:
+	case source.Notice:
 		kind := KindInfo
 		if f.Error {
 			kind = KindError
 		}
 		t.note(now, kind, f.Message)
-	case backend.EndOffsets:
+	case source.EndOffsets:
 		t.view.EndOffsets = f.Offsets
-	case backend.ProducersSeen:
+	case source.ProducersSeen:
 		t.producers = f.Producers
-	case backend.MetadataSent:
+	case source.MetadataSent:
 		t.view.MetadataRequests++
-	case backend.GroupsSeen:
+	case source.GroupsSeen:
 		t.groupsSeen(f.Groups)
-	case backend.FirstWrite:
+	case source.FirstWrite:
 		t.firstWrite(f)
-	case backend.ConsumerStarted, backend.Assigned, backend.Revoked, backend.FirstFetch, backend.Committed:
+	case source.ConsumerStarted, source.Assigned, source.Revoked, source.FirstFetch, source.Committed:
 		t.ownFact(now, f)
 	}
 }
 
 // firstWrite takes the first record on a partition as the record dates
 // it: an expansion's FirstWrite is the latest of its new partitions'.
-func (t *topic) firstWrite(f backend.FirstWrite) {
+func (t *topic) firstWrite(f source.FirstWrite) {
 	t.firstWrites[f.Partition] = f
 	for _, e := range t.log.events {
 		if e.Kind != KindExpansion || !e.FirstWrite.IsZero() || !inRange(f.Partition, e) {

@@ -16,7 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"partop/backend"
+	"partop/source"
 	"partop/waitfor"
 )
 
@@ -256,8 +256,8 @@ func BenchmarkGroupsCPU(b *testing.B) {
 // counter counts the groups polls reported, and the failed ones.
 type counter struct{ polls, failed atomic.Int64 }
 
-func (c *counter) Report(f backend.Fact) {
-	if gs, ok := f.(backend.GroupsSeen); ok {
+func (c *counter) Report(f source.Fact) {
+	if gs, ok := f.(source.GroupsSeen); ok {
 		c.polls.Add(1)
 		if gs.Groups.Err != "" {
 			c.failed.Add(1)

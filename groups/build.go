@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"partop/backend"
+	"partop/source"
 )
 
 // What a group has of a partition.
@@ -82,19 +82,19 @@ func grow[T any](s []T, n int) []T {
 // order, with its partitions (one allocation for all of them). Groups that
 // could not be looked at and were not in the last list are left out:
 // hidden says how many.
-func (p *Poller) build(gs []seen, ends, starts []int64) (list []backend.Group, hidden error) {
+func (p *Poller) build(gs []seen, ends, starts []int64) (list []source.Group, hidden error) {
 	total := 0
 	for i := range gs {
 		if gs[i].slot != nil {
 			total += gs[i].slot.n
 		}
 	}
-	all := make([]backend.GroupPartition, total)
+	all := make([]source.GroupPartition, total)
 	known := make(map[string]bool, len(gs))
 	var failed []string
 	for i := range gs {
 		g := &gs[i]
-		var parts []backend.GroupPartition
+		var parts []source.GroupPartition
 		var c counts
 		if s := g.slot; s != nil {
 			parts, all = all[:s.n:s.n], all[s.n:]
@@ -112,7 +112,7 @@ func (p *Poller) build(gs []seen, ends, starts []int64) (list []backend.Group, h
 			continue
 		}
 		known[g.name] = true
-		list = append(list, backend.Group{Name: g.name, Protocol: g.protocol, State: g.state, Members: g.members,
+		list = append(list, source.Group{Name: g.name, Protocol: g.protocol, State: g.state, Members: g.members,
 			Note: note(g, c), Err: g.err, Partitions: parts})
 	}
 	p.st.known = known
@@ -134,14 +134,14 @@ type counts struct{ committed, assigned, open int }
 // the target) with no commit lags by everything on it: its end offset
 // minus its log start; when the log start is not known, neither is its
 // end offset as far as lag goes (End -1).
-func (s *slot) fill(out []backend.GroupPartition, ends, starts []int64) (c counts) {
+func (s *slot) fill(out []source.GroupPartition, ends, starts []int64) (c counts) {
 	k := 0
 	for i, f := range s.flags {
 		if f == 0 {
 			continue
 		}
 		s.flags[i] = 0
-		gp := backend.GroupPartition{Partition: int32(i), Assigned: f&assigned != 0, Target: f&target != 0,
+		gp := source.GroupPartition{Partition: int32(i), Assigned: f&assigned != 0, Target: f&target != 0,
 			Committed: -1, End: -1, Lag: -1}
 		if i < len(ends) {
 			gp.End = ends[i]

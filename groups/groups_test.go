@@ -17,8 +17,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
 
-	"partop/backend"
 	"partop/cluster/embeddedtest"
+	"partop/source"
 	"partop/waitfor"
 )
 
@@ -136,9 +136,9 @@ func poller(t *testing.T, cfg Config) *Poller {
 
 // lookUntil polls until cond holds of a look, and returns that look; on
 // failure the test logs the last look.
-func lookUntil(t *testing.T, p *Poller, what string, cond func(backend.Groups) bool) backend.Groups {
+func lookUntil(t *testing.T, p *Poller, what string, cond func(source.Groups) bool) source.Groups {
 	t.Helper()
-	var last backend.Groups
+	var last source.Groups
 	var lastErr error
 	defer func() {
 		if t.Failed() {
@@ -153,7 +153,7 @@ func lookUntil(t *testing.T, p *Poller, what string, cond func(backend.Groups) b
 	return last
 }
 
-func show(gs backend.Groups) string {
+func show(gs source.Groups) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "err %q", gs.Err)
 	for _, g := range gs.List {
@@ -165,16 +165,16 @@ func show(gs backend.Groups) string {
 	return b.String()
 }
 
-func find(gs backend.Groups, name string) (backend.Group, bool) {
+func find(gs source.Groups, name string) (source.Group, bool) {
 	for _, g := range gs.List {
 		if g.Name == name {
 			return g, true
 		}
 	}
-	return backend.Group{}, false
+	return source.Group{}, false
 }
 
-func names(gs backend.Groups) []string {
+func names(gs source.Groups) []string {
 	var out []string
 	for _, g := range gs.List {
 		out = append(out, g.Name)
@@ -184,7 +184,7 @@ func names(gs backend.Groups) []string {
 
 // caughtUp says g has exactly partitions 0..n-1, each assigned, in the
 // target, committed at its end offset ends[p].
-func caughtUp(g backend.Group, ends []int64) bool {
+func caughtUp(g source.Group, ends []int64) bool {
 	if len(g.Partitions) != len(ends) {
 		return false
 	}
@@ -204,7 +204,7 @@ func TestClassicAndKIP848GroupsFollowAnExpansion(t *testing.T) {
 	p := poller(t, Config{Topic: "orders", ClientOpts: opts})
 
 	ends := []int64{5, 5, 5, 5}
-	gs := lookUntil(t, p, "both groups assigned every partition and caught up", func(gs backend.Groups) bool {
+	gs := lookUntil(t, p, "both groups assigned every partition and caught up", func(gs source.Groups) bool {
 		a, okA := find(gs, "audit")
 		b, okB := find(gs, "billing")
 		return okA && okB && caughtUp(a, ends) && caughtUp(b, ends) && a.State == "Stable" && b.State == "Stable"
@@ -214,7 +214,7 @@ func TestClassicAndKIP848GroupsFollowAnExpansion(t *testing.T) {
 	}
 	a, _ := find(gs, "audit")
 	b, _ := find(gs, "billing")
-	if a.Protocol != backend.ProtocolConsumer || b.Protocol != backend.ProtocolClassic || a.Members != 1 || b.Members != 1 ||
+	if a.Protocol != source.ProtocolConsumer || b.Protocol != source.ProtocolClassic || a.Members != 1 || b.Members != 1 ||
 		a.Note != "" || b.Note != "" || a.Err != "" || b.Err != "" || gs.Err != "" || gs.At.IsZero() || a.Lag() != 0 {
 		t.Fatalf("looked:\n%s", show(gs))
 	}
@@ -225,7 +225,7 @@ func TestClassicAndKIP848GroupsFollowAnExpansion(t *testing.T) {
 	}
 	produce(t, opts, "orders", 3, 4, 5)
 	ends = []int64{5, 5, 5, 5, 3, 3}
-	lookUntil(t, p, "both groups assigned the new partitions and caught up on them", func(gs backend.Groups) bool {
+	lookUntil(t, p, "both groups assigned the new partitions and caught up on them", func(gs source.Groups) bool {
 		a, okA := find(gs, "audit")
 		b, okB := find(gs, "billing")
 		return okA && okB && caughtUp(a, ends) && caughtUp(b, ends)
@@ -260,12 +260,12 @@ func TestNotesAndLagSayWhatGroupsAre(t *testing.T) {
 	left := consume(t, opts, "left", "events")
 	p := poller(t, Config{Topic: "events", ClientOpts: opts})
 
-	lookUntil(t, p, "left caught up", func(gs backend.Groups) bool {
+	lookUntil(t, p, "left caught up", func(gs source.Groups) bool {
 		g, ok := find(gs, "left")
 		return ok && caughtUp(g, []int64{6, 6, 6})
 	})
 	left() // leaves the group: empty, its commits stay until they expire
-	gs := lookUntil(t, p, "idle assigned everything, left empty", func(gs backend.Groups) bool {
+	gs := lookUntil(t, p, "idle assigned everything, left empty", func(gs source.Groups) bool {
 		idle, ok := find(gs, "idle")
 		left, ok2 := find(gs, "left")
 		return ok && ok2 && len(idle.Partitions) == 3 && idle.Partitions[2].Assigned && left.State == "Empty"
@@ -275,7 +275,7 @@ func TestNotesAndLagSayWhatGroupsAre(t *testing.T) {
 	}
 
 	idle, _ := find(gs, "idle")
-	if idle.Note != NoteNoCommits || idle.Protocol != backend.ProtocolClassic || idle.Members != 1 || idle.Lag() != 4+6+6 {
+	if idle.Note != NoteNoCommits || idle.Protocol != source.ProtocolClassic || idle.Members != 1 || idle.Lag() != 4+6+6 {
 		t.Fatalf("idle:\n%s", show(gs))
 	}
 	for i, want := range []int64{4, 6, 6} { // partition 0 starts at 2: its lag is what is there, not its end offset
@@ -295,7 +295,7 @@ func TestNotesAndLagSayWhatGroupsAre(t *testing.T) {
 	}
 
 	left2, _ := find(gs, "left")
-	if left2.Note != NoteEmpty || left2.Protocol != backend.ProtocolClassic || left2.Members != 0 || left2.Lag() != 0 {
+	if left2.Note != NoteEmpty || left2.Protocol != source.ProtocolClassic || left2.Members != 0 || left2.Lag() != 0 {
 		t.Fatalf("left:\n%s", show(gs))
 	}
 	for _, p := range left2.Partitions {
@@ -312,12 +312,12 @@ func TestKIP848GroupWithoutCommits(t *testing.T) {
 	produce(t, opts, "clicks", 7, 0, 1)
 	consume(t, opts, "fresh", "clicks", kgo.ServerSideBalancer(), kgo.DisableAutoCommit())
 	p := poller(t, Config{Topic: "clicks", ClientOpts: opts})
-	gs := lookUntil(t, p, "fresh assigned both partitions", func(gs backend.Groups) bool {
+	gs := lookUntil(t, p, "fresh assigned both partitions", func(gs source.Groups) bool {
 		g, ok := find(gs, "fresh")
 		return ok && len(g.Partitions) == 2 && g.Partitions[0].Assigned && g.Partitions[1].Assigned
 	})
 	g, _ := find(gs, "fresh")
-	if g.Protocol != backend.ProtocolConsumer || g.Note != NoteNoCommits || g.Lag() != 14 {
+	if g.Protocol != source.ProtocolConsumer || g.Note != NoteNoCommits || g.Lag() != 14 {
 		t.Fatalf("fresh:\n%s", show(gs))
 	}
 	for _, p := range g.Partitions {
@@ -327,26 +327,26 @@ func TestKIP848GroupWithoutCommits(t *testing.T) {
 	}
 }
 
-// recorder is a backend.Reporter that keeps what it is told.
+// recorder is a source.Reporter that keeps what it is told.
 type recorder struct {
 	mu    sync.Mutex
-	facts []backend.Fact
+	facts []source.Fact
 }
 
-func (r *recorder) Report(f backend.Fact) {
+func (r *recorder) Report(f source.Fact) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.facts = append(r.facts, f)
 }
 
-func (r *recorder) seen() (gs []backend.Groups, problems []string) {
+func (r *recorder) seen() (gs []source.Groups, problems []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, f := range r.facts {
 		switch f := f.(type) {
-		case backend.GroupsSeen:
+		case source.GroupsSeen:
 			gs = append(gs, f.Groups)
-		case backend.Problem:
+		case source.Problem:
 			problems = append(problems, f.Message)
 		}
 	}
@@ -421,7 +421,7 @@ func TestDeniedGroups(t *testing.T) {
 	produce(t, opts, "t", 3, 0, 1)
 	consume(t, opts, "secret", "t")
 	p := poller(t, Config{Topic: "t", ClientOpts: opts})
-	lookUntil(t, p, "secret caught up", func(gs backend.Groups) bool {
+	lookUntil(t, p, "secret caught up", func(gs source.Groups) bool {
 		g, ok := find(gs, "secret")
 		return ok && caughtUp(g, []int64{3, 3})
 	})
@@ -436,7 +436,7 @@ func TestDeniedGroups(t *testing.T) {
 	}
 	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.DescribeGroups}, Group: "secret", Err: kerr.GroupAuthorizationFailed, Count: -1},
 		kfake.Fault{Keys: []kmsg.Key{kmsg.OffsetFetch}, Group: "unseen", Err: kerr.GroupAuthorizationFailed, Count: -1})
-	gs := lookUntil(t, p, "secret denied", func(gs backend.Groups) bool {
+	gs := lookUntil(t, p, "secret denied", func(gs source.Groups) bool {
 		g, ok := find(gs, "secret")
 		return ok && g.Err != ""
 	})
@@ -458,14 +458,14 @@ func TestGroupTypesNotListed(t *testing.T) {
 	consume(t, opts, "audit", "t", kgo.ServerSideBalancer())
 	consume(t, opts, "billing", "t")
 	p := poller(t, Config{Topic: "t", ClientOpts: opts})
-	gs := lookUntil(t, p, "both groups caught up", func(gs backend.Groups) bool {
+	gs := lookUntil(t, p, "both groups caught up", func(gs source.Groups) bool {
 		a, okA := find(gs, "audit")
 		b, okB := find(gs, "billing")
 		return okA && okB && caughtUp(a, []int64{2, 2}) && caughtUp(b, []int64{2, 2})
 	})
 	a, _ := find(gs, "audit")
 	b, _ := find(gs, "billing")
-	if a.Protocol != backend.ProtocolConsumer || b.Protocol != backend.ProtocolClassic || a.Members != 1 {
+	if a.Protocol != source.ProtocolConsumer || b.Protocol != source.ProtocolClassic || a.Members != 1 {
 		t.Fatalf("looked:\n%s", show(gs))
 	}
 }
@@ -479,7 +479,7 @@ func TestConsumerGroupDescribeNotSupported(t *testing.T) {
 	produce(t, opts, "t", 2, 0)
 	consume(t, opts, "audit", "t", kgo.ServerSideBalancer())
 	p := poller(t, Config{Topic: "t", ClientOpts: opts})
-	gs := lookUntil(t, p, "audit's commit, and its error", func(gs backend.Groups) bool {
+	gs := lookUntil(t, p, "audit's commit, and its error", func(gs source.Groups) bool {
 		g, ok := find(gs, "audit")
 		return ok && len(g.Partitions) == 1 && g.Partitions[0].Committed == 2 && g.Err != ""
 	})
@@ -521,11 +521,11 @@ func TestSlotFillsAndClears(t *testing.T) {
 	if s.n != 4 || s.committed != 1 {
 		t.Fatalf("n %d, committed %d", s.n, s.committed)
 	}
-	out := make([]backend.GroupPartition, s.n)
+	out := make([]source.GroupPartition, s.n)
 	ends := []int64{10, 10, 10, 5, 10, 10}   // 6: not known
 	starts := []int64{-1, 2, -1, -1, -1, -1} // 4: not known
 	c := s.fill(out, ends, starts)
-	want := []backend.GroupPartition{
+	want := []source.GroupPartition{
 		{Partition: 1, Assigned: true, Target: true, Committed: -1, End: 10, Lag: 8, NoCommit: true},
 		{Partition: 3, Assigned: true, Target: true, Committed: 7, End: 5, Lag: 0}, // past a stale end offset: caught up
 		{Partition: 4, Assigned: true, Committed: -1, End: -1, Lag: -1, NoCommit: true},

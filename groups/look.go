@@ -12,8 +12,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"partop/backend"
 	"partop/fanout"
+	"partop/source"
 )
 
 // Group types as ListGroups (v5+, Kafka 3.8+) gives them, and the classic
@@ -29,7 +29,7 @@ type seen struct {
 	name      string
 	typ       string // ListGroups' group type, lower case; empty: the broker does not say (before Kafka 3.8)
 	protoType string // the classic protocol type: consumer; empty: a group with commits only
-	protocol  string // backend.ProtocolClassic, backend.ProtocolConsumer; empty: commits only
+	protocol  string // source.ProtocolClassic, source.ProtocolConsumer; empty: commits only
 	state     string
 	members   int
 	// subscribed says a member subscribes to the topic by name.
@@ -63,10 +63,10 @@ type state struct {
 }
 
 // look polls once: every group with a stake in the topic, by name.
-func (p *Poller) look(ctx context.Context) (backend.Groups, error) {
+func (p *Poller) look(ctx context.Context) (source.Groups, error) {
 	gs, partial, err := p.list(ctx)
 	if err != nil {
-		return backend.Groups{}, err
+		return source.Groups{}, err
 	}
 	idx := make(map[string]int, len(gs))
 	for i := range gs {
@@ -85,7 +85,7 @@ func (p *Poller) look(ctx context.Context) (backend.Groups, error) {
 			errs = append(errs, e.Error())
 		}
 	}
-	return backend.Groups{At: at, List: list, Err: strings.Join(errs, "; ")}, nil
+	return source.Groups{At: at, List: list, Err: strings.Join(errs, "; ")}, nil
 }
 
 // list asks every broker for its groups: classic and KIP-848 consumer
@@ -130,15 +130,15 @@ func listed(g kmsg.ListGroupsResponseGroup) (seen, bool) {
 	case s.typ != "" && s.typ != typeClassic && s.typ != typeConsumer, g.GroupState == "Dead":
 		return s, false
 	case s.typ == typeConsumer:
-		s.protocol = backend.ProtocolConsumer
+		s.protocol = source.ProtocolConsumer
 	case g.ProtocolType == protoConsume:
-		s.protocol = backend.ProtocolClassic // or KIP-848 when the type is not known: describing tells
+		s.protocol = source.ProtocolClassic // or KIP-848 when the type is not known: describing tells
 	case g.ProtocolType != "":
 		return s, false // connect and other protocols: no consumers
 	case s.typ == "" && s.state != "" && s.state != "Empty":
 		// No protocol type, yet members: not a group with commits only,
 		// which never has members. kfake lists KIP-848 groups so.
-		s.protocol = backend.ProtocolConsumer
+		s.protocol = source.ProtocolConsumer
 	}
 	return s, true
 }

@@ -1,7 +1,7 @@
 // Package groups is Kafka's consumer-groups poller: every group with a
 // stake in the topic (subscribed to it, assigned its partitions, or with
 // commits on it), what each has of the topic's partitions, its commits and
-// its lag, reported to the engine as backend.GroupsSeen after every poll.
+// its lag, reported to the engine as source.GroupsSeen after every poll.
 //
 // A poll is ListGroups on every broker; DescribeGroups for classic groups
 // and ConsumerGroupDescribe for KIP-848 groups (each group's protocol from
@@ -25,8 +25,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"partop/backend"
 	"partop/rules"
+	"partop/source"
 )
 
 // Config sets up a Poller.
@@ -48,7 +48,7 @@ type Config struct {
 	EndOffsets func() []int64
 }
 
-// Poller polls the consumer groups on a topic. It is a backend.Runner.
+// Poller polls the consumer groups on a topic. It is a source.Runner.
 type Poller struct {
 	cfg Config
 	cl  *kgo.Client
@@ -56,7 +56,7 @@ type Poller struct {
 	st state
 }
 
-var _ backend.Runner = (*Poller)(nil)
+var _ source.Runner = (*Poller)(nil)
 
 // New makes a poller; it connects on its first poll.
 func New(cfg Config) (*Poller, error) {
@@ -75,25 +75,25 @@ func New(cfg Config) (*Poller, error) {
 }
 
 // Run polls at once and then every Interval until ctx ends (backing off
-// while polls fail), reporting backend.GroupsSeen after every poll: on a
+// while polls fail), reporting source.GroupsSeen after every poll: on a
 // failed poll, the last list seen with the error.
-func (p *Poller) Run(ctx context.Context, r backend.Reporter) {
+func (p *Poller) Run(ctx context.Context, r source.Reporter) {
 	now := make(chan struct{}, 1)
 	now <- struct{}{}
-	var last backend.Groups
-	backend.Poll(ctx, p.cfg.Interval, true, now, func(ctx context.Context) error {
+	var last source.Groups
+	source.Poll(ctx, p.cfg.Interval, true, now, func(ctx context.Context) error {
 		gs, err := p.look(ctx)
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return err // stopping: nothing to say
 		}
 		if err != nil {
 			last.Err = err.Error()
-			r.Report(backend.Problem{Message: "polling groups: " + err.Error()})
-			r.Report(backend.GroupsSeen{Groups: last})
+			r.Report(source.Problem{Message: "polling groups: " + err.Error()})
+			r.Report(source.GroupsSeen{Groups: last})
 			return err
 		}
 		last = gs
-		r.Report(backend.GroupsSeen{Groups: gs})
+		r.Report(source.GroupsSeen{Groups: gs})
 		return nil
 	})
 }

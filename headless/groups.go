@@ -1,8 +1,8 @@
 package headless
 
 import (
-	"partop/backend"
 	"partop/engine"
+	"partop/source"
 )
 
 func consumerLine(s *engine.Snapshot) *ConsumerLine {
@@ -12,7 +12,7 @@ func consumerLine(s *engine.Snapshot) *ConsumerLine {
 	return &ConsumerLine{Group: s.Group, Protocol: s.GroupProtocol, Reset: s.GroupReset, ReadRate: s.Reads.Rate, Read: s.Reads.Acked}
 }
 
-func groupLines(gs backend.Groups) []GroupLine {
+func groupLines(gs source.Groups) []GroupLine {
 	out := make([]GroupLine, 0, len(gs.List))
 	for _, g := range gs.List {
 		l := GroupLine{Group: g.Name, Protocol: g.Protocol, State: g.State, Members: g.Members, Note: g.Note, Error: g.Err,

@@ -11,9 +11,9 @@ import (
 
 	"github.com/charmbracelet/x/exp/golden"
 
-	"partop/backend"
-	"partop/backend/backendtest"
 	"partop/engine"
+	"partop/source"
+	"partop/source/sourcetest"
 )
 
 // The golden files are the schema: a change to them is a change to
@@ -28,8 +28,8 @@ import (
 // come at 50 ms past every 100 ms and samples every 200 ms, so no record
 // and sample share an instant (the bubble would run them in either order).
 func produce(t *testing.T) (line, summary *engine.Snapshot) {
-	src := backendtest.NewSender(4, 1000, backend.About{Partitioner: "round-robin"})
-	whole := backendtest.NewSource(4, backend.About{Stepped: true})
+	src := sourcetest.NewSender(4, 1000, source.About{Partitioner: "round-robin"})
+	whole := sourcetest.NewSource(4, source.About{Stepped: true})
 	eng := engine.New(src, engine.Config{
 		Info:       engine.Info{Cluster: "embedded 127.0.0.1:9092", Topic: "partop"},
 		Tick:       200 * time.Millisecond,
@@ -40,7 +40,7 @@ func produce(t *testing.T) (line, summary *engine.Snapshot) {
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
 	<-src.Started()
-	src.Report(backend.Routed{Partitions: 4})
+	src.Report(source.Routed{Partitions: 4})
 	time.Sleep(50 * time.Millisecond)
 	n := 4
 	for tick := range 30 {
@@ -49,14 +49,14 @@ func produce(t *testing.T) (line, summary *engine.Snapshot) {
 				t.Fatal(err)
 			}
 			time.Sleep(12 * time.Millisecond)
-			src.Report(backend.Routed{Partitions: 8})
+			src.Report(source.Routed{Partitions: 8})
 			n = 8
 		}
 		src.AckEach(n, 100/n)
 		whole.AckEach(n, 150/n)
-		whole.Report(backend.Step{At: time.Now()})
+		whole.Report(source.Step{At: time.Now()})
 		if tick == 20 {
-			src.Report(backend.RecordFailed{Partition: 3, Err: errors.New("NOT_LEADER_FOR_PARTITION")})
+			src.Report(source.RecordFailed{Partition: 3, Err: errors.New("NOT_LEADER_FOR_PARTITION")})
 			src.Counters().Fail(3, errors.New("NOT_LEADER_FOR_PARTITION"))
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -71,7 +71,7 @@ func produce(t *testing.T) (line, summary *engine.Snapshot) {
 
 // observe runs an engine in observe mode with a producers list.
 func observe(t *testing.T) *engine.Snapshot {
-	src := backendtest.NewSource(2, backend.About{Stepped: true})
+	src := sourcetest.NewSource(2, source.About{Stepped: true})
 	eng := engine.New(src, engine.Config{Info: engine.Info{Cluster: "kafka-1:9092", Topic: "orders"}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -79,13 +79,13 @@ func observe(t *testing.T) *engine.Snapshot {
 	<-src.Started()
 	for range 3 {
 		src.AckEach(2, 50)
-		src.Report(backend.EndOffsets{Offsets: []int64{1000, 2000}})
-		src.Report(backend.Step{At: time.Now()})
+		src.Report(source.EndOffsets{Offsets: []int64{1000, 2000}})
+		src.Report(source.Step{At: time.Now()})
 		time.Sleep(time.Second)
 	}
-	src.Report(backend.ProducersSeen{Producers: backend.Producers{At: time.Now(), List: []backend.Producer{
-		{ID: 4002, Epoch: 3, State: backend.ProducerStale, Partitions: []int32{0}, LastWrite: time.Now().Add(-2 * time.Second), Rate: 40},
-		{ID: 4001, State: backend.ProducerActive, Partitions: []int32{0, 1}, LastWrite: time.Now().Add(-time.Second), Rate: 60},
+	src.Report(source.ProducersSeen{Producers: source.Producers{At: time.Now(), List: []source.Producer{
+		{ID: 4002, Epoch: 3, State: source.ProducerStale, Partitions: []int32{0}, LastWrite: time.Now().Add(-2 * time.Second), Rate: 40},
+		{ID: 4001, State: source.ProducerActive, Partitions: []int32{0, 1}, LastWrite: time.Now().Add(-time.Second), Rate: 60},
 	}}})
 	time.Sleep(time.Second)
 	s := eng.Snapshot()
@@ -130,9 +130,9 @@ func TestObserveLine(t *testing.T) {
 // 1.2 s later and skipping exactly what was on them, another group
 // assigned them at its next poll, a third never.
 func consuming(t *testing.T) *engine.Snapshot {
-	src := backendtest.NewSender(4, 1000, backend.About{Partitioner: "round-robin"})
-	cons := backendtest.NewSource(4, backend.About{})
-	polls := backendtest.NewSource(4, backend.About{})
+	src := sourcetest.NewSender(4, 1000, source.About{Partitioner: "round-robin"})
+	cons := sourcetest.NewSource(4, source.About{})
+	polls := sourcetest.NewSource(4, source.About{})
 	eng := engine.New(src, engine.Config{
 		Info: engine.Info{Cluster: "embedded 127.0.0.1:9092", Topic: "partop"}, Tick: 200 * time.Millisecond,
 		Consumer: cons, Groups: polls,
@@ -143,13 +143,13 @@ func consuming(t *testing.T) *engine.Snapshot {
 	<-src.Started()
 	<-cons.Started()
 	<-polls.Started()
-	cons.Report(backend.ConsumerStarted{Group: "partop", Protocol: backend.ProtocolConsumer, Reset: backend.ResetLatest})
-	cons.Report(backend.Assigned{Partitions: []int32{0, 1, 2, 3}})
+	cons.Report(source.ConsumerStarted{Group: "partop", Protocol: source.ProtocolConsumer, Reset: source.ResetLatest})
+	cons.Report(source.Assigned{Partitions: []int32{0, 1, 2, 3}})
 	time.Sleep(50 * time.Millisecond)
-	billing := func(n int32, assigned bool, committed int64) backend.Group {
-		g := backend.Group{Name: "billing", Protocol: backend.ProtocolClassic, State: "Stable", Members: 2}
+	billing := func(n int32, assigned bool, committed int64) source.Group {
+		g := source.Group{Name: "billing", Protocol: source.ProtocolClassic, State: "Stable", Members: 2}
 		for p := range n {
-			gp := backend.GroupPartition{Partition: p, Assigned: assigned || p < 4, Target: assigned || p < 4, Committed: 40, End: 50, Lag: 10}
+			gp := source.GroupPartition{Partition: p, Assigned: assigned || p < 4, Target: assigned || p < 4, Committed: 40, End: 50, Lag: 10}
 			if p >= 4 && committed < 0 {
 				gp.Committed, gp.Lag, gp.NoCommit = -1, 50, assigned
 			}
@@ -157,8 +157,8 @@ func consuming(t *testing.T) *engine.Snapshot {
 		}
 		return g
 	}
-	idle := backend.Group{Name: "reports", Protocol: backend.ProtocolClassic, State: "Empty", Note: "empty: its commits expire after offsets.retention.minutes",
-		Partitions: []backend.GroupPartition{{Partition: 0, Committed: 5, End: 50, Lag: 45}}}
+	idle := source.Group{Name: "reports", Protocol: source.ProtocolClassic, State: "Empty", Note: "empty: its commits expire after offsets.retention.minutes",
+		Partitions: []source.GroupPartition{{Partition: 0, Committed: 5, End: 50, Lag: 45}}}
 	for tick := range 80 {
 		switch tick {
 		case 10:
@@ -166,13 +166,13 @@ func consuming(t *testing.T) *engine.Snapshot {
 				t.Fatal(err)
 			}
 		case 22:
-			cons.Report(backend.Assigned{Partitions: []int32{4, 5, 6, 7}})
+			cons.Report(source.Assigned{Partitions: []int32{4, 5, 6, 7}})
 			for p := int32(4); p < 8; p++ {
-				cons.Report(backend.FirstFetch{Partition: p, Offset: 30 + int64(p), At: time.Now()})
+				cons.Report(source.FirstFetch{Partition: p, Offset: 30 + int64(p), At: time.Now()})
 			}
 		case 33:
 			for p := int32(4); p < 8; p++ {
-				cons.Report(backend.Committed{Partition: p, Offset: 60, At: time.Now()})
+				cons.Report(source.Committed{Partition: p, Offset: 60, At: time.Now()})
 			}
 		}
 		n, assigned, committed := int32(4), false, int64(-1)
@@ -186,7 +186,7 @@ func consuming(t *testing.T) *engine.Snapshot {
 			committed = 40
 		}
 		if tick%25 == 0 { // a groups poll every 2.5 s
-			polls.Report(backend.GroupsSeen{Groups: backend.Groups{At: time.Now(), List: []backend.Group{billing(n, assigned, committed), idle}}})
+			polls.Report(source.GroupsSeen{Groups: source.Groups{At: time.Now(), List: []source.Group{billing(n, assigned, committed), idle}}})
 		}
 		src.AckEach(int(n), 100/int(n))
 		cons.AckEach(int(n), 100/int(n))

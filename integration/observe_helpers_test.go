@@ -19,11 +19,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"partop/backend"
 	"partop/cluster"
 	"partop/engine"
 	"partop/observe"
 	"partop/rules"
+	"partop/source"
 	"partop/waitfor"
 )
 
@@ -65,7 +65,7 @@ func observeInProcess(t *testing.T, c *cluster.Cluster, topic string, cfg observ
 type recorder struct {
 	mu        sync.Mutex
 	samples   []partitionSample
-	producers []backend.Producers
+	producers []source.Producers
 	done      chan struct{}
 }
 
@@ -101,7 +101,7 @@ func (r *recorder) snapshot() []partitionSample {
 	return append([]partitionSample(nil), r.samples...)
 }
 
-func state(ps backend.Producers, id int64) string {
+func state(ps source.Producers, id int64) string {
 	for _, p := range ps.List {
 		if p.ID == id {
 			return p.State
@@ -171,7 +171,7 @@ func compareRates(t *testing.T, who string, samples []partitionSample, writers [
 func checkProducerRate(t *testing.T, rec *recorder, w *writer) {
 	t.Helper()
 	rec.mu.Lock()
-	lists := append([]backend.Producers(nil), rec.producers...)
+	lists := append([]source.Producers(nil), rec.producers...)
 	rec.mu.Unlock()
 	worst, n := 0.0, 0
 	for i := 1; i < len(lists); i++ {
@@ -395,7 +395,7 @@ func checkBinary(t *testing.T, bin *binaryRun, writers []*writer, oldID, quickID
 	t.Helper()
 	waitfor.That(t, time.Until(restarted.Add(45*time.Second)), "partop: the old id not stale", func() bool {
 		lines := bin.snapshot()
-		return len(lines) > 0 && producerStates(t, lines[len(lines)-1])[oldID] != backend.ProducerStale
+		return len(lines) > 0 && producerStates(t, lines[len(lines)-1])[oldID] != source.ProducerStale
 	})
 	lines := bin.stop(t)
 	var samples []partitionSample
@@ -403,7 +403,7 @@ func checkBinary(t *testing.T, bin *binaryRun, writers []*writer, oldID, quickID
 	for _, l := range lines {
 		stamp, _ := l["time"].(string)
 		at, _ := time.Parse(time.RFC3339Nano, stamp)
-		if st := producerStates(t, l); !judged && at.After(grown) && st[oldID] == backend.ProducerStale && st[quickID] == backend.ProducerAdopted {
+		if st := producerStates(t, l); !judged && at.After(grown) && st[oldID] == source.ProducerStale && st[quickID] == source.ProducerAdopted {
 			judged = true
 			report(t, "partop --observe: stale and adopted %s after the expansion", ms(at.Sub(grown)))
 			if at.Sub(grown) > 15*time.Second {

@@ -10,10 +10,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"partop/backend"
 	"partop/cluster"
 	"partop/observe"
 	"partop/rules"
+	"partop/source"
 	"partop/waitfor"
 )
 
@@ -44,7 +44,7 @@ func TestObserveProducers(t *testing.T) {
 	bin := startBinary(t, "--observe", "--headless", "--brokers", joinComma(env.brokers), "--topic", topic)
 	waitfor.That(t, 20*time.Second, "both producers listed as active", func() bool {
 		ps := dflt.eng.Snapshot().Producers
-		return state(ps, old.id) == backend.ProducerActive && state(ps, quick.id) == backend.ProducerActive
+		return state(ps, old.id) == source.ProducerActive && state(ps, quick.id) == source.ProducerActive
 	})
 
 	// kgo loads a new topic's metadata a second time, MetadataMinAge (5 s
@@ -67,10 +67,10 @@ func TestObserveProducers(t *testing.T) {
 			t.Fatalf("the old producer loaded metadata %s after the expansion: it can adopt, the test cannot judge staleness", ms(at.Sub(grown)))
 		}
 		ps := dflt.eng.Snapshot().Producers
-		if stale == 0 && state(ps, old.id) == backend.ProducerStale {
+		if stale == 0 && state(ps, old.id) == source.ProducerStale {
 			stale = time.Since(grown)
 		}
-		if adopted == 0 && state(ps, quick.id) == backend.ProducerAdopted {
+		if adopted == 0 && state(ps, quick.id) == source.ProducerAdopted {
 			adopted = time.Since(grown)
 		}
 		return stale > 0 && adopted > 0
@@ -90,10 +90,10 @@ func TestObserveProducers(t *testing.T) {
 			gone = time.Since(restarted)
 		}
 		s := state(dflt.eng.Snapshot().Producers, old.id)
-		return s == backend.ProducerIdle || s == ""
+		return s == source.ProducerIdle || s == ""
 	})
 	idle := time.Since(restarted)
-	if s := state(dflt.eng.Snapshot().Producers, again.id); s != backend.ProducerAdopted {
+	if s := state(dflt.eng.Snapshot().Producers, again.id); s != source.ProducerAdopted {
 		t.Errorf("the restarted producer (id %d) is %q, want adopted", again.id, s)
 	}
 	if gone == 0 || gone > 2*6*time.Second+2*time.Second+3*time.Second {

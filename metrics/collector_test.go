@@ -10,8 +10,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"partop/backend"
 	"partop/engine"
+	"partop/source"
 	"partop/stats"
 )
 
@@ -161,8 +161,8 @@ func TestObserveMode(t *testing.T) {
 	s := snapshot()
 	s.Sending, s.Mode = false, engine.ModeObserve
 	s.View.EndOffsets = []int64{1200, 3400, -1}
-	s.Producers = backend.Producers{At: time.Now(), List: []backend.Producer{
-		{ID: 1, State: backend.ProducerStale}, {ID: 2, State: backend.ProducerAdopted}, {ID: 3, State: backend.ProducerAdopted},
+	s.Producers = source.Producers{At: time.Now(), List: []source.Producer{
+		{ID: 1, State: source.ProducerStale}, {ID: 2, State: source.ProducerAdopted}, {ID: 3, State: source.ProducerAdopted},
 	}}
 	eng := &stepEngine{snap: s, done: make(chan struct{})}
 	fams := scrape(t, serve(t, eng))
@@ -273,7 +273,7 @@ func TestGroups(t *testing.T) {
 	s := snapshot(exp)
 	s.Group = "partop"
 	s.Reads = stats.Snapshot{Partitions: []stats.Partition{{ID: 0, Acked: 7}, {ID: 1, Acked: 9}}}
-	s.Groups = backend.Groups{At: seen, List: []backend.Group{{Name: "billing", Protocol: backend.ProtocolClassic, Partitions: []backend.GroupPartition{
+	s.Groups = source.Groups{At: seen, List: []source.Group{{Name: "billing", Protocol: source.ProtocolClassic, Partitions: []source.GroupPartition{
 		{Partition: 0, Assigned: true, Committed: 40, End: 50, Lag: 10},
 		{Partition: 3, Assigned: true, Committed: -1, End: 8, Lag: 8, NoCommit: true},
 		{Partition: 1, Committed: 5, End: -1},

@@ -5,8 +5,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"partop/backend"
 	"partop/engine"
+	"partop/source"
 )
 
 // series is one exported metric family: how to read its samples from a
@@ -181,7 +181,7 @@ var catalog = []series{
 }
 
 // producerStates are exported even at 0, so a stale count can be alerted on.
-var producerStates = []string{backend.ProducerActive, backend.ProducerAdopted, backend.ProducerStale, backend.ProducerIdle}
+var producerStates = []string{source.ProducerActive, source.ProducerAdopted, source.ProducerStale, source.ProducerIdle}
 
 func partition(id int32) string { return strconv.FormatInt(int64(id), 10) }
 

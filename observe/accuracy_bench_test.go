@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"partop/backend/backendtest"
 	"partop/cluster/embeddedtest"
+	"partop/source/sourcetest"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -70,7 +70,7 @@ func rateErrors(b *testing.B, partitioner kgo.Opt, partitions, rate, windows int
 		b.Fatal(err)
 	}
 	defer s.Close()
-	rec := backendtest.NewRecorder()
+	rec := sourcetest.NewRecorder()
 	go s.Run(ctx, rec)
 
 	type sample struct {

@@ -13,12 +13,12 @@
 // that first sees records on a new partition reads the first one (one
 // small Fetch per leader at the partition's start, firstwrite.go) and
 // reports its timestamp as the fleet's first write there
-// (backend.FirstWrite): the producer's clock (CreateTime), or the broker's
+// (source.FirstWrite): the producer's clock (CreateTime), or the broker's
 // when the topic says message.timestamp.type=LogAppendTime. Only
 // partitions an expansion added are ever read, each until it is dated.
 //
 // Counts come in steps, once a poll: the engine samples at each poll
-// (backend.Step), so a rate is a step divided by the real time between
+// (source.Step), so a rate is a step divided by the real time between
 // polls, not a step landing in one tick and none in the next.
 //
 // Who writes is listed too: every ProducersInterval (10 s) the observer

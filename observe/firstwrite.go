@@ -12,8 +12,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"partop/backend"
 	"partop/fanout"
+	"partop/source"
 )
 
 // firstPartitionBytes bounds what a leader sends per partition when the
@@ -131,7 +131,7 @@ func (s *Observer) readFirstRecords(ctx context.Context) {
 	if err != nil {
 		failed.Add(err)
 		failed.AllFailed = true
-		s.Report(backend.Problem{Message: "reading " + failed.Error()})
+		s.Report(source.Problem{Message: "reading " + failed.Error()})
 		return
 	}
 	answers := fanout.Ask(ctx, byLeader, func(ctx context.Context, leader int32, parts []int32) ([]firstRecord, error) {
@@ -149,11 +149,11 @@ func (s *Observer) readFirstRecords(ctx context.Context) {
 		for p := range due {
 			s.firsts.done(p)
 		}
-		s.Report(backend.Notice{Message: "first records not read (Read on the topic denied): the fleet's first write is as the polls saw it", Error: true})
+		s.Report(source.Notice{Message: "first records not read (Read on the topic denied): the fleet's first write is as the polls saw it", Error: true})
 		return
 	}
 	if err := failed.Err(); err != nil {
-		s.Report(backend.Problem{Message: "reading " + err.Error()})
+		s.Report(source.Problem{Message: "reading " + err.Error()})
 	}
 }
 
@@ -178,10 +178,10 @@ func (s *Observer) takeFirstRecords(answers []fanout.Answer[[]firstRecord], fail
 				failed.Add(fmt.Errorf("partition %d: %w", r.partition, r.err))
 			case r.noTime:
 				s.firsts.done(r.partition)
-				s.Report(backend.Notice{Message: fmt.Sprintf("partition %d's first record carries no timestamp (message format v0): its first write is as the poll saw it", r.partition)})
+				s.Report(source.Notice{Message: fmt.Sprintf("partition %d's first record carries no timestamp (message format v0): its first write is as the poll saw it", r.partition)})
 			case !r.at.IsZero():
 				s.firsts.done(r.partition)
-				s.Report(backend.FirstWrite{Partition: r.partition, At: r.at, LogAppendTime: r.logAppend})
+				s.Report(source.FirstWrite{Partition: r.partition, At: r.at, LogAppendTime: r.logAppend})
 			case r.next >= 0:
 				s.firsts.moveTo(r.partition, r.next)
 			}

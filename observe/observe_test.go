@@ -8,13 +8,13 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"partop/backend/backendtest"
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
 	"partop/engine"
 	"partop/observe"
 	"partop/producer"
 	"partop/rules"
+	"partop/source/sourcetest"
 	"partop/stats"
 	"partop/waitfor"
 	"partop/workload"
@@ -72,7 +72,7 @@ func TestCountsEqualAcks(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})
-	go func() { defer close(ran); p.Run(ctx, backendtest.Discard) }()
+	go func() { defer close(ran); p.Run(ctx, sourcetest.Discard) }()
 	waitfor.That(t, 10*time.Second, "records", func() bool { return sum(p.Counters().Read()) > 2000 })
 	cancel()
 	if err := p.Close(); err != nil {

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"partop/backend"
 	"partop/fanout"
+	"partop/source"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -51,7 +51,7 @@ func (s *Observer) pollOffsets(ctx context.Context) error {
 	}
 	failed.AllFailed = answered == 0
 	if err := failed.Err(); err != nil {
-		s.Report(backend.Problem{Message: "polling " + err.Error()})
+		s.Report(source.Problem{Message: "polling " + err.Error()})
 		if failed.AllFailed {
 			return err // nothing answered: no sample, and back off
 		}

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"partop/backend"
+	"partop/source"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -128,7 +128,7 @@ func (b *producerBook) observe(p int32, at time.Time, listed []kmsg.DescribeProd
 
 // row is one producer id's figures, gathered over the partitions.
 type row struct {
-	backend.Producer
+	source.Producer
 	last     int64 // unix ns of its latest write
 	adopted  bool  // wrote to a partition of the latest expansion
 	wroteOld bool  // wrote to an older partition since the expansion
@@ -138,8 +138,8 @@ type row struct {
 // now. An id that wrote nothing for two windows is dropped: a producer
 // restarted with a new id leaves its old one in Kafka's list for a day
 // (producer.id.expiration.ms), and it must not stay stale (or idle) for
-// that long. In backend.SortProducers' order.
-func (b *producerBook) list(now time.Time, exp *latest) []backend.Producer {
+// that long. In source.SortProducers' order.
+func (b *producerBook) list(now time.Time, exp *latest) []source.Producer {
 	recent, keep := now.Add(-b.window).UnixNano(), now.Add(-2*b.window).UnixNano()
 	var since int64
 	if exp != nil {
@@ -153,7 +153,7 @@ func (b *producerBook) list(now time.Time, exp *latest) []backend.Producer {
 			}
 			r := rows[m.id]
 			if r == nil {
-				r = &row{Producer: backend.Producer{ID: m.id, Epoch: m.epoch}}
+				r = &row{Producer: source.Producer{ID: m.id, Epoch: m.epoch}}
 				rows[m.id] = r
 			}
 			r.Epoch = max(r.Epoch, m.epoch)
@@ -168,13 +168,13 @@ func (b *producerBook) list(now time.Time, exp *latest) []backend.Producer {
 			}
 		}
 	}
-	out := make([]backend.Producer, 0, len(rows))
+	out := make([]source.Producer, 0, len(rows))
 	for _, r := range rows {
 		r.LastWrite = time.Unix(0, r.last)
 		r.State = b.state(r, now, exp)
 		out = append(out, r.Producer)
 	}
-	backend.SortProducers(out)
+	source.SortProducers(out)
 	return out
 }
 
@@ -189,12 +189,12 @@ func (b *producerBook) list(now time.Time, exp *latest) []backend.Producer {
 func (b *producerBook) state(r *row, now time.Time, exp *latest) string {
 	switch {
 	case r.last < now.Add(-b.window).UnixNano():
-		return backend.ProducerIdle
+		return source.ProducerIdle
 	case r.adopted:
-		return backend.ProducerAdopted
+		return source.ProducerAdopted
 	case exp != nil && r.wroteOld && now.Sub(exp.at) >= b.grace:
-		return backend.ProducerStale
+		return source.ProducerStale
 	default:
-		return backend.ProducerActive
+		return source.ProducerActive
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"partop/backend"
+	"partop/source"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -49,13 +49,13 @@ func listed(id int64, epoch int32, seq int32, stamp time.Time) kmsg.DescribeProd
 
 type entries = []kmsg.DescribeProducersResponseTopicPartitionActiveProducer
 
-func find(ps []backend.Producer, id int64) (backend.Producer, bool) {
+func find(ps []source.Producer, id int64) (source.Producer, bool) {
 	for _, p := range ps {
 		if p.ID == id {
 			return p, true
 		}
 	}
-	return backend.Producer{}, false
+	return source.Producer{}, false
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Max(1, math.Abs(b)) }
@@ -66,13 +66,13 @@ func near(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Max(1, math.Abs
 func TestBookRates(t *testing.T) {
 	b := producerBook{window: 30 * time.Second, grace: 10 * time.Second}
 	t0 := time.Unix(1_700_000_000, 0)
-	look := func(at time.Time, p0, p1 entries) []backend.Producer {
+	look := func(at time.Time, p0, p1 entries) []source.Producer {
 		b.observe(0, at, p0)
 		b.observe(1, at, p1)
 		return b.list(at, nil)
 	}
 	got := look(t0, entries{listed(7, 0, 99, t0)}, entries{listed(7, 0, math.MaxInt32-50, t0)})
-	if p, ok := find(got, 7); !ok || p.Rate != 0 || p.State != backend.ProducerActive {
+	if p, ok := find(got, 7); !ok || p.Rate != 0 || p.State != source.ProducerActive {
 		t.Fatalf("first look: %+v, want id 7 active with no rate yet", got)
 	}
 	t1 := t0.Add(10 * time.Second)
@@ -104,7 +104,7 @@ func TestBookClock(t *testing.T) {
 	t1 := t0.Add(10 * time.Second)
 	b.observe(0, t1, entries{listed(1, 0, 10, t0.Add(time.Hour)), listed(2, 0, 20, t0.Add(-time.Hour))})
 	got = b.list(t1, nil)
-	if p, ok := find(got, 2); !ok || !p.LastWrite.Equal(t0) || p.State != backend.ProducerActive || !near(p.Rate, 1) {
+	if p, ok := find(got, 2); !ok || !p.LastWrite.Equal(t0) || p.State != source.ProducerActive || !near(p.Rate, 1) {
 		t.Errorf("skewed clock, sequence moved: %+v, want active, last write %v (the previous look), 1/s", p, t0)
 	}
 	if p, _ := find(got, 1); p.Rate != 0 || !p.LastWrite.Equal(t0) {
@@ -143,7 +143,7 @@ func (f *fleet) write(id int64, parts ...int32) {
 }
 
 // look lists every partition's producers as of now.
-func (f *fleet) look(exp *latest) []backend.Producer {
+func (f *fleet) look(exp *latest) []source.Producer {
 	for p := int32(0); p < int32(f.parts); p++ {
 		var es entries
 		for id, seqs := range f.seq {
@@ -242,7 +242,7 @@ func TestStates(t *testing.T) {
 	}
 }
 
-func states(ps []backend.Producer) map[int64]string {
+func states(ps []source.Producer) map[int64]string {
 	out := map[int64]string{}
 	for _, p := range ps {
 		out[p.ID] = p.State

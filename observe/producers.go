@@ -12,10 +12,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"partop/backend"
 	"partop/cluster"
 	"partop/fanout"
 	"partop/rules"
+	"partop/source"
 )
 
 // The producers list: who writes to the topic, from Kafka's
@@ -98,7 +98,7 @@ type producerPoller struct {
 	book     producerBook
 	wake     chan struct{} // the topic grew: look now, and again when its grace ends
 	exp      *latest       // nil: no expansion seen
-	last     backend.Producers
+	last     source.Producers
 	// For the Note: the records the observer had counted at the last
 	// look, when that count last grew, and the cluster's id once known.
 	counted   uint64
@@ -150,7 +150,7 @@ func (pp *producerPoller) run(ctx context.Context) {
 		case errors.Is(err, errProducersDenied):
 			wait = max(pp.interval, deniedRetry)
 		case err != nil:
-			wait = min(2*wait, max(backend.MaxBackoff, pp.interval))
+			wait = min(2*wait, max(source.MaxBackoff, pp.interval))
 		default:
 			wait = pp.interval
 		}
@@ -247,15 +247,15 @@ func (pp *producerPoller) lacksAPI(ctx context.Context, broker int32) bool {
 func (pp *producerPoller) publish(ctx context.Context, now time.Time, err error, all bool) error {
 	switch {
 	case errors.Is(err, errProducersDenied), errors.Is(err, errProducersUnsupported):
-		pp.last = backend.Producers{At: now, Err: err.Error()}
+		pp.last = source.Producers{At: now, Err: err.Error()}
 	case err != nil && all: // keep the last list, saying why it is old
 		pp.last.Err = "listing producers: " + err.Error()
 	default:
 		if err != nil {
-			pp.s.Report(backend.Problem{Message: "listing producers: " + err.Error()})
+			pp.s.Report(source.Problem{Message: "listing producers: " + err.Error()})
 		}
 		pp.exp = pp.s.latestExpansion()
-		pp.last = backend.Producers{At: now, List: pp.book.list(now, pp.exp)}
+		pp.last = source.Producers{At: now, List: pp.book.list(now, pp.exp)}
 		if n := pp.s.counted(); n > pp.counted {
 			pp.counted, pp.grew = n, now
 		}
@@ -263,7 +263,7 @@ func (pp *producerPoller) publish(ctx context.Context, now time.Time, err error,
 			pp.last.Note = pp.noteNoIDs(ctx)
 		}
 	}
-	pp.s.Report(backend.ProducersSeen{Producers: pp.last})
+	pp.s.Report(source.ProducersSeen{Producers: pp.last})
 	if all {
 		return err
 	}

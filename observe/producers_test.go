@@ -14,11 +14,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
 
-	"partop/backend"
-	"partop/backend/backendtest"
 	"partop/cluster"
 	"partop/cluster/embeddedtest"
 	"partop/observe"
+	"partop/source"
+	"partop/source/sourcetest"
 	"partop/waitfor"
 )
 
@@ -30,7 +30,7 @@ func fast(topic string, opts []kgo.Opt) observe.Config {
 
 // run starts an observer with cfg until the test ends; its facts go to
 // the returned recorder.
-func run(t *testing.T, cfg observe.Config, admin cluster.Grower) (*observe.Observer, *backendtest.Recorder) {
+func run(t *testing.T, cfg observe.Config, admin cluster.Grower) (*observe.Observer, *sourcetest.Recorder) {
 	t.Helper()
 	cl, err := kgo.NewClient(cfg.ClientOpts...)
 	if err != nil {
@@ -47,7 +47,7 @@ func run(t *testing.T, cfg observe.Config, admin cluster.Grower) (*observe.Obser
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := backendtest.NewRecorder()
+	rec := sourcetest.NewRecorder()
 	rctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); s.Run(rctx, rec) }()
@@ -94,13 +94,13 @@ func producerID(t *testing.T, cl *kgo.Client) int64 {
 	return id
 }
 
-func stateOf(ps backend.Producers, id int64) (backend.Producer, bool) {
+func stateOf(ps source.Producers, id int64) (source.Producer, bool) {
 	for _, p := range ps.List {
 		if p.ID == id {
 			return p, true
 		}
 	}
-	return backend.Producer{}, false
+	return source.Producer{}, false
 }
 
 // TestProducersEmbedded: two transactional producers write round-robin to
@@ -119,7 +119,7 @@ func TestProducersEmbedded(t *testing.T) {
 		ps := rec.Producers()
 		a, okA := stateOf(ps, oldID)
 		b, okB := stateOf(ps, quickID)
-		return okA && okB && a.State == backend.ProducerActive && b.State == backend.ProducerActive && len(a.Partitions) == 4
+		return okA && okB && a.State == source.ProducerActive && b.State == source.ProducerActive && len(a.Partitions) == 4
 	})
 
 	adm := kadm.NewClient(old)
@@ -135,7 +135,7 @@ func TestProducersEmbedded(t *testing.T) {
 		ps := rec.Producers()
 		a, _ := stateOf(ps, oldID)
 		b, _ := stateOf(ps, quickID)
-		return a.State == backend.ProducerStale && b.State == backend.ProducerAdopted
+		return a.State == source.ProducerStale && b.State == source.ProducerAdopted
 	})
 	took := time.Since(grown)
 	ps := rec.Producers()
@@ -279,7 +279,7 @@ func TestProducersNote(t *testing.T) {
 	_, rec := run(t, fast("plain", opts), nil)
 	looks := func() (n int, notes []string) {
 		for _, f := range rec.Facts() {
-			if p, ok := f.(backend.ProducersSeen); ok {
+			if p, ok := f.(source.ProducersSeen); ok {
 				n++
 				if p.Producers.Note != "" {
 					notes = append(notes, p.Producers.Note)

@@ -10,9 +10,9 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"partop/backend"
 	"partop/cluster"
 	"partop/rules"
+	"partop/source"
 )
 
 // Config sets up a Source.
@@ -42,12 +42,12 @@ type Config struct {
 }
 
 // Observer counts every producer's records on a topic from end offsets. It
-// is a backend.Source whose counts come in steps.
+// is a source.Source whose counts come in steps.
 type Observer struct {
 	cfg   Config
 	cl    *kgo.Client
 	admin cluster.Grower
-	*backend.Tally
+	*source.Tally
 	wakeMeta chan struct{} // the topic grew: poll metadata now
 
 	mu      sync.Mutex
@@ -79,14 +79,14 @@ func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Observer, er
 	s := &Observer{
 		cfg:      cfg,
 		admin:    admin,
-		Tally:    backend.NewTally(initial.Leaders()),
+		Tally:    source.NewTally(initial.Leaders()),
 		wakeMeta: make(chan struct{}, 1),
 	}
 	s.leaders = s.Initial()
 	if cfg.ProducersInterval > 0 {
 		s.producers = newProducerPoller(s)
 	}
-	cl, err := kgo.NewClient(append(append([]kgo.Opt(nil), cfg.ClientOpts...), kgo.WithHooks(cluster.MetadataCounter(func() { s.Report(backend.MetadataSent{}) })))...)
+	cl, err := kgo.NewClient(append(append([]kgo.Opt(nil), cfg.ClientOpts...), kgo.WithHooks(cluster.MetadataCounter(func() { s.Report(source.MetadataSent{}) })))...)
 	if err != nil {
 		return nil, fmt.Errorf("observer client: %w", err)
 	}
@@ -96,14 +96,14 @@ func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Observer, er
 
 // Run polls metadata, end offsets and producers until ctx ends, reporting
 // to r.
-func (s *Observer) Run(ctx context.Context, r backend.Reporter) {
+func (s *Observer) Run(ctx context.Context, r source.Reporter) {
 	s.Set(r)
 	var wg sync.WaitGroup
 	if s.cfg.Leaders == nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			backend.Poll(ctx, s.cfg.DiscoveryInterval, true, s.wakeMeta, s.watch)
+			source.Poll(ctx, s.cfg.DiscoveryInterval, true, s.wakeMeta, s.watch)
 		}()
 	}
 	if s.producers != nil {
@@ -112,7 +112,7 @@ func (s *Observer) Run(ctx context.Context, r backend.Reporter) {
 	// Offsets are polled on a steady clock: every poll is a sample. After
 	// an expansion, a poll that sees records on a new partition then reads
 	// the first one for its timestamp.
-	backend.Poll(ctx, s.cfg.Interval, false, nil, func(ctx context.Context) error {
+	source.Poll(ctx, s.cfg.Interval, false, nil, func(ctx context.Context) error {
 		if err := s.pollOffsets(ctx); err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func (s *Observer) watch(ctx context.Context) error {
 		return err
 	}
 	leaders := t.Leaders()
-	s.Report(backend.Metadata{Leaders: leaders, Err: err})
+	s.Report(source.Metadata{Leaders: leaders, Err: err})
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,7 @@
 // records to one topic at a target rate, counts every acknowledgement per
 // partition exactly once, and discovers new partitions within about a
 // second instead of kgo's default five-minute metadata refresh. It is a
-// backend.Sender; the engine runs it, samples its counters, keeps the
+// source.Sender; the engine runs it, samples its counters, keeps the
 // timeline of every expansion from the facts the producer reports, and
 // applies the operator's actions to it.
 //

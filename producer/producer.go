@@ -12,22 +12,22 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"partop/backend"
 	"partop/cluster"
+	"partop/source"
 	"partop/stats"
 	"partop/workload"
 )
 
 // Producer sends records to one topic, feeds the per-partition counts and
 // reports what it learns of the topic to the engine. It is a
-// backend.Sender: create it with New, run it with Run, stop it with Close.
+// source.Sender: create it with New, run it with Run, stop it with Close.
 type Producer struct {
 	cfg      Config
 	cl       *kgo.Client // produces
 	watchCl  *kgo.Client // polls the topic's metadata
 	admin    cluster.Grower
 	counters *stats.Counters
-	reports  backend.Reports
+	reports  source.Reports
 	initial  []int32 // the topic's leaders when New was called
 	part     *routing
 	records  *workload.Records
@@ -77,10 +77,10 @@ func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Producer, er
 	p.leaders.Store(&p.initial)
 	p.known.Store(int32(initial.Count()))
 	p.newFrom.Store(int32(initial.Count()))
-	p.part = &routing{inner: basePartitioner(cfg.Partitioner), onChange: func(n int) { p.reports.Report(backend.Routed{Partitions: n}) }}
+	p.part = &routing{inner: basePartitioner(cfg.Partitioner), onChange: func(n int) { p.reports.Report(source.Routed{Partitions: n}) }}
 	p.records = workload.NewRecords(cfg.Config, rand.Uint64())
 	p.onAck = p.promise
-	meta := kgo.WithHooks(cluster.MetadataCounter(func() { p.reports.Report(backend.MetadataSent{}) }))
+	meta := kgo.WithHooks(cluster.MetadataCounter(func() { p.reports.Report(source.MetadataSent{}) }))
 	opts := append(append([]kgo.Opt(nil), cfg.ClientOpts...),
 		kgo.DefaultProduceTopic(cfg.Topic),
 		kgo.RecordPartitioner(p.part),
@@ -110,7 +110,7 @@ func (p *Producer) Client() *kgo.Client { return p.cl }
 func (p *Producer) Counters() *stats.Counters { return p.counters }
 
 // About says what the engine needs to know of the producer.
-func (p *Producer) About() backend.About { return backend.AboutSender(p.cfg.Config, p.initial) }
+func (p *Producer) About() source.About { return source.AboutSender(p.cfg.Config, p.initial) }
 
 // Leaders are the topic's partitions' leaders by id as the watcher last
 // saw them: the whole-topic observer beside the producer reads them
@@ -246,7 +246,7 @@ func (p *Producer) promise(r *kgo.Record, err error) {
 	if err != nil {
 		part := r.Partition
 		p.counters.Fail(part, err)
-		p.reports.Report(backend.RecordFailed{Partition: part, Err: err})
+		p.reports.Report(source.RecordFailed{Partition: part, Err: err})
 		p.refreshAfterError(err)
 		return
 	}

@@ -8,14 +8,14 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"partop/backend"
 	"partop/cluster"
+	"partop/source"
 )
 
 // Run sends records until ctx ends or Close is called, and runs the
 // partition watcher beside the send loop, reporting to r. It returns when
 // both stopped.
-func (p *Producer) Run(ctx context.Context, r backend.Reporter) {
+func (p *Producer) Run(ctx context.Context, r source.Reporter) {
 	p.reports.Set(r)
 	p.life.RunChunks(ctx, p.Pacer, p.watch, p.produce)
 }
@@ -37,13 +37,13 @@ func (p *Producer) produce(_ context.Context, n int) int {
 // backing off on errors): one small Metadata request per interval is its
 // whole cost.
 func (p *Producer) watch(ctx context.Context) {
-	backend.Poll(ctx, p.cfg.DiscoveryInterval, true, nil, func(ctx context.Context) error {
+	source.Poll(ctx, p.cfg.DiscoveryInterval, true, nil, func(ctx context.Context) error {
 		t, err := cluster.Describe(ctx, p.watchCl, p.cfg.Topic)
 		if errors.Is(err, context.Canceled) {
 			return err // stopping: not news about the topic
 		}
 		leaders := t.Leaders()
-		p.reports.Report(backend.Metadata{Leaders: leaders, Err: err})
+		p.reports.Report(source.Metadata{Leaders: leaders, Err: err})
 		if err != nil {
 			return err
 		}

@@ -14,12 +14,12 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"partop/backend"
-	"partop/backend/backendtest"
 	"partop/backend/kafka"
 	"partop/cluster"
 	"partop/engine"
 	"partop/producer"
+	"partop/source"
+	"partop/source/sourcetest"
 	"partop/workload"
 )
 
@@ -27,7 +27,7 @@ import (
 // start begins sending as fast as it can, stop flushes and closes.
 type throughputSide struct {
 	name  string
-	start func(b *testing.B, kb *kafka.Backend, t backend.Topic) (stop func())
+	start func(b *testing.B, kb *kafka.Backend, t source.Topic) (stop func())
 }
 
 // partopSide is partop as main runs it with --consume off: the producer
@@ -39,7 +39,7 @@ type throughputSide struct {
 // partop's own consumer group (on by default on the embedded cluster):
 // consuming is a second workload, which a plain producer does not do,
 // measured beside the producer by consumer.BenchmarkBesideProducer.
-var partopSide = throughputSide{"partop", func(b *testing.B, kb *kafka.Backend, t backend.Topic) func() {
+var partopSide = throughputSide{"partop", func(b *testing.B, kb *kafka.Backend, t source.Topic) func() {
 	return startPartop(b, kb, t, nil)
 }}
 
@@ -47,10 +47,10 @@ var partopSide = throughputSide{"partop", func(b *testing.B, kb *kafka.Backend, 
 // the topic beside the producer) against a plain kgo producer with a plain
 // kgo consumer group beside it: issue 14's comparison, PARTOP_BENCH_CONSUME=1.
 var consumingSides = []throughputSide{
-	{"partop", func(b *testing.B, kb *kafka.Backend, t backend.Topic) func() {
-		return startPartop(b, kb, t, &backend.ConsumerConfig{Group: fmt.Sprintf("partop-%d", time.Now().UnixNano())})
+	{"partop", func(b *testing.B, kb *kafka.Backend, t source.Topic) func() {
+		return startPartop(b, kb, t, &source.ConsumerConfig{Group: fmt.Sprintf("partop-%d", time.Now().UnixNano())})
 	}},
-	{"kgo", func(b *testing.B, kb *kafka.Backend, t backend.Topic) func() {
+	{"kgo", func(b *testing.B, kb *kafka.Backend, t source.Topic) func() {
 		stopConsumer := startPlainConsumer(b, kb, t)
 		stopProducer := plainSide.start(b, kb, t)
 		return func() { stopProducer(); stopConsumer() }
@@ -59,7 +59,7 @@ var consumingSides = []throughputSide{
 
 // startPlainConsumer runs a kgo consumer group (kgo's defaults, a fresh
 // group starting at the end) that reads the topic and drops the records.
-func startPlainConsumer(b *testing.B, kb *kafka.Backend, t backend.Topic) func() {
+func startPlainConsumer(b *testing.B, kb *kafka.Backend, t source.Topic) func() {
 	cl, err := kgo.NewClient(append(kb.Cluster().ClientOpts(), kgo.ConsumeTopics(t.Name),
 		kgo.ConsumerGroup(fmt.Sprintf("kgo-%d", time.Now().UnixNano())), kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()))...)
 	if err != nil {
@@ -78,7 +78,7 @@ func startPlainConsumer(b *testing.B, kb *kafka.Backend, t backend.Topic) func()
 
 // startPartop runs partop's producer as main does, with its consumer group
 // when consume is set.
-func startPartop(b *testing.B, kb *kafka.Backend, t backend.Topic, consume *backend.ConsumerConfig) func() {
+func startPartop(b *testing.B, kb *kafka.Backend, t source.Topic, consume *source.ConsumerConfig) func() {
 	srcs, err := kb.Producer(context.Background(), workload.Config{Topic: t.Name, Rate: 0}, consume, t)
 	if err != nil {
 		b.Fatal(err)
@@ -94,7 +94,7 @@ func startPartop(b *testing.B, kb *kafka.Backend, t backend.Topic, consume *back
 
 // bareSide is partop's producer alone, reporting to nobody: what this
 // benchmark measured before issue 15. PARTOP_BENCH_BARE=1 adds it.
-var bareSide = throughputSide{"bare", func(b *testing.B, kb *kafka.Backend, t backend.Topic) func() {
+var bareSide = throughputSide{"bare", func(b *testing.B, kb *kafka.Backend, t source.Topic) func() {
 	top, err := kb.Cluster().Describe(context.Background(), t.Name)
 	if err != nil {
 		b.Fatal(err)
@@ -103,14 +103,14 @@ var bareSide = throughputSide{"bare", func(b *testing.B, kb *kafka.Backend, t ba
 	if err != nil {
 		b.Fatal(err)
 	}
-	go p.Run(context.Background(), backendtest.Discard)
+	go p.Run(context.Background(), sourcetest.Discard)
 	return func() { _ = p.Close() }
 }}
 
 // plainSide is a plain kgo client with the cluster's options and kgo's
 // defaults, sending the same records with no promise and no hook, from a
 // loop that checks for the end once per 256 records as partop's does.
-var plainSide = throughputSide{"kgo", func(b *testing.B, kb *kafka.Backend, t backend.Topic) func() {
+var plainSide = throughputSide{"kgo", func(b *testing.B, kb *kafka.Backend, t source.Topic) func() {
 	cl, err := kgo.NewClient(append(kb.Cluster().ClientOpts(), kgo.DefaultProduceTopic(t.Name))...)
 	if err != nil {
 		b.Fatal(err)
@@ -146,7 +146,7 @@ type round struct {
 // measure runs one round of side: warm-up, then d measured. Both sides are
 // counted the same way, by the topic's end offsets before and after, so
 // that measuring costs neither anything per record.
-func measure(b *testing.B, kb *kafka.Backend, t backend.Topic, side throughputSide, warm, d time.Duration, profile string) round {
+func measure(b *testing.B, kb *kafka.Backend, t source.Topic, side throughputSide, warm, d time.Duration, profile string) round {
 	stop := side.start(b, kb, t)
 	defer stop()
 	time.Sleep(warm)
@@ -171,7 +171,7 @@ func measure(b *testing.B, kb *kafka.Backend, t backend.Topic, side throughputSi
 }
 
 // written is the sum of the topic's end offsets.
-func written(b *testing.B, kb *kafka.Backend, t backend.Topic) int64 {
+func written(b *testing.B, kb *kafka.Backend, t source.Topic) int64 {
 	ends, err := kb.Cluster().EndOffsets(context.Background(), t.Name)
 	if err != nil {
 		b.Fatal(err)

@@ -10,8 +10,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"partop/backend"
 	"partop/engine"
+	"partop/source"
 	"partop/stats"
 )
 
@@ -330,17 +330,17 @@ func observing() *fakeEngine {
 		View:   engine.View{Partitions: 8, Cluster: 8, Leaders: leaders},
 		Events: []engine.Event{exp},
 		New:    fresh(st, 8),
-		Producers: backend.Producers{At: testNow.Add(-3 * time.Second), List: sortedProducers(
-			backend.Producer{ID: 4001, Epoch: 0, State: backend.ProducerAdopted, Partitions: []int32{0, 1, 2, 3, 4, 5, 6, 7}, LastWrite: testNow.Add(-time.Second), Rate: 800},
-			backend.Producer{ID: 4002, Epoch: 3, State: backend.ProducerStale, Partitions: []int32{0, 1, 2, 3}, LastWrite: testNow.Add(-2 * time.Second), Rate: 400},
-			backend.Producer{ID: 3977, Epoch: 0, State: backend.ProducerIdle, Partitions: []int32{2}, LastWrite: testNow.Add(-95 * time.Second)},
+		Producers: source.Producers{At: testNow.Add(-3 * time.Second), List: sortedProducers(
+			source.Producer{ID: 4001, Epoch: 0, State: source.ProducerAdopted, Partitions: []int32{0, 1, 2, 3, 4, 5, 6, 7}, LastWrite: testNow.Add(-time.Second), Rate: 800},
+			source.Producer{ID: 4002, Epoch: 3, State: source.ProducerStale, Partitions: []int32{0, 1, 2, 3}, LastWrite: testNow.Add(-2 * time.Second), Rate: 400},
+			source.Producer{ID: 3977, Epoch: 0, State: source.ProducerIdle, Partitions: []int32{2}, LastWrite: testNow.Add(-95 * time.Second)},
 		)},
 	}
 	return &fakeEngine{snap: snap}
 }
 
 // sortedProducers lists producers as observe mode's poller hands them over.
-func sortedProducers(ps ...backend.Producer) []backend.Producer {
-	backend.SortProducers(ps)
+func sortedProducers(ps ...source.Producer) []source.Producer {
+	source.SortProducers(ps)
 	return ps
 }

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"partop/backend"
 	"partop/engine"
+	"partop/source"
 )
 
 // groupsMax bounds the groups panel: title, column titles and rows.
@@ -77,7 +77,7 @@ func groupsPanel(es *engine.Snapshot, width, lines int, st *Styles) []string {
 	return out
 }
 
-func groupRow(g backend.Group, exp *engine.Event, own bool, st *Styles) string {
+func groupRow(g source.Group, exp *engine.Event, own bool, st *Styles) string {
 	name := padRight(fitText(g.Name, 16), 16)
 	if own {
 		name = st.Value.Render(name)

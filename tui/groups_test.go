@@ -8,8 +8,8 @@ import (
 
 	"github.com/charmbracelet/x/exp/golden"
 
-	"partop/backend"
 	"partop/engine"
+	"partop/source"
 )
 
 // consuming is the picked-up expansion with partop's consumer group beside
@@ -19,7 +19,7 @@ import (
 func consuming() *fakeEngine {
 	f := fixture(pickedUp, 8)
 	s := *f.snap
-	s.Group, s.GroupProtocol, s.GroupReset = "partop", backend.ProtocolConsumer, backend.ResetLatest
+	s.Group, s.GroupProtocol, s.GroupReset = "partop", source.ProtocolConsumer, source.ResetLatest
 	reads := simulate(4, 8, testNow.Add(-6*time.Second), func(p int, _ time.Time) float64 { return 120 })
 	s.Reads = reads
 	created := s.Events[len(s.Events)-1].Created
@@ -31,19 +31,19 @@ func consuming() *fakeEngine {
 		{Group: "reports"},
 	}
 	s.Events = append(append([]engine.Event(nil), s.Events[:len(s.Events)-1]...), exp)
-	group := func(name, proto, state string, members int, newAssigned bool, lag int64) backend.Group {
-		g := backend.Group{Name: name, Protocol: proto, State: state, Members: members}
+	group := func(name, proto, state string, members int, newAssigned bool, lag int64) source.Group {
+		g := source.Group{Name: name, Protocol: proto, State: state, Members: members}
 		for p := range int32(8) {
 			assigned := p < 4 || newAssigned
-			gp := backend.GroupPartition{Partition: p, Assigned: assigned, Target: assigned, Committed: 1000, End: 1000 + lag, Lag: lag}
+			gp := source.GroupPartition{Partition: p, Assigned: assigned, Target: assigned, Committed: 1000, End: 1000 + lag, Lag: lag}
 			g.Partitions = append(g.Partitions, gp)
 		}
 		return g
 	}
-	s.Groups = backend.Groups{At: testNow.Add(-2 * time.Second), List: []backend.Group{
-		group("billing", backend.ProtocolClassic, "Stable", 3, true, 12),
-		group("partop", backend.ProtocolConsumer, "Stable", 1, true, 3),
-		group("reports", backend.ProtocolClassic, "Stable", 2, false, 40),
+	s.Groups = source.Groups{At: testNow.Add(-2 * time.Second), List: []source.Group{
+		group("billing", source.ProtocolClassic, "Stable", 3, true, 12),
+		group("partop", source.ProtocolConsumer, "Stable", 1, true, 3),
+		group("reports", source.ProtocolClassic, "Stable", 2, false, 40),
 	}}
 	f.snap = &s
 	return f

@@ -8,8 +8,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"partop/backend"
 	"partop/engine"
+	"partop/source"
 )
 
 // panelMax bounds the producers panel: title, rows, and the line that says
@@ -19,7 +19,7 @@ const panelMax = 8
 // producersPanel renders observe mode's producers, stale first, at most
 // lines lines: who writes to the topic, where, how fast, and whether each
 // picked up the latest expansion.
-func producersPanel(ps *backend.Producers, now time.Time, width, lines int, st *Styles) []string {
+func producersPanel(ps *source.Producers, now time.Time, width, lines int, st *Styles) []string {
 	if lines <= 0 {
 		return nil
 	}
@@ -38,7 +38,7 @@ func producersPanel(ps *backend.Producers, now time.Time, width, lines int, st *
 		}
 		return out
 	}
-	rows := ps.List // stale first: backend.SortProducers' order
+	rows := ps.List // stale first: source.SortProducers' order
 	out = append(out, fit(st.Header.Render("  PRODUCER ID  EPOCH  STATE     RATE/s  LAST WRITE  PARTITIONS"), width))
 	room := lines - 2
 	shown := min(len(rows), room)
@@ -56,21 +56,21 @@ func producersPanel(ps *backend.Producers, now time.Time, width, lines int, st *
 
 // emptyNote says why the list is empty: the observer's note when it
 // knows (records are written, yet nobody is listed), else the usual reason.
-func emptyNote(ps *backend.Producers) string {
+func emptyNote(ps *source.Producers) string {
 	if ps.Note != "" {
 		return ps.Note
 	}
 	return "no producer ids: producers with idempotence off (librdkafka's default) have none"
 }
 
-func producerRow(p *backend.Producer, now time.Time, st *Styles) string {
+func producerRow(p *source.Producer, now time.Time, st *Styles) string {
 	state := padRight(p.State, 8)
 	switch p.State {
-	case backend.ProducerStale:
+	case source.ProducerStale:
 		state = st.Bad.Render("! " + padRight(p.State, 6))
-	case backend.ProducerAdopted:
+	case source.ProducerAdopted:
 		state = st.Good.Render(state)
-	case backend.ProducerIdle:
+	case source.ProducerIdle:
 		state = st.Muted.Render(state)
 	}
 	age := "–"
@@ -78,7 +78,7 @@ func producerRow(p *backend.Producer, now time.Time, st *Styles) string {
 		age = uptime(now.Sub(p.LastWrite)) + " ago"
 	}
 	parts := partitionList(p.Partitions)
-	if p.State == backend.ProducerStale && len(p.Partitions) == 1 {
+	if p.State == source.ProducerStale && len(p.Partitions) == 1 {
 		// One key, or a partition chosen by hand, also stays off the new
 		// partitions: from offsets alone it looks the same as a producer
 		// that never refreshed its metadata.
@@ -125,10 +125,10 @@ func (m *Model) panelLines() int {
 }
 
 // staleCount is how many producers did not pick up the latest expansion.
-func staleCount(ps *backend.Producers) int {
+func staleCount(ps *source.Producers) int {
 	n := 0
 	for _, p := range ps.List {
-		if p.State == backend.ProducerStale {
+		if p.State == source.ProducerStale {
 			n++
 		}
 	}

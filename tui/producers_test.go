@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"partop/backend"
 	"partop/engine"
+	"partop/source"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -22,12 +22,12 @@ func TestStaleOnOnePartitionSaysWhy(t *testing.T) {
 		parts []int32
 		hint  bool
 	}{
-		{backend.ProducerStale, []int32{2}, true},
-		{backend.ProducerStale, []int32{0, 1, 2, 3}, false},
-		{backend.ProducerIdle, []int32{2}, false},
-		{backend.ProducerAdopted, []int32{5}, false},
+		{source.ProducerStale, []int32{2}, true},
+		{source.ProducerStale, []int32{0, 1, 2, 3}, false},
+		{source.ProducerIdle, []int32{2}, false},
+		{source.ProducerAdopted, []int32{5}, false},
 	} {
-		p := backend.Producer{ID: 7, State: tc.state, Partitions: tc.parts, LastWrite: now.Add(-time.Second), Rate: 10}
+		p := source.Producer{ID: 7, State: tc.state, Partitions: tc.parts, LastWrite: now.Add(-time.Second), Rate: 10}
 		row := ansi.Strip(producerRow(&p, now, &st))
 		if got := strings.Contains(row, "keyed or pinned?"); got != tc.hint {
 			t.Errorf("%s on %v: hint %v, want %v: %q", tc.state, tc.parts, got, tc.hint, row)
@@ -53,7 +53,7 @@ func TestEmptyListSaysWhy(t *testing.T) {
 		{note, 80, 3, strings.TrimSpace(note)},
 		{note, 60, 4, strings.TrimSpace(note)},
 	} {
-		ps := backend.Producers{At: testNow, Note: tc.note}
+		ps := source.Producers{At: testNow, Note: tc.note}
 		m := &Model{width: tc.width, es: &engine.Snapshot{Producers: ps}}
 		m.es.Mode = engine.ModeObserve
 		if got := m.panelLines(); got != tc.lines {

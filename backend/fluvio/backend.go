@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"partop/backend"
 	"partop/fluvio"
 	"partop/rules"
+	"partop/source"
 	"partop/workload"
 )
 
@@ -25,7 +25,7 @@ type Options struct {
 // accepts but never answers fails with a message.
 const connectTimeout = 10 * time.Second
 
-// Backend is a Fluvio cluster as a backend.Backend.
+// Backend is a Fluvio cluster as a source.Backend.
 type Backend struct {
 	cl   *fluvio.Client
 	opts Options
@@ -52,9 +52,9 @@ func (b *Backend) Platform() string { return rules.Fluvio }
 func (b *Backend) Embedded() bool { return false }
 
 // Topic describes topic as the SC has it.
-func (b *Backend) Topic(ctx context.Context, name string) (backend.Topic, error) {
+func (b *Backend) Topic(ctx context.Context, name string) (source.Topic, error) {
 	t, err := b.describe(ctx, name)
-	return backend.Topic{Name: name, Leaders: t.Leaders()}, err
+	return source.Topic{Name: name, Leaders: t.Leaders()}, err
 }
 
 func (b *Backend) describe(ctx context.Context, name string) (fluvio.Topic, error) {
@@ -63,7 +63,7 @@ func (b *Backend) describe(ctx context.Context, name string) (fluvio.Topic, erro
 	t, err := b.cl.Topic(ctx, name)
 	switch {
 	case errors.Is(err, fluvio.ErrUnknownTopic):
-		return t, fmt.Errorf("topic %q: %w", name, backend.ErrUnknownTopic)
+		return t, fmt.Errorf("topic %q: %w", name, source.ErrUnknownTopic)
 	case err != nil:
 		return t, fmt.Errorf("%s: describing topic %q: %w", b.Name(), name, err)
 	}
@@ -75,15 +75,15 @@ func (b *Backend) describe(ctx context.Context, name string) (fluvio.Topic, erro
 const createWait = 100 * time.Second
 
 // CreateTopic creates topic with partitions and describes it.
-func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) (backend.Topic, error) {
+func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) (source.Topic, error) {
 	if err := rules.CheckPartitions(partitions); err != nil {
-		return backend.Topic{}, fmt.Errorf("create topic %q with %d partitions: %w", name, partitions, err)
+		return source.Topic{}, fmt.Errorf("create topic %q with %d partitions: %w", name, partitions, err)
 	}
 	cctx, cancel := context.WithTimeout(ctx, createWait)
 	defer cancel()
 	err := b.cl.CreateTopic(cctx, name, partitions)
 	if err != nil && !errors.Is(err, fluvio.ErrTopicExists) { // someone else being quicker is fine
-		return backend.Topic{}, fmt.Errorf("create topic %q on %s: %w", name, b.Name(), err)
+		return source.Topic{}, fmt.Errorf("create topic %q on %s: %w", name, b.Name(), err)
 	}
 	return b.Topic(ctx, name)
 }
@@ -94,37 +94,37 @@ func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) 
 //
 // Fluvio has no consumer groups partop can run or see: consume is
 // refused, and there is no groups poll.
-func (b *Backend) Producer(ctx context.Context, w workload.Config, consume *backend.ConsumerConfig, t backend.Topic) (backend.Sources, error) {
+func (b *Backend) Producer(ctx context.Context, w workload.Config, consume *source.ConsumerConfig, t source.Topic) (source.Sources, error) {
 	if consume != nil {
-		return backend.Sources{}, errors.New("partop's consumer group is a Kafka consumer group: --consume does not apply to Fluvio")
+		return source.Sources{}, errors.New("partop's consumer group is a Kafka consumer group: --consume does not apply to Fluvio")
 	}
 	ft, err := b.describe(ctx, t.Name) // the routing table needs the leaders' addresses
 	if err != nil {
-		return backend.Sources{}, err
+		return source.Sources{}, err
 	}
 	p, err := NewProducer(w, b.cl, ft)
 	if err != nil {
-		return backend.Sources{}, err
+		return source.Sources{}, err
 	}
 	whole, err := NewObserver(ObserverConfig{Topic: t.Name, Interval: b.opts.PollInterval, Leaders: p.Leaders}, b.cl, ft)
 	if err != nil {
 		_ = p.Close()
-		return backend.Sources{}, err
+		return source.Sources{}, err
 	}
-	return backend.Sources{Source: p, WholeTopic: whole}, nil
+	return source.Sources{Source: p, WholeTopic: whole}, nil
 }
 
 // Observer makes observe mode's source on t.
-func (b *Backend) Observer(ctx context.Context, t backend.Topic) (backend.Sources, error) {
+func (b *Backend) Observer(ctx context.Context, t source.Topic) (source.Sources, error) {
 	ft, err := b.describe(ctx, t.Name)
 	if err != nil {
-		return backend.Sources{}, err
+		return source.Sources{}, err
 	}
 	o, err := NewObserver(ObserverConfig{Topic: t.Name, Interval: b.opts.PollInterval}, b.cl, ft)
 	if err != nil {
-		return backend.Sources{}, err
+		return source.Sources{}, err
 	}
-	return backend.Sources{Source: o}, nil
+	return source.Sources{Source: o}, nil
 }
 
 // Close closes the connection to the SC.

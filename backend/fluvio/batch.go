@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"partop/backend"
 	"partop/fluvio"
+	"partop/source"
 )
 
 // Batching. The send loop hands records to an accumulator, one slice per
@@ -215,7 +215,7 @@ func (p *Producer) failed(part int32, recs []fluvio.Record, err error) {
 	for range recs {
 		p.counters.Fail(part, err)
 	}
-	p.reports.Report(backend.RecordFailed{Partition: part, Err: err})
+	p.reports.Report(source.RecordFailed{Partition: part, Err: err})
 	if p.onResult != nil {
 		p.onResult(part, recs, err)
 	}

@@ -11,7 +11,7 @@
 //     expansion, the poll that first sees records on a new partition reads
 //     the first one (fluvio.Client.FirstRecords) and reports its timestamp,
 //     the producer's first_timestamp plus the record's delta, as the
-//     fleet's first write there (backend.FirstWrite).
+//     fleet's first write there (source.FirstWrite).
 //
 // # Discovery on the push stream
 //

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	"partop/backend"
+	"partop/source"
 )
 
 // firstWrites are the partitions added by the expansions the observer saw
@@ -67,12 +67,12 @@ func (o *Observer) readFirstRecords(ctx context.Context) {
 	for p, r := range got {
 		o.firsts.done(p)
 		if r.Time.IsZero() {
-			o.Report(backend.Notice{Message: fmt.Sprintf("partition %d's first record carries no timestamp: its first write is as the poll saw it", p)})
+			o.Report(source.Notice{Message: fmt.Sprintf("partition %d's first record carries no timestamp: its first write is as the poll saw it", p)})
 			continue
 		}
-		o.Report(backend.FirstWrite{Partition: p, At: r.Time})
+		o.Report(source.FirstWrite{Partition: p, At: r.Time})
 	}
 	if err != nil && !(errors.Is(err, context.Canceled) && ctx.Err() != nil) {
-		o.Report(backend.Problem{Message: "reading " + err.Error()})
+		o.Report(source.Problem{Message: "reading " + err.Error()})
 	}
 }

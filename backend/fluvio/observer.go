@@ -8,9 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"partop/backend"
 	"partop/fluvio"
 	"partop/rules"
+	"partop/source"
 )
 
 // ObserverConfig sets up an Observer.
@@ -26,12 +26,12 @@ type ObserverConfig struct {
 
 // Observer counts every producer's records on a Fluvio topic from the
 // partitions' end offsets (observe mode, and the whole topic's rate beside
-// partop's own records). It is a backend.Source whose counts come in
+// partop's own records). It is a source.Source whose counts come in
 // steps: the engine samples at each poll.
 type Observer struct {
 	cfg ObserverConfig
 	cl  *fluvio.Client
-	*backend.Tally
+	*source.Tally
 
 	mu      sync.Mutex
 	leaders []int32 // as the watch stream last announced them
@@ -50,7 +50,7 @@ func NewObserver(cfg ObserverConfig, cl *fluvio.Client, initial fluvio.Topic) (*
 	o := &Observer{
 		cfg:   cfg,
 		cl:    cl,
-		Tally: backend.NewTally(initial.Leaders()),
+		Tally: source.NewTally(initial.Leaders()),
 	}
 	o.leaders = o.Initial()
 	return o, nil
@@ -58,13 +58,13 @@ func NewObserver(cfg ObserverConfig, cl *fluvio.Client, initial fluvio.Topic) (*
 
 // Run follows the SC's watch stream (unless Leaders is set) and polls end
 // offsets until ctx ends, reporting to r.
-func (o *Observer) Run(ctx context.Context, r backend.Reporter) {
+func (o *Observer) Run(ctx context.Context, r source.Reporter) {
 	o.Set(r)
 	var wg sync.WaitGroup
 	if o.cfg.Leaders == nil {
 		wg.Go(func() { follow(ctx, o.cl, o.cfg.Topic, &o.Reports, o.seen) })
 	}
-	backend.Poll(ctx, o.cfg.Interval, false, nil, o.poll)
+	source.Poll(ctx, o.cfg.Interval, false, nil, o.poll)
 	wg.Wait()
 }
 
@@ -121,7 +121,7 @@ func (o *Observer) poll(ctx context.Context) error {
 		o.Count(p, end, at)
 	}
 	if err != nil {
-		o.Report(backend.Problem{Message: "polling " + err.Error()})
+		o.Report(source.Problem{Message: "polling " + err.Error()})
 		if len(ends) == 0 { // *fanout.Errors with AllFailed, or no answer at all
 			return err
 		}

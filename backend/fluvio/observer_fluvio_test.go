@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"partop/backend/backendtest"
 	ft "partop/fluvio/fluviotest"
+	"partop/source/sourcetest"
 	"partop/waitfor"
 )
 
@@ -25,7 +25,7 @@ func TestObserverMatchesFluvioProducer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := backendtest.NewRecorder()
+	rec := sourcetest.NewRecorder()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); o.Run(ctx, rec) }()

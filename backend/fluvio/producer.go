@@ -8,9 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"partop/backend"
 	"partop/fluvio"
 	"partop/rules"
+	"partop/source"
 	"partop/stats"
 	"partop/workload"
 )
@@ -24,7 +24,7 @@ type Producer struct {
 	cfg      workload.Config
 	cl       *fluvio.Client
 	counters *stats.Counters
-	reports  backend.Reports
+	reports  source.Reports
 	initial  []int32                 // leaders when NewProducer was called
 	leaders  atomic.Pointer[[]int32] // as the watch stream last announced them
 	routes   *routeTable
@@ -87,7 +87,7 @@ func NewProducer(cfg workload.Config, cl *fluvio.Client, initial fluvio.Topic) (
 func (p *Producer) Counters() *stats.Counters { return p.counters }
 
 // About says what the engine needs to know of the producer.
-func (p *Producer) About() backend.About { return backend.AboutSender(p.cfg, p.initial) }
+func (p *Producer) About() source.About { return source.AboutSender(p.cfg, p.initial) }
 
 // Leaders are the topic's partitions' leaders by id as the watch stream
 // last announced them, for the whole-topic observer beside the producer.

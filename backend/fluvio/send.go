@@ -3,14 +3,14 @@ package fluvio
 import (
 	"context"
 
-	"partop/backend"
 	"partop/fluvio"
+	"partop/source"
 )
 
 // Run sends records until ctx ends or Close is called, and follows the
 // SC's watch stream beside the send loop, reporting to r. It returns when
 // both stopped.
-func (p *Producer) Run(ctx context.Context, r backend.Reporter) {
+func (p *Producer) Run(ctx context.Context, r source.Reporter) {
 	p.reports.Set(r)
 	p.life.Run(ctx, p.Pacer, func(ctx context.Context) {
 		follow(ctx, p.cl, p.cfg.Topic, &p.reports, p.seen)
@@ -48,6 +48,6 @@ func (p *Producer) produceOne(ctx context.Context) bool {
 func (p *Producer) routed(n int) {
 	if n != p.lastRouted {
 		p.lastRouted = n
-		p.reports.Report(backend.Routed{Partitions: n})
+		p.reports.Report(source.Routed{Partitions: n})
 	}
 }

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"partop/backend"
-	"partop/backend/backendtest"
 	"partop/fluvio"
 	"partop/rules"
+	"partop/source"
+	"partop/source/sourcetest"
 	"partop/workload"
 )
 
@@ -191,8 +191,8 @@ func TestNewProducerRefusesLeastBackup(t *testing.T) {
 }
 
 func TestHealthLogsLeaderChangesOnce(t *testing.T) {
-	rec := backendtest.NewRecorder()
-	var tr backend.Reports
+	rec := sourcetest.NewRecorder()
+	var tr source.Reports
 	tr.Set(rec)
 	var h health
 	up := topicOf(part(0, "a"), part(1, "a"))
@@ -207,7 +207,7 @@ func TestHealthLogsLeaderChangesOnce(t *testing.T) {
 	h.report(&tr, up)
 	var msgs []string
 	for _, f := range rec.Facts() {
-		n := f.(backend.Notice)
+		n := f.(source.Notice)
 		kind := "info"
 		if n.Error {
 			kind = "error"

@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"partop/backend"
 	"partop/fluvio"
+	"partop/source"
 )
 
 // Watch backoff after the SC's stream broke or could not start.
@@ -33,13 +33,13 @@ const (
 // to apply (the routing table), then to the engine as a look at the topic
 // (the cluster's count, leaders; a larger count is an expansion by someone
 // else), and leader SPUs going offline or coming back become notices.
-func follow(ctx context.Context, cl *fluvio.Client, topic string, r *backend.Reports, apply func(fluvio.Topic)) {
+func follow(ctx context.Context, cl *fluvio.Client, topic string, r *source.Reports, apply func(fluvio.Topic)) {
 	wait := rewatchFirst
 	var h health
 	for ctx.Err() == nil {
 		w, err := cl.WatchPartitions(ctx, topic)
 		if err == nil {
-			r.Report(backend.MetadataSent{})
+			r.Report(source.MetadataSent{})
 			last := -1
 			for u := range w.Updates() {
 				if last >= 0 && len(u.Partitions) > last {
@@ -50,7 +50,7 @@ func follow(ctx context.Context, cl *fluvio.Client, topic string, r *backend.Rep
 				if apply != nil {
 					apply(u.Topic)
 				}
-				r.Report(backend.Metadata{Leaders: u.Leaders()})
+				r.Report(source.Metadata{Leaders: u.Leaders()})
 				h.report(r, u.Topic)
 			}
 			err = w.Err()
@@ -58,7 +58,7 @@ func follow(ctx context.Context, cl *fluvio.Client, topic string, r *backend.Rep
 		if ctx.Err() != nil {
 			return
 		}
-		r.Report(backend.Metadata{Err: fmt.Errorf("SC watch stream on %q: %w", topic, err)})
+		r.Report(source.Metadata{Err: fmt.Errorf("SC watch stream on %q: %w", topic, err)})
 		select {
 		case <-ctx.Done():
 		case <-time.After(wait):
@@ -93,7 +93,7 @@ func settle(updates <-chan fluvio.TopicUpdate, u fluvio.TopicUpdate) fluvio.Topi
 // log each change once.
 type health struct{ down map[int32]bool }
 
-func (h *health) report(r *backend.Reports, tp fluvio.Topic) {
+func (h *health) report(r *source.Reports, tp fluvio.Topic) {
 	if h.down == nil {
 		h.down = map[int32]bool{}
 	}
@@ -110,10 +110,10 @@ func (h *health) report(r *backend.Reports, tp fluvio.Topic) {
 		}
 	}
 	for leader, ids := range byLeader(wentDown) {
-		r.Report(backend.Notice{Error: true, Message: fmt.Sprintf("leader SPU %d offline: %s cannot take records (the SC reports %s)", leader, ids, wentDown[0].Status)})
+		r.Report(source.Notice{Error: true, Message: fmt.Sprintf("leader SPU %d offline: %s cannot take records (the SC reports %s)", leader, ids, wentDown[0].Status)})
 	}
 	for leader, ids := range byLeader(cameUp) {
-		r.Report(backend.Notice{Message: fmt.Sprintf("leader SPU %d online again: %s", leader, ids)})
+		r.Report(source.Notice{Message: fmt.Sprintf("leader SPU %d online again: %s", leader, ids)})
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package kafka is partop's backend for Kafka-protocol clusters: the
 // embedded kfake cluster or the user's brokers (package cluster), partop's
 // producer (package producer) and the end-offsets observer (package
-// observe), wired behind backend.Backend.
+// observe), wired behind source.Backend.
 package kafka
 
 import (
@@ -10,13 +10,13 @@ import (
 	"fmt"
 	"time"
 
-	"partop/backend"
 	"partop/cluster"
 	"partop/consumer"
 	"partop/groups"
 	"partop/observe"
 	"partop/producer"
 	"partop/rules"
+	"partop/source"
 	"partop/workload"
 )
 
@@ -37,7 +37,7 @@ type Options struct {
 	GroupsInterval time.Duration
 }
 
-// Backend is a Kafka-protocol cluster as a backend.Backend.
+// Backend is a Kafka-protocol cluster as a source.Backend.
 type Backend struct {
 	cl   *cluster.Cluster
 	opts Options
@@ -66,38 +66,38 @@ func (b *Backend) Platform() string { return rules.Kafka }
 func (b *Backend) Embedded() bool { return b.cl.Embedded() }
 
 // Topic describes topic with a fresh Metadata request.
-func (b *Backend) Topic(ctx context.Context, name string) (backend.Topic, error) {
+func (b *Backend) Topic(ctx context.Context, name string) (source.Topic, error) {
 	t, err := b.cl.Describe(ctx, name)
 	if errors.Is(err, cluster.ErrUnknownTopic) {
-		return backend.Topic{}, fmt.Errorf("topic %q: %w", name, backend.ErrUnknownTopic)
+		return source.Topic{}, fmt.Errorf("topic %q: %w", name, source.ErrUnknownTopic)
 	}
-	return backend.Topic{Name: name, Leaders: t.Leaders()}, err
+	return source.Topic{Name: name, Leaders: t.Leaders()}, err
 }
 
 // CreateTopic creates topic (on the embedded cluster with a retention
 // budget that keeps memory bounded) and describes it.
-func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) (backend.Topic, error) {
+func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) (source.Topic, error) {
 	t, err := b.cl.EnsureTopic(ctx, name, partitions, true)
-	return backend.Topic{Name: name, Leaders: t.Leaders()}, err
+	return source.Topic{Name: name, Leaders: t.Leaders()}, err
 }
 
 // Producer makes partop's producer for w on t, and beside it an observer of
 // the whole topic that reads the producer's leaders instead of polling
 // metadata itself, the groups poll, and partop's consumer group when
 // consume is set (it asks the brokers which group protocol they support).
-func (b *Backend) Producer(ctx context.Context, w workload.Config, consume *backend.ConsumerConfig, t backend.Topic) (backend.Sources, error) {
+func (b *Backend) Producer(ctx context.Context, w workload.Config, consume *source.ConsumerConfig, t source.Topic) (source.Sources, error) {
 	p, err := producer.New(producer.Config{Config: w, DiscoveryInterval: b.opts.DiscoveryInterval, ClientOpts: b.cl.ClientOpts()}, b.cl, clusterTopic(t))
 	if err != nil {
-		return backend.Sources{}, err
+		return source.Sources{}, err
 	}
 	cfg := b.observeConfig(t.Name)
 	cfg.Leaders, cfg.ProducersInterval = p.Leaders, -1 // the producers list is observe mode's
 	whole, err := observe.New(cfg, b.cl, clusterTopic(t))
 	if err != nil {
 		_ = p.Close()
-		return backend.Sources{}, err
+		return source.Sources{}, err
 	}
-	srcs := backend.Sources{Source: p, WholeTopic: whole}
+	srcs := source.Sources{Source: p, WholeTopic: whole}
 	if srcs.Groups, err = b.groups(t.Name, whole); err == nil && consume != nil {
 		srcs.Consumer, err = consumer.New(ctx, consumer.Config{Topic: t.Name, ClientOpts: b.cl.ClientOpts(), ConsumerConfig: *consume, DiscoveryInterval: b.opts.DiscoveryInterval})
 	}
@@ -107,27 +107,27 @@ func (b *Backend) Producer(ctx context.Context, w workload.Config, consume *back
 		if srcs.Groups != nil {
 			_ = srcs.Groups.Close()
 		}
-		return backend.Sources{}, err
+		return source.Sources{}, err
 	}
 	return srcs, nil
 }
 
 // Observer makes observe mode's source on t.
-func (b *Backend) Observer(_ context.Context, t backend.Topic) (backend.Sources, error) {
+func (b *Backend) Observer(_ context.Context, t source.Topic) (source.Sources, error) {
 	o, err := observe.New(b.observeConfig(t.Name), b.cl, clusterTopic(t))
 	if err != nil {
-		return backend.Sources{}, err
+		return source.Sources{}, err
 	}
-	srcs := backend.Sources{Source: o}
+	srcs := source.Sources{Source: o}
 	if srcs.Groups, err = b.groups(t.Name, o); err != nil {
-		return backend.Sources{}, err
+		return source.Sources{}, err
 	}
 	return srcs, nil
 }
 
 // groups is the poll of every consumer group on topic, reading the end
 // offsets the observer o already polls; nil when the flags turned it off.
-func (b *Backend) groups(topic string, o *observe.Observer) (backend.Runner, error) {
+func (b *Backend) groups(topic string, o *observe.Observer) (source.Runner, error) {
 	if b.opts.GroupsInterval < 0 {
 		return nil, nil
 	}
@@ -144,7 +144,7 @@ func (b *Backend) observeConfig(topic string) observe.Config {
 // Close closes the admin client and stops an embedded cluster.
 func (b *Backend) Close() { b.cl.Close() }
 
-func clusterTopic(t backend.Topic) cluster.Topic {
+func clusterTopic(t source.Topic) cluster.Topic {
 	ct := cluster.Topic{Name: t.Name, Partitions: make([]cluster.Partition, len(t.Leaders))}
 	for i, l := range t.Leaders {
 		ct.Partitions[i] = cluster.Partition{ID: int32(i), Leader: l}

@@ -1,4 +1,4 @@
-// Package backend is the seam between partop's engine and the clusters it
+// Package source is the seam between partop's engine and the clusters it
 // runs on. A backend (Kafka in backend/kafka, Fluvio in backend/fluvio)
 // looks up and creates topics and makes traffic sources: partop's producer,
 // and an observer that counts every producer's records from end offsets.
@@ -13,7 +13,7 @@
 // facts: the event log, the expansion timeline, the snapshot. Nothing calls
 // back into a source except the engine's actions: Grow, and a Sender's rate
 // and pause.
-package backend
+package source
 
 import (
 	"context"

@@ -1,8 +1,8 @@
-// Package backendtest holds a fake traffic source for tests of the engine
+// Package sourcetest holds a fake traffic source for tests of the engine
 // and its views: no cluster, no network, deterministic inside a
 // testing/synctest bubble. The test acknowledges records and reports
 // facts; Grow adds partitions to an in-memory topic.
-package backendtest
+package sourcetest
 
 import (
 	"context"
@@ -10,16 +10,16 @@ import (
 	"sync"
 	"time"
 
-	"partop/backend"
 	"partop/rules"
+	"partop/source"
 	"partop/stats"
 )
 
-// Source is a fake backend.Source: an observer unless wrapped in a Sender.
+// Source is a fake source.Source: an observer unless wrapped in a Sender.
 type Source struct {
-	about    backend.About
+	about    source.About
 	counters *stats.Counters
-	reports  backend.Reports
+	reports  source.Reports
 	started  chan struct{} // closed when Run begins
 
 	mu         sync.Mutex
@@ -36,21 +36,21 @@ type Source struct {
 
 // NewSource makes a fake source on a topic of partitions, described by
 // about (its Leaders are filled in when empty).
-func NewSource(partitions int, about backend.About) *Source {
+func NewSource(partitions int, about source.About) *Source {
 	if about.Leaders == nil {
 		about.Leaders = make([]int32, partitions)
 	}
 	return &Source{about: about, counters: stats.NewCounters(partitions), partitions: partitions, started: make(chan struct{})}
 }
 
-// About implements backend.Source.
-func (s *Source) About() backend.About { return s.about }
+// About implements source.Source.
+func (s *Source) About() source.About { return s.about }
 
-// Counters implements backend.Source.
+// Counters implements source.Source.
 func (s *Source) Counters() *stats.Counters { return s.counters }
 
-// Run implements backend.Source: it takes the reporter and waits for ctx.
-func (s *Source) Run(ctx context.Context, r backend.Reporter) {
+// Run implements source.Source: it takes the reporter and waits for ctx.
+func (s *Source) Run(ctx context.Context, r source.Reporter) {
 	s.reports.Set(r)
 	close(s.started)
 	<-ctx.Done()
@@ -59,7 +59,7 @@ func (s *Source) Run(ctx context.Context, r backend.Reporter) {
 // Started is closed once Run has the engine's reporter.
 func (s *Source) Started() <-chan struct{} { return s.started }
 
-// Close implements backend.Source.
+// Close implements source.Source.
 func (s *Source) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -74,7 +74,7 @@ func (s *Source) Closed() bool {
 	return s.closed
 }
 
-// Grow implements backend.Source on the in-memory topic, with Kafka's rule.
+// Grow implements source.Source on the in-memory topic, with Kafka's rule.
 func (s *Source) Grow(ctx context.Context, target func(int) int) (from, to int, err error) {
 	s.mu.Lock()
 	from = s.partitions
@@ -98,7 +98,7 @@ func (s *Source) Grow(ctx context.Context, target func(int) int) (from, to int, 
 }
 
 // Report hands f to the engine running the source.
-func (s *Source) Report(f backend.Fact) { s.reports.Report(f) }
+func (s *Source) Report(f source.Fact) { s.reports.Report(f) }
 
 // Ack counts n acknowledged records of 100 bytes on partition p, now.
 func (s *Source) Ack(p int32, n int) {
@@ -114,7 +114,7 @@ func (s *Source) AckEach(partitions, n int) {
 	}
 }
 
-// Sender is a fake backend.Sender: a Source with a rate and pause.
+// Sender is a fake source.Sender: a Source with a rate and pause.
 type Sender struct {
 	*Source
 	mu     sync.Mutex
@@ -123,19 +123,19 @@ type Sender struct {
 }
 
 // NewSender makes a fake sender at rate on a topic of partitions.
-func NewSender(partitions int, rate float64, about backend.About) *Sender {
+func NewSender(partitions int, rate float64, about source.About) *Sender {
 	about.Routes = true
 	return &Sender{Source: NewSource(partitions, about), rate: rate}
 }
 
-// Rate implements backend.Sender.
+// Rate implements source.Sender.
 func (s *Sender) Rate() float64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.rate
 }
 
-// SetRate implements backend.Sender.
+// SetRate implements source.Sender.
 func (s *Sender) SetRate(r float64) error {
 	if r < 0 {
 		return errors.New("negative rate")
@@ -146,14 +146,14 @@ func (s *Sender) SetRate(r float64) error {
 	return nil
 }
 
-// Paused implements backend.Sender.
+// Paused implements source.Sender.
 func (s *Sender) Paused() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.paused
 }
 
-// SetPaused implements backend.Sender.
+// SetPaused implements source.Sender.
 func (s *Sender) SetPaused(p bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -161,32 +161,32 @@ func (s *Sender) SetPaused(p bool) {
 }
 
 var (
-	_ backend.Source = (*Source)(nil)
-	_ backend.Sender = (*Sender)(nil)
+	_ source.Source = (*Source)(nil)
+	_ source.Sender = (*Sender)(nil)
 )
 
-// Discard is a backend.Reporter that drops every fact.
-var Discard backend.Reporter = discard{}
+// Discard is a source.Reporter that drops every fact.
+var Discard source.Reporter = discard{}
 
 type discard struct{}
 
-func (discard) Report(backend.Fact) {}
+func (discard) Report(source.Fact) {}
 
-// Recorder is a backend.Reporter for tests of a source on its own: it
+// Recorder is a source.Reporter for tests of a source on its own: it
 // delivers steps on a channel and keeps every other fact.
 type Recorder struct {
 	steps chan time.Time
 	mu    sync.Mutex
-	facts []backend.Fact
+	facts []source.Fact
 }
 
 // NewRecorder returns an empty Recorder.
 func NewRecorder() *Recorder { return &Recorder{steps: make(chan time.Time, 1024)} }
 
-// Report implements backend.Reporter. Steps beyond 1,024 unread ones are
+// Report implements source.Reporter. Steps beyond 1,024 unread ones are
 // dropped.
-func (r *Recorder) Report(f backend.Fact) {
-	if s, ok := f.(backend.Step); ok {
+func (r *Recorder) Report(f source.Fact) {
+	if s, ok := f.(source.Step); ok {
 		select {
 		case r.steps <- s.At:
 		default:
@@ -202,20 +202,20 @@ func (r *Recorder) Report(f backend.Fact) {
 func (r *Recorder) Steps() <-chan time.Time { return r.steps }
 
 // Facts are the facts reported so far, steps aside, oldest first.
-func (r *Recorder) Facts() []backend.Fact {
+func (r *Recorder) Facts() []source.Fact {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]backend.Fact(nil), r.facts...)
+	return append([]source.Fact(nil), r.facts...)
 }
 
 // Producers is the latest producers list reported; zero before one.
-func (r *Recorder) Producers() backend.Producers {
+func (r *Recorder) Producers() source.Producers {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := len(r.facts) - 1; i >= 0; i-- {
-		if p, ok := r.facts[i].(backend.ProducersSeen); ok {
+		if p, ok := r.facts[i].(source.ProducersSeen); ok {
 			return p.Producers
 		}
 	}
-	return backend.Producers{}
+	return source.Producers{}
 }
