@@ -75,10 +75,10 @@ func checkRun(o Options) error {
 		return fmt.Errorf("--port %d: not a TCP port", o.Port)
 	case rules.CheckPollInterval(o.PollInterval) != nil:
 		return fmt.Errorf("--observe-interval %s: %w", o.PollInterval, rules.CheckPollInterval(o.PollInterval))
-	case o.ProducersInterval >= 0 && o.ProducersInterval < rules.MinProducersInterval:
-		return fmt.Errorf("--producers-interval %s: must be at least %s (or negative: never)", o.ProducersInterval, rules.MinProducersInterval)
-	case o.ProducersGrace < rules.MinProducersGrace:
-		return fmt.Errorf("--producers-grace %s: must be at least %s", o.ProducersGrace, rules.MinProducersGrace)
+	case rules.CheckProducersInterval(o.ProducersInterval) != nil:
+		return fmt.Errorf("--producers-interval %s: %w", o.ProducersInterval, rules.CheckProducersInterval(o.ProducersInterval))
+	case rules.CheckProducersGrace(o.ProducersGrace) != nil:
+		return fmt.Errorf("--producers-grace %s: %w", o.ProducersGrace, rules.CheckProducersGrace(o.ProducersGrace))
 	}
 	return nil
 }
@@ -88,8 +88,8 @@ var consumeOnly = []string{"group", "consumer-protocol", "consumer-reset"}
 
 // checkConsume checks partop's consumer group and the groups poll.
 func checkConsume(fs *flag.FlagSet, o Options) error {
-	if o.GroupsInterval >= 0 && o.GroupsInterval < rules.MinGroupsInterval {
-		return fmt.Errorf("--groups-interval %s: must be at least %s (or negative: never)", o.GroupsInterval, rules.MinGroupsInterval)
+	if err := rules.CheckGroupsInterval(o.GroupsInterval); err != nil {
+		return fmt.Errorf("--groups-interval %s: %w", o.GroupsInterval, err)
 	}
 	if !o.Consume {
 		if f := firstGiven(fs, func(name string) bool { return slices.Contains(consumeOnly, name) }); f != "" {

@@ -43,7 +43,7 @@ type Config struct {
 	// producers' traffic is not invisible: its rate goes into
 	// Snapshot.TopicRate. Only its steps are read; the source's own view
 	// of the topic is the one published.
-	WholeTopic source.Source
+	WholeTopic source.Companion
 	// Consumer, when set, is partop's own consumer group beside the
 	// producer: its reads are sampled into Snapshot.Reads, and its facts
 	// (assignment, first fetches, commits) time each expansion's pickup by
@@ -134,8 +134,9 @@ func (e *Engine) Done() <-chan struct{} { return e.done }
 
 // Run starts the source and the schedule, samples every tick until ctx
 // ends, then stops: the schedule first, then the source (flushing what is
-// in flight), then WholeTopic. It publishes a final snapshot with Stopped
-// set and returns the source's error (records it could not flush).
+// in flight), then what runs beside it (partop's consumer commits what it
+// read). It publishes a final snapshot with Stopped set and returns what
+// was lost: records the source could not flush, a last commit that failed.
 func (e *Engine) Run(ctx context.Context) error {
 	if !e.running.CompareAndSwap(false, true) {
 		return errors.New("engine: Run called twice")
@@ -170,7 +171,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	err := e.src.Close()
 	stopBeside()
 	for _, c := range e.companions() {
-		_ = c.r.Close()
+		err = errors.Join(err, c.r.Close())
 	}
 	wg.Wait()
 	e.mu.Lock()

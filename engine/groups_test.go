@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"partop/engine"
+	"partop/rules"
 	"partop/source"
 	"partop/source/sourcetest"
 )
@@ -36,7 +37,7 @@ func TestOwnGroupPickupIsExact(t *testing.T) {
 		cons := sourcetest.NewSource(4, source.About{})
 		eng, _ := running(t, src, engine.Config{Consumer: cons})
 		<-cons.Started()
-		cons.Report(source.ConsumerStarted{Group: "partop", Protocol: source.ProtocolConsumer, Reset: source.ResetLatest})
+		cons.Report(source.ConsumerStarted{Group: "partop", Protocol: rules.ProtocolConsumer, Reset: rules.ResetLatest})
 		cons.Report(source.Assigned{Partitions: []int32{0, 1, 2, 3}})
 		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
 			t.Fatal(err)
@@ -59,7 +60,7 @@ func TestOwnGroupPickupIsExact(t *testing.T) {
 		if !p.SkippedExact || p.Skipped != 200 {
 			t.Fatalf("skipped %d (exact %v), want exactly 200 (120 + 80 records before the first fetches)", p.Skipped, p.SkippedExact)
 		}
-		if s := eng.Snapshot(); s.Group != "partop" || s.GroupProtocol != source.ProtocolConsumer || s.GroupReset != source.ResetLatest {
+		if s := eng.Snapshot(); s.Group != "partop" || s.GroupProtocol != rules.ProtocolConsumer || s.GroupReset != rules.ResetLatest {
 			t.Fatalf("header group %q %q %q", s.Group, s.GroupProtocol, s.GroupReset)
 		}
 	})
@@ -68,7 +69,7 @@ func TestOwnGroupPickupIsExact(t *testing.T) {
 // group is a polled group with partitions 0..n-1 assigned and the given
 // commits and end offsets on the new ones.
 func group(name string, n int, assigned bool, commits, ends map[int32]int64) source.Group {
-	g := source.Group{Name: name, Protocol: source.ProtocolClassic, State: "Stable", Members: 1}
+	g := source.Group{Name: name, Protocol: rules.ProtocolClassic, State: "Stable", Members: 1}
 	for p := range int32(n) {
 		c, ok := commits[p]
 		if !ok {
@@ -159,7 +160,7 @@ func TestOwnGroupSharedWithAnotherMember(t *testing.T) {
 		eng, _ := running(t, src, engine.Config{Consumer: cons, Groups: polls})
 		<-cons.Started()
 		<-polls.Started()
-		cons.Report(source.ConsumerStarted{Group: "shared", Protocol: source.ProtocolConsumer, Reset: source.ResetLatest})
+		cons.Report(source.ConsumerStarted{Group: "shared", Protocol: rules.ProtocolConsumer, Reset: rules.ResetLatest})
 		cons.Report(source.Assigned{Partitions: []int32{0, 1, 2, 3}})
 		cons.Report(source.Revoked{Partitions: []int32{2, 3}}) // the other member joined
 		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {

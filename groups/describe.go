@@ -6,10 +6,10 @@ import (
 	"slices"
 	"time"
 
+	"partop/rules"
+
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
-
-	"partop/source"
 )
 
 // idRecheck bounds how often the topic's id is looked up again when a
@@ -22,7 +22,7 @@ const idRecheck = time.Minute
 func (p *Poller) describeClassic(ctx context.Context, gs []seen, idx map[string]int) {
 	req := kmsg.NewPtrDescribeGroupsRequest()
 	for i := range gs {
-		if gs[i].protocol == source.ProtocolClassic {
+		if gs[i].protocol == rules.ProtocolClassic {
 			req.Groups = append(req.Groups, gs[i].name)
 		}
 	}
@@ -52,7 +52,7 @@ func (p *Poller) classic(g *seen, rg kmsg.DescribeGroupsResponseGroup) {
 	err := kerr.ErrorForCode(rg.ErrorCode)
 	switch {
 	case g.typ == "" && errors.Is(err, kerr.GroupIDNotFound):
-		g.protocol = source.ProtocolConsumer
+		g.protocol = rules.ProtocolConsumer
 		return
 	case errors.Is(err, kerr.GroupIDNotFound) || err == nil && rg.State == "Dead":
 		g.gone = true // deleted since it was listed
@@ -63,7 +63,7 @@ func (p *Poller) classic(g *seen, rg kmsg.DescribeGroupsResponseGroup) {
 	}
 	g.state, g.members = rg.State, len(rg.Members)
 	if g.typ == "" && g.members == 0 && rg.State != "Empty" {
-		g.protocol = source.ProtocolConsumer
+		g.protocol = rules.ProtocolConsumer
 		return
 	}
 	// Members come with their subscription and assignment only once the
@@ -98,7 +98,7 @@ func (p *Poller) classic(g *seen, rg kmsg.DescribeGroupsResponseGroup) {
 func (p *Poller) describeConsumer(ctx context.Context, gs []seen, idx map[string]int) {
 	req := kmsg.NewPtrConsumerGroupDescribeRequest()
 	for i := range gs {
-		if gs[i].protocol == source.ProtocolConsumer {
+		if gs[i].protocol == rules.ProtocolConsumer {
 			req.Groups = append(req.Groups, gs[i].name)
 		}
 	}

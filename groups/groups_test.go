@@ -18,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kversion"
 
 	"partop/cluster/embeddedtest"
+	"partop/rules"
 	"partop/source"
 	"partop/waitfor"
 )
@@ -214,7 +215,7 @@ func TestClassicAndKIP848GroupsFollowAnExpansion(t *testing.T) {
 	}
 	a, _ := find(gs, "audit")
 	b, _ := find(gs, "billing")
-	if a.Protocol != source.ProtocolConsumer || b.Protocol != source.ProtocolClassic || a.Members != 1 || b.Members != 1 ||
+	if a.Protocol != rules.ProtocolConsumer || b.Protocol != rules.ProtocolClassic || a.Members != 1 || b.Members != 1 ||
 		a.Note != "" || b.Note != "" || a.Err != "" || b.Err != "" || gs.Err != "" || gs.At.IsZero() || a.Lag() != 0 {
 		t.Fatalf("looked:\n%s", show(gs))
 	}
@@ -275,7 +276,7 @@ func TestNotesAndLagSayWhatGroupsAre(t *testing.T) {
 	}
 
 	idle, _ := find(gs, "idle")
-	if idle.Note != NoteNoCommits || idle.Protocol != source.ProtocolClassic || idle.Members != 1 || idle.Lag() != 4+6+6 {
+	if idle.Note != NoteNoCommits || idle.Protocol != rules.ProtocolClassic || idle.Members != 1 || idle.Lag() != 4+6+6 {
 		t.Fatalf("idle:\n%s", show(gs))
 	}
 	for i, want := range []int64{4, 6, 6} { // partition 0 starts at 2: its lag is what is there, not its end offset
@@ -295,7 +296,7 @@ func TestNotesAndLagSayWhatGroupsAre(t *testing.T) {
 	}
 
 	left2, _ := find(gs, "left")
-	if left2.Note != NoteEmpty || left2.Protocol != source.ProtocolClassic || left2.Members != 0 || left2.Lag() != 0 {
+	if left2.Note != NoteEmpty || left2.Protocol != rules.ProtocolClassic || left2.Members != 0 || left2.Lag() != 0 {
 		t.Fatalf("left:\n%s", show(gs))
 	}
 	for _, p := range left2.Partitions {
@@ -317,7 +318,7 @@ func TestKIP848GroupWithoutCommits(t *testing.T) {
 		return ok && len(g.Partitions) == 2 && g.Partitions[0].Assigned && g.Partitions[1].Assigned
 	})
 	g, _ := find(gs, "fresh")
-	if g.Protocol != source.ProtocolConsumer || g.Note != NoteNoCommits || g.Lag() != 14 {
+	if g.Protocol != rules.ProtocolConsumer || g.Note != NoteNoCommits || g.Lag() != 14 {
 		t.Fatalf("fresh:\n%s", show(gs))
 	}
 	for _, p := range g.Partitions {
@@ -465,7 +466,7 @@ func TestGroupTypesNotListed(t *testing.T) {
 	})
 	a, _ := find(gs, "audit")
 	b, _ := find(gs, "billing")
-	if a.Protocol != source.ProtocolConsumer || b.Protocol != source.ProtocolClassic || a.Members != 1 {
+	if a.Protocol != rules.ProtocolConsumer || b.Protocol != rules.ProtocolClassic || a.Members != 1 {
 		t.Fatalf("looked:\n%s", show(gs))
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"partop/fanout"
+	"partop/rules"
 	"partop/source"
 )
 
@@ -29,7 +30,7 @@ type seen struct {
 	name      string
 	typ       string // ListGroups' group type, lower case; empty: the broker does not say (before Kafka 3.8)
 	protoType string // the classic protocol type: consumer; empty: a group with commits only
-	protocol  string // source.ProtocolClassic, source.ProtocolConsumer; empty: commits only
+	protocol  string // rules.ProtocolClassic, rules.ProtocolConsumer; empty: commits only
 	state     string
 	members   int
 	// subscribed says a member subscribes to the topic by name.
@@ -130,15 +131,15 @@ func listed(g kmsg.ListGroupsResponseGroup) (seen, bool) {
 	case s.typ != "" && s.typ != typeClassic && s.typ != typeConsumer, g.GroupState == "Dead":
 		return s, false
 	case s.typ == typeConsumer:
-		s.protocol = source.ProtocolConsumer
+		s.protocol = rules.ProtocolConsumer
 	case g.ProtocolType == protoConsume:
-		s.protocol = source.ProtocolClassic // or KIP-848 when the type is not known: describing tells
+		s.protocol = rules.ProtocolClassic // or KIP-848 when the type is not known: describing tells
 	case g.ProtocolType != "":
 		return s, false // connect and other protocols: no consumers
 	case s.typ == "" && s.state != "" && s.state != "Empty":
 		// No protocol type, yet members: not a group with commits only,
 		// which never has members. kfake lists KIP-848 groups so.
-		s.protocol = source.ProtocolConsumer
+		s.protocol = rules.ProtocolConsumer
 	}
 	return s, true
 }

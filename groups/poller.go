@@ -61,7 +61,7 @@ var _ source.Runner = (*Poller)(nil)
 // New makes a poller; it connects on its first poll.
 func New(cfg Config) (*Poller, error) {
 	cfg.Interval = cmp.Or(cfg.Interval, rules.DefaultGroupsInterval)
-	if cfg.Interval < rules.MinGroupsInterval {
+	if err := rules.CheckGroupsInterval(cfg.Interval); err != nil || cfg.Interval < 0 {
 		return nil, fmt.Errorf("groups interval %s: must be at least %s", cfg.Interval, rules.MinGroupsInterval)
 	}
 	if err := rules.CheckTopicName(rules.Kafka, cfg.Topic); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"partop/engine"
+	"partop/rules"
 	"partop/source"
 	"partop/source/sourcetest"
 )
@@ -143,11 +144,11 @@ func consuming(t *testing.T) *engine.Snapshot {
 	<-src.Started()
 	<-cons.Started()
 	<-polls.Started()
-	cons.Report(source.ConsumerStarted{Group: "partop", Protocol: source.ProtocolConsumer, Reset: source.ResetLatest})
+	cons.Report(source.ConsumerStarted{Group: "partop", Protocol: rules.ProtocolConsumer, Reset: rules.ResetLatest})
 	cons.Report(source.Assigned{Partitions: []int32{0, 1, 2, 3}})
 	time.Sleep(50 * time.Millisecond)
 	billing := func(n int32, assigned bool, committed int64) source.Group {
-		g := source.Group{Name: "billing", Protocol: source.ProtocolClassic, State: "Stable", Members: 2}
+		g := source.Group{Name: "billing", Protocol: rules.ProtocolClassic, State: "Stable", Members: 2}
 		for p := range n {
 			gp := source.GroupPartition{Partition: p, Assigned: assigned || p < 4, Target: assigned || p < 4, Committed: 40, End: 50, Lag: 10}
 			if p >= 4 && committed < 0 {
@@ -157,7 +158,7 @@ func consuming(t *testing.T) *engine.Snapshot {
 		}
 		return g
 	}
-	idle := source.Group{Name: "reports", Protocol: source.ProtocolClassic, State: "Empty", Note: "empty: its commits expire after offsets.retention.minutes",
+	idle := source.Group{Name: "reports", Protocol: rules.ProtocolClassic, State: "Empty", Note: "empty: its commits expire after offsets.retention.minutes",
 		Partitions: []source.GroupPartition{{Partition: 0, Committed: 5, End: 50, Lag: 45}}}
 	for tick := range 80 {
 		switch tick {

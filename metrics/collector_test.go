@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"partop/engine"
+	"partop/rules"
 	"partop/source"
 	"partop/stats"
 )
@@ -273,7 +274,7 @@ func TestGroups(t *testing.T) {
 	s := snapshot(exp)
 	s.Group = "partop"
 	s.Reads = stats.Snapshot{Partitions: []stats.Partition{{ID: 0, Acked: 7}, {ID: 1, Acked: 9}}}
-	s.Groups = source.Groups{At: seen, List: []source.Group{{Name: "billing", Protocol: source.ProtocolClassic, Partitions: []source.GroupPartition{
+	s.Groups = source.Groups{At: seen, List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic, Partitions: []source.GroupPartition{
 		{Partition: 0, Assigned: true, Committed: 40, End: 50, Lag: 10},
 		{Partition: 3, Assigned: true, Committed: -1, End: 8, Lag: 8, NoCommit: true},
 		{Partition: 1, Committed: 5, End: -1},

@@ -54,15 +54,6 @@ const (
 	ProducersNoIDsEmbedded = "no producer ids, yet records are written: partop's embedded cluster (kfake) lists only transactional producers, not idempotent ones like partop's"
 )
 
-// embeddedClusterID is the cluster id partop gives its embedded cluster
-// (kfake.ClusterID in cluster/embedded.go; TestProducersNoteEmbedded holds
-// the two together). It is how an observer tells the embedded cluster
-// apart when it reached it with --brokers, from another partop: nothing
-// else in the protocol says "kfake". Kafka's ids are base64 UUIDs (22
-// characters, checked when a KRaft node's storage is formatted), so no
-// Kafka cluster is called "partop".
-const embeddedClusterID = cluster.EmbeddedClusterID
-
 var (
 	errProducersDenied      = errors.New(ProducersDenied)
 	errProducersUnsupported = errors.New(ProducersUnsupported)
@@ -81,8 +72,8 @@ func producersDefaults(cfg *Config) error {
 	}
 	switch {
 	case cfg.ProducersInterval < 0: // off
-	case rules.CheckPollInterval(cfg.ProducersInterval) != nil:
-		return fmt.Errorf("producers interval %s: %w", cfg.ProducersInterval, rules.CheckPollInterval(cfg.ProducersInterval))
+	case cfg.ProducersInterval < rules.MinPollInterval: // the sanity floor; the flag's is rules.CheckProducersInterval
+		return fmt.Errorf("producers interval %s: must be at least %s", cfg.ProducersInterval, rules.MinPollInterval)
 	case cfg.ProducersWindow < cfg.ProducersInterval:
 		return fmt.Errorf("producers window %s: must be at least the interval, %s", cfg.ProducersWindow, cfg.ProducersInterval)
 	case cfg.ProducersGrace < 0:
@@ -281,7 +272,7 @@ func (pp *producerPoller) noteNoIDs(ctx context.Context) string {
 			pp.clusterID = cmp.Or(resp.ClusterID, new(string))
 		}
 	}
-	if pp.clusterID != nil && *pp.clusterID == embeddedClusterID {
+	if pp.clusterID != nil && *pp.clusterID == cluster.EmbeddedClusterID {
 		return ProducersNoIDsEmbedded
 	}
 	return ProducersNoIDs

@@ -71,3 +71,12 @@ func ParseReset(s string) (policy string, d time.Duration, err error) {
 	}
 	return "", 0, fmt.Errorf("unknown reset policy %q: want earliest, latest or by-duration:D (e.g. by-duration:10m)", s)
 }
+
+// CheckGroupsInterval says whether d is an interval for polling every
+// group on the topic; negative means never.
+func CheckGroupsInterval(d time.Duration) error {
+	if d >= 0 && d < MinGroupsInterval {
+		return fmt.Errorf("must be at least %s (or negative: never)", MinGroupsInterval)
+	}
+	return nil
+}

@@ -145,6 +145,26 @@ func CheckDiscoveryInterval(d time.Duration) error {
 	return nil
 }
 
+// CheckProducersInterval says whether d is how often an operator may have
+// DescribeProducers asked of every leader (negative: never). The observer
+// takes down to MinPollInterval, for tests; a production cluster gets at
+// most one look a second.
+func CheckProducersInterval(d time.Duration) error {
+	if d >= 0 && d < MinProducersInterval {
+		return fmt.Errorf("must be at least %s (or negative: never)", MinProducersInterval)
+	}
+	return nil
+}
+
+// CheckProducersGrace says whether d is a grace period for producers to
+// adopt new partitions.
+func CheckProducersGrace(d time.Duration) error {
+	if d < MinProducersGrace {
+		return fmt.Errorf("must be at least %s", MinProducersGrace)
+	}
+	return nil
+}
+
 // CheckPollInterval says whether d is an end-offsets poll interval.
 func CheckPollInterval(d time.Duration) error {
 	if d < MinPollInterval {

@@ -4,22 +4,7 @@ import (
 	"context"
 	"time"
 
-	"partop/rules"
 	"partop/stats"
-)
-
-// Consumer group protocols (package rules holds the accepted names).
-const (
-	ProtocolClassic  = rules.ProtocolClassic  // JoinGroup/SyncGroup; the leader assigns
-	ProtocolConsumer = rules.ProtocolConsumer // KIP-848: the broker assigns, members heartbeat
-)
-
-// Reset policies of partop's consumer: where it starts on a partition the
-// group has no commit for (rules.ParseReset reads them).
-const (
-	ResetEarliest   = rules.ResetEarliest
-	ResetLatest     = rules.ResetLatest     // the Java client's default: skips what was written before assignment
-	ResetByDuration = rules.ResetByDuration // by-duration:D, KIP-1106's: records written in the last D
 )
 
 // Companion runs beside the engine's source and counts something of its

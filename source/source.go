@@ -59,7 +59,7 @@ type Backend interface {
 // offsets), so main and the engine never connect sources.
 type Sources struct {
 	Source     Source    // the engine's source: partop's producer (a Sender) or the observer
-	WholeTopic Source    // every producer's records while partop produces; nil in observe mode
+	WholeTopic Companion // every producer's records while partop produces; nil in observe mode
 	Consumer   Companion // partop's own consumer group; nil without --consume
 	Groups     Runner    // every consumer group on the topic; nil where there is no groups poll
 }

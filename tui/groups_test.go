@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"partop/engine"
+	"partop/rules"
 	"partop/source"
 )
 
@@ -19,7 +20,7 @@ import (
 func consuming() *fakeEngine {
 	f := fixture(pickedUp, 8)
 	s := *f.snap
-	s.Group, s.GroupProtocol, s.GroupReset = "partop", source.ProtocolConsumer, source.ResetLatest
+	s.Group, s.GroupProtocol, s.GroupReset = "partop", rules.ProtocolConsumer, rules.ResetLatest
 	reads := simulate(4, 8, testNow.Add(-6*time.Second), func(p int, _ time.Time) float64 { return 120 })
 	s.Reads = reads
 	created := s.Events[len(s.Events)-1].Created
@@ -41,9 +42,9 @@ func consuming() *fakeEngine {
 		return g
 	}
 	s.Groups = source.Groups{At: testNow.Add(-2 * time.Second), List: []source.Group{
-		group("billing", source.ProtocolClassic, "Stable", 3, true, 12),
-		group("partop", source.ProtocolConsumer, "Stable", 1, true, 3),
-		group("reports", source.ProtocolClassic, "Stable", 2, false, 40),
+		group("billing", rules.ProtocolClassic, "Stable", 3, true, 12),
+		group("partop", rules.ProtocolConsumer, "Stable", 1, true, 3),
+		group("reports", rules.ProtocolClassic, "Stable", 2, false, 40),
 	}}
 	f.snap = &s
 	return f

@@ -120,6 +120,7 @@ func (b *Backend) Observer(_ context.Context, t source.Topic) (source.Sources, e
 	}
 	srcs := source.Sources{Source: o}
 	if srcs.Groups, err = b.groups(t.Name, o); err != nil {
+		_ = o.Close()
 		return source.Sources{}, err
 	}
 	return srcs, nil
