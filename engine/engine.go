@@ -270,7 +270,7 @@ func (r reporter) Report(f source.Fact) {
 	}
 	e := r.e
 	e.mu.Lock()
-	e.topic.report(e.cfg.Now(), f)
+	e.topic.report(e.cfg.Now(), r.from, f)
 	e.mu.Unlock()
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -111,27 +112,35 @@ func (t *topic) groupsSeen(gs source.Groups) {
 	t.groups = gs
 	for _, w := range t.groupWatches {
 		parts := newParts(w.ev)
+		changed := false
 		for _, g := range gs.List {
 			// partop's own group too: its consumer's exact facts cover only
 			// the partitions it holds, the poll the whole group's.
-			st := w.state(g.Name)
-			if st.observe(g, parts, gs.At) {
-				t.log.changed()
+			_, known := w.groups[g.Name]
+			if st := w.state(g.Name); st.observe(g, parts, gs.At) || !known {
+				changed = true
 			}
 		}
-		w.publish()
+		if changed {
+			w.publish()
+			t.log.changed()
+		}
 	}
 }
 
 // observe takes one group as a poll at at saw it; it reports a change.
 func (st *groupState) observe(g source.Group, parts []int32, at time.Time) bool {
-	byID := map[int32]source.GroupPartition{}
-	for _, p := range g.Partitions {
-		byID[p.Partition] = p
+	// g.Partitions are ascending: a few lookups, no index of thousands.
+	find := func(p int32) (source.GroupPartition, bool) {
+		i, ok := slices.BinarySearchFunc(g.Partitions, p, func(gp source.GroupPartition, p int32) int { return cmp.Compare(gp.Partition, p) })
+		if !ok {
+			return source.GroupPartition{}, false
+		}
+		return g.Partitions[i], true
 	}
 	all := func(ok func(source.GroupPartition) bool) bool {
 		for _, p := range parts {
-			if gp, found := byID[p]; !found || !ok(gp) {
+			if gp, found := find(p); !found || !ok(gp) {
 				return false
 			}
 		}
@@ -145,7 +154,8 @@ func (st *groupState) observe(g source.Group, parts []int32, at time.Time) bool 
 		st.pick.AssignedAt, changed = at, true
 		st.pick.UnreadAtAssignment = 0
 		for _, p := range parts {
-			end := byID[p].End
+			gp, _ := find(p)
+			end := gp.End
 			if end < 0 {
 				st.pick.UnreadAtAssignment = -1
 				break
@@ -155,7 +165,7 @@ func (st *groupState) observe(g source.Group, parts []int32, at time.Time) bool 
 		}
 	}
 	for _, p := range parts {
-		if gp, ok := byID[p]; ok && gp.Committed >= 0 {
+		if gp, ok := find(p); ok && gp.Committed >= 0 {
 			if _, seen := st.commits[p]; !seen {
 				st.commits[p] = commit{offset: gp.Committed, at: at}
 				changed = true

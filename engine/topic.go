@@ -34,13 +34,18 @@ type topic struct {
 	pending  []*Event // expansions not yet Done
 	settling []*Event // expansions not yet Balanced
 	// settled[p]: partition p has carried BalancedShare of its fair share
-	// at least once.
-	settled     []bool
-	adding      int // partop's own Grow calls in flight
-	lastProblem time.Time
-	producers   source.Producers
-	groups      source.Groups
-	firstWrites map[int32]source.FirstWrite // observe mode: first records, as dated
+	// at least once; settledVersion counts the partitions that settled.
+	settled        []bool
+	settledVersion uint64
+	freshFor       freshKey // what freshOut was computed for
+	freshOut       []bool
+	adding         int // partop's own Grow calls in flight
+	// lastProblem is when each runner's latest problem was logged: a
+	// failing groups poll does not hide the producer's failures.
+	lastProblem [fromGroups + 1]time.Time
+	producers      source.Producers
+	groups         source.Groups
+	firstWrites    map[int32]source.FirstWrite // observe mode: first records, as dated
 	// groupWatches follow the groups' pickups of recent expansions.
 	groupWatches []*groupWatch
 	own          own // partop's own consumer group
@@ -117,11 +122,11 @@ func (t *topic) routed(now time.Time, n int) {
 }
 
 // problem logs msg() unless a problem was logged within problemEvery.
-func (t *topic) problem(now time.Time, msg func() string) {
-	if now.Sub(t.lastProblem) < problemEvery {
+func (t *topic) problem(now time.Time, from factsFrom, msg func() string) {
+	if now.Sub(t.lastProblem[from]) < problemEvery {
 		return
 	}
-	t.lastProblem = now
+	t.lastProblem[from] = now
 	t.log.add(&Event{Kind: KindError, At: now, Message: msg()})
 }
 
@@ -130,14 +135,14 @@ func (t *topic) note(now time.Time, kind, msg string) {
 }
 
 // report takes one fact from the source.
-func (t *topic) report(now time.Time, f source.Fact) {
+func (t *topic) report(now time.Time, from factsFrom, f source.Fact) {
 	switch f := f.(type) {
 	case source.Metadata:
 		t.metadata(now, f)
 	case source.Routed:
 		t.routed(now, f.Partitions)
 	case source.RecordFailed:
-		t.problem(now, func() string {
+		t.problem(now, from, func() string {
 			where := fmt.Sprintf("partition %d", f.Partition)
 			if f.Partition < 0 {
 				where = "no partition"
@@ -145,7 +150,7 @@ func (t *topic) report(now time.Time, f source.Fact) {
 			return fmt.Sprintf("produce failed on %s: %v", where, f.Err)
 		})
 	case source.Problem:
-		t.problem(now, func() string { return f.Message })
+		t.problem(now, from, func() string { return f.Message })
 	case source.Notice:
 		kind := KindInfo
 		if f.Error {
@@ -262,8 +267,9 @@ func (t *topic) settle(now time.Time, parts []stats.Partition) {
 	}
 	fair := 1 / float64(len(parts))
 	for i := range parts {
-		if parts[i].Share >= BalancedShare*fair {
+		if !t.settled[i] && parts[i].Share >= BalancedShare*fair {
 			t.settled[i] = true
+			t.settledVersion++
 		}
 	}
 	keep := t.settling[:0]
@@ -294,8 +300,26 @@ func balanced(parts []stats.Partition, from, to int, fair float64) bool {
 }
 
 // fresh says, for each of n partitions, whether an expansion in the log
-// added it and it has not settled yet.
+// added it and it has not settled yet. The answer is kept until the log, a
+// partition's settling or n changes: published snapshots share it, read
+// only, and a tick usually changes none of them.
 func (t *topic) fresh(n int) []bool {
+	key := freshKey{log: t.log.version, settled: t.settledVersion, n: n}
+	if t.freshFor == key && t.freshOut != nil {
+		return t.freshOut
+	}
+	t.freshFor = key
+	t.freshOut = t.computeFresh(n)
+	return t.freshOut
+}
+
+// freshKey is what fresh's answer depends on.
+type freshKey struct {
+	log, settled uint64
+	n            int
+}
+
+func (t *topic) computeFresh(n int) []bool {
 	out := make([]bool, n)
 	for _, e := range t.log.events {
 		if e.Kind != KindExpansion {

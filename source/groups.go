@@ -48,7 +48,8 @@ type Group struct {
 	// Err says why the group could not be described (denied, …).
 	Err string
 	// Partitions are the topic's partitions the group has anything for:
-	// assigned to a member, in its target assignment, or committed.
+	// assigned to a member, in its target assignment, or committed;
+	// ascending by partition.
 	Partitions []GroupPartition
 }
 

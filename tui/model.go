@@ -40,6 +40,8 @@ type Model struct {
 	events []engine.Event
 
 	table     table
+	rd        *reading // partop's consumer's reads and lags; nil without --consume
+	rdBuf     reading
 	status    status
 	adding    bool // an add-partitions call is in flight
 	schedDone int  // scheduled outcomes reported so far
@@ -146,6 +148,7 @@ func (m *Model) readState() {
 	m.snap = m.es.Stats
 	m.view = m.es.View
 	m.events = m.es.Events
+	m.readReading()
 	if m.prompt.open {
 		m.prompt.validate(m.view.Cluster) // someone else may have added partitions
 	}

@@ -47,7 +47,7 @@ func (m *Model) render() {
 	st := &m.styles
 	m.sections = append(m.sections, m.header()...)
 	m.sections = append(m.sections, fit(st.Header.Render(m.lay.cols.header(&m.snap, m.es.Tick)), m.width))
-	m.sections = append(m.sections, padLines(m.table.rows(&m.snap, &m.view, m.reading(), m.lay.cols, m.lay.tableRows, &m.paints), m.lay.tableRows)...)
+	m.sections = append(m.sections, padLines(m.table.rows(&m.snap, &m.view, m.rd, m.lay.cols, m.lay.tableRows, &m.paints), m.lay.tableRows)...)
 	if m.lay.chart > 0 {
 		m.sections = append(m.sections, padLines(chart(&m.snap, m.events, m.width, m.lay.chart, m.es.Tick, st), m.lay.chart)...)
 	}

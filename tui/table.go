@@ -175,14 +175,19 @@ type reading struct {
 	lags  []int64   // by partition; -1: not known
 }
 
-// reading takes partop's group's figures from the snapshot; nil without
+// readReading takes partop's group's figures from the snapshot into
+// m.rd, once per snapshot (not per frame), reusing its slices; nil without
 // --consume.
-func (m *Model) reading() *reading {
+func (m *Model) readReading() {
 	if m.es.Group == "" {
-		return nil
+		m.rd = nil
+		return
 	}
 	n := len(m.snap.Partitions)
-	r := &reading{rates: make([]float64, n), lags: make([]int64, n)}
+	r := m.rdBuf
+	r.rates = slices.Grow(r.rates[:0], n)[:n]
+	r.lags = slices.Grow(r.lags[:0], n)[:n]
+	clear(r.rates)
 	for i := range r.lags {
 		r.lags[i] = -1
 	}
@@ -201,7 +206,7 @@ func (m *Model) reading() *reading {
 			}
 		}
 	}
-	return r
+	m.rdBuf, m.rd = r, &m.rdBuf
 }
 
 // barHeader labels the share bar's fair-share tick and its right end
