@@ -43,9 +43,9 @@ type topic struct {
 	// lastProblem is when each runner's latest problem was logged: a
 	// failing groups poll does not hide the producer's failures.
 	lastProblem [fromGroups + 1]time.Time
-	producers      source.Producers
-	groups         source.Groups
-	firstWrites    map[int32]source.FirstWrite // observe mode: first records, as dated
+	producers   source.Producers
+	groups      source.Groups
+	firstWrites map[int32]source.FirstWrite // observe mode: first records, as dated
 	// groupWatches follow the groups' pickups of recent expansions.
 	groupWatches []*groupWatch
 	own          own // partop's own consumer group
