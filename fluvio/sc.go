@@ -152,7 +152,7 @@ func (c *Client) knownTopic(ctx context.Context, name string) (*conn, error) {
 }
 
 // Leaders are the partitions' leader SPU ids, by partition id, as
-// cluster.Topic.Leaders gives Kafka's, for discovery.Tracker.
+// cluster.Topic.Leaders gives Kafka's, for the engine's view of the topic.
 func (t Topic) Leaders() []int32 {
 	out := make([]int32, len(t.Partitions))
 	for i, p := range t.Partitions {

@@ -82,7 +82,7 @@ func producersDefaults(cfg *Config) error {
 	return nil
 }
 
-// producerPoller keeps the tracker's producers list fresh.
+// producerPoller keeps the producers list fresh and reports it.
 type producerPoller struct {
 	s        *Observer
 	interval time.Duration
@@ -233,7 +233,7 @@ func (pp *producerPoller) lacksAPI(ctx context.Context, broker int32) bool {
 	return true
 }
 
-// publish hands the tracker the list as of now, given the look's problem
+// publish reports the list as of now, given the look's problem
 // (if all, the whole list is unknown).
 func (pp *producerPoller) publish(ctx context.Context, now time.Time, err error, all bool) error {
 	switch {

@@ -117,8 +117,6 @@ func (p *Producer) About() source.About { return source.AboutSender(p.cfg.Config
 // instead of watching the topic itself.
 func (p *Producer) Leaders() []int32 { return *p.leaders.Load() }
 
-// Config is the producer's configuration with defaults applied.
-func (p *Producer) Config() Config { return p.cfg }
 
 // Grow adds partitions through the admin client and makes the producer use
 // them at once. target maps the current count to the wanted total.
@@ -143,7 +141,6 @@ func (p *Producer) grew(from, to int) {
 		}
 	}
 	p.newFrom.Store(int32(from))
-	p.counters.Extend(to) // new partitions count from 0, idle until used
 	p.refreshNow()
 }
 

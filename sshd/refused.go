@@ -16,7 +16,7 @@ import (
 const DefaultRefusalWindow = time.Minute
 
 // refusals notes logins refused at authentication in the event log: the
-// first at once, the ones after it within refusalWindow as one line
+// first at once, the ones after it within the window (Config.RefusalWindow) as one line
 // ("N more…") when the window ends, so a steady scanner costs one line a
 // minute. Connections that fail before authentication (a port scan, a
 // client that never speaks SSH) are not logins and are not noted.

@@ -11,7 +11,7 @@ import (
 
 // Pacer paces a send loop at a target rate that can change while it runs,
 // and pauses it. partop's producers (on Kafka and on Fluvio) embed one; its
-// methods make them an engine.Sender's rate and pause half.
+// methods make them a source.Sender's rate and pause half.
 type Pacer struct {
 	rate   atomic.Uint64 // math.Float64bits of the target rate
 	paused atomic.Bool
@@ -79,8 +79,8 @@ const maxBacklog = 100 * time.Millisecond
 // Run has send send the records due until ctx ends: at the target rate
 // (records due since the plan's start, minus those sent), or, at rate 0,
 // chunks of 256 as fast as send returns. send(ctx, n) sends up to n
-// records and returns how many it sent; fewer means the loop should stop
-// early. It gets whole chunks, not one call per record: at rate 0 the
+// records and returns how many it sent; fewer ends the chunk (a blocked
+// buffer, the end coming), and the loop plans again. It gets whole chunks, not one call per record: at rate 0 the
 // loop runs millions of times a second, and a call per record through a
 // function value was a measurable share of it. While paused, Run waits.
 func (p *Pacer) Run(ctx context.Context, send func(ctx context.Context, n int) int) {

@@ -1,12 +1,12 @@
-// Package source holds partop's traffic sources on a Fluvio cluster, the
+// Package fluvio is partop's backend for Fluvio clusters: its traffic sources, the
 // second backend behind the same engine and views as Kafka:
 //
-//   - Producer (an engine.Sender): partop's producer. It paces records at
+//   - Producer (a source.Sender): partop's producer. It paces records at
 //     the target rate, batches them per partition (at most 2 ms, up to 8
 //     requests in flight, a bounded buffer) and counts every
 //     acknowledgement exactly once. Values start with a run id and a
 //     sequence number (workload.ParseValue reads them).
-//   - Observer (an engine.Source and engine.Stepped): observe mode, and the
+//   - Observer (a source.Source that counts in steps): observe mode, and the
 //     whole topic's rate beside partop's own, from end offsets. After an
 //     expansion, the poll that first sees records on a new partition reads
 //     the first one (fluvio.Client.FirstRecords) and reports its timestamp,

@@ -15,7 +15,7 @@ import (
 	"partop/workload"
 )
 
-// Producer is partop's producer on a Fluvio topic: an engine.Sender. It
+// Producer is partop's producer on a Fluvio topic: a source.Sender. It
 // sends records at a target rate to the partitions the SC's watch stream
 // announces, counts every acknowledgement exactly once, and adds
 // partitions through the SC. Create it with NewProducer, run it with Run,
@@ -93,8 +93,6 @@ func (p *Producer) About() source.About { return source.AboutSender(p.cfg, p.ini
 // last announced them, for the whole-topic observer beside the producer.
 func (p *Producer) Leaders() []int32 { return *p.leaders.Load() }
 
-// Config is the producer's configuration with defaults applied.
-func (p *Producer) Config() workload.Config { return p.cfg }
 
 // Grow adds partitions through the SC. The producer routes to them as soon
 // as the watch stream announces them with a leader.

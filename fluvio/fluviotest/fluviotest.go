@@ -1,5 +1,5 @@
 // Package fluviotest holds what partop's Fluvio integration tests (build
-// tag fluvio, in fluvio/source and fluvio/e2e) share: the cluster under
+// tag fluvio, in backend/fluvio and fluvio/e2e) share: the cluster under
 // test, Fluvio's CLI, and Fluvio's own client (Python, PyPI fluvio
 // 0.21.0) as the independent reader and producer. Run the tests with
 // scripts/fluvio-test.sh, which starts the cluster and installs the

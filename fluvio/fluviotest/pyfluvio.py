@@ -1,6 +1,6 @@
 """Fluvio's own client (PyPI fluvio==0.21.0, which wraps Fluvio's Rust
 client) as the tests' independent reader and as the Fluvio producer partop
-observes. Used by the fluvio-tagged tests in partop/fluvio/source and
+observes. Used by the fluvio-tagged tests in partop/backend/fluvio and
 partop/fluvio/e2e; scripts/fluvio-test.sh installs the package in a venv.
 
   pyfluvio.py read SC TOPIC PARTITIONS OUT
