@@ -230,7 +230,6 @@ func (c *Consumer) Counters() *stats.Counters { return c.counters }
 // Protocol is the group protocol New decided on.
 func (c *Consumer) Protocol() string { return c.protocol }
 
-
 // groupProtocolHook notes which group request kgo writes.
 type groupProtocolHook struct{ c *Consumer }
 

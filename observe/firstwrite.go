@@ -26,70 +26,20 @@ const firstPartitionBytes = 16 << 10
 // decompressor decompresses the first batches (kgo's, pooled).
 var decompressor = kgo.DefaultDecompressor()
 
-// firstWrites are the partitions added by the expansions the observer saw
-// whose first record is not dated yet: only those are ever read, so the
-// cost is a few small Fetch requests per expansion, none in steady state.
-type firstWrites struct {
-	mu   sync.Mutex
-	from map[int32]int64 // partition → offset its first record is read at: 0, or the log start
-	id   [16]byte        // the topic's id (Fetch v13+ names topics by id); zero: not known
+// topicID is the topic's id (Fetch v13+ names topics by id) once a
+// Metadata request told it; zero: not known.
+type topicID struct {
+	mu sync.Mutex
+	id [16]byte
 }
 
-// add makes partitions from..to-1 due for dating once written to.
-func (f *firstWrites) add(from, to int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.from == nil {
-		f.from = map[int32]int64{}
-	}
-	for p := from; p < to; p++ {
-		if _, ok := f.from[int32(p)]; !ok {
-			f.from[int32(p)] = 0
-		}
-	}
-}
-
-// due are the undated partitions whose end offset (as of the latest poll)
-// is above the offset their first record is read at, with that offset.
-func (f *firstWrites) due(ends []int64) map[int32]int64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out map[int32]int64
-	for p, at := range f.from {
-		if int(p) < len(ends) && ends[p] > at {
-			if out == nil {
-				out = map[int32]int64{}
-			}
-			out[p] = at
-		}
-	}
-	return out
-}
-
-// done stops reading p: its first record is dated (or cannot be).
-func (f *firstWrites) done(p int32) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.from, p)
-}
-
-// moveTo reads p's first record at off from now on (the log start, past
-// control records).
-func (f *firstWrites) moveTo(p int32, off int64) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if at, ok := f.from[p]; ok && off > at {
-		f.from[p] = off
-	}
-}
-
-func (f *firstWrites) topicID() [16]byte {
+func (f *topicID) get() [16]byte {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.id
 }
 
-func (f *firstWrites) setTopicID(id [16]byte) {
+func (f *topicID) set(id [16]byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.id = id
@@ -112,7 +62,7 @@ type firstRecord struct {
 // fleet's first write there. What fails is a problem, read again at the
 // next poll.
 func (s *Observer) readFirstRecords(ctx context.Context) {
-	due := s.firsts.due(s.Ends())
+	due := s.firsts.Due(s.Ends())
 	if len(due) == 0 {
 		return
 	}
@@ -147,7 +97,7 @@ func (s *Observer) readFirstRecords(ctx context.Context) {
 		// say so once, and read none of these partitions again (the next
 		// expansion tries again, in case the ACLs changed).
 		for p := range due {
-			s.firsts.done(p)
+			s.firsts.Done(p)
 		}
 		s.Report(source.Notice{Message: "first records not read (Read on the topic denied): the fleet's first write is as the polls saw it", Error: true})
 		return
@@ -173,17 +123,17 @@ func (s *Observer) takeFirstRecords(answers []fanout.Answer[[]firstRecord], fail
 			case r.err != nil:
 				stale = stale || errors.Is(r.err, kerr.NotLeaderForPartition) || errors.Is(r.err, kerr.UnknownTopicOrPartition) || errors.Is(r.err, kerr.FencedLeaderEpoch)
 				if errors.Is(r.err, kerr.UnknownTopicID) || errors.Is(r.err, kerr.InconsistentTopicID) {
-					s.firsts.setTopicID([16]byte{}) // recreated: learn it again
+					s.topicID.set([16]byte{}) // recreated: learn it again
 				}
 				failed.Add(fmt.Errorf("partition %d: %w", r.partition, r.err))
 			case r.noTime:
-				s.firsts.done(r.partition)
+				s.firsts.Done(r.partition)
 				s.Report(source.Notice{Message: fmt.Sprintf("partition %d's first record carries no timestamp (message format v0): its first write is as the poll saw it", r.partition)})
 			case !r.at.IsZero():
-				s.firsts.done(r.partition)
+				s.firsts.Done(r.partition)
 				s.Report(source.FirstWrite{Partition: r.partition, At: r.at, LogAppendTime: r.logAppend})
 			case r.next >= 0:
-				s.firsts.moveTo(r.partition, r.next)
+				s.firsts.MoveTo(r.partition, r.next)
 			}
 		}
 	}
@@ -193,7 +143,7 @@ func (s *Observer) takeFirstRecords(answers []fanout.Answer[[]firstRecord], fail
 // learnTopicID is the topic's id, asked for once with a Metadata request
 // (brokers before Kafka 2.8 have none, and take Fetch by name).
 func (s *Observer) learnTopicID(ctx context.Context) ([16]byte, error) {
-	if id := s.firsts.topicID(); id != ([16]byte{}) {
+	if id := s.topicID.get(); id != ([16]byte{}) {
 		return id, nil
 	}
 	req := kmsg.NewPtrMetadataRequest()
@@ -209,7 +159,7 @@ func (s *Observer) learnTopicID(ctx context.Context) ([16]byte, error) {
 			if err := kerr.ErrorForCode(t.ErrorCode); err != nil {
 				return [16]byte{}, fmt.Errorf("topic id: %w", err)
 			}
-			s.firsts.setTopicID(t.TopicID)
+			s.topicID.set(t.TopicID)
 			return t.TopicID, nil
 		}
 	}

@@ -55,7 +55,8 @@ type Observer struct {
 	latest  *latest // the latest expansion; nil: none seen
 
 	producers *producerPoller // nil when producers are not listed
-	firsts    firstWrites     // new partitions whose first record is not dated yet
+	firsts    source.Undated  // new partitions whose first record is not dated yet
+	topicID   topicID         // for reading their first records
 
 	closeOnce sync.Once
 }
@@ -152,7 +153,7 @@ func (s *Observer) expanded(from, to int) {
 	}
 	s.mu.Unlock()
 	if grew {
-		s.firsts.add(from, to)
+		s.firsts.Add(from, to)
 	}
 	if grew && s.producers != nil {
 		s.producers.expanded()

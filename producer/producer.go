@@ -117,7 +117,6 @@ func (p *Producer) About() source.About { return source.AboutSender(p.cfg.Config
 // instead of watching the topic itself.
 func (p *Producer) Leaders() []int32 { return *p.leaders.Load() }
 
-
 // Grow adds partitions through the admin client and makes the producer use
 // them at once. target maps the current count to the wanted total.
 func (p *Producer) Grow(ctx context.Context, target func(current int) int) (from, to int, err error) {

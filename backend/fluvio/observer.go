@@ -36,7 +36,7 @@ type Observer struct {
 	mu      sync.Mutex
 	leaders []int32 // as the watch stream last announced them
 
-	firsts firstWrites // new partitions whose first record is not dated yet
+	firsts source.Undated // new partitions whose first record is not dated yet
 }
 
 // NewObserver makes an observer for the topic as initially described by
@@ -86,7 +86,7 @@ func (o *Observer) seen(t fluvio.Topic) {
 	to := len(o.leaders)
 	o.mu.Unlock()
 	if to > from {
-		o.firsts.add(from, to)
+		o.firsts.Add(from, to)
 	}
 }
 

@@ -93,7 +93,6 @@ func (p *Producer) About() source.About { return source.AboutSender(p.cfg, p.ini
 // last announced them, for the whole-topic observer beside the producer.
 func (p *Producer) Leaders() []int32 { return *p.leaders.Load() }
 
-
 // Grow adds partitions through the SC. The producer routes to them as soon
 // as the watch stream announces them with a leader.
 func (p *Producer) Grow(ctx context.Context, target func(current int) int) (from, to int, err error) {

@@ -3,11 +3,11 @@ package fluvio
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"partop/fanout"
 	"partop/fluvio"
 	"partop/source"
 )
@@ -119,16 +119,13 @@ func (h *health) report(r *source.Reports, tp fluvio.Topic) {
 
 // byLeader groups partitions by leader as "partition 2" or "partitions 0, 1, 3".
 func byLeader(ps []fluvio.Partition) map[int32]string {
-	ids := map[int32][]string{}
+	ids := map[int32][]int32{}
 	for _, p := range ps {
-		ids[p.Leader] = append(ids[p.Leader], fmt.Sprint(p.ID))
+		ids[p.Leader] = append(ids[p.Leader], p.ID)
 	}
 	out := map[int32]string{}
 	for l, s := range ids {
-		out[l] = "partition " + s[0]
-		if len(s) > 1 {
-			out[l] = "partitions " + strings.Join(s, ", ")
-		}
+		out[l] = fanout.Partitions(s)
 	}
 	return out
 }
