@@ -61,20 +61,9 @@ func groupsPanel(es *engine.Snapshot, width, lines int, st *Styles) []string {
 	case len(gs.List) == 0:
 		return append(out, fit(st.Muted.Render("  no consumer group reads this topic"), width))
 	}
-	out = append(out, fit(st.Header.Render("  GROUP             PROTOCOL  STATE       MEMBERS      LAG  LATEST EXPANSION, FROM ITS START"), width))
-	room := lines - 2
-	shown := min(len(gs.List), room)
-	if shown < len(gs.List) {
-		shown = max(room-1, 0)
-	}
 	exp := latestExpansion(es.Events)
-	for _, g := range gs.List[:shown] {
-		out = append(out, fit(groupRow(g, exp, g.Name == es.Group, st), width))
-	}
-	if shown < len(gs.List) && room > 0 {
-		out = append(out, fit(st.Muted.Render(fmt.Sprintf("  … and %d more", len(gs.List)-shown)), width))
-	}
-	return out
+	return panelTable(out, "  GROUP             PROTOCOL  STATE       MEMBERS      LAG  LATEST EXPANSION, FROM ITS START", len(gs.List),
+		func(i int) string { return groupRow(gs.List[i], exp, gs.List[i].Name == es.Group, st) }, width, lines, st)
 }
 
 func groupRow(g source.Group, exp *engine.Event, own bool, st *Styles) string {

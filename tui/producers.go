@@ -39,17 +39,25 @@ func producersPanel(ps *source.Producers, now time.Time, width, lines int, st *S
 		return out
 	}
 	rows := ps.List // stale first: source.SortProducers' order
-	out = append(out, fit(st.Header.Render("  PRODUCER ID  EPOCH  STATE     RATE/s  LAST WRITE  PARTITIONS"), width))
+	return panelTable(out, "  PRODUCER ID  EPOCH  STATE     RATE/s  LAST WRITE  PARTITIONS", len(rows),
+		func(i int) string { return producerRow(&rows[i], now, st) }, width, lines, st)
+}
+
+// panelTable appends a panel's column titles and as many of its n rows as
+// fit in lines (the title already in out), the last line saying how many
+// are not shown when they do not all fit.
+func panelTable(out []string, header string, n int, row func(i int) string, width, lines int, st *Styles) []string {
+	out = append(out, fit(st.Header.Render(header), width))
 	room := lines - 2
-	shown := min(len(rows), room)
-	if shown < len(rows) {
+	shown := min(n, room)
+	if shown < n {
 		shown = max(room-1, 0) // a line to say how many are not shown
 	}
-	for i := range rows[:shown] {
-		out = append(out, fit(producerRow(&rows[i], now, st), width))
+	for i := range shown {
+		out = append(out, fit(row(i), width))
 	}
-	if shown < len(rows) && room > 0 {
-		out = append(out, fit(st.Muted.Render(fmt.Sprintf("  … and %d more", len(rows)-shown)), width))
+	if shown < n && room > 0 {
+		out = append(out, fit(st.Muted.Render(fmt.Sprintf("  … and %d more", n-shown)), width))
 	}
 	return out
 }
