@@ -18,6 +18,7 @@ import (
 // Topic is what partop knows of a topic's partitions.
 type Topic struct {
 	Name       string
+	ID         [16]byte    // the topic's id (Kafka 2.8+; zero before): Fetch v13+ names topics by it
 	Partitions []Partition // sorted by ID
 }
 
@@ -66,7 +67,7 @@ func Describe(ctx context.Context, cl *kgo.Client, topic string) (Topic, error) 
 			}
 			return Topic{}, fmt.Errorf("describe topic %q: %w", topic, err)
 		}
-		out := Topic{Name: topic, Partitions: make([]Partition, 0, len(t.Partitions))}
+		out := Topic{Name: topic, ID: t.TopicID, Partitions: make([]Partition, 0, len(t.Partitions))}
 		for _, p := range t.Partitions {
 			out.Partitions = append(out.Partitions, Partition{ID: p.Partition, Leader: p.Leader})
 		}

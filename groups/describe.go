@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"partop/cluster"
 	"partop/rules"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -175,13 +176,9 @@ func (p *Poller) lookUpTopicID(ctx context.Context) {
 		return
 	}
 	st.foreignID = false
-	req := kmsg.NewPtrMetadataRequest()
-	rt := kmsg.NewMetadataRequestTopic()
-	rt.Topic = kmsg.StringPtr(p.cfg.Topic)
-	req.Topics = append(req.Topics, rt)
-	resp, err := req.RequestWith(ctx, p.cl)
-	if err != nil || len(resp.Topics) != 1 || resp.Topics[0].ErrorCode != 0 {
+	t, err := cluster.Describe(ctx, p.cl, p.cfg.Topic)
+	if err != nil {
 		return
 	}
-	st.topicID, st.idAt = resp.Topics[0].TopicID, time.Now()
+	st.topicID, st.idAt = t.ID, time.Now()
 }

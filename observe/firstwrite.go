@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"partop/cluster"
 	"partop/fanout"
 	"partop/source"
 )
@@ -146,24 +147,12 @@ func (s *Observer) learnTopicID(ctx context.Context) ([16]byte, error) {
 	if id := s.topicID.get(); id != ([16]byte{}) {
 		return id, nil
 	}
-	req := kmsg.NewPtrMetadataRequest()
-	rt := kmsg.NewMetadataRequestTopic()
-	rt.Topic = kmsg.StringPtr(s.cfg.Topic)
-	req.Topics = append(req.Topics, rt)
-	resp, err := req.RequestWith(ctx, s.cl)
+	t, err := cluster.Describe(ctx, s.cl, s.cfg.Topic)
 	if err != nil {
 		return [16]byte{}, fmt.Errorf("topic id: %w", err)
 	}
-	for _, t := range resp.Topics {
-		if t.Topic != nil && *t.Topic == s.cfg.Topic {
-			if err := kerr.ErrorForCode(t.ErrorCode); err != nil {
-				return [16]byte{}, fmt.Errorf("topic id: %w", err)
-			}
-			s.topicID.set(t.TopicID)
-			return t.TopicID, nil
-		}
-	}
-	return [16]byte{}, fmt.Errorf("topic id: %w", kerr.UnknownTopicOrPartition)
+	s.topicID.set(t.ID)
+	return t.ID, nil
 }
 
 // readFirst asks one leader for the first batch of each of parts at its
