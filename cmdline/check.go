@@ -46,7 +46,9 @@ func checkTopic(o Options) error {
 	return nil
 }
 
-// checkWorkload checks what partop sends, naming the flag.
+// checkWorkload checks what partop sends, naming the flag, by Kafka's
+// rules: Fluvio's topic names and partitioners are subsets of Kafka's, and
+// checkFluvio refuses what Fluvio lacks in words naming --fluvio.
 func checkWorkload(o Options) error {
 	w := o.Workload
 	if err := rules.CheckDiscoveryInterval(o.DiscoveryInterval); err != nil {

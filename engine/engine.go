@@ -77,6 +77,11 @@ type Engine struct {
 
 	applyMu sync.Mutex // one rate or pause change at a time, so its event is right
 
+	// lastFailure is when a failed record was last let through to the
+	// topic state (unix ns): the rest within problemEvery are dropped
+	// before the lock.
+	lastFailure atomic.Int64
+
 	mu        sync.Mutex // guards everything below
 	topic     *topic
 	seq       uint64
@@ -269,9 +274,16 @@ func (r reporter) Report(f source.Fact) {
 		return
 	}
 	e := r.e
+	now := e.cfg.Now()
+	if _, failed := f.(source.RecordFailed); failed && now.UnixNano()-e.lastFailure.Load() < int64(problemEvery) {
+		return // a dead broker fails thousands a second: most need not take the lock to be dropped
+	}
 	e.mu.Lock()
-	e.topic.report(e.cfg.Now(), r.from, f)
+	e.topic.report(now, r.from, f)
 	e.mu.Unlock()
+	if _, failed := f.(source.RecordFailed); failed {
+		e.lastFailure.Store(now.UnixNano())
+	}
 }
 
 // replaceStep puts at on steps, replacing a step the loop has not taken
