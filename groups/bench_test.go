@@ -1,13 +1,9 @@
 package groups
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -16,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"partop/cluster/embeddedtest"
 	"partop/source"
 	"partop/waitfor"
 )
@@ -88,8 +85,7 @@ func TestClusterProcess(t *testing.T) {
 		time.Sleep(time.Second)
 		return ready == groups
 	})
-	fmt.Println("seeds", strings.Join(seeds, ","))
-	_, _ = io.Copy(io.Discard, os.Stdin)
+	embeddedtest.ServeChild(seeds)
 }
 
 // benchGroup names group i and says its protocol: even classic, odd KIP-848.
@@ -116,41 +112,7 @@ func writeRoundRobin(ctx context.Context, t *testing.T, opts []kgo.Opt) {
 // once every group is assigned every partition.
 func clusterProcess(b *testing.B, partitions, groups int) []string {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestClusterProcess$", "-test.bench=^$", "-test.count=1", "-test.timeout=0")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d,%d", clusterEnv, partitions, groups))
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = stdin.Close(); _ = cmd.Wait() })
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if seeds, ok := strings.CutPrefix(sc.Text(), "seeds "); ok {
-			go func() { _, _ = io.Copy(io.Discard, stdout) }()
-			return strings.Split(seeds, ",")
-		}
-	}
-	b.Fatal("the cluster process ended before it gave its address")
-	return nil
-}
-
-// wire counts bytes on the wire, both ways.
-type wire struct{ sent, recv atomic.Int64 }
-
-func (w *wire) OnBrokerWrite(_ kgo.BrokerMetadata, _ int16, n int, _, _ time.Duration, _ error) {
-	w.sent.Add(int64(n))
-}
-
-func (w *wire) OnBrokerRead(_ kgo.BrokerMetadata, _ int16, n int, _, _ time.Duration, _ error) {
-	w.recv.Add(int64(n))
+	return embeddedtest.StartChild(b, "TestClusterProcess", fmt.Sprintf("%s=%d,%d", clusterEnv, partitions, groups))
 }
 
 // benchScale is the goal's scale: 10,000 partitions, 50 groups
@@ -189,7 +151,7 @@ func BenchmarkLook(b *testing.B) {
 	seeds := clusterProcess(b, n, groups)
 	for _, mode := range []string{"shared-ends", "own-ends"} {
 		b.Run(fmt.Sprintf("%s/partitions=%d/groups=%d", mode, n, groups), func(b *testing.B) {
-			var w wire
+			var w embeddedtest.Wire
 			cfg := Config{Topic: benchTopic, ClientOpts: []kgo.Opt{kgo.SeedBrokers(seeds...), kgo.WithHooks(&w)}}
 			if mode == "shared-ends" {
 				cfg.EndOffsets = sharedEnds(b, seeds)
@@ -204,7 +166,7 @@ func BenchmarkLook(b *testing.B) {
 			if err != nil || len(gs.List) != groups {
 				b.Fatalf("first look: %d groups, err %v", len(gs.List), err)
 			}
-			sent, recv := w.sent.Load(), w.recv.Load()
+			sent, recv := w.Sent.Load(), w.Recv.Load()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
@@ -213,8 +175,8 @@ func BenchmarkLook(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			b.ReportMetric(float64(w.sent.Load()-sent)/float64(b.N), "B-sent/op")
-			b.ReportMetric(float64(w.recv.Load()-recv)/float64(b.N), "B-recv/op")
+			b.ReportMetric(float64(w.Sent.Load()-sent)/float64(b.N), "B-sent/op")
+			b.ReportMetric(float64(w.Recv.Load()-recv)/float64(b.N), "B-recv/op")
 		})
 	}
 }

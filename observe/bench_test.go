@@ -1,15 +1,10 @@
 package observe
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,54 +57,19 @@ func TestClusterProcess(t *testing.T) {
 			}
 		}
 	}()
-	fmt.Println("seeds", strings.Join(c.Seeds(), ","))
-	_, _ = io.Copy(io.Discard, os.Stdin)
+	embeddedtest.ServeChild(c.Seeds())
 }
 
 // clusterProcess starts TestClusterProcess with an n-partition topic and
 // returns its seed brokers once every partition has a record.
 func clusterProcess(b *testing.B, n, rate int) []string {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestClusterProcess$", "-test.bench=^$", "-test.count=1")
-	cmd.Env = append(os.Environ(), clusterEnv+"="+strconv.Itoa(n), rateEnv+"="+strconv.Itoa(rate))
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = stdin.Close(); _ = cmd.Wait() })
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if seeds, ok := strings.CutPrefix(sc.Text(), "seeds "); ok {
-			go func() { _, _ = io.Copy(io.Discard, stdout) }()
-			return strings.Split(seeds, ",")
-		}
-	}
-	b.Fatal("the cluster process ended before it gave its address")
-	return nil
-}
-
-// wire counts bytes on the wire, both ways.
-type wire struct{ sent, recv atomic.Int64 }
-
-func (w *wire) OnBrokerWrite(_ kgo.BrokerMetadata, _ int16, n int, _, _ time.Duration, _ error) {
-	w.sent.Add(int64(n))
-}
-
-func (w *wire) OnBrokerRead(_ kgo.BrokerMetadata, _ int16, n int, _, _ time.Duration, _ error) {
-	w.recv.Add(int64(n))
+	return embeddedtest.StartChild(b, "TestClusterProcess", clusterEnv+"="+strconv.Itoa(n), rateEnv+"="+strconv.Itoa(rate))
 }
 
 // benchSource is a source on the child's topic whose polls the benchmark
 // drives itself (it is not Run).
-func benchSource(b *testing.B, seeds []string, w *wire) *Observer {
+func benchSource(b *testing.B, seeds []string, w *embeddedtest.Wire) *Observer {
 	b.Helper()
 	opts := []kgo.Opt{kgo.SeedBrokers(seeds...), kgo.WithHooks(w)}
 	cl, err := kgo.NewClient(opts...)
@@ -137,7 +97,7 @@ func benchSource(b *testing.B, seeds []string, w *wire) *Observer {
 // Allocations and wire bytes are the observer's; time is the round trip.
 func BenchmarkPoll(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
-		var w wire
+		var w embeddedtest.Wire
 		s := benchSource(b, clusterProcess(b, n, 5000), &w)
 		polls := map[string]func(context.Context) error{"offsets": s.pollOffsets, "producers": s.producers.poll}
 		for _, name := range []string{"offsets", "producers"} {
@@ -147,7 +107,7 @@ func BenchmarkPoll(b *testing.B) {
 				if err := poll(ctx); err != nil { // connections, the baseline
 					b.Fatal(err)
 				}
-				sent, recv := w.sent.Load(), w.recv.Load()
+				sent, recv := w.Sent.Load(), w.Recv.Load()
 				b.ReportAllocs()
 				b.ResetTimer()
 				for range b.N {
@@ -156,8 +116,8 @@ func BenchmarkPoll(b *testing.B) {
 					}
 				}
 				b.StopTimer()
-				b.ReportMetric(float64(w.sent.Load()-sent)/float64(b.N), "B-sent/op")
-				b.ReportMetric(float64(w.recv.Load()-recv)/float64(b.N), "B-recv/op")
+				b.ReportMetric(float64(w.Sent.Load()-sent)/float64(b.N), "B-sent/op")
+				b.ReportMetric(float64(w.Recv.Load()-recv)/float64(b.N), "B-recv/op")
 			})
 		}
 	}
