@@ -153,22 +153,7 @@ func TestFirstWriteMatchesReadBack(t *testing.T) {
 	rctx, stop := context.WithCancel(context.Background())
 	go func() { _ = eng.Run(rctx) }()
 	t.Cleanup(func() { stop(); <-eng.Done() })
-	w, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("readback"),
-		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()), kgo.MetadataMaxAge(time.Second), kgo.MetadataMinAge(500*time.Millisecond))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for ctx.Err() == nil {
-			<-tick.C
-			w.Produce(ctx, kgo.StringRecord("x"), nil)
-		}
-	}()
+	writingEveryMs(t, c, "readback", time.Second)
 	waitfor.That(t, 10*time.Second, "the first polls", func() bool { return eng.Snapshot().Stats.Samples > 2 })
 	if n := fetches.n.Load(); n != 0 {
 		t.Fatalf("%d Fetch requests before any expansion", n)

@@ -91,6 +91,31 @@ func TestCountsEqualAcks(t *testing.T) {
 	}
 }
 
+// writingEveryMs runs a round-robin writer on topic, a record every millisecond,
+// that refreshes its metadata every maxAge (so it picks up new partitions
+// by itself), until the test ends.
+func writingEveryMs(t *testing.T, c *cluster.Cluster, topic string, maxAge time.Duration) *kgo.Client {
+	t.Helper()
+	w, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic(topic),
+		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()), kgo.MetadataMaxAge(maxAge), kgo.MetadataMinAge(maxAge/2))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for ctx.Err() == nil {
+			<-tick.C
+			w.Produce(ctx, kgo.StringRecord("x"), nil)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done; w.Close() })
+	return w
+}
+
 func sum(ts []stats.Totals) uint64 {
 	var n uint64
 	for _, t := range ts {
@@ -106,22 +131,8 @@ func sum(ts []stats.Totals) uint64 {
 func TestExternalExpansionPickup(t *testing.T) {
 	c, _ := embeddedtest.Start(t, "fleet", 2)
 	o, eng := observing(t, c, "fleet", 100*time.Millisecond)
-	writer, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("fleet"),
-		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()), kgo.MetadataMaxAge(200*time.Millisecond), kgo.MetadataMinAge(100*time.Millisecond))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer writer.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for ctx.Err() == nil {
-			<-tick.C
-			writer.Produce(ctx, kgo.StringRecord("x"), nil)
-		}
-	}()
+	writer := writingEveryMs(t, c, "fleet", 200*time.Millisecond)
+	ctx := context.Background()
 	waitfor.That(t, 10*time.Second, "traffic on both partitions", func() bool {
 		r := o.Counters().Read()
 		return len(r) == 2 && r[0].Acked > 0 && r[1].Acked > 0
