@@ -28,8 +28,8 @@
 # allow.everyone.if.no.acl.found=false. TLS: a throwaway PKI (PEM) made at
 # each 'up' in .kafka/tls. Nodes' config, data, logs: .kafka/run/nodeN/.
 # integration/kafkactl (Go, built into .kafka/bin) writes the PKI (from
-# cluster/clustertest), checks readiness (Metadata requests) and creates
-# the ACLs (kadm).
+# cluster/clustertest), checks readiness (Metadata requests, failing at once
+# with the node's log if it exits), stops nodes and creates the ACLs (kadm).
 #
 # Example: scripts/kafka.sh up 3 && eval "$(scripts/kafka.sh env)"
 #          scripts/kafka.sh topics --alter --topic t --partitions 8
@@ -237,19 +237,6 @@ require_fetched() {
   [[ -f $BASE/log4j2.properties ]] || write_log_config
 }
 
-# pid_alive PID : true while PID exists and is not a zombie (a killed node
-# whose parent shell is gone waits for init to reap it). A JVM's main thread
-# is a zombie first while its other threads exit, and the sockets stay open
-# until the last one has: that is still alive.
-pid_alive() {
-  local stat tasks
-  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
-  stat=${stat##*) }
-  [[ ${stat:0:1} != Z ]] && return 0
-  tasks=(/proc/"$1"/task/*)
-  ((${#tasks[@]} > 1))
-}
-
 # node_pids [N] : the pids of node N (default: of every node) of this run
 # directory, found by their command line, which names the node's config.
 node_pids() {
@@ -283,70 +270,28 @@ start_node() {
   STARTED[$1]=$!
 }
 
-show_node_log() {
-  local f
-  for f in "$(node_dir "$1")"/logs/{stdout,server}.log; do
-    [[ -s $f ]] || continue
-    # The tail is often only the shutdown; the reason is an earlier error.
-    if grep -qE 'ERROR|FATAL|Exception' "$f"; then
-      printf '\n----- node %s: first errors in %s -----\n' "$1" "$f" >&2
-      grep -m 15 -E 'ERROR|FATAL|Exception' "$f" >&2
-    fi
-    printf '\n----- node %s: tail of %s -----\n' "$1" "$f" >&2
-    tail -n 30 "$f" >&2
-  done
-}
-
-# wait_pids_gone SECONDS PID... : returns 1 if some are still alive after that.
-wait_pids_gone() {
-  local deadline=$((SECONDS + $1)) p
-  shift
-  for p in "$@"; do
-    while pid_alive "$p"; do
-      ((SECONDS < deadline)) || return 1
-      sleep 0.2
-    done
-  done
-}
-
 # stop_nodes GRACE [N] : SIGTERM to node N (default: every node), SIGKILL
-# after GRACE seconds. Keeps data.
+# after GRACE seconds (at once for 0). Keeps data.
 stop_nodes() {
   local pids
   mapfile -t pids < <(node_pids "${2:-}")
   ((${#pids[@]})) || return 0
   log "stopping ${#pids[@]} Kafka process(es): ${pids[*]}"
-  kill -TERM "${pids[@]}" 2>/dev/null || true
-  wait_pids_gone "$1" "${pids[@]}" && return 0
-  log "still running after ${1}s, sending SIGKILL"
-  kill -KILL "${pids[@]}" 2>/dev/null || true
-  wait_pids_gone 10 "${pids[@]}" || die "could not stop: ${pids[*]}"
+  build_ctl
+  "$CTL" stop -grace "${1}s" "${pids[@]}"
 }
 
 # wait_ready NODE... : until each node answers a Metadata request on its own
-# PLAINTEXT port with every given node in it (kafkactl ready), failing fast
-# with the node's log if one exits meanwhile.
+# PLAINTEXT port with every given node in it, failing fast with the node's
+# log if one this run started exits meanwhile.
 wait_ready() {
-  local n args=() out=$RUN/ready.out
-  for n in "$@"; do args+=("$n=$HOST:$(plain_port "$n")"); done
-  build_ctl
-  "$CTL" ready -timeout "${WAIT_SECS}s" "${args[@]}" >"$out" &
-  local pid=$!
-  while pid_alive "$pid"; do
-    for n in "$@"; do
-      pid_alive "${STARTED[n]:-}" && continue
-      kill "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-      show_node_log "$n"
-      log "node $n exited during startup (logs in $(node_dir "$n")/logs)"
-      return 1
-    done
-    sleep 0.2
+  local n flags=(-timeout "${WAIT_SECS}s" -logs "$RUN") addrs=()
+  for n in "$@"; do
+    flags+=(-pid "$n=${STARTED[n]}")
+    addrs+=("$n=$HOST:$(plain_port "$n")")
   done
-  wait "$pid" && return 0
-  for n in $(<"$out"); do show_node_log "$n"; done
-  log "node(s) $(<"$out") did not come up within ${WAIT_SECS}s"
-  return 1
+  build_ctl
+  "$CTL" ready "${flags[@]}" "${addrs[@]}"
 }
 
 # ---------------------------------------------------------------- commands
@@ -424,12 +369,9 @@ cmd_down() {
 
 cmd_kill() {
   check_node_arg "${1:-}"
-  local pids
-  mapfile -t pids < <(node_pids "$1")
-  ((${#pids[@]})) || die "node $1 is not running"
-  kill -KILL "${pids[@]}"
-  wait_pids_gone 10 "${pids[@]}" || die "node $1 (pid ${pids[*]}) did not die"
-  log "killed node $1 (pid ${pids[*]})"
+  [[ -n $(node_pids "$1") ]] || die "node $1 is not running"
+  stop_nodes 0 "$1" || die "node $1 did not die"
+  log "killed node $1"
 }
 
 cmd_start() {

@@ -1,16 +1,20 @@
 // Command kafkactl is the Go half of scripts/kafka.sh: the test PKI,
-// readiness and ACLs, through franz-go and cluster/clustertest rather than
-// CLI tools. kafka.sh builds it into .kafka/bin and runs it; it is not meant
+// readiness, stopping nodes and ACLs, through franz-go and
+// cluster/clustertest rather than CLI tools and shell loops over /proc. kafka.sh builds it into .kafka/bin and runs it; it is not meant
 // to be run by hand.
 //
 //	kafkactl pki DIR
 //	    the test PKI of cluster/clustertest in DIR: ca.pem, broker.pem,
 //	    broker-key.pem, and broker-keystore.pem (key and certificate in one
 //	    file, which is what a broker's PEM keystore file holds)
-//	kafkactl ready [-timeout 90s] ID=HOST:PORT...
+//	kafkactl ready [-timeout 90s] [-logs RUN] [-pid ID=PID...] ID=HOST:PORT...
 //	    until every listed node answers a Metadata request on its own address
-//	    with every listed id among the brokers; on timeout, prints the ids of
-//	    the nodes that did not on stdout and why on stderr, and exits 1
+//	    with every listed id among the brokers; fails at once if a watched
+//	    process (-pid) exits, and after the timeout otherwise, printing why
+//	    and the failed nodes' logs (RUN/nodeID/logs) on stderr
+//	kafkactl stop [-grace 5s] PID...
+//	    SIGTERM, SIGKILL after the grace period (at once with -grace 0),
+//	    until the processes are gone
 //	kafkactl acls HOST:PORT[,HOST:PORT...]
 //	    bob's ACLs, as a super user: Read, Write and Describe on every topic,
 //	    Read and Describe on every group
@@ -37,7 +41,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: kafkactl pki DIR | ready [-timeout D] ID=HOST:PORT... | acls HOST:PORT[,...]"))
+		fail(errors.New("usage: kafkactl pki DIR | ready [-timeout D] [-logs RUN] [-pid ID=PID...] ID=HOST:PORT... | stop [-grace D] PID... | acls HOST:PORT[,...]"))
 	}
 	var err error
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
@@ -45,6 +49,8 @@ func main() {
 		err = pki(args)
 	case "ready":
 		err = ready(args)
+	case "stop":
+		err = stop(args)
 	case "acls":
 		err = acls(args)
 	default:
@@ -93,6 +99,9 @@ type node struct {
 func ready(args []string) error {
 	fs := flag.NewFlagSet("ready", flag.ContinueOnError)
 	timeout := fs.Duration("timeout", 90*time.Second, "give up after this long")
+	run := fs.String("logs", "", "the run directory, whose nodeID/logs are shown on failure")
+	pids := pidFlags{}
+	fs.Var(pids, "pid", "ID=PID: fail at once if that node's process exits (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -127,13 +136,18 @@ func ready(args []string) error {
 		if len(nodes) == 0 {
 			return nil
 		}
+		for _, n := range nodes {
+			if pid, ok := pids[n.id]; ok && !alive(pid) {
+				n.showLogs(*run)
+				return fmt.Errorf("node %d (pid %d) exited during startup", n.id, pid)
+			}
+		}
 		if time.Now().After(deadline) {
-			var missing, whys []string
+			var whys []string
 			for _, n := range nodes {
-				missing = append(missing, strconv.Itoa(int(n.id)))
+				n.showLogs(*run)
 				whys = append(whys, fmt.Sprintf("node %d (%s): %s", n.id, n.addr, n.why))
 			}
-			fmt.Println(strings.Join(missing, " "))
 			return fmt.Errorf("not ready after %s: %s", *timeout, strings.Join(whys, "; "))
 		}
 		time.Sleep(250 * time.Millisecond)
