@@ -73,7 +73,7 @@ func TestSASLSSL(t *testing.T) {
 // with a message that says what is wrong and never the password.
 func TestClearFailures(t *testing.T) {
 	t.Run("wrong-port", func(t *testing.T) {
-		const addr = "127.0.0.1:39099" // no node listens here
+		const addr = "127.0.0.1:29099" // no node listens here
 		start := time.Now()
 		_, err := cluster.Open(context.Background(), cluster.Config{Brokers: []string{addr}})
 		if err == nil || !strings.Contains(err.Error(), addr) {

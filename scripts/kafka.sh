@@ -19,8 +19,8 @@
 #                  and KAFKA_NODES (1 or 3)
 #
 # Node N = 1..3, each a combined controller+broker:
-#   PLAINTEXT  127.0.0.1:39092, 39093, 39094   (principal ANONYMOUS, a super user)
-#   SASL_SSL   127.0.0.1:39192, 39193, 39194   (SCRAM-SHA-256 and -512)
+#   PLAINTEXT  127.0.0.1:29092, 29093, 29094   (principal ANONYMOUS, a super user)
+#   SASL_SSL   127.0.0.1:29192, 29193, 29194   (SCRAM-SHA-256 and -512)
 #   CONTROLLER 127.0.0.1:19093, 19094, 19095   (static quorum)
 # SCRAM users: alice/alice-secret (super user); bob/bob-secret with Read, Write,
 # Describe on every topic and Read, Describe on every group, so that
@@ -63,8 +63,10 @@ JAVA=java
 [[ -n ${JAVA_HOME:-} && -x ${JAVA_HOME}/bin/java ]] && JAVA=$JAVA_HOME/bin/java
 
 HOST=127.0.0.1
-PLAIN_BASE=39091 # node N listens on PLAIN_BASE+N
-SASL_BASE=39191
+# Below Linux's ephemeral range (32768-60999): with 39092 and up, a node
+# twice failed to bind because another connection's local port had it.
+PLAIN_BASE=29091 # node N listens on PLAIN_BASE+N
+SASL_BASE=29191
 CTRL_BASE=19092
 # C1 only (TieredStopAtLevel=1): a 3-node cluster starts in ~17 s instead of
 # ~27 s on 2 cores, and a test broker does not need C2's peak throughput.
