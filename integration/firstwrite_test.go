@@ -75,6 +75,13 @@ func TestObserveFirstWrite(t *testing.T) {
 				}
 				worst, pollWorst, pollSum = max(worst, diff.Abs()), max(pollWorst, poll), pollSum+poll
 				dated = append(dated, ev)
+				// The command watches on its own clock (1 s, ±10%): the
+				// next expansion waits until it has seen this one, or two
+				// within one of its polls would be one 2-partition step.
+				waitfor.That(t, 30*time.Second, "partop --observe saw the expansion", func() bool {
+					lines := bin.snapshot()
+					return len(lines) > 0 && intOf(lines[len(lines)-1]["cluster_partitions"]) >= to
+				})
 				from = to
 			}
 			report(t, "over %d expansions: first write vs the records' own timestamps worst %s | the poll's first record: mean %s, worst %s later",
@@ -152,6 +159,10 @@ func checkBinaryFirstWrites(t *testing.T, lines []map[string]any, want []engine.
 	}
 	for _, ev := range want {
 		m := got[ev.To]
+		if m == nil {
+			t.Errorf("partop's summary has no expansion to %d; its expansions: %v", ev.To, expansions(sum))
+			continue
+		}
 		stamp := ev.FirstWrite.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
 		lat, _ := m["log_append_time"].(bool)
 		if m["first_write_at"] != stamp || lat != ev.LogAppendTime {
