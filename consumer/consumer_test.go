@@ -82,8 +82,14 @@ func expansion(t *testing.T, protocol, reset string) {
 		return int64(reads(c, p)) == ends[p]-ff.Offset
 	})
 	waitAll(t, wait, "first commits on the new partitions", grown, func(p int32) bool { return committed(rec, p) })
+	waitAll(t, wait, "end offsets at assignment", grown, func(p int32) bool { _, ok := endAtAssignment(rec, p); return ok })
 
 	for _, p := range grown {
+		// Asked for when the assignment came, answered once the gate
+		// opened: after the records written before, before the last.
+		if end, _ := endAtAssignment(rec, p); end < before || end > ends[p] {
+			t.Errorf("partition %d: end offset at assignment %d, want %d to %d", p, end, before, ends[p])
+		}
 		ff, _ := firstFetch(rec, p)
 		var skipped int64
 		for i, r := range readBack(t, opts, topic, p, ends[p]) {
@@ -114,6 +120,41 @@ func expansion(t *testing.T, protocol, reset string) {
 		t.Logf("partition %d: %d records written, %d skipped, %d read", p, ends[p], ff.Offset, reads(c, p))
 	}
 	t.Logf("ListOffsets requests held at the gate: %d", g.held.Load())
+}
+
+// TestEndsAtAssignment: the end offsets reported when partitions are
+// assigned are what was on them then, to the record: the group's first
+// partitions with 30 records, and one added later that got 25 before the
+// group could ask (the gate holds its ListOffsets) and nothing after.
+// earliest reads them all, so what it skipped is 0 of those 25.
+func TestEndsAtAssignment(t *testing.T) {
+	const topic = "ends"
+	cl, _ := embeddedtest.Start(t, topic, 1)
+	opts := cl.ClientOpts()
+	w := newWriter(t, opts, topic)
+	w.sync(0, 30, time.Time{})
+	g := &gate{}
+	_, rec := running(t, Config{Topic: topic, ClientOpts: append(slices.Clip(opts), kgo.Dialer(g.dial)), ConsumerConfig: group(rules.ProtocolConsumer, rules.ResetEarliest)})
+	waitfor.That(t, wait, "the end offset of partition 0 at assignment", func() bool { _, ok := endAtAssignment(rec, 0); return ok })
+	if end, _ := endAtAssignment(rec, 0); end != 30 {
+		t.Fatalf("partition 0: end offset at assignment %d, want 30", end)
+	}
+
+	g.close()
+	if _, _, err := cl.Grow(context.Background(), topic, func(int) int { return 2 }); err != nil {
+		t.Fatal(err)
+	}
+	w.knows(2)
+	w.sync(1, 25, time.Time{})
+	g.open()
+	waitfor.That(t, wait, "the end offset of partition 1 at assignment", func() bool { _, ok := endAtAssignment(rec, 1); return ok })
+	if end, _ := endAtAssignment(rec, 1); end != 25 {
+		t.Fatalf("partition 1: end offset at assignment %d, want the 25 records written before", end)
+	}
+	waitfor.That(t, wait, "the first fetch on partition 1", func() bool { _, ok := firstFetch(rec, 1); return ok })
+	if ff, _ := firstFetch(rec, 1); ff.Offset != 0 {
+		t.Fatalf("earliest started partition 1 at %d", ff.Offset)
+	}
 }
 
 // TestByDuration: by-duration:1h skips what was stamped over an hour ago,

@@ -5,7 +5,8 @@
 // never read there. It is a source.Companion: the engine samples its
 // counters (records read per partition, one Ack per record) into read
 // rates, and takes its facts (the group up with its protocol, each
-// assignment, each partition's first fetched record and first commit)
+// assignment, the end offsets when it came, each partition's first
+// fetched record and first commit)
 // into each expansion's timeline.
 //
 // # What "skipped" means

@@ -62,6 +62,16 @@ func firstFetch(rec *sourcetest.Recorder, p int32) (source.FirstFetch, bool) {
 	return source.FirstFetch{}, false
 }
 
+// endAtAssignment is the first EndsAtAssignment reported for partition p.
+func endAtAssignment(rec *sourcetest.Recorder, p int32) (int64, bool) {
+	for _, f := range factsOf[source.EndsAtAssignment](rec) {
+		if end, ok := f.Ends[p]; ok {
+			return end, true
+		}
+	}
+	return 0, false
+}
+
 func committed(rec *sourcetest.Recorder, p int32) bool {
 	for _, f := range factsOf[source.Committed](rec) {
 		if f.Partition == p {

@@ -53,11 +53,12 @@ type commit struct {
 }
 
 // own is what partop's own consumer reported: its group, the partitions
-// it has now, and its first fetch and commit on each partition (kept for
-// an expansion recorded after them).
+// it has now, and each partition's end offset when it was assigned, first
+// fetch and first commit (kept for an expansion recorded after them).
 type own struct {
 	group, protocol, reset string
 	assigned               map[int32]bool
+	endAtAssig             map[int32]int64
 	firstFetch             map[int32]int64
 	commits                map[int32]commit
 }
@@ -76,6 +77,9 @@ func (t *topic) watchGroups(now time.Time, e *Event) {
 		st.pick.AssignedAt, st.pick.TargetAt = now, now
 	}
 	for _, p := range parts {
+		if end, ok := t.own.endAtAssig[p]; ok {
+			st.endAtAssig[p] = end
+		}
 		if off, ok := t.own.firstFetch[p]; ok {
 			st.firstFetch[p] = off
 		}
@@ -179,6 +183,13 @@ func (st *groupState) observe(g source.Group, parts []int32, at time.Time) bool 
 // every new partition, and the skipped count. It reports a change.
 func (st *groupState) settle(parts []int32) bool {
 	changed := false
+	if st.pick.UnreadAtAssignment < 0 && !st.pick.AssignedAt.IsZero() && len(st.endAtAssig) == len(parts) {
+		var n int64 // partop's own group: its consumer asked when assigned
+		for _, end := range st.endAtAssig {
+			n += end
+		}
+		st.pick.UnreadAtAssignment, changed = n, true
+	}
 	if st.pick.FirstCommitAt.IsZero() && len(st.commits) == len(parts) {
 		var last time.Time
 		for _, c := range st.commits {
@@ -233,6 +244,12 @@ func (t *topic) ownFact(now time.Time, f source.Fact) {
 		for _, p := range f.Partitions {
 			delete(t.own.assigned, p)
 		}
+	case source.EndsAtAssignment:
+		for p, end := range f.Ends {
+			if _, seen := t.own.endAtAssig[p]; !seen {
+				t.own.endAtAssig[p] = end
+			}
+		}
 	case source.FirstFetch:
 		if !f.FromCommit { // a start at a commit says nothing of what was skipped
 			t.own.firstFetch[f.Partition] = f.Offset
@@ -253,6 +270,12 @@ func (t *topic) ownFact(now time.Time, f source.Fact) {
 		case source.Assigned:
 			if st.pick.AssignedAt.IsZero() && t.ownHas(parts) {
 				st.pick.AssignedAt, st.pick.TargetAt, changed = now, now, true
+			}
+		case source.EndsAtAssignment:
+			for p, end := range f.Ends {
+				if _, seen := st.endAtAssig[p]; inRange(p, w.ev) && !seen {
+					st.endAtAssig[p], changed = end, true
+				}
 			}
 		case source.FirstFetch:
 			if inRange(f.Partition, w.ev) && !f.FromCommit {

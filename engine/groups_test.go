@@ -45,7 +45,9 @@ func TestOwnGroupPickupIsExact(t *testing.T) {
 		t0 := time.Now()
 		time.Sleep(1200 * time.Millisecond) // the next heartbeat brings the new partitions
 		cons.Report(source.Assigned{Partitions: []int32{4, 5}})
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
+		cons.Report(source.EndsAtAssignment{Ends: map[int32]int64{4: 110, 5: 75}})
+		time.Sleep(95 * time.Millisecond)
 		cons.Report(source.FirstFetch{Partition: 4, Offset: 120, At: time.Now()})
 		cons.Report(source.FirstFetch{Partition: 5, Offset: 80, At: time.Now()})
 		time.Sleep(900 * time.Millisecond)
@@ -59,6 +61,9 @@ func TestOwnGroupPickupIsExact(t *testing.T) {
 		}
 		if !p.SkippedExact || p.Skipped != 200 {
 			t.Fatalf("skipped %d (exact %v), want exactly 200 (120 + 80 records before the first fetches)", p.Skipped, p.SkippedExact)
+		}
+		if p.UnreadAtAssignment != 185 {
+			t.Fatalf("unread at assignment %d, want 185 (110 + 75, the ends its consumer saw when assigned)", p.UnreadAtAssignment)
 		}
 		if s := eng.Snapshot(); s.Group != "partop" || s.GroupProtocol != rules.ProtocolConsumer || s.GroupReset != rules.ResetLatest {
 			t.Fatalf("header group %q %q %q", s.Group, s.GroupProtocol, s.GroupReset)

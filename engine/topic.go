@@ -53,7 +53,8 @@ type topic struct {
 
 func newTopic(about source.About, counters *stats.Counters) *topic {
 	t := &topic{about: about, counters: counters}
-	t.own.assigned, t.own.firstFetch, t.own.commits = map[int32]bool{}, map[int32]int64{}, map[int32]commit{}
+	t.own.assigned, t.own.endAtAssig = map[int32]bool{}, map[int32]int64{}
+	t.own.firstFetch, t.own.commits = map[int32]int64{}, map[int32]commit{}
 	t.firstWrites = map[int32]source.FirstWrite{}
 	t.view.Cluster = len(about.Leaders)
 	t.view.Leaders = append([]int32(nil), about.Leaders...)
@@ -167,7 +168,7 @@ func (t *topic) report(now time.Time, from factsFrom, f source.Fact) {
 		t.groupsSeen(f.Groups)
 	case source.FirstWrite:
 		t.firstWrite(f)
-	case source.ConsumerStarted, source.Assigned, source.Revoked, source.FirstFetch, source.Committed:
+	case source.ConsumerStarted, source.Assigned, source.EndsAtAssignment, source.Revoked, source.FirstFetch, source.Committed:
 		t.ownFact(now, f)
 	}
 }

@@ -249,6 +249,12 @@ func TestGroupsOnKafka(t *testing.T) {
 			t.Errorf("partop's group (reset latest) was assigned in the pause with %d records on the new partitions, and says it skipped %d", onNew, *p.skipped)
 		}
 	}
+	// Its consumer asks for the end offsets when the partitions arrive.
+	if p.unread == nil {
+		t.Errorf("partop's group: no unread_at_assignment")
+	} else if inWindow(p.assignedAt) && *p.unread != onNew {
+		t.Errorf("partop's group was assigned in the pause with %d records on the new partitions: unread_at_assignment %d", onNew, *p.unread)
+	}
 	if o := byObs[own]; o.assignedAt.IsZero() || o.assignedAt.Before(p.assignedAt.Add(-time.Second)) || o.assignedAt.After(p.assignedAt.Add(pollSlack)) {
 		t.Errorf("partop --observe saw partop's group assigned at %v, its consumer says %v", o.assignedAt, p.assignedAt)
 	} else if polled(o.assignedAt) && (o.unread == nil || *o.unread != onNew) {
@@ -352,8 +358,8 @@ func TestGroupsOnKafka(t *testing.T) {
 	if p.skipped != nil {
 		skipped = fmt.Sprint(*p.skipped)
 	}
-	report(t, "partop's group (KIP-848, latest): assigned %s, first commit %s after the expansion | skipped %s exact (final commits less records read: %d; %d on the new partitions in the pause) | partop --observe saw it assigned %s",
-		secs(p.assignedAt.Sub(created)), secs(p.firstCommit.Sub(created)), skipped, unread, onNew, secs(byObs[own].assignedAt.Sub(created)))
+	report(t, "partop's group (KIP-848, latest): assigned %s, first commit %s after the expansion | skipped %s exact (final commits less records read: %d; %d on the new partitions in the pause), unread at assignment %s | partop --observe saw it assigned %s",
+		secs(p.assignedAt.Sub(created)), secs(p.firstCommit.Sub(created)), skipped, unread, onNew, str(p.unread), secs(byObs[own].assignedAt.Sub(created)))
 	report(t, "KIP-848 kgo group (reset earliest) read the new partitions from offsets %v; partop says skipped %s", first848, strings.Join(likely, ", "))
 	report(t, "classic kgo group (5 min metadata age; last metadata %s before the expansion) and kcat (librdkafka %s): still pending %s after the expansion, reported pending",
 		secs(classicMeta), librdkafkaVersion(kc), secs(pending))

@@ -101,6 +101,11 @@ type ConsumerStarted struct {
 // its assignment, which an outside poll knows only to its interval).
 type Assigned struct{ Partitions []int32 }
 
+// EndsAtAssignment are the end offsets of partitions partop's consumer was
+// just assigned, asked for when the assignment arrived: what a group
+// starting at the end there would skip ("unread at assignment").
+type EndsAtAssignment struct{ Ends map[int32]int64 }
+
 // Revoked says partop's consumer no longer has partitions: another member
 // of its group does (or it lost them).
 type Revoked struct{ Partitions []int32 }
@@ -133,10 +138,11 @@ type FirstWrite struct {
 	LogAppendTime bool
 }
 
-func (GroupsSeen) fact()      {}
-func (ConsumerStarted) fact() {}
-func (Assigned) fact()        {}
-func (Revoked) fact()         {}
-func (FirstFetch) fact()      {}
-func (Committed) fact()       {}
-func (FirstWrite) fact()      {}
+func (GroupsSeen) fact()       {}
+func (ConsumerStarted) fact()  {}
+func (Assigned) fact()         {}
+func (EndsAtAssignment) fact() {}
+func (Revoked) fact()          {}
+func (FirstFetch) fact()       {}
+func (Committed) fact()        {}
+func (FirstWrite) fact()       {}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"partop/engine"
@@ -64,5 +65,35 @@ func TestConsumingScreen(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPickupText: what the groups panel says of one group's pickup, from
+// exact figures (partop's own group) to a guess it names as one.
+func TestPickupText(t *testing.T) {
+	created := testNow
+	ev := &engine.Event{Kind: engine.KindExpansion, From: 4, To: 8, Created: created}
+	assigned, committed := created.Add(300*time.Millisecond), created.Add(1500*time.Millisecond)
+	for _, tc := range []struct {
+		pick engine.GroupPickup
+		want string
+	}{
+		{engine.GroupPickup{}, "4→8 not assigned yet"},
+		{engine.GroupPickup{AssignedAt: assigned, UnreadAtAssignment: -1}, "4→8 assigned +300ms"},
+		{engine.GroupPickup{AssignedAt: assigned, FirstCommitAt: committed, Skipped: 484, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 480},
+			"4→8 assigned +300ms · committed +1.5s · skipped 484"},
+		{engine.GroupPickup{AssignedAt: assigned, FirstCommitAt: committed, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 484},
+			"4→8 assigned +300ms · committed +1.5s · skipped none of 484 there at assignment"},
+		{engine.GroupPickup{AssignedAt: assigned, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 0}, "4→8 assigned +300ms · skipped none"},
+		{engine.GroupPickup{AssignedAt: assigned, FirstCommitAt: committed, Skipped: 310, SkippedKnown: true, UnreadAtAssignment: 310},
+			"4→8 assigned +300ms · committed +1.5s · likely skipped 310"},
+		{engine.GroupPickup{AssignedAt: assigned, UnreadAtAssignment: 310}, "4→8 assigned +300ms · 310 unread at assignment"},
+	} {
+		tc.pick.Group = "g"
+		ev.Groups = []engine.GroupPickup{tc.pick}
+		st := DefaultStyles(true)
+		if got := ansi.Strip(pickupText(ev, "g", &st)); got != tc.want {
+			t.Errorf("%+v:\n got %q\nwant %q", tc.pick, got, tc.want)
+		}
 	}
 }
