@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -115,28 +114,6 @@ func (c *Consumer) assigned(ctx context.Context, _ *kgo.Client, m map[string][]i
 	// Not in this callback: kgo fetches the partitions only once it
 	// returns, and a round trip here would move the group's own start.
 	go c.endsAtAssignment(ctx, parts)
-}
-
-// endsAtAssignment reports the end offsets of partitions just assigned,
-// asked for beside the group's own start: what a group starting at the
-// end there skips. ctx ends when the consumer leaves the group.
-func (c *Consumer) endsAtAssignment(ctx context.Context, parts []int32) {
-	ends, err := kadm.NewClient(c.cl).ListEndOffsets(ctx, c.cfg.Topic)
-	if err != nil {
-		if ctx.Err() == nil && !errors.Is(err, kgo.ErrClientClosed) {
-			c.reports.Report(source.Problem{Message: "consumer group " + c.cfg.Group + ": end offsets at assignment: " + err.Error()})
-		}
-		return
-	}
-	got := make(map[int32]int64, len(parts))
-	for _, p := range parts {
-		if o, ok := ends.Lookup(c.cfg.Topic, p); ok && o.Err == nil {
-			got[p] = o.Offset
-		}
-	}
-	if len(got) > 0 {
-		c.reports.Report(source.EndsAtAssignment{Ends: got})
-	}
 }
 
 // revoked is kgo's OnPartitionsRevoked and OnPartitionsLost: partitions
