@@ -119,8 +119,8 @@ func pickupText(e *engine.Event, group string, st *Styles) string {
 		switch {
 		case p.SkippedExact && p.Skipped > 0:
 			parts = append(parts, st.Bad.Render(fmt.Sprintf("skipped %s", compact(float64(p.Skipped)))))
-		case p.SkippedExact && p.UnreadAtAssignment > 0: // earliest: it read what latest would have skipped
-			parts = append(parts, st.Good.Render(fmt.Sprintf("skipped none of %s there at assignment", compact(float64(p.UnreadAtAssignment)))))
+		case p.SkippedExact && p.UnreadAtAssignment > 0: // of those there at assignment, which latest would skip
+			parts = append(parts, st.Good.Render(fmt.Sprintf("skipped 0 of %s", compact(float64(p.UnreadAtAssignment)))))
 		case p.SkippedExact:
 			parts = append(parts, st.Good.Render("skipped none"))
 		case p.SkippedKnown && p.Skipped > 0:

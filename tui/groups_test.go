@@ -83,7 +83,7 @@ func TestPickupText(t *testing.T) {
 		{engine.GroupPickup{AssignedAt: assigned, FirstCommitAt: committed, Skipped: 484, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 480},
 			"4→8 assigned +300ms · committed +1.5s · skipped 484"},
 		{engine.GroupPickup{AssignedAt: assigned, FirstCommitAt: committed, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 484},
-			"4→8 assigned +300ms · committed +1.5s · skipped none of 484 there at assignment"},
+			"4→8 assigned +300ms · committed +1.5s · skipped 0 of 484"},
 		{engine.GroupPickup{AssignedAt: assigned, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 0}, "4→8 assigned +300ms · skipped none"},
 		{engine.GroupPickup{AssignedAt: assigned, FirstCommitAt: committed, Skipped: 310, SkippedKnown: true, UnreadAtAssignment: 310},
 			"4→8 assigned +300ms · committed +1.5s · likely skipped 310"},
