@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"partop/cluster"
-	"partop/cluster/embeddedtest"
+	"partop/backend/kafka/cluster"
+	"partop/backend/kafka/cluster/embeddedtest"
 )
 
 // TestHeadlessExpansion is the check, shortened: round-robin, add 4

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"partop/cluster"
-	"partop/cluster/clustertest"
+	"partop/backend/kafka/cluster"
+	"partop/backend/kafka/cluster/clustertest"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -112,7 +112,7 @@ func TestTLSAndSASLEndToEnd(t *testing.T) {
 		t.Setenv(cluster.PasswordEnv, clustertest.Secret+"-wrong")
 		start := time.Now()
 		// kfake hangs up on a bad password where Kafka answers
-		// SASL_AUTHENTICATION_FAILED (see integration/ for that message).
+		// SASL_AUTHENTICATION_FAILED (see backend/kafka/e2e for that message).
 		code, stderr, _ := runPartop(t, append(base, "--topic", "wp", "--sasl-mechanism", "SCRAM-SHA-256", "--sasl-user", "scram-user")...)
 		if code != 1 || !strings.Contains(stderr, addr) || time.Since(start) > 10*time.Second {
 			t.Fatalf("exit %d after %s, stderr %q", code, time.Since(start), stderr)

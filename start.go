@@ -7,9 +7,9 @@ import (
 	"io"
 	"strings"
 
-	fluviobackend "partop/backend/fluvio"
+	"partop/backend/fluvio"
 	"partop/backend/kafka"
-	"partop/cluster"
+	"partop/backend/kafka/cluster"
 	"partop/cmdline"
 	"partop/engine"
 	"partop/source"
@@ -20,7 +20,7 @@ import (
 // place the platform is chosen.
 func openBackend(ctx context.Context, o cmdline.Options, stderr io.Writer) (source.Backend, error) {
 	if o.Fluvio != "" {
-		return fluviobackend.Open(ctx, fluviobackend.Options{SC: o.Fluvio, PollInterval: o.PollInterval})
+		return fluvio.Open(ctx, fluvio.Options{SC: o.Fluvio, PollInterval: o.PollInterval})
 	}
 	b, err := kafka.Open(ctx, kafka.Options{
 		Cluster:           cluster.Config{Brokers: o.Brokers, Security: o.Security, Embedded: cluster.EmbeddedConfig{Port: o.Port}},

@@ -13,11 +13,11 @@ import (
 	"strings"
 	"time"
 
-	"partop/cluster"
+	"partop/backend/kafka/cluster"
 	"partop/engine"
+	"partop/producer"
 	"partop/source"
 	"partop/sshd"
-	"partop/workload"
 )
 
 // Options is the parsed, checked command line.
@@ -39,7 +39,7 @@ type Options struct {
 	// new partitions.
 	DiscoveryInterval, PollInterval, ProducersInterval, ProducersGrace time.Duration
 
-	Workload workload.Config // what partop sends
+	Workload producer.Config // what partop sends
 
 	// Consume runs partop's own consumer group beside its producer.
 	Consume  bool

@@ -4,7 +4,7 @@ import (
 	"flag"
 	"os"
 
-	"partop/cluster"
+	"partop/backend/kafka/cluster"
 )
 
 // securityFlags are TLS and SASL settings for real clusters, named as other

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"partop/cluster"
-	"partop/cluster/clustertest"
+	"partop/backend/kafka/cluster"
+	"partop/backend/kafka/cluster/clustertest"
 )
 
 // secFlags parses args as partop's security flags, with env as the whole environment.

@@ -1,3 +1,10 @@
+// Package producer is what partop's producers share, on Kafka and on
+// Fluvio alike: the records (values that carry a run id and a sequence
+// number, keys by key mode), the pacer that holds a target rate and
+// pauses, and the run-once, stop-once lifecycle of a send loop. The
+// producers add only what their platform needs: a client, a partitioner,
+// partition discovery; each client lives in its backend
+// (backend/kafka/kproducer, backend/fluvio).
 package producer
 
 import (
@@ -5,41 +12,74 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"partop/rules"
-	"partop/workload"
 )
 
-// Config sets up a Producer: what it sends (workload.Config) and how it
-// reaches Kafka.
+// Config is what a producer sends, and where.
 type Config struct {
-	workload.Config
-	// DiscoveryInterval is how often the watcher polls the topic's
-	// metadata for partitions added by others (default
-	// rules.DefaultDiscoveryInterval, jittered).
-	DiscoveryInterval time.Duration
-	// ClientOpts reach the cluster (seeds, TLS, SASL); the producer adds
-	// its own producing options.
-	ClientOpts []kgo.Opt
+	Topic string
+	// Rate is the target in records/s; 0 sends as fast as the cluster takes.
+	Rate      float64
+	ValueSize int    // bytes per value (default rules.DefaultValueSize, at least rules.MinValueSize)
+	Keys      string // one of rules.KeyModes (default none; uniform with key-hash)
+	KeySpace  int    // distinct keys (default rules.DefaultKeySpace)
+	// Partitioner is one of rules.Partitioners (default uniform-sticky).
+	Partitioner string
+	// FlushTimeout bounds how long Close waits for in-flight records
+	// (default rules.DefaultFlushTimeout).
+	FlushTimeout time.Duration
+	// Paused starts the producer paused.
+	Paused bool
 }
 
 // WithDefaults returns c with the documented default in every unset field.
 func (c Config) WithDefaults() Config {
-	c.Config = c.Config.WithDefaults()
-	c.DiscoveryInterval = cmp.Or(c.DiscoveryInterval, rules.DefaultDiscoveryInterval)
+	c.ValueSize = cmp.Or(c.ValueSize, rules.DefaultValueSize)
+	c.KeySpace = cmp.Or(c.KeySpace, rules.DefaultKeySpace)
+	c.Partitioner = cmp.Or(c.Partitioner, rules.UniformSticky)
+	if c.Keys == "" {
+		c.Keys = rules.KeysNone
+		if c.Partitioner == rules.KeyHash {
+			c.Keys = rules.KeysUniform // hashing no key would be sticky, not key-hash
+		}
+	}
+	c.FlushTimeout = cmp.Or(c.FlushTimeout, rules.DefaultFlushTimeout)
 	return c
 }
 
-// Validate reports the first setting that cannot work, in words a user can
-// act on. It applies defaults first.
-func (c Config) Validate() error {
+// Keyed reports whether the records carry keys.
+func (c Config) Keyed() bool { return c.WithDefaults().Keys != rules.KeysNone }
+
+// Validate reports the first setting that cannot work on platform, in
+// words a user can act on. It applies defaults first.
+func (c Config) Validate(platform string) error {
 	c = c.WithDefaults()
-	if err := c.Config.Validate(rules.Kafka); err != nil {
+	if err := rules.CheckTopicName(platform, c.Topic); err != nil {
 		return err
 	}
-	if err := rules.CheckDiscoveryInterval(c.DiscoveryInterval); err != nil {
-		return fmt.Errorf("discovery interval %s: %w", c.DiscoveryInterval, err)
+	if err := rules.CheckRate(c.Rate); err != nil {
+		return err
+	}
+	if err := rules.CheckValueSize(c.ValueSize); err != nil {
+		return fmt.Errorf("value size %d: %w", c.ValueSize, err)
+	}
+	if err := rules.CheckPartitioner(platform, c.Partitioner); err != nil {
+		return err
+	}
+	if err := rules.CheckKeys(c.Keys, c.Partitioner); err != nil {
+		return err
+	}
+	if err := rules.CheckKeySpace(c.KeySpace); err != nil {
+		return fmt.Errorf("key space %d: %w", c.KeySpace, err)
+	}
+	if c.FlushTimeout < 0 {
+		return fmt.Errorf("flush timeout %s: must not be negative", c.FlushTimeout)
 	}
 	return nil
 }
+
+// SlowPickupAfter is when a pickup counts as slow enough to explain.
+const SlowPickupAfter = 250 * time.Millisecond
+
+// StickyNote explains why uniform-sticky picks new partitions up slowly.
+const StickyNote = "why: uniform-sticky fills 64 KiB on one partition before it picks another (round-robin spreads at once)"

@@ -11,7 +11,7 @@ benchstat="go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9
 
 if [ "${1:-all}" = throughput ]; then
   echo "== partop vs plain kgo, 5 runs of 10 alternating rounds each"
-  go test -run '^$' -bench 'Throughput$' -benchtime 1x -count 5 -timeout 30m -v ./producer/ | tee "$out/throughput.txt" | grep -E '^(Benchmark|    throughput_test)'
+  go test -run '^$' -bench 'Throughput$' -benchtime 1x -count 5 -timeout 30m -v ./backend/kafka/kproducer/ | tee "$out/throughput.txt" | grep -E '^(Benchmark|    throughput_test)'
   awk '/^BenchmarkThroughput/ { for (i = 2; i <= NF; i++) if ($i == "ratio") { r = $(i-1); printf "%s ", r; if (min == "" || r < min) min = r } }
        END { printf "\nminimum ratio %s (goal >= 0.95)\n", min }' "$out/throughput.txt"
   echo "raw output in $out"
@@ -28,5 +28,5 @@ $benchstat "$out"/stats.txt "$out"/tui.txt 2>/dev/null || $benchstat "$out/stats
 [ "${1:-all}" = quick ] && exit 0
 
 echo "== measurement runs against the embedded cluster (one run each)"
-go test -run '^$' -bench 'Pickup|MetadataCost|Throughput|Memory60s' -benchtime 1x -timeout 20m -v ./producer/ | tee "$out/producer.txt" | grep -E '^(Benchmark|    (bench|throughput)_test)'
+go test -run '^$' -bench 'Pickup|MetadataCost|Throughput|Memory60s' -benchtime 1x -timeout 20m -v ./backend/kafka/kproducer/ | tee "$out/producer.txt" | grep -E '^(Benchmark|    (bench|throughput)_test)'
 echo "raw output in $out"

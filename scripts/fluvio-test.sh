@@ -4,9 +4,9 @@
 #
 #   bash scripts/fluvio-test.sh [go test flags...]   e.g. -race, -run TestProduce
 #
-#   ./fluvio/          the protocol client (unit and integration)
+#   ./backend/fluvio/client/ the protocol client (unit and integration)
 #   ./backend/fluvio/  partop's Fluvio backend: producer, observer, topics
-#   ./fluvio/e2e/      the partop binary: --fluvio, --observe, SPU kill -9,
+#   ./backend/fluvio/e2e/     the partop binary: --fluvio, --observe, SPU kill -9,
 #                      failure messages, and the side-by-side benchmark with
 #                      Fluvio's own producer (figures for docs/BENCHMARKS.md)
 #
@@ -15,7 +15,7 @@
 # on first use (pip from PyPI; later runs reuse it), starts a fresh cluster
 # with scripts/fluvio.sh in a state directory of its own (so it never
 # touches a cluster started by hand), runs
-#   go test -tags fluvio -p 1 -count=1 -v ./fluvio/... ./backend/fluvio/...
+#   go test -tags fluvio -p 1 -count=1 -v ./backend/fluvio/...
 # (-p 1: tests kill and restart the one SPU, so packages must not overlap)
 # with FLUVIO_SC and PARTOP_FLUVIO_PYTHON set, always stops the cluster
 # (also on failure or Ctrl-C), shows the SC and SPU logs when tests fail,
@@ -109,7 +109,7 @@ if ! "${FLUVIO[@]}" start; then
 fi
 eval "$("${FLUVIO[@]}" env)"
 
-log "running: go test -tags fluvio -p 1 -count=1 -v -timeout $TIMEOUT ./fluvio/... ./backend/fluvio/... $* (FLUVIO_SC=$FLUVIO_SC, Python $PARTOP_FLUVIO_PYTHON)"
+log "running: go test -tags fluvio -p 1 -count=1 -v -timeout $TIMEOUT ./backend/fluvio/... $* (FLUVIO_SC=$FLUVIO_SC, Python $PARTOP_FLUVIO_PYTHON)"
 set +e
 # go test's own -timeout panics with stacks; the outer timeout is a backstop.
 case $TIMEOUT in
@@ -119,7 +119,7 @@ case $TIMEOUT in
 *) outer=300 ;;
 esac
 [[ $outer =~ ^[0-9]+$ ]] || outer=300
-timeout --kill-after=10s "$((outer + 60))s" go test -tags fluvio -p 1 -count=1 -v -timeout "$TIMEOUT" ./fluvio/... ./backend/fluvio/... "$@" 2>&1 | tee "$GOLOG"
+timeout --kill-after=10s "$((outer + 60))s" go test -tags fluvio -p 1 -count=1 -v -timeout "$TIMEOUT" ./backend/fluvio/... "$@" 2>&1 | tee "$GOLOG"
 rc=${PIPESTATUS[0]}
 set -e
 

@@ -6,7 +6,7 @@
 #
 # It fetches Kafka if needed (scripts/kafka.sh fetch: Maven, once), starts a
 # fresh 3-node KRaft cluster on 127.0.0.1 (stopping any cluster kafka.sh
-# left running), runs `go test -tags kafka -count=1 -v ./integration/...`
+# left running), runs `go test -tags kafka -count=1 -v ./backend/kafka/e2e/...`
 # with a timeout, always stops the cluster (even on failure or Ctrl-C), and
 # prints a summary: each test's result and figures (pickup latency, acked vs
 # read back, missing, duplicates, recovery time), and the total runtime.
@@ -99,10 +99,10 @@ eval "$("${KAFKA[@]}" env)"
 export KAFKA_BROKERS KAFKA_SASL_BROKERS KAFKA_CA KAFKA_NODES
 export PARTOP_IT_REPORT=$REPORT
 
-log "running: go test -tags kafka -count=1 -v -timeout $TIMEOUT ./integration/... $*"
+log "running: go test -tags kafka -count=1 -v -timeout $TIMEOUT ./backend/kafka/e2e/... $*"
 test_start=$SECONDS
 set +e
-go test -tags kafka -count=1 -v -timeout "$TIMEOUT" ./integration/... "$@" 2>&1 | tee "$GOLOG"
+go test -tags kafka -count=1 -v -timeout "$TIMEOUT" ./backend/kafka/e2e/... "$@" 2>&1 | tee "$GOLOG"
 rc=${PIPESTATUS[0]}
 set -e
 test_secs=$((SECONDS - test_start))

@@ -27,7 +27,7 @@
 # CreatePartitions/CreateTopics fail for bob. StandardAuthorizer,
 # allow.everyone.if.no.acl.found=false. TLS: a throwaway PKI (PEM) made at
 # each 'up' in .kafka/tls. Nodes' config, data, logs: .kafka/run/nodeN/.
-# integration/kafkactl (Go, built into .kafka/bin) writes the PKI (from
+# backend/kafka/kafkactl (Go, built into .kafka/bin) writes the PKI (from
 # cluster/clustertest), checks readiness (Metadata requests, failing at once
 # with the node's log if it exits), stops nodes and creates the ACLs (kadm).
 #
@@ -154,10 +154,10 @@ fetch() {
   log "fetched $(find "$LIB" -name '*.jar' | wc -l) jars in $((SECONDS - start))s"
 }
 
-# build_ctl : integration/kafkactl into $CTL (0.2 s when nothing changed).
+# build_ctl : backend/kafka/kafkactl into $CTL (0.2 s when nothing changed).
 build_ctl() {
-  command -v go >/dev/null 2>&1 || die "go not found (kafka.sh runs integration/kafkactl)"
-  (cd "$ROOT" && go build -o "$CTL" ./integration/kafkactl) || die "building integration/kafkactl failed"
+  command -v go >/dev/null 2>&1 || die "go not found (kafka.sh runs backend/kafka/kafkactl)"
+  (cd "$ROOT" && go build -o "$CTL" ./backend/kafka/kafkactl) || die "building backend/kafka/kafkactl failed"
 }
 
 # ---------------------------------------------------------------- config

@@ -20,9 +20,9 @@ import (
 	"errors"
 	"time"
 
+	"partop/producer"
 	"partop/rules"
 	"partop/stats"
-	"partop/workload"
 )
 
 // Backend is a cluster partop runs on.
@@ -44,7 +44,7 @@ type Backend interface {
 	// it: a count of every producer's records on t (end offsets) that
 	// shares the producer's view of the topic, the groups poll, and, when
 	// consume is set, partop's own consumer group.
-	Producer(ctx context.Context, w workload.Config, consume *ConsumerConfig, t Topic) (Sources, error)
+	Producer(ctx context.Context, w producer.Config, consume *ConsumerConfig, t Topic) (Sources, error)
 	// Observer makes a source that counts every producer's records on t
 	// from end offsets and sends nothing, and the groups poll beside it.
 	Observer(ctx context.Context, t Topic) (Sources, error)
@@ -130,11 +130,11 @@ type About struct {
 }
 
 // AboutSender is what a producer sending w is.
-func AboutSender(w workload.Config, leaders []int32) About {
+func AboutSender(w producer.Config, leaders []int32) About {
 	w = w.WithDefaults()
 	a := About{Leaders: leaders, Routes: true, Partitioner: w.Partitioner, Keyed: w.Keyed()}
 	if w.Partitioner == rules.UniformSticky {
-		a.SlowNote, a.SlowAfter = workload.StickyNote, workload.SlowPickupAfter
+		a.SlowNote, a.SlowAfter = producer.StickyNote, producer.SlowPickupAfter
 	}
 	return a
 }

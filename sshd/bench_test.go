@@ -15,12 +15,12 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
-	"partop/cluster/embeddedtest"
+	"partop/backend/kafka/cluster/embeddedtest"
+	"partop/backend/kafka/kproducer"
 	"partop/engine"
 	"partop/producer"
 	"partop/rules"
 	"partop/sshd/sshtest"
-	"partop/workload"
 )
 
 // benchEngine runs partop's producer on the embedded cluster, as main
@@ -28,8 +28,8 @@ import (
 func benchEngine(b *testing.B, partitions int, rate float64, partitioner string) *engine.Engine {
 	b.Helper()
 	cl, topic := embeddedtest.Start(b, "bench", partitions)
-	pcfg := producer.Config{Config: workload.Config{Topic: "bench", Rate: rate, Partitioner: partitioner}, ClientOpts: cl.ClientOpts()}
-	p, err := producer.New(pcfg, cl, topic)
+	pcfg := kproducer.Config{Config: producer.Config{Topic: "bench", Rate: rate, Partitioner: partitioner}, ClientOpts: cl.ClientOpts()}
+	p, err := kproducer.New(pcfg, cl, topic)
 	if err != nil {
 		b.Fatal(err)
 	}

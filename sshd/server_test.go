@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"partop/waitfor"
+	"partop/internal/waitfor"
 
 	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"

@@ -13,11 +13,11 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
-	"partop/cluster/embeddedtest"
+	"partop/backend/kafka/cluster/embeddedtest"
+	"partop/backend/kafka/kproducer"
 	"partop/engine"
 	"partop/producer"
 	"partop/rules"
-	"partop/workload"
 )
 
 // countingEngine is the real engine, counting the actions the dashboard
@@ -87,7 +87,7 @@ func TestAddPartitionsOnEmbeddedCluster(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	cl, topic := embeddedtest.Start(t, topicName, 4)
-	p, err := producer.New(producer.Config{Config: workload.Config{Topic: topicName, Partitioner: rules.RoundRobin, Rate: 2000}, ClientOpts: cl.ClientOpts()}, cl, topic)
+	p, err := kproducer.New(kproducer.Config{Config: producer.Config{Topic: topicName, Partitioner: rules.RoundRobin, Rate: 2000}, ClientOpts: cl.ClientOpts()}, cl, topic)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"partop/fluvio"
+	"partop/backend/fluvio/client"
 	"partop/rules"
 )
 
@@ -13,7 +13,7 @@ import (
 // same call `fluvio topic add-partition` makes). The engine records it as
 // partop's, also when the watch stream announces the new partitions before
 // the SC's answer arrives.
-func addPartitions(ctx context.Context, cl *fluvio.Client, topic string, target func(int) int) (from, to int, err error) {
+func addPartitions(ctx context.Context, cl *client.Client, topic string, target func(int) int) (from, to int, err error) {
 	tp, err := cl.Topic(ctx, topic)
 	if err != nil {
 		return 0, 0, fmt.Errorf("add partitions to %q: %w", topic, err)

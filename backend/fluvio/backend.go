@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"partop/fluvio"
+	"partop/backend/fluvio/client"
+	"partop/producer"
 	"partop/rules"
 	"partop/source"
-	"partop/workload"
 )
 
 // Options are the Fluvio backend's settings.
@@ -27,7 +27,7 @@ const connectTimeout = 10 * time.Second
 
 // Backend is a Fluvio cluster as a source.Backend.
 type Backend struct {
-	cl   *fluvio.Client
+	cl   *client.Client
 	opts Options
 }
 
@@ -35,7 +35,7 @@ type Backend struct {
 func Open(ctx context.Context, opts Options) (*Backend, error) {
 	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
-	cl, err := fluvio.Dial(ctx, opts.SC)
+	cl, err := client.Dial(ctx, opts.SC)
 	if err != nil {
 		return nil, fmt.Errorf("--fluvio %s: %w", opts.SC, err)
 	}
@@ -57,12 +57,12 @@ func (b *Backend) Topic(ctx context.Context, name string) (source.Topic, error) 
 	return source.Topic{Name: name, Leaders: t.Leaders()}, err
 }
 
-func (b *Backend) describe(ctx context.Context, name string) (fluvio.Topic, error) {
+func (b *Backend) describe(ctx context.Context, name string) (client.Topic, error) {
 	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
 	t, err := b.cl.Topic(ctx, name)
 	switch {
-	case errors.Is(err, fluvio.ErrUnknownTopic):
+	case errors.Is(err, client.ErrUnknownTopic):
 		return t, fmt.Errorf("topic %q: %w", name, source.ErrUnknownTopic)
 	case err != nil:
 		return t, fmt.Errorf("%s: describing topic %q: %w", b.Name(), name, err)
@@ -82,7 +82,7 @@ func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) 
 	cctx, cancel := context.WithTimeout(ctx, createWait)
 	defer cancel()
 	err := b.cl.CreateTopic(cctx, name, partitions)
-	if err != nil && !errors.Is(err, fluvio.ErrTopicExists) { // someone else being quicker is fine
+	if err != nil && !errors.Is(err, client.ErrTopicExists) { // someone else being quicker is fine
 		return source.Topic{}, fmt.Errorf("create topic %q on %s: %w", name, b.Name(), err)
 	}
 	return b.Topic(ctx, name)
@@ -94,7 +94,7 @@ func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) 
 //
 // Fluvio has no consumer groups partop can run or see: consume is
 // refused, and there is no groups poll.
-func (b *Backend) Producer(ctx context.Context, w workload.Config, consume *source.ConsumerConfig, t source.Topic) (source.Sources, error) {
+func (b *Backend) Producer(ctx context.Context, w producer.Config, consume *source.ConsumerConfig, t source.Topic) (source.Sources, error) {
 	if consume != nil {
 		return source.Sources{}, errors.New("partop's consumer group is a Kafka consumer group: --consume does not apply to Fluvio")
 	}

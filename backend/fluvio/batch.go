@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"partop/fluvio"
+	"partop/backend/fluvio/client"
 	"partop/source"
 )
 
@@ -34,7 +34,7 @@ const (
 // accumulator holds records not yet sent and counts those in flight.
 type accumulator struct {
 	mu       sync.Mutex
-	pending  map[int32][]fluvio.Record
+	pending  map[int32][]client.Record
 	records  int // pending
 	bytes    int // pending
 	inFlight int
@@ -44,7 +44,7 @@ type accumulator struct {
 
 func newAccumulator() *accumulator {
 	return &accumulator{
-		pending: map[int32][]fluvio.Record{},
+		pending: map[int32][]client.Record{},
 		ready:   make(chan struct{}, 1),
 		changed: make(chan struct{}, 1),
 	}
@@ -59,7 +59,7 @@ func poke(c chan struct{}) {
 
 // add queues a record for partition p, waiting while the buffer is full.
 // It returns false, queueing nothing, if stop closes first.
-func (a *accumulator) add(p int32, r fluvio.Record, stop <-chan struct{}) bool {
+func (a *accumulator) add(p int32, r client.Record, stop <-chan struct{}) bool {
 	a.mu.Lock()
 	for a.records+a.inFlight >= maxBuffered {
 		a.mu.Unlock()
@@ -86,14 +86,14 @@ func (a *accumulator) full() bool {
 }
 
 // take removes everything pending and counts it as in flight.
-func (a *accumulator) take() (map[int32][]fluvio.Record, int) {
+func (a *accumulator) take() (map[int32][]client.Record, int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	batch, n := a.pending, a.records
 	if n == 0 {
 		return nil, 0
 	}
-	a.pending = map[int32][]fluvio.Record{}
+	a.pending = map[int32][]client.Record{}
 	a.inFlight += n
 	a.records, a.bytes = 0, 0
 	return batch, n
@@ -158,13 +158,13 @@ func (p *Producer) sendPending() {
 // leader yet, the partition is not known yet, nothing was sent) are
 // retried for up to retryFor; anything else is not resent, because Fluvio
 // has no idempotent producer and a second copy could be written.
-func (p *Producer) deliver(batch map[int32][]fluvio.Record) {
+func (p *Producer) deliver(batch map[int32][]client.Record) {
 	start, gap := time.Now(), firstRetryGap
 	for len(batch) > 0 {
 		ctx, cancel := context.WithTimeout(p.produceCtx, requestWait)
 		res, err := p.cl.ProduceRecords(ctx, p.cfg.Topic, batch)
 		cancel()
-		again := map[int32][]fluvio.Record{}
+		again := map[int32][]client.Record{}
 		for part, recs := range batch {
 			perr := err
 			if err == nil {
@@ -193,13 +193,13 @@ func (p *Producer) deliver(batch map[int32][]fluvio.Record) {
 // written. callErr: ProduceRecords failed before sending anything.
 func notWritten(err error, callErr bool) bool {
 	if callErr {
-		return !errors.Is(err, fluvio.ErrUnknownTopic) && !errors.Is(err, context.Canceled)
+		return !errors.Is(err, client.ErrUnknownTopic) && !errors.Is(err, context.Canceled)
 	}
-	return errors.Is(err, fluvio.ErrNotLeader) || errors.Is(err, fluvio.ErrUnknownPartition) ||
-		errors.Is(err, fluvio.ErrSPUNotFound)
+	return errors.Is(err, client.ErrNotLeader) || errors.Is(err, client.ErrUnknownPartition) ||
+		errors.Is(err, client.ErrSPUNotFound)
 }
 
-func (p *Producer) acked(part int32, recs []fluvio.Record) {
+func (p *Producer) acked(part int32, recs []client.Record) {
 	for _, r := range recs {
 		p.counters.Ack(part, len(r.Key)+len(r.Value))
 	}
@@ -208,7 +208,7 @@ func (p *Producer) acked(part int32, recs []fluvio.Record) {
 	}
 }
 
-func (p *Producer) failed(part int32, recs []fluvio.Record, err error) {
+func (p *Producer) failed(part int32, recs []client.Record, err error) {
 	if errors.Is(err, context.Canceled) && p.produceCtx.Err() != nil {
 		err = fmt.Errorf("not acknowledged before the flush deadline: %w", err)
 	}

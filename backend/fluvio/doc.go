@@ -5,11 +5,11 @@
 //     the target rate, batches them per partition (at most 2 ms, up to 8
 //     requests in flight, a bounded buffer) and counts every
 //     acknowledgement exactly once. Values start with a run id and a
-//     sequence number (workload.ParseValue reads them).
+//     sequence number (producer.ParseValue reads them).
 //   - Observer (a source.Source that counts in steps): observe mode, and the
 //     whole topic's rate beside partop's own, from end offsets. After an
 //     expansion, the poll that first sees records on a new partition reads
-//     the first one (fluvio.Client.FirstRecords) and reports its timestamp,
+//     the first one (client.Client.FirstRecords) and reports its timestamp,
 //     the producer's first_timestamp plus the record's delta, as the
 //     fleet's first write there (source.FirstWrite).
 //

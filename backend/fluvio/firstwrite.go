@@ -10,7 +10,7 @@ import (
 
 // readFirstRecords dates the first record on every new partition that has
 // records as of the latest poll: one Fetch per leader SPU at the
-// partition's start (fluvio.Client.FirstRecords), whose first record's
+// partition's start (client.Client.FirstRecords), whose first record's
 // timestamp, stamped by the producer that wrote it, is the fleet's first
 // write there. Fluvio has no broker-stamped time. What fails is a problem,
 // read again at the next poll.

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	ft "partop/backend/fluvio/fluviotest"
 	"partop/engine"
-	ft "partop/fluvio/fluviotest"
-	"partop/waitfor"
+	"partop/internal/waitfor"
 )
 
 // TestObserverFirstWrite: Fluvio's own producer (keyed, so every

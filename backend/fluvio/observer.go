@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"partop/fluvio"
+	"partop/backend/fluvio/client"
 	"partop/rules"
 	"partop/source"
 )
@@ -30,7 +30,7 @@ type ObserverConfig struct {
 // steps: the engine samples at each poll.
 type Observer struct {
 	cfg ObserverConfig
-	cl  *fluvio.Client
+	cl  *client.Client
 	*source.Tally
 
 	mu      sync.Mutex
@@ -42,7 +42,7 @@ type Observer struct {
 // NewObserver makes an observer for the topic as initially described by
 // the SC. Partitions the topic has now count from their current end
 // offsets; partitions added later count from their start.
-func NewObserver(cfg ObserverConfig, cl *fluvio.Client, initial fluvio.Topic) (*Observer, error) {
+func NewObserver(cfg ObserverConfig, cl *client.Client, initial client.Topic) (*Observer, error) {
 	cfg.Interval = cmp.Or(cfg.Interval, rules.DefaultPollInterval)
 	if err := rules.CheckPollInterval(cfg.Interval); err != nil {
 		return nil, fmt.Errorf("observe interval %s: %w", cfg.Interval, err)
@@ -79,7 +79,7 @@ func (o *Observer) Grow(ctx context.Context, target func(current int) int) (from
 
 // seen takes the SC's latest state of the topic. More partitions than
 // before is an expansion: their first records are read once written.
-func (o *Observer) seen(t fluvio.Topic) {
+func (o *Observer) seen(t client.Topic) {
 	o.mu.Lock()
 	from := len(o.leaders)
 	o.leaders = t.Leaders()

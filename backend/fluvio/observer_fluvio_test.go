@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	ft "partop/fluvio/fluviotest"
+	ft "partop/backend/fluvio/fluviotest"
+	"partop/internal/waitfor"
 	"partop/source/sourcetest"
-	"partop/waitfor"
 )
 
 // TestObserverMatchesFluvioProducer: observe mode's per-partition counts

@@ -8,11 +8,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"partop/fluvio"
+	"partop/backend/fluvio/client"
+	"partop/producer"
 	"partop/rules"
 	"partop/source"
 	"partop/stats"
-	"partop/workload"
 )
 
 // Producer is partop's producer on a Fluvio topic: a source.Sender. It
@@ -21,15 +21,15 @@ import (
 // partitions through the SC. Create it with NewProducer, run it with Run,
 // stop it with Close.
 type Producer struct {
-	cfg      workload.Config
-	cl       *fluvio.Client
+	cfg      producer.Config
+	cl       *client.Client
 	counters *stats.Counters
 	reports  source.Reports
 	initial  []int32                 // leaders when NewProducer was called
 	leaders  atomic.Pointer[[]int32] // as the watch stream last announced them
 	routes   *routeTable
 	part     partitioner
-	records  *workload.Records
+	records  *producer.Records
 	// lastRouted is the count the send loop routed over last (send loop only).
 	lastRouted int
 	acc        *accumulator
@@ -37,9 +37,9 @@ type Producer struct {
 	inFlight   sync.WaitGroup
 	// onResult, when set (tests), sees every batch's outcome: err is nil
 	// for acknowledged records.
-	onResult func(part int32, recs []fluvio.Record, err error)
+	onResult func(part int32, recs []client.Record, err error)
 
-	*workload.Pacer // the send loop's rate and pause, as on Kafka
+	*producer.Pacer // the send loop's rate and pause, as on Kafka
 
 	// produceCtx outlives Run: records already queued must not fail just
 	// because sending stopped. Close cancels it at the flush deadline.
@@ -47,7 +47,7 @@ type Producer struct {
 	cancelProduce context.CancelFunc
 
 	closeOnce sync.Once
-	life      *workload.Lifecycle
+	life      *producer.Lifecycle
 	quitFlush chan struct{} // closed by Close once nothing is left to send
 	flushDone chan struct{} // closed when the flush loop has returned
 }
@@ -55,7 +55,7 @@ type Producer struct {
 // NewProducer makes a producer for the topic as initially described by the
 // SC; the SC pushes partition changes, so there is no discovery interval.
 // Nothing is sent before Run.
-func NewProducer(cfg workload.Config, cl *fluvio.Client, initial fluvio.Topic) (*Producer, error) {
+func NewProducer(cfg producer.Config, cl *client.Client, initial client.Topic) (*Producer, error) {
 	if err := cfg.Validate(rules.Fluvio); err != nil {
 		return nil, err
 	}
@@ -64,15 +64,15 @@ func NewProducer(cfg workload.Config, cl *fluvio.Client, initial fluvio.Topic) (
 		cfg: cfg, cl: cl,
 		counters:  stats.NewCounters(len(initial.Partitions)),
 		part:      newPartitioner(cfg.Partitioner),
-		records:   workload.NewRecords(cfg, rand.Uint64()),
+		records:   producer.NewRecords(cfg, rand.Uint64()),
 		acc:       newAccumulator(),
 		slots:     make(chan struct{}, maxInFlight),
-		life:      workload.NewLifecycle(),
+		life:      producer.NewLifecycle(),
 		quitFlush: make(chan struct{}),
 		flushDone: make(chan struct{}),
 	}
 	p.produceCtx, p.cancelProduce = context.WithCancel(context.Background())
-	p.Pacer = workload.NewPacer(cfg.Rate, cfg.Paused)
+	p.Pacer = producer.NewPacer(cfg.Rate, cfg.Paused)
 	p.initial = initial.Leaders()
 	p.leaders.Store(&p.initial)
 	p.routes = newRouteTable(initial)

@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
+	ft "partop/backend/fluvio/fluviotest"
 	"partop/engine"
-	ft "partop/fluvio/fluviotest"
+	"partop/internal/waitfor"
+	"partop/producer"
 	"partop/rules"
-	"partop/waitfor"
-	"partop/workload"
 
-	"partop/fluvio"
+	"partop/backend/fluvio/client"
 )
 
 // outcomes collects which sequence numbers were acknowledged and which
@@ -30,7 +30,7 @@ type outcomes struct {
 
 func watchOutcomes(p *Producer) *outcomes {
 	o := &outcomes{run: p.records.RunID(), acked: map[int32]map[uint64]bool{}, failed: map[int32]map[uint64]bool{}}
-	p.onResult = func(part int32, recs []fluvio.Record, err error) {
+	p.onResult = func(part int32, recs []client.Record, err error) {
 		o.mu.Lock()
 		defer o.mu.Unlock()
 		m := o.acked
@@ -41,7 +41,7 @@ func watchOutcomes(p *Producer) *outcomes {
 			m[part] = map[uint64]bool{}
 		}
 		for _, r := range recs {
-			_, seq, _ := workload.ParseValue(r.Value)
+			_, seq, _ := producer.ParseValue(r.Value)
 			m[part][seq] = true
 		}
 	}
@@ -114,7 +114,7 @@ func (o *outcomes) ackedNow() map[int32]map[uint64]bool {
 // startProducer runs partop's producer on tp under an engine, which keeps
 // the event log and every expansion's timeline; stop ends the run and
 // returns the producer's flush error.
-func startProducer(t *testing.T, c *fluvio.Client, tp fluvio.Topic, cfg workload.Config) (*Producer, *engine.Engine, *outcomes, func() error) {
+func startProducer(t *testing.T, c *client.Client, tp client.Topic, cfg producer.Config) (*Producer, *engine.Engine, *outcomes, func() error) {
 	t.Helper()
 	cfg.Topic = tp.Name
 	p, err := NewProducer(cfg, c, tp)
@@ -165,7 +165,7 @@ func TestProducerReadBackExactlyOnce(t *testing.T) {
 	e := ft.EnvT(t)
 	c := ft.Dial(t, e)
 	tp := ft.CreateTopic(t, c, ft.TopicName("src-readback"), 3)
-	p, eng, o, stop := startProducer(t, c, tp, workload.Config{Rate: 2000, Partitioner: rules.RoundRobin})
+	p, eng, o, stop := startProducer(t, c, tp, producer.Config{Rate: 2000, Partitioner: rules.RoundRobin})
 	waitfor.That(t, 10*time.Second, "1000 acks", func() bool { a, _ := total(p); return a >= 1000 })
 
 	if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
@@ -219,7 +219,7 @@ func TestProducerSPUKilled(t *testing.T) {
 	e := ft.EnvT(t)
 	c := ft.Dial(t, e)
 	tp := ft.CreateTopic(t, c, ft.TopicName("src-kill"), 2)
-	p, eng, o, stop := startProducer(t, c, tp, workload.Config{Rate: 500, Partitioner: rules.RoundRobin})
+	p, eng, o, stop := startProducer(t, c, tp, producer.Config{Rate: 500, Partitioner: rules.RoundRobin})
 	waitfor.That(t, 10*time.Second, "300 acks", func() bool { a, _ := total(p); return a >= 300 })
 
 	ft.ClusterScript(t, e, "kill-spu")
@@ -275,7 +275,7 @@ func TestGrowMissingTopic(t *testing.T) {
 	e := ft.EnvT(t)
 	c := ft.Dial(t, e)
 	tp := ft.CreateTopic(t, c, ft.TopicName("src-gone"), 1)
-	p, err := NewProducer(workload.Config{Topic: tp.Name}, c, tp)
+	p, err := NewProducer(producer.Config{Topic: tp.Name}, c, tp)
 	if err != nil {
 		t.Fatal(err)
 	}

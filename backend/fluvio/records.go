@@ -12,7 +12,7 @@ type partitioner interface {
 	pick(key []byte, size, n int) int
 }
 
-// newPartitioner returns the partitioner for a workload.Config name.
+// newPartitioner returns the partitioner for a producer.Config name.
 // Keyed records are hashed as Fluvio's own producer hashes them (SipHash,
 // keyPartition) under every partitioner except round-robin.
 func newPartitioner(name string) partitioner {

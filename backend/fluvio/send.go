@@ -3,7 +3,7 @@ package fluvio
 import (
 	"context"
 
-	"partop/fluvio"
+	"partop/backend/fluvio/client"
 	"partop/source"
 )
 
@@ -19,7 +19,7 @@ func (p *Producer) Run(ctx context.Context, r source.Reporter) {
 
 // seen takes the SC's latest state of the topic: the routing table, and
 // the leaders the whole-topic observer reads.
-func (p *Producer) seen(t fluvio.Topic) {
+func (p *Producer) seen(t client.Topic) {
 	leaders := t.Leaders()
 	p.leaders.Store(&leaders)
 	p.routes.update(t)
@@ -40,7 +40,7 @@ func (p *Producer) produceOne(ctx context.Context) bool {
 	p.routed(n)
 	key, value := p.records.Next()
 	part := p.part.pick(key, len(key)+len(value), n)
-	return p.acc.add(int32(part), fluvio.Record{Key: key, Value: value}, ctx.Done())
+	return p.acc.add(int32(part), client.Record{Key: key, Value: value}, ctx.Done())
 }
 
 // routed tells the engine when the count the send loop routes over

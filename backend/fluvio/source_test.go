@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"partop/fluvio"
+	"partop/backend/fluvio/client"
+	"partop/producer"
 	"partop/rules"
 	"partop/source"
 	"partop/source/sourcetest"
-	"partop/workload"
 )
 
 // SipHash-2-4 reference vectors (the SipHash paper, appendix A: key
@@ -93,12 +93,12 @@ func TestKeyHashWithoutKeyRoundRobins(t *testing.T) {
 	}
 }
 
-func topicOf(parts ...fluvio.Partition) fluvio.Topic {
-	return fluvio.Topic{Name: "t", Partitions: parts}
+func topicOf(parts ...client.Partition) client.Topic {
+	return client.Topic{Name: "t", Partitions: parts}
 }
 
-func part(id int32, addr string) fluvio.Partition {
-	return fluvio.Partition{ID: id, Leader: 5001, LeaderAddr: addr, LeaderOnline: addr != ""}
+func part(id int32, addr string) client.Partition {
+	return client.Partition{ID: id, Leader: 5001, LeaderAddr: addr, LeaderOnline: addr != ""}
 }
 
 func TestRouteTableGrowsOnlyOverLedPartitions(t *testing.T) {
@@ -130,10 +130,10 @@ func TestAccumulatorBounded(t *testing.T) {
 	a := newAccumulator()
 	stop := make(chan struct{})
 	for range maxBuffered {
-		a.add(0, fluvio.Record{Value: []byte("v")}, stop)
+		a.add(0, client.Record{Value: []byte("v")}, stop)
 	}
 	added := make(chan bool)
-	go func() { added <- a.add(1, fluvio.Record{Value: []byte("v")}, stop) }()
+	go func() { added <- a.add(1, client.Record{Value: []byte("v")}, stop) }()
 	select {
 	case <-added:
 		t.Fatal("add did not wait with the buffer full")
@@ -156,26 +156,26 @@ func TestAccumulatorBounded(t *testing.T) {
 		t.Errorf("buffered %d, want 1", a.buffered())
 	}
 	for a.buffered() < maxBuffered {
-		a.add(2, fluvio.Record{}, stop)
+		a.add(2, client.Record{}, stop)
 	}
 	close(stop)
-	if a.add(2, fluvio.Record{}, stop) {
+	if a.add(2, client.Record{}, stop) {
 		t.Error("add on a full buffer after stop queued a record")
 	}
 }
 
 func TestNotWritten(t *testing.T) {
-	notLeader := &fluvio.Error{Code: fluvio.CodeNotLeaderForPartition}
+	notLeader := &client.Error{Code: client.CodeNotLeaderForPartition}
 	for _, c := range []struct {
 		err     error
 		callErr bool
 		want    bool
 	}{
 		{notLeader, false, true},
-		{fluvio.ErrUnknownPartition, false, true},
-		{fluvio.ErrSPUOffline, false, false}, // the connection may have died after the write
+		{client.ErrUnknownPartition, false, true},
+		{client.ErrSPUOffline, false, false}, // the connection may have died after the write
 		{errors.New("SC unreachable"), true, true},
-		{fluvio.ErrUnknownTopic, true, false},
+		{client.ErrUnknownTopic, true, false},
 	} {
 		if got := notWritten(c.err, c.callErr); got != c.want {
 			t.Errorf("notWritten(%v, %v) = %v", c.err, c.callErr, got)
@@ -184,7 +184,7 @@ func TestNotWritten(t *testing.T) {
 }
 
 func TestNewProducerRefusesLeastBackup(t *testing.T) {
-	_, err := NewProducer(workload.Config{Topic: "t", Partitioner: rules.LeastBackup, Rate: 1}, nil, fluvio.Topic{})
+	_, err := NewProducer(producer.Config{Topic: "t", Partitioner: rules.LeastBackup, Rate: 1}, nil, client.Topic{})
 	if err == nil || !strings.Contains(err.Error(), "not available on Fluvio") {
 		t.Errorf("least-backup: %v", err)
 	}
@@ -199,7 +199,7 @@ func TestHealthLogsLeaderChangesOnce(t *testing.T) {
 	down := topicOf(part(0, "a"), part(1, "a"))
 	for i := range down.Partitions {
 		down.Partitions[i].LeaderOnline = false
-		down.Partitions[i].Status = fluvio.StatusLeaderOffline
+		down.Partitions[i].Status = client.StatusLeaderOffline
 	}
 	h.report(&tr, up)
 	h.report(&tr, down)

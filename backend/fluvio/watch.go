@@ -7,8 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"partop/fanout"
-	"partop/fluvio"
+	"partop/backend/fluvio/client"
+	"partop/internal/fanout"
 	"partop/source"
 )
 
@@ -33,7 +33,7 @@ const (
 // to apply (the routing table), then to the engine as a look at the topic
 // (the cluster's count, leaders; a larger count is an expansion by someone
 // else), and leader SPUs going offline or coming back become notices.
-func follow(ctx context.Context, cl *fluvio.Client, topic string, r *source.Reports, apply func(fluvio.Topic)) {
+func follow(ctx context.Context, cl *client.Client, topic string, r *source.Reports, apply func(client.Topic)) {
 	wait := rewatchFirst
 	var h health
 	for ctx.Err() == nil {
@@ -68,7 +68,7 @@ func follow(ctx context.Context, cl *fluvio.Client, topic string, r *source.Repo
 }
 
 // settle returns the latest state once updates are quiet for settleQuiet.
-func settle(updates <-chan fluvio.TopicUpdate, u fluvio.TopicUpdate) fluvio.TopicUpdate {
+func settle(updates <-chan client.TopicUpdate, u client.TopicUpdate) client.TopicUpdate {
 	limit := time.NewTimer(settleMax)
 	defer limit.Stop()
 	quiet := time.NewTimer(settleQuiet)
@@ -93,11 +93,11 @@ func settle(updates <-chan fluvio.TopicUpdate, u fluvio.TopicUpdate) fluvio.Topi
 // log each change once.
 type health struct{ down map[int32]bool }
 
-func (h *health) report(r *source.Reports, tp fluvio.Topic) {
+func (h *health) report(r *source.Reports, tp client.Topic) {
 	if h.down == nil {
 		h.down = map[int32]bool{}
 	}
-	var wentDown, cameUp []fluvio.Partition
+	var wentDown, cameUp []client.Partition
 	for _, p := range tp.Partitions {
 		down := !p.LeaderOnline
 		if down != h.down[p.ID] {
@@ -118,7 +118,7 @@ func (h *health) report(r *source.Reports, tp fluvio.Topic) {
 }
 
 // byLeader groups partitions by leader as "partition 2" or "partitions 0, 1, 3".
-func byLeader(ps []fluvio.Partition) map[int32]string {
+func byLeader(ps []client.Partition) map[int32]string {
 	ids := map[int32][]int32{}
 	for _, p := range ps {
 		ids[p.Leader] = append(ids[p.Leader], p.ID)
@@ -142,7 +142,7 @@ type routeTable struct {
 	ch chan struct{} // closed and replaced when n changes
 }
 
-func newRouteTable(initial fluvio.Topic) *routeTable {
+func newRouteTable(initial client.Topic) *routeTable {
 	r := &routeTable{ch: make(chan struct{})}
 	r.n.Store(int32(routable(initial)))
 	return r
@@ -161,7 +161,7 @@ func (r *routeTable) changed() <-chan struct{} {
 // update takes the SC's latest state of the topic. The count never
 // shrinks: Fluvio cannot remove partitions, and a partition whose leader
 // is down stays routed so its failures show.
-func (r *routeTable) update(t fluvio.Topic) {
+func (r *routeTable) update(t client.Topic) {
 	n := int32(routable(t))
 	if n <= r.n.Load() {
 		return
@@ -174,7 +174,7 @@ func (r *routeTable) update(t fluvio.Topic) {
 }
 
 // routable is how many partitions from 0 up have a leader with an address.
-func routable(t fluvio.Topic) int {
+func routable(t client.Topic) int {
 	n := 0
 	for _, p := range t.Partitions {
 		if p.ID != int32(n) || p.LeaderAddr == "" || p.Leader < 0 {

@@ -1,6 +1,6 @@
 // Package kafka is partop's backend for Kafka-protocol clusters: the
 // embedded kfake cluster or the user's brokers (package cluster), partop's
-// producer (package producer) and the end-offsets observer (package
+// producer (package kproducer) and the end-offsets observer (package
 // observe), wired behind source.Backend.
 package kafka
 
@@ -10,14 +10,14 @@ import (
 	"fmt"
 	"time"
 
-	"partop/cluster"
-	"partop/consumer"
-	"partop/groups"
-	"partop/observe"
+	"partop/backend/kafka/cluster"
+	"partop/backend/kafka/consumer"
+	"partop/backend/kafka/groups"
+	"partop/backend/kafka/kproducer"
+	"partop/backend/kafka/observe"
 	"partop/producer"
 	"partop/rules"
 	"partop/source"
-	"partop/workload"
 )
 
 // Options are the Kafka backend's settings; zero durations take the
@@ -85,8 +85,8 @@ func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) 
 // the whole topic that reads the producer's leaders instead of polling
 // metadata itself, the groups poll, and partop's consumer group when
 // consume is set (it asks the brokers which group protocol they support).
-func (b *Backend) Producer(ctx context.Context, w workload.Config, consume *source.ConsumerConfig, t source.Topic) (source.Sources, error) {
-	p, err := producer.New(producer.Config{Config: w, DiscoveryInterval: b.opts.DiscoveryInterval, ClientOpts: b.cl.ClientOpts()}, b.cl, clusterTopic(t))
+func (b *Backend) Producer(ctx context.Context, w producer.Config, consume *source.ConsumerConfig, t source.Topic) (source.Sources, error) {
+	p, err := kproducer.New(kproducer.Config{Config: w, DiscoveryInterval: b.opts.DiscoveryInterval, ClientOpts: b.cl.ClientOpts()}, b.cl, clusterTopic(t))
 	if err != nil {
 		return source.Sources{}, err
 	}

@@ -1,0 +1,541 @@
+package groups
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
+
+	"partop/backend/kafka/cluster/embeddedtest"
+	"partop/internal/waitfor"
+	"partop/rules"
+	"partop/source"
+)
+
+// settle bounds every wait: generous, so that a loaded machine never
+// fails a test that would pass.
+const settle = 45 * time.Second
+
+// heartbeat is the KIP-848 heartbeat the test clusters ask of members
+// (Kafka's 5 s default would make each assignment step take seconds).
+var heartbeat = map[string]string{"group.consumer.heartbeat.interval.ms": "100"}
+
+// embedded starts partop's embedded cluster with topic and returns the
+// options that reach it. KIP-848 members heartbeat every 100 ms.
+func embedded(t *testing.T, topic string, partitions int) []kgo.Opt {
+	opts, _ := embeddedSeeds(t, topic, partitions)
+	return opts
+}
+
+// embeddedSeeds is embedded, and its seed brokers.
+func embeddedSeeds(t *testing.T, topic string, partitions int) ([]kgo.Opt, []string) {
+	t.Helper()
+	c, _ := embeddedtest.Start(t, topic, partitions)
+	opts := c.ClientOpts()
+	adm := kadm.NewClient(client(t, opts))
+	var cfgs []kadm.AlterConfig
+	for k, v := range heartbeat {
+		cfgs = append(cfgs, kadm.AlterConfig{Name: k, Value: kmsg.StringPtr(v)})
+	}
+	resps, err := adm.AlterBrokerConfigs(ctx(t), cfgs)
+	for _, r := range resps {
+		err = cmp.Or(err, r.Err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return opts, c.Seeds()
+}
+
+// fake starts kfake itself, for what partop's embedded cluster does not
+// expose: faults, and the protocol versions of an older Kafka.
+func fake(t *testing.T, topic string, partitions int32, opts ...kfake.Opt) (*kfake.Cluster, []kgo.Opt) {
+	t.Helper()
+	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(3), kfake.BrokerConfigs(heartbeat),
+		kfake.SeedTopics(partitions, topic)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c, []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)}
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), settle)
+	t.Cleanup(cancel)
+	return c
+}
+
+func client(t *testing.T, opts []kgo.Opt, more ...kgo.Opt) *kgo.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(append(slices.Clone(opts), more...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
+}
+
+// produce writes n records to each of partitions.
+func produce(t *testing.T, opts []kgo.Opt, topic string, n int, partitions ...int32) {
+	t.Helper()
+	cl := client(t, opts, kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	var rs []*kgo.Record
+	for _, p := range partitions {
+		for range n {
+			rs = append(rs, &kgo.Record{Partition: p, Value: []byte("x")})
+		}
+	}
+	if err := cl.ProduceSync(ctx(t), rs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// consume runs a group member reading topic from the log start until the
+// test ends (or stop is called), committing every 100 ms unless told not to.
+func consume(t *testing.T, opts []kgo.Opt, group, topic string, more ...kgo.Opt) (stop func()) {
+	t.Helper()
+	cl, err := kgo.NewClient(append(slices.Clone(opts), append([]kgo.Opt{kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.AutoCommitInterval(100 * time.Millisecond),
+		// the classic group's leader sees new partitions at its metadata refresh
+		kgo.MetadataMinAge(100 * time.Millisecond), kgo.MetadataMaxAge(500 * time.Millisecond)}, more...)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for !cl.PollFetches(context.Background()).IsClientClosed() {
+		}
+	}()
+	var once sync.Once
+	stop = func() { once.Do(func() { cl.Close(); <-done }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+func poller(t *testing.T, cfg Config) *Poller {
+	t.Helper()
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+// lookUntil polls until cond holds of a look, and returns that look; on
+// failure the test logs the last look.
+func lookUntil(t *testing.T, p *Poller, what string, cond func(source.Groups) bool) source.Groups {
+	t.Helper()
+	var last source.Groups
+	var lastErr error
+	defer func() {
+		if t.Failed() {
+			t.Logf("last look (err %v): %s", lastErr, show(last))
+		}
+	}()
+	waitfor.That(t, settle, what, func() bool {
+		gs, err := p.look(ctx(t))
+		last, lastErr = gs, err
+		return err == nil && cond(gs)
+	})
+	return last
+}
+
+func show(gs source.Groups) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "err %q", gs.Err)
+	for _, g := range gs.List {
+		fmt.Fprintf(&b, "\n  %s %s %s members=%d note=%q err=%q", g.Name, g.Protocol, g.State, g.Members, g.Note, g.Err)
+		for _, p := range g.Partitions {
+			fmt.Fprintf(&b, "\n    %+v", p)
+		}
+	}
+	return b.String()
+}
+
+func find(gs source.Groups, name string) (source.Group, bool) {
+	for _, g := range gs.List {
+		if g.Name == name {
+			return g, true
+		}
+	}
+	return source.Group{}, false
+}
+
+func names(gs source.Groups) []string {
+	var out []string
+	for _, g := range gs.List {
+		out = append(out, g.Name)
+	}
+	return out
+}
+
+// caughtUp says g has exactly partitions 0..n-1, each assigned, in the
+// target, committed at its end offset ends[p].
+func caughtUp(g source.Group, ends []int64) bool {
+	if len(g.Partitions) != len(ends) {
+		return false
+	}
+	for i, p := range g.Partitions {
+		if p.Partition != int32(i) || !p.Assigned || !p.Target || p.Committed != ends[i] || p.End != ends[i] || p.Lag != 0 || p.NoCommit {
+			return false
+		}
+	}
+	return true
+}
+
+func TestClassicAndKIP848GroupsFollowAnExpansion(t *testing.T) {
+	opts := embedded(t, "orders", 4)
+	produce(t, opts, "orders", 5, 0, 1, 2, 3)
+	consume(t, opts, "billing", "orders")
+	consume(t, opts, "audit", "orders", kgo.ServerSideBalancer())
+	p := poller(t, Config{Topic: "orders", ClientOpts: opts})
+
+	ends := []int64{5, 5, 5, 5}
+	gs := lookUntil(t, p, "both groups assigned every partition and caught up", func(gs source.Groups) bool {
+		a, okA := find(gs, "audit")
+		b, okB := find(gs, "billing")
+		return okA && okB && caughtUp(a, ends) && caughtUp(b, ends) && a.State == "Stable" && b.State == "Stable"
+	})
+	if got := names(gs); !slices.Equal(got, []string{"audit", "billing"}) {
+		t.Fatalf("groups %v, want audit and billing", got)
+	}
+	a, _ := find(gs, "audit")
+	b, _ := find(gs, "billing")
+	if a.Protocol != rules.ProtocolConsumer || b.Protocol != rules.ProtocolClassic || a.Members != 1 || b.Members != 1 ||
+		a.Note != "" || b.Note != "" || a.Err != "" || b.Err != "" || gs.Err != "" || gs.At.IsZero() || a.Lag() != 0 {
+		t.Fatalf("looked:\n%s", show(gs))
+	}
+
+	adm := kadm.NewClient(client(t, opts))
+	if _, err := adm.CreatePartitions(ctx(t), 2, "orders"); err != nil {
+		t.Fatal(err)
+	}
+	produce(t, opts, "orders", 3, 4, 5)
+	ends = []int64{5, 5, 5, 5, 3, 3}
+	lookUntil(t, p, "both groups assigned the new partitions and caught up on them", func(gs source.Groups) bool {
+		a, okA := find(gs, "audit")
+		b, okB := find(gs, "billing")
+		return okA && okB && caughtUp(a, ends) && caughtUp(b, ends)
+	})
+}
+
+func TestNotesAndLagSayWhatGroupsAre(t *testing.T) {
+	opts := embedded(t, "events", 3)
+	produce(t, opts, "events", 6, 0, 1, 2)
+	adm := kadm.NewClient(client(t, opts))
+	var logStart kadm.Offsets
+	logStart.AddOffset("events", 0, 2, -1)
+	if resps, err := adm.DeleteRecords(ctx(t), logStart); err != nil || resps.Error() != nil {
+		t.Fatalf("deleting records: %v %v", err, resps.Error())
+	}
+	if _, err := adm.CreateTopic(ctx(t), 1, -1, nil, "elsewhere"); err != nil {
+		t.Fatal(err)
+	}
+	// A manually assigned consumer commits with no membership (generation -1).
+	commit := func(group, topic string, at int64, partitions ...int32) {
+		var os kadm.Offsets
+		for _, p := range partitions {
+			os.AddOffset(topic, p, at, -1)
+		}
+		if err := adm.CommitAllOffsets(ctx(t), group, os); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit("manual", "events", 4, 0, 1, 2)
+	commit("other", "elsewhere", 0, 0) // no stake in the topic
+	consume(t, opts, "idle", "events", kgo.DisableAutoCommit())
+	left := consume(t, opts, "left", "events")
+	p := poller(t, Config{Topic: "events", ClientOpts: opts})
+
+	lookUntil(t, p, "left caught up", func(gs source.Groups) bool {
+		g, ok := find(gs, "left")
+		return ok && caughtUp(g, []int64{6, 6, 6})
+	})
+	left() // leaves the group: empty, its commits stay until they expire
+	gs := lookUntil(t, p, "idle assigned everything, left empty", func(gs source.Groups) bool {
+		idle, ok := find(gs, "idle")
+		left, ok2 := find(gs, "left")
+		return ok && ok2 && len(idle.Partitions) == 3 && idle.Partitions[2].Assigned && left.State == "Empty"
+	})
+	if got := names(gs); !slices.Equal(got, []string{"idle", "left", "manual"}) {
+		t.Fatalf("groups %v, want idle, left and manual (not other: it has nothing on the topic)", got)
+	}
+
+	idle, _ := find(gs, "idle")
+	if idle.Note != NoteNoCommits || idle.Protocol != rules.ProtocolClassic || idle.Members != 1 || idle.Lag() != 4+6+6 {
+		t.Fatalf("idle:\n%s", show(gs))
+	}
+	for i, want := range []int64{4, 6, 6} { // partition 0 starts at 2: its lag is what is there, not its end offset
+		if p := idle.Partitions[i]; !p.NoCommit || p.Committed != -1 || p.Lag != want || p.End != 6 {
+			t.Fatalf("idle partition %d: %+v, want no commit yet and lag %d", i, p, want)
+		}
+	}
+
+	manual, _ := find(gs, "manual")
+	if manual.Note != NoteManual || manual.Protocol != "" || manual.Members != 0 || manual.State != "Empty" || manual.Lag() != 3*2 {
+		t.Fatalf("manual:\n%s", show(gs))
+	}
+	for _, p := range manual.Partitions {
+		if p.Assigned || p.Target || p.Committed != 4 || p.Lag != 2 || p.NoCommit {
+			t.Fatalf("manual partition %+v", p)
+		}
+	}
+
+	left2, _ := find(gs, "left")
+	if left2.Note != NoteEmpty || left2.Protocol != rules.ProtocolClassic || left2.Members != 0 || left2.Lag() != 0 {
+		t.Fatalf("left:\n%s", show(gs))
+	}
+	for _, p := range left2.Partitions {
+		if p.Assigned || p.Committed != 6 || p.Lag != 0 {
+			t.Fatalf("left partition %+v", p)
+		}
+	}
+}
+
+// A KIP-848 group that has not committed: every partition it is assigned
+// (or targeted) lags by everything on it.
+func TestKIP848GroupWithoutCommits(t *testing.T) {
+	opts := embedded(t, "clicks", 2)
+	produce(t, opts, "clicks", 7, 0, 1)
+	consume(t, opts, "fresh", "clicks", kgo.ServerSideBalancer(), kgo.DisableAutoCommit())
+	p := poller(t, Config{Topic: "clicks", ClientOpts: opts})
+	gs := lookUntil(t, p, "fresh assigned both partitions", func(gs source.Groups) bool {
+		g, ok := find(gs, "fresh")
+		return ok && len(g.Partitions) == 2 && g.Partitions[0].Assigned && g.Partitions[1].Assigned
+	})
+	g, _ := find(gs, "fresh")
+	if g.Protocol != rules.ProtocolConsumer || g.Note != NoteNoCommits || g.Lag() != 14 {
+		t.Fatalf("fresh:\n%s", show(gs))
+	}
+	for _, p := range g.Partitions {
+		if !p.NoCommit || !p.Target || p.Lag != 7 {
+			t.Fatalf("fresh partition %+v", p)
+		}
+	}
+}
+
+// recorder is a source.Reporter that keeps what it is told.
+type recorder struct {
+	mu    sync.Mutex
+	facts []source.Fact
+}
+
+func (r *recorder) Report(f source.Fact) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.facts = append(r.facts, f)
+}
+
+func (r *recorder) seen() (gs []source.Groups, problems []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range r.facts {
+		switch f := f.(type) {
+		case source.GroupsSeen:
+			gs = append(gs, f.Groups)
+		case source.Problem:
+			problems = append(problems, f.Message)
+		}
+	}
+	return gs, problems
+}
+
+// Run polls at once, then every interval, reporting every poll; the end
+// offsets come from Config.EndOffsets when it is set.
+func TestRunReportsEveryPoll(t *testing.T) {
+	opts := embedded(t, "metrics", 2)
+	var os kadm.Offsets
+	os.AddOffset("metrics", 0, 40, -1)
+	if err := kadm.NewClient(client(t, opts)).CommitAllOffsets(ctx(t), "manual", os); err != nil {
+		t.Fatal(err)
+	}
+	p := poller(t, Config{Topic: "metrics", ClientOpts: opts, Interval: time.Second,
+		EndOffsets: func() []int64 { return []int64{100, 100} }})
+	var r recorder
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(runCtx, &r) }()
+	start := time.Now()
+	waitfor.That(t, settle, "three polls", func() bool { gs, _ := r.seen(); return len(gs) >= 3 })
+	cancel()
+	<-done
+	gs, problems := r.seen()
+	if len(problems) > 0 || time.Since(start) < 1800*time.Millisecond {
+		t.Fatalf("problems %v; three polls in %s (want one at once, then one a second)", problems, time.Since(start))
+	}
+	for i, g := range gs {
+		m, ok := find(g, "manual")
+		if !ok || len(m.Partitions) != 1 || m.Partitions[0].End != 100 || m.Partitions[0].Lag != 60 || g.Err != "" {
+			t.Fatalf("poll %d:\n%s", i, show(g))
+		}
+		if i > 0 && !g.At.After(gs[i-1].At) {
+			t.Fatalf("poll %d at %s, not after poll %d at %s", i, g.At, i-1, gs[i-1].At)
+		}
+	}
+}
+
+// A poll that fails reports the last list with the error, and a problem.
+func TestRunReportsFailure(t *testing.T) {
+	c, opts := fake(t, "t", 1)
+	var os kadm.Offsets
+	os.AddOffset("t", 0, 1, -1)
+	if err := kadm.NewClient(client(t, opts)).CommitAllOffsets(ctx(t), "manual", os); err != nil {
+		t.Fatal(err)
+	}
+	p := poller(t, Config{Topic: "t", ClientOpts: append(opts, kgo.RetryTimeout(time.Second)), Interval: time.Second})
+	var r recorder
+	runCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Run(runCtx, &r)
+	waitfor.That(t, settle, "a first poll", func() bool { gs, _ := r.seen(); return len(gs) >= 1 })
+	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.ListGroups}, TopLevel: true, Err: kerr.ClusterAuthorizationFailed, Count: -1})
+	waitfor.That(t, settle, "a failed poll", func() bool {
+		gs, problems := r.seen()
+		return len(gs) >= 2 && gs[len(gs)-1].Err != "" && len(problems) > 0
+	})
+	gs, problems := r.seen()
+	last := gs[len(gs)-1]
+	if _, ok := find(last, "manual"); !ok || !strings.Contains(last.Err, "CLUSTER_AUTHORIZATION_FAILED") ||
+		!last.At.Equal(gs[0].At) || !strings.Contains(problems[0], "CLUSTER_AUTHORIZATION_FAILED") {
+		t.Fatalf("after the failure: %s; problems %q", show(last), problems)
+	}
+}
+
+// A group the poller may not describe is shown with its error and what
+// it could see; one it could see nothing of is counted in the list's error.
+func TestDeniedGroups(t *testing.T) {
+	c, opts := fake(t, "t", 2)
+	produce(t, opts, "t", 3, 0, 1)
+	consume(t, opts, "secret", "t")
+	p := poller(t, Config{Topic: "t", ClientOpts: opts})
+	lookUntil(t, p, "secret caught up", func(gs source.Groups) bool {
+		g, ok := find(gs, "secret")
+		return ok && caughtUp(g, []int64{3, 3})
+	})
+	var os kadm.Offsets
+	os.AddOffset("other-topic", 0, 1, -1)
+	adm := kadm.NewClient(client(t, opts))
+	if _, err := adm.CreateTopic(ctx(t), 1, -1, nil, "other-topic"); err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.CommitAllOffsets(ctx(t), "unseen", os); err != nil {
+		t.Fatal(err)
+	}
+	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.DescribeGroups}, Group: "secret", Err: kerr.GroupAuthorizationFailed, Count: -1},
+		kfake.Fault{Keys: []kmsg.Key{kmsg.OffsetFetch}, Group: "unseen", Err: kerr.GroupAuthorizationFailed, Count: -1})
+	gs := lookUntil(t, p, "secret denied", func(gs source.Groups) bool {
+		g, ok := find(gs, "secret")
+		return ok && g.Err != ""
+	})
+	g, _ := find(gs, "secret")
+	if !strings.Contains(g.Err, "GROUP_AUTHORIZATION_FAILED") || len(g.Partitions) != 2 || g.Partitions[0].Committed != 3 ||
+		!strings.HasPrefix(gs.Err, "could not look at group unseen: fetching commits: denied") {
+		t.Fatalf("looked:\n%s", show(gs))
+	}
+}
+
+// Before Kafka 3.8, ListGroups does not say a group's type: a KIP-848
+// group is found by describing it as classic first (kfake: a group without
+// members that is not empty; Kafka: GROUP_ID_NOT_FOUND).
+func TestGroupTypesNotListed(t *testing.T) {
+	v := kversion.Stable()
+	v.SetMaxKeyVersion(int16(kmsg.ListGroups), 4)
+	_, opts := fake(t, "t", 2, kfake.MaxVersions(v))
+	produce(t, opts, "t", 2, 0, 1)
+	consume(t, opts, "audit", "t", kgo.ServerSideBalancer())
+	consume(t, opts, "billing", "t")
+	p := poller(t, Config{Topic: "t", ClientOpts: opts})
+	gs := lookUntil(t, p, "both groups caught up", func(gs source.Groups) bool {
+		a, okA := find(gs, "audit")
+		b, okB := find(gs, "billing")
+		return okA && okB && caughtUp(a, []int64{2, 2}) && caughtUp(b, []int64{2, 2})
+	})
+	a, _ := find(gs, "audit")
+	b, _ := find(gs, "billing")
+	if a.Protocol != rules.ProtocolConsumer || b.Protocol != rules.ProtocolClassic || a.Members != 1 {
+		t.Fatalf("looked:\n%s", show(gs))
+	}
+}
+
+// A cluster without ConsumerGroupDescribe: the KIP-848 group says so.
+func TestConsumerGroupDescribeNotSupported(t *testing.T) {
+	v := kversion.Stable()
+	v.SetMaxKeyVersion(int16(kmsg.ListGroups), 4)
+	v.SetMaxKeyVersion(int16(kmsg.ConsumerGroupDescribe), -1)
+	_, opts := fake(t, "t", 1, kfake.MaxVersions(v))
+	produce(t, opts, "t", 2, 0)
+	consume(t, opts, "audit", "t", kgo.ServerSideBalancer())
+	p := poller(t, Config{Topic: "t", ClientOpts: opts})
+	gs := lookUntil(t, p, "audit's commit, and its error", func(gs source.Groups) bool {
+		g, ok := find(gs, "audit")
+		return ok && len(g.Partitions) == 1 && g.Partitions[0].Committed == 2 && g.Err != ""
+	})
+	if g, _ := find(gs, "audit"); g.Err != "describing (ConsumerGroupDescribe): not supported by this cluster" {
+		t.Fatalf("looked:\n%s", show(gs))
+	}
+}
+
+func TestConfig(t *testing.T) {
+	if _, err := New(Config{Topic: "t", Interval: 500 * time.Millisecond}); err == nil {
+		t.Fatal("a 500ms interval was accepted")
+	}
+	if _, err := New(Config{Topic: "bad topic"}); err == nil {
+		t.Fatal("a bad topic name was accepted")
+	}
+	p, err := New(Config{Topic: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if p.cfg.Interval != 5*time.Second {
+		t.Fatalf("default interval %s", p.cfg.Interval)
+	}
+}
+
+// A slot reports its partitions in order, with lag, and is left cleared
+// for the next poll.
+func TestSlotFillsAndClears(t *testing.T) {
+	var p Poller
+	var g seen
+	s := p.slotOf(&g)
+	s.mark(3, committed, 7)
+	s.mark(1, assigned|target, 0)
+	s.mark(4, assigned, 0)
+	s.mark(3, assigned|target, 0)
+	s.mark(6, target, 0)
+	s.mark(-1, committed, 1)
+	s.mark(maxPartitions, committed, 1)
+	if s.n != 4 || s.committed != 1 {
+		t.Fatalf("n %d, committed %d", s.n, s.committed)
+	}
+	out := make([]source.GroupPartition, s.n)
+	ends := []int64{10, 10, 10, 5, 10, 10}   // 6: not known
+	starts := []int64{-1, 2, -1, -1, -1, -1} // 4: not known
+	c := s.fill(out, ends, starts)
+	want := []source.GroupPartition{
+		{Partition: 1, Assigned: true, Target: true, Committed: -1, End: 10, Lag: 8, NoCommit: true},
+		{Partition: 3, Assigned: true, Target: true, Committed: 7, End: 5, Lag: 0}, // past a stale end offset: caught up
+		{Partition: 4, Assigned: true, Committed: -1, End: -1, Lag: -1, NoCommit: true},
+		{Partition: 6, Target: true, Committed: -1, End: -1, Lag: -1, NoCommit: true},
+	}
+	if !slices.Equal(out, want) || c != (counts{committed: 1, assigned: 3, open: 3}) {
+		t.Fatalf("filled %+v, %+v", out, c)
+	}
+	if s.n != 0 || s.committed != 0 || slices.ContainsFunc(s.flags, func(f uint8) bool { return f != 0 }) {
+		t.Fatalf("slot not cleared: %+v", s)
+	}
+}

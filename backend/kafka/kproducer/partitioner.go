@@ -1,0 +1,109 @@
+package kproducer
+
+import (
+	"sync/atomic"
+
+	"partop/rules"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// basePartitioner maps a partitioner name to kgo's implementation.
+func basePartitioner(name string) kgo.Partitioner {
+	switch name {
+	case rules.RoundRobin:
+		return kgo.RoundRobinPartitioner()
+	case rules.KeyHash:
+		return kgo.StickyKeyPartitioner(nil) // murmur2 like the Java client; sticky only for nil keys
+	case rules.LeastBackup:
+		return kgo.LeastBackupPartitioner()
+	default:
+		return kgo.UniformBytesPartitioner(64<<10, true, true, nil) // kgo's default
+	}
+}
+
+// routing wraps a partitioner to watch the n kgo passes it: the number of
+// partitions the producer can route to right now. Reading n is reading the
+// producer's routing table, with no access to kgo internals. The cost per
+// record is one atomic load and compare, inlined; kgo calls the wrapper's
+// methods through an interface, and each forwards with one more interface
+// call to the wrapped partitioner.
+type routing struct {
+	inner    kgo.Partitioner
+	n        atomic.Int32
+	onChange func(n int)
+}
+
+// changed records a new n: seen's slow path, kept out of it so that the
+// per-record check inlines.
+func (o *routing) changed(n int) {
+	o.n.Store(int32(n))
+	o.onChange(n)
+}
+
+// ForTopic wraps the topic partitioner, keeping the optional interfaces kgo
+// looks for (OnNewBatch, PartitionByBackup): hiding them would silently
+// change how the wrapped partitioner behaves. Each combination is a type
+// of its own with pointer receivers, so a call is one forward, not a
+// promoted method's wrapper copying a struct.
+func (o *routing) ForTopic(t string) kgo.TopicPartitioner {
+	tp := o.inner.ForTopic(t)
+	base := observedTopic{o: o, tp: tp}
+	nb, hasNB := tp.(kgo.TopicPartitionerOnNewBatch)
+	bp, hasBP := tp.(kgo.TopicBackupPartitioner)
+	switch {
+	case hasNB && hasBP:
+		return &observedBoth{observedTopic: base, nb: nb, bp: bp}
+	case hasNB:
+		return &observedNewBatch{observedTopic: base, nb: nb}
+	case hasBP:
+		return &observedBackup{observedTopic: base, bp: bp}
+	}
+	return &base
+}
+
+type observedTopic struct {
+	o  *routing
+	tp kgo.TopicPartitioner
+}
+
+func (t *observedTopic) RequiresConsistency(r *kgo.Record) bool { return t.tp.RequiresConsistency(r) }
+func (t *observedTopic) Partition(r *kgo.Record, n int) int {
+	if int32(n) != t.o.n.Load() {
+		t.o.changed(n)
+	}
+	return t.tp.Partition(r, n)
+}
+
+type observedNewBatch struct {
+	observedTopic
+	nb kgo.TopicPartitionerOnNewBatch
+}
+
+func (t *observedNewBatch) OnNewBatch() { t.nb.OnNewBatch() }
+
+type observedBackup struct {
+	observedTopic
+	bp kgo.TopicBackupPartitioner
+}
+
+func (t *observedBackup) PartitionByBackup(r *kgo.Record, n int, it kgo.TopicBackupIter) int {
+	if int32(n) != t.o.n.Load() {
+		t.o.changed(n)
+	}
+	return t.bp.PartitionByBackup(r, n, it)
+}
+
+type observedBoth struct {
+	observedTopic
+	nb kgo.TopicPartitionerOnNewBatch
+	bp kgo.TopicBackupPartitioner
+}
+
+func (t *observedBoth) OnNewBatch() { t.nb.OnNewBatch() }
+func (t *observedBoth) PartitionByBackup(r *kgo.Record, n int, it kgo.TopicBackupIter) int {
+	if int32(n) != t.o.n.Load() {
+		t.o.changed(n)
+	}
+	return t.bp.PartitionByBackup(r, n, it)
+}

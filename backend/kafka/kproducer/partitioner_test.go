@@ -1,0 +1,84 @@
+package kproducer
+
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"partop/engine"
+	"partop/rules"
+)
+
+// TestKeysMovedMatchesMurmur2 checks the prompt's remap preview against the
+// partitioner partop's key-hash mode really uses (murmur2 mod n, as the
+// Java producer): the share of random keys whose partition changes when
+// the topic grows from n to m.
+func TestKeysMovedMatchesMurmur2(t *testing.T) {
+	tp := basePartitioner(rules.KeyHash).ForTopic("t")
+	rng := rand.New(rand.NewPCG(1, 2))
+	const keys = 50000
+	for _, g := range [][2]int{{4, 8}, {6, 8}, {4, 5}, {3, 12}, {10, 11}, {7, 9}} {
+		moved := 0
+		for range keys {
+			r := &kgo.Record{Key: []byte("order-" + strconv.FormatUint(rng.Uint64(), 36))}
+			if tp.Partition(r, g[0]) != tp.Partition(r, g[1]) {
+				moved++
+			}
+		}
+		got, want := float64(moved)/keys, engine.KeysMoved(g[0], g[1])
+		// Binomial noise at 50,000 keys is under 0.3%; 1% never flakes.
+		if math.Abs(got-want) > 0.01 {
+			t.Errorf("%d → %d: %.2f%% of keys moved, formula says %.2f%%", g[0], g[1], got*100, want*100)
+		}
+	}
+}
+
+// TestRoutingKeepsInterfacesAndSeesN: the wrapper has exactly the optional
+// interfaces of the partitioner it wraps, picks what it picks, and reports
+// each new n once, whichever method kgo calls.
+func TestRoutingKeepsInterfacesAndSeesN(t *testing.T) {
+	for _, name := range rules.Partitioners(rules.Kafka) {
+		t.Run(name, func(t *testing.T) {
+			var seen []int
+			o := &routing{inner: basePartitioner(name), onChange: func(n int) { seen = append(seen, n) }}
+			got, want := o.ForTopic("t"), basePartitioner(name).ForTopic("t")
+			_, gotNB := got.(kgo.TopicPartitionerOnNewBatch)
+			_, wantNB := want.(kgo.TopicPartitionerOnNewBatch)
+			gotBP, gotHasBP := got.(kgo.TopicBackupPartitioner)
+			_, wantHasBP := want.(kgo.TopicBackupPartitioner)
+			if gotNB != wantNB || gotHasBP != wantHasBP {
+				t.Fatalf("OnNewBatch %v, PartitionByBackup %v; wrapped partitioner has %v, %v", gotNB, gotHasBP, wantNB, wantHasBP)
+			}
+			r := &kgo.Record{Key: []byte("key-7")}
+			for _, n := range []int{4, 4, 6, 6, 6, 9} {
+				var g int
+				if gotHasBP {
+					g = gotBP.PartitionByBackup(r, n, &backupIter{n})
+				} else {
+					g = got.Partition(r, n)
+				}
+				if g < 0 || g >= n {
+					t.Fatalf("n=%d: picked %d", n, g)
+				}
+				if name != rules.KeyHash { // the others keep state
+					continue
+				}
+				if w := want.Partition(r, n); g != w {
+					t.Fatalf("n=%d: picked %d, wrapped partitioner %d", n, g, w)
+				}
+			}
+			if len(seen) != 3 || seen[0] != 4 || seen[1] != 6 || seen[2] != 9 {
+				t.Fatalf("reported %v, want [4 6 9]", seen)
+			}
+		})
+	}
+}
+
+// backupIter walks partitions 0..n-1, each with no backup.
+type backupIter struct{ left int }
+
+func (b *backupIter) Next() (int, int64) { b.left--; return b.left, 0 }
+func (b *backupIter) Rem() int           { return b.left }

@@ -1,0 +1,97 @@
+package kproducer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"partop/backend/kafka/cluster"
+	"partop/source"
+)
+
+// Run sends records until ctx ends or Close is called, and runs the
+// partition watcher beside the send loop, reporting to r. It returns when
+// both stopped.
+func (p *Producer) Run(ctx context.Context, r source.Reporter) {
+	p.reports.Set(r)
+	p.life.RunChunks(ctx, p.Pacer, p.watch, p.produce)
+}
+
+// produce hands n records to kgo. Produce blocks while the buffer is full;
+// the pacer checks for the end between chunks. This loop is the whole
+// per-record send path of partop's own: it does what a plain producer's
+// loop does, with the fields it needs in locals.
+func (p *Producer) produce(_ context.Context, n int) int {
+	cl, ctx, records, onAck := p.cl, p.produceCtx, p.records, p.onAck
+	for range n {
+		key, value := records.Next()
+		cl.Produce(ctx, &kgo.Record{Key: key, Value: value}, onAck)
+	}
+	return n
+}
+
+// watch polls the topic's metadata every DiscoveryInterval (jittered,
+// backing off on errors): one small Metadata request per interval is its
+// whole cost.
+func (p *Producer) watch(ctx context.Context) {
+	source.Poll(ctx, p.cfg.DiscoveryInterval, true, nil, func(ctx context.Context) error {
+		t, err := cluster.Describe(ctx, p.watchCl, p.cfg.Topic)
+		if errors.Is(err, context.Canceled) {
+			return err // stopping: not news about the topic
+		}
+		leaders := t.Leaders()
+		p.reports.Report(source.Metadata{Leaders: leaders, Err: err})
+		if err != nil {
+			return err
+		}
+		p.leaders.Store(&leaders)
+		if n := t.Count(); n > int(p.known.Load()) {
+			p.grew(int(p.known.Load()), n) // someone else added partitions
+		} else if !p.knowsAll() {
+			// A refresh after an expansion hit a broker that had not
+			// applied it yet, and every retry since did too: keep asking.
+			p.refreshNow()
+		}
+		return err
+	})
+}
+
+// Close stops sending, waits up to FlushTimeout for in-flight records to be
+// acknowledged, and closes the client. Records still unacknowledged at the
+// deadline are aborted and counted as errors; the error says how many.
+func (p *Producer) Close() error {
+	var err error
+	p.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), p.cfg.FlushTimeout)
+		defer cancel()
+		if p.life.Stop() { // Run is going: wait for it
+			select {
+			case <-p.life.Done():
+			case <-ctx.Done(): // the send loop is stuck in Produce on a full buffer
+				p.cancelProduce()
+				<-p.life.Done()
+			}
+		}
+		if ferr := p.cl.Flush(ctx); ferr != nil {
+			left := p.cl.BufferedProduceRecords()
+			p.cancelProduce() // unblocks a Produce waiting for buffer space
+			// Aborting waits for requests already sent; a dead broker never
+			// answers them, so this wait is bounded too. Close then fails
+			// whatever is left.
+			actx, acancel := context.WithTimeout(context.Background(), time.Second)
+			_ = p.cl.AbortBufferedRecords(actx)
+			acancel()
+			err = fmt.Errorf("flush: %d records not acknowledged within %s: %w", left, p.cfg.FlushTimeout, ferr)
+			if errors.Is(ferr, context.DeadlineExceeded) {
+				err = fmt.Errorf("flush: %d records not acknowledged within %s", left, p.cfg.FlushTimeout)
+			}
+		}
+		p.cancelProduce()
+		p.cl.Close()
+		p.watchCl.Close()
+	})
+	return err
+}
