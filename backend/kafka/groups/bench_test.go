@@ -18,7 +18,7 @@ import (
 )
 
 // The benchmarks poll an embedded cluster that runs in a process of its
-// own (this test binary, re-run as TestClusterProcess), so that what they
+// own (this test binary, re-run as the same benchmark: clusterProcess), so that what they
 // measure (time, allocations, CPU) is the poller's alone, not kfake's or
 // the members'.
 
@@ -28,7 +28,7 @@ const (
 	benchRate  = 2000 // records/s the child writes, round-robin
 )
 
-// TestClusterProcess is not a test: started by a benchmark with
+// serveCluster is the child's side of clusterProcess: started with
 // PARTOP_BENCH_GROUPS=N,G, it is an embedded cluster with an N-partition
 // topic, a producer writing benchRate records/s round-robin, and G consumer
 // groups of one member each, every member assigned all N partitions: half
@@ -37,10 +37,10 @@ const (
 // members do not fetch (the topic is paused): they heartbeat and hold
 // their assignment. It prints its seeds once every group is assigned
 // everything, and runs until its stdin closes.
-func TestClusterProcess(t *testing.T) {
+func serveCluster(t testing.TB) {
 	var n, groups int
 	if _, err := fmt.Sscanf(os.Getenv(clusterEnv), "%d,%d", &n, &groups); err != nil {
-		t.Skip("the benchmarks' cluster: runs only when a benchmark starts it")
+		t.Fatalf("%s=%q: want partitions,groups", clusterEnv, os.Getenv(clusterEnv))
 	}
 	opts, seeds := embeddedSeeds(t, benchTopic, n)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -96,7 +96,7 @@ func benchGroup(i int) (string, []kgo.Opt) {
 	return fmt.Sprintf("kip848-%02d", i), []kgo.Opt{kgo.ServerSideBalancer()}
 }
 
-func writeRoundRobin(ctx context.Context, t *testing.T, opts []kgo.Opt) {
+func writeRoundRobin(ctx context.Context, t testing.TB, opts []kgo.Opt) {
 	p := client(t, opts, kgo.DefaultProduceTopic(benchTopic), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
@@ -108,11 +108,15 @@ func writeRoundRobin(ctx context.Context, t *testing.T, opts []kgo.Opt) {
 	}
 }
 
-// clusterProcess starts TestClusterProcess and returns its seed brokers
+// clusterProcess starts the cluster process and returns its seed brokers
 // once every group is assigned every partition.
 func clusterProcess(b *testing.B, partitions, groups int) []string {
 	b.Helper()
-	return embeddedtest.StartChild(b, "TestClusterProcess", fmt.Sprintf("%s=%d,%d", clusterEnv, partitions, groups))
+	if os.Getenv(clusterEnv) != "" { // this is the cluster process
+		serveCluster(b)
+		b.SkipNow()
+	}
+	return embeddedtest.StartChild(b, fmt.Sprintf("%s=%d,%d", clusterEnv, partitions, groups))
 }
 
 // benchScale is the goal's scale: 10,000 partitions, 50 groups

@@ -39,7 +39,7 @@ func embedded(t *testing.T, topic string, partitions int) []kgo.Opt {
 }
 
 // embeddedSeeds is embedded, and its seed brokers.
-func embeddedSeeds(t *testing.T, topic string, partitions int) ([]kgo.Opt, []string) {
+func embeddedSeeds(t testing.TB, topic string, partitions int) ([]kgo.Opt, []string) {
 	t.Helper()
 	c, _ := embeddedtest.Start(t, topic, partitions)
 	opts := c.ClientOpts()
@@ -71,13 +71,13 @@ func fake(t *testing.T, topic string, partitions int32, opts ...kfake.Opt) (*kfa
 	return c, []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)}
 }
 
-func ctx(t *testing.T) context.Context {
+func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), settle)
 	t.Cleanup(cancel)
 	return c
 }
 
-func client(t *testing.T, opts []kgo.Opt, more ...kgo.Opt) *kgo.Client {
+func client(t testing.TB, opts []kgo.Opt, more ...kgo.Opt) *kgo.Client {
 	t.Helper()
 	cl, err := kgo.NewClient(append(slices.Clone(opts), more...)...)
 	if err != nil {
@@ -125,7 +125,7 @@ func consume(t *testing.T, opts []kgo.Opt, group, topic string, more ...kgo.Opt)
 	return stop
 }
 
-func poller(t *testing.T, cfg Config) *Poller {
+func poller(t testing.TB, cfg Config) *Poller {
 	t.Helper()
 	p, err := New(cfg)
 	if err != nil {

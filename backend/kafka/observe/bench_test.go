@@ -15,7 +15,7 @@ import (
 )
 
 // The benchmarks observe an embedded cluster that runs in a process of its
-// own (this test binary, re-run as TestClusterProcess), so what they
+// own (this test binary, re-run as the same benchmark: clusterProcess), so what they
 // measure (time, allocations, CPU) is the observer's alone, not kfake's.
 
 const (
@@ -24,16 +24,13 @@ const (
 	benchTopic = "bench"
 )
 
-// TestClusterProcess is not a test: started by a benchmark with
-// PARTOP_BENCH_CLUSTER=N, it is an embedded cluster with an N-partition
-// topic and a transactional producer writing round-robin to every
-// partition in one open transaction (kfake lists only producers inside a
-// transaction), until its stdin closes.
-func TestClusterProcess(t *testing.T) {
+// serveCluster is the child's side of clusterProcess: an embedded cluster
+// with an N-partition topic (N from PARTOP_BENCH_CLUSTER) and a
+// transactional producer writing round-robin to every partition in one
+// open transaction (kfake lists only producers inside a transaction),
+// until its stdin closes.
+func serveCluster(t testing.TB) {
 	n, _ := strconv.Atoi(os.Getenv(clusterEnv))
-	if n == 0 {
-		t.Skip("the benchmarks' cluster: runs only when a benchmark starts it")
-	}
 	rate, _ := strconv.Atoi(os.Getenv(rateEnv))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -60,11 +57,16 @@ func TestClusterProcess(t *testing.T) {
 	embeddedtest.ServeChild(c.Seeds())
 }
 
-// clusterProcess starts TestClusterProcess with an n-partition topic and
-// returns its seed brokers once every partition has a record.
+// clusterProcess starts a cluster process with an n-partition topic and
+// returns its seed brokers once every partition has a record. In that
+// process (the same benchmark, re-run) it serves the cluster instead.
 func clusterProcess(b *testing.B, n, rate int) []string {
 	b.Helper()
-	return embeddedtest.StartChild(b, "TestClusterProcess", clusterEnv+"="+strconv.Itoa(n), rateEnv+"="+strconv.Itoa(rate))
+	if os.Getenv(clusterEnv) != "" {
+		serveCluster(b)
+		b.SkipNow() // the child measures nothing
+	}
+	return embeddedtest.StartChild(b, clusterEnv+"="+strconv.Itoa(n), rateEnv+"="+strconv.Itoa(rate))
 }
 
 // benchSource is a source on the child's topic whose polls the benchmark
