@@ -66,7 +66,7 @@ func wire(ctx context.Context, b source.Backend, o cmdline.Options, stderr io.Wr
 		return nil, err
 	}
 	cfg := engine.Config{
-		Info:     engine.Info{Cluster: b.Name(), Topic: o.Topic},
+		Info:     engine.Info{Cluster: b.Name(), Platform: b.Platform(), Topic: o.Topic},
 		Tick:     o.Tick,
 		Schedule: o.At,
 		// Rates from end offsets need a window of at least one poll.

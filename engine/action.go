@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -59,15 +58,20 @@ func (a Action) Grows() bool { return a.Kind == ActAdd || a.Kind == ActSetTotal 
 
 // Target maps the current partition count to the total an add or
 // set-total action wants.
-func (a Action) Target(current int) int {
-	if a.Kind == ActAdd {
-		return current + a.N
+func (a Action) Target(current int) int { return a.grow().Target(current) }
+
+func (a Action) grow() rules.Grow { return rules.Grow{N: a.N, Total: a.Kind == ActSetTotal} }
+
+// GrowAction is the action that makes the partition change g.
+func GrowAction(g rules.Grow) Action {
+	if g.Total {
+		return Action{Kind: ActSetTotal, N: g.N}
 	}
-	return a.N
+	return Action{Kind: ActAdd, N: g.N}
 }
 
 // Check says whether the cluster would take a partition action on a topic
-// of current partitions (Kafka grows topics only).
+// of current partitions (rules.CheckGrow).
 func (a Action) Check(current int) error {
 	if !a.Grows() {
 		return nil
@@ -78,6 +82,8 @@ func (a Action) Check(current int) error {
 const actionForms = "add=N (or +N), partitions=N (or =N), rate=R, pause or resume"
 
 // ParseAt parses a scheduled action, OFFSET:ACTION, such as 10s:add=4.
+// It is parsed before the cluster is known: a refused count names both
+// platforms' rule (rules.ParseGrow).
 func ParseAt(s string) (Action, error) {
 	off, act, ok := strings.Cut(s, ":")
 	if !ok {
@@ -96,10 +102,12 @@ func ParseAt(s string) (Action, error) {
 }
 
 // ParseAction parses add=N, partitions=N, +N, =N, rate=R, pause or resume.
+// Partition changes and rates are read by rules.ParseGrow and
+// rules.ParseRate, as the dashboard reads them.
 func ParseAction(s string) (Action, error) {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "+") || strings.HasPrefix(s, "=") {
-		return ParseGrow(s)
+		return parseGrow(s)
 	}
 	name, val, hasVal := strings.Cut(s, "=")
 	switch name {
@@ -119,13 +127,10 @@ func ParseAction(s string) (Action, error) {
 		if name == "partitions" {
 			sign = "="
 		}
-		return ParseGrow(sign + val)
+		return parseGrow(sign + val)
 	case "rate":
-		r, err := strconv.ParseFloat(val, 64)
-		if !hasVal || err != nil {
-			return Action{}, fmt.Errorf("rate=%s: want records/s, 0 (as fast as possible) to %g", val, rules.MaxRate)
-		}
-		if err := rules.CheckRate(r); err != nil {
+		r, err := rules.ParseRate(val)
+		if err != nil {
 			return Action{}, err
 		}
 		return Action{Kind: ActRate, Rate: r}, nil
@@ -133,41 +138,14 @@ func ParseAction(s string) (Action, error) {
 	return Action{}, fmt.Errorf("unknown action %q: want %s", s, actionForms)
 }
 
-// ParseGrow reads a partition change the way operators type it, in the
-// dashboard's prompt and in --at: N or +N adds N partitions, =N grows the
-// topic to N in total. It checks what needs no cluster; Action.Check does
-// the rest against the current count.
-func ParseGrow(s string) (Action, error) {
-	s = strings.TrimSpace(s)
-	kind, num := ActAdd, s
-	switch {
-	case strings.HasPrefix(s, "="):
-		kind, num = ActSetTotal, strings.TrimSpace(s[1:])
-	case strings.HasPrefix(s, "+"):
-		num = strings.TrimSpace(s[1:])
+// parseGrow reads a partition change for --at, where the platform is not
+// known yet.
+func parseGrow(s string) (Action, error) {
+	g, err := rules.ParseGrow("", s)
+	if err != nil {
+		return Action{}, err
 	}
-	if num == "" {
-		if s == "" {
-			return Action{}, errors.New("type a number: N or +N adds N, =N grows to N in total")
-		}
-		return Action{}, errors.New("type a number after " + s[:1])
-	}
-	n, err := strconv.Atoi(num)
-	if err != nil || strings.HasPrefix(num, "+") {
-		return Action{}, fmt.Errorf("%q is not a whole number: N or +N adds N, =N grows to N in total", num)
-	}
-	switch {
-	case kind == ActAdd && n < 1:
-		return Action{}, fmt.Errorf("add at least 1 partition (got %d): Kafka cannot remove partitions", n)
-	case kind == ActAdd && n > rules.MaxPartitions:
-		// current+n could overflow for absurd n; the limit applies anyway.
-		return Action{}, fmt.Errorf("adding %d is over partop's limit of %d partitions", n, rules.MaxPartitions)
-	case kind == ActSetTotal && n > rules.MaxPartitions:
-		return Action{}, fmt.Errorf("a total of %d is over partop's limit of %d partitions", n, rules.MaxPartitions)
-	case kind == ActSetTotal && n < 1:
-		return Action{}, fmt.Errorf("a total of %d: a topic needs at least 1 partition", n)
-	}
-	return Action{Kind: kind, N: n}, nil
+	return GrowAction(g), nil
 }
 
 // CheckPlan walks scheduled partition actions from the topic's current

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"partop/rules"
 )
 
 func TestParseAt(t *testing.T) {
@@ -49,11 +51,15 @@ func TestParseAt(t *testing.T) {
 }
 
 // TestOneParserForBoth: --at's add=N and partitions=N and the prompt's +N
-// and =N are one grammar with the same errors.
+// and =N are one grammar (rules.ParseGrow) with the same errors.
 func TestOneParserForBoth(t *testing.T) {
 	for _, pair := range [][2]string{{"add=4", "+4"}, {"add=4", "4"}, {"partitions=9", "=9"}, {"add=0", "+0"}, {"add=x", "+x"}, {"partitions=20000", "=20000"}} {
 		a, errA := ParseAction(pair[0])
-		b, errB := ParseGrow(pair[1])
+		g, errB := rules.ParseGrow("", pair[1])
+		var b Action
+		if errB == nil {
+			b = GrowAction(g)
+		}
 		if a != b || (errA == nil) != (errB == nil) || (errA != nil && errA.Error() != errB.Error()) {
 			t.Errorf("%s → %v, %v; %s → %v, %v", pair[0], a, errA, pair[1], b, errB)
 		}

@@ -10,9 +10,11 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -25,15 +27,87 @@ const MaxPartitions = 10000
 // is something the cluster and partop will do: Kafka and Fluvio only add
 // partitions.
 func CheckGrow(current, target int) error {
-	switch {
-	case target > MaxPartitions:
-		return fmt.Errorf("%d partitions is over partop's limit of %d", target, MaxPartitions)
-	case target <= 0:
-		return fmt.Errorf("a topic needs at least 1 partition, not %d", target)
-	case target <= current:
+	if err := checkTotal(target); err != nil {
+		return err
+	}
+	if target <= current {
 		return fmt.Errorf("the topic has %d partitions; Kafka and Fluvio cannot shrink a topic or keep its count, so the new total must be above %d (asked for %d)", current, current, target)
 	}
 	return nil
+}
+
+// checkTotal says whether n is a partition count partop asks a cluster
+// for.
+func checkTotal(n int) error {
+	switch {
+	case n > MaxPartitions:
+		return fmt.Errorf("%d partitions is over partop's limit of %d", n, MaxPartitions)
+	case n <= 0:
+		return fmt.Errorf("a topic needs at least 1 partition, not %d", n)
+	}
+	return nil
+}
+
+// Grow is a partition change as an operator asks for it: add N
+// partitions, or (Total) grow the topic to N partitions in total.
+type Grow struct {
+	N     int
+	Total bool
+}
+
+// Target is the partition count g asks for on a topic of current
+// partitions.
+func (g Grow) Target(current int) int {
+	if g.Total {
+		return g.N
+	}
+	return current + g.N
+}
+
+// growForms is how operators spell a partition change.
+const growForms = "N or +N adds N, =N grows to N in total"
+
+// ParseGrow reads a partition change the way operators type it, in the
+// dashboard's prompt and in --at: N or +N adds N partitions, =N grows the
+// topic to N in total. It checks what needs no cluster; CheckGrow does the
+// rest against the current count. platform (Kafka or Fluvio) is the one
+// the reason names; empty when the cluster is not known yet (--at is
+// parsed before the flags that choose it), and the reason names both.
+func ParseGrow(platform, s string) (Grow, error) {
+	s = strings.TrimSpace(s)
+	g, num := Grow{}, s
+	switch {
+	case strings.HasPrefix(s, "="):
+		g.Total, num = true, strings.TrimSpace(s[1:])
+	case strings.HasPrefix(s, "+"):
+		num = strings.TrimSpace(s[1:])
+	}
+	if num == "" {
+		if s == "" {
+			return Grow{}, errors.New("type a number: " + growForms)
+		}
+		return Grow{}, errors.New("type a number after " + s[:1])
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || strings.HasPrefix(num, "+") {
+		return Grow{}, fmt.Errorf("%q is not a whole number: %s", num, growForms)
+	}
+	g.N = n
+	switch {
+	case g.Total:
+		if err := checkTotal(n); err != nil {
+			return Grow{}, err
+		}
+	case n < 1:
+		if platform == "" {
+			platform = Kafka + " and " + Fluvio
+		}
+		return Grow{}, fmt.Errorf("add at least 1 partition (got %d): %s cannot remove partitions", n, platform)
+	case n > MaxPartitions:
+		// current+n could overflow for absurd n; the limit applies anyway.
+		return Grow{}, fmt.Errorf("adding %d is over partop's limit of %d partitions", n, MaxPartitions)
+	}
+	return g, nil
 }
 
 // DefaultPartitions is a new topic's partition count.
@@ -62,9 +136,27 @@ const (
 // CheckRate says whether r is a target rate partop accepts.
 func CheckRate(r float64) error {
 	if r < 0 || r > MaxRate || math.IsNaN(r) {
-		return fmt.Errorf("rate %s: want records/s, 0 (as fast as possible) to %g", strconv.FormatFloat(r, 'f', -1, 64), MaxRate)
+		return badRate(strconv.FormatFloat(r, 'f', -1, 64))
 	}
 	return nil
+}
+
+// ParseRate reads a target rate as operators type it (rate=R in --at)
+// and checks it.
+func ParseRate(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	r, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, badRate(s)
+	}
+	return r, CheckRate(r)
+}
+
+func badRate(s string) error {
+	if s != "" {
+		s = " " + s
+	}
+	return fmt.Errorf("rate%s: want records/s, 0 (as fast as possible) to %g", s, MaxRate)
 }
 
 // Record shapes.

@@ -16,6 +16,57 @@ func TestCheckGrow(t *testing.T) {
 	}
 }
 
+// TestParseGrow: the forms operators type, the checks that need no
+// cluster, and a refusal that names the platform it runs on.
+func TestParseGrow(t *testing.T) {
+	for in, want := range map[string]Grow{"4": {N: 4}, "+4": {N: 4}, " + 4 ": {N: 4}, "=16": {N: 16, Total: true}, "= 6": {N: 6, Total: true}} {
+		if g, err := ParseGrow(Kafka, in); err != nil || g != want {
+			t.Errorf("ParseGrow(%q) = %+v, %v; want %+v", in, g, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"":       "type a number",
+		"=":      "type a number after =",
+		"x":      "not a whole number",
+		"++4":    "not a whole number",
+		"=0":     "at least 1 partition",
+		"=20000": "over partop's limit of 10000",
+		"20000":  "over partop's limit of 10000",
+	} {
+		if _, err := ParseGrow(Kafka, in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseGrow(%q) error %v, want it to mention %q", in, err, want)
+		}
+	}
+	for platform, want := range map[string]string{
+		Kafka:  "add at least 1 partition (got 0): Kafka cannot remove partitions",
+		Fluvio: "add at least 1 partition (got 0): Fluvio cannot remove partitions",
+		"":     "add at least 1 partition (got 0): Kafka and Fluvio cannot remove partitions",
+	} {
+		if _, err := ParseGrow(platform, "+0"); err == nil || err.Error() != want {
+			t.Errorf("ParseGrow(%q, +0) error %v, want %q", platform, err, want)
+		}
+	}
+	if g := (Grow{N: 4}); g.Target(8) != 12 {
+		t.Errorf("+4 on 8: %d", g.Target(8))
+	}
+	if g := (Grow{N: 4, Total: true}); g.Target(2) != 4 {
+		t.Errorf("=4 on 2: %d", g.Target(2))
+	}
+}
+
+// TestParseRate: one message for a rate that is not a number and one out
+// of range.
+func TestParseRate(t *testing.T) {
+	if r, err := ParseRate(" 500 "); err != nil || r != 500 {
+		t.Errorf("ParseRate(500) = %v, %v", r, err)
+	}
+	for _, in := range []string{"fast", "", "-1", "2e9", "NaN"} {
+		if _, err := ParseRate(in); err == nil || !strings.Contains(err.Error(), "want records/s, 0 (as fast as possible) to 1e+09") {
+			t.Errorf("ParseRate(%q) error %v", in, err)
+		}
+	}
+}
+
 func TestTopicNames(t *testing.T) {
 	for _, tc := range []struct {
 		platform, name string

@@ -75,7 +75,7 @@ func New(eng Engine, cfg Config) *Model {
 	// may act) is fixed for the Model's life.
 	m.syncKeys()
 	m.readState()
-	m.prompt = newPrompt(&m.styles)
+	m.prompt = newPrompt(&m.styles, es.Platform)
 	m.help.Styles = m.styles.Help
 	m.paints = m.styles.tablePaints()
 	m.render() // the placeholder, until the first size arrives

@@ -8,24 +8,26 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"partop/engine"
+	"partop/rules"
 )
 
 // prompt is the inline "add partitions" input. It checks the input as it is
 // typed, so only an action the cluster can accept is ever sent.
 type prompt struct {
-	input  textinput.Model
-	open   bool
-	action engine.Action // what Enter would do, when err is nil
-	err    error
+	input    textinput.Model
+	open     bool
+	platform string        // whose rule a refusal names (engine.Info.Platform)
+	action   engine.Action // what Enter would do, when err is nil
+	err      error
 }
 
-func newPrompt(st *Styles) prompt {
+func newPrompt(st *Styles, platform string) prompt {
 	in := textinput.New()
 	in.Prompt = ""
 	in.Placeholder = "1"
 	in.CharLimit = 12
 	in.SetWidth(12)
-	p := prompt{input: in}
+	p := prompt{input: in, platform: platform}
 	p.setStyles(st, true)
 	return p
 }
@@ -61,21 +63,23 @@ func (p *prompt) update(msg tea.Msg, current int) tea.Cmd {
 }
 
 func (p *prompt) validate(current int) {
-	p.action, p.err = parseAdd(p.input.Value(), current)
+	p.action, p.err = parseAdd(p.platform, p.input.Value(), current)
 }
 
-// parseAdd reads the prompt with the parser --at uses (N or +N adds N, =N
-// grows to N in total); empty adds one. current is the cluster's partition
-// count: the result passes the check the admin call enforces.
-func parseAdd(s string, current int) (engine.Action, error) {
+// parseAdd reads the prompt with the parser --at uses (rules.ParseGrow: N
+// or +N adds N, =N grows to N in total); empty adds one. A refusal names
+// platform's rule. current is the cluster's partition count: the result
+// passes the check the admin call enforces.
+func parseAdd(platform, s string, current int) (engine.Action, error) {
 	if strings.TrimSpace(s) == "" {
 		s = "1"
 	}
-	a, err := engine.ParseGrow(s)
-	if err == nil {
-		err = a.Check(current)
-	}
+	g, err := rules.ParseGrow(platform, s)
 	if err != nil {
+		return engine.Action{}, err
+	}
+	a := engine.GrowAction(g)
+	if err := a.Check(current); err != nil {
 		return engine.Action{}, err
 	}
 	return a, nil
@@ -83,7 +87,7 @@ func parseAdd(s string, current int) (engine.Action, error) {
 
 // lines renders the prompt: the input with what Enter would do, then what
 // it does to keyed records, or the error wrapped to at most two lines (the
-// reason is usually at the end of Kafka's rule).
+// reason is usually at the end of the platform's rule).
 func (p *prompt) lines(current, width int, keyed bool, st *Styles) []string {
 	line := st.PromptLabel.Render("add partitions › ") + p.input.View()
 	if p.err != nil {

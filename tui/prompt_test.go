@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"partop/engine"
+	"partop/rules"
 )
 
 // TestPromptRejectsInvalidInput types each bad input, presses Enter, and
@@ -141,9 +142,22 @@ func TestParseAdd(t *testing.T) {
 		{"=+6", 4, engine.Action{}, true},
 		{"99999999999999999999", 4, engine.Action{}, true},
 	} {
-		got, err := parseAdd(tc.in, tc.current)
+		got, err := parseAdd(rules.Kafka, tc.in, tc.current)
 		if (err != nil) != tc.wantErr || got != tc.want {
 			t.Errorf("parseAdd(%q, %d) = %v, %v; want %v, error %v", tc.in, tc.current, got, err, tc.want, tc.wantErr)
+		}
+	}
+}
+
+// TestParseAddNamesPlatform: a refusal names the platform the dashboard
+// runs on, not Kafka everywhere.
+func TestParseAddNamesPlatform(t *testing.T) {
+	for platform, want := range map[string]string{
+		rules.Kafka:  "Kafka cannot remove partitions",
+		rules.Fluvio: "Fluvio cannot remove partitions",
+	} {
+		if _, err := parseAdd(platform, "0", 4); err == nil || !strings.HasSuffix(err.Error(), want) {
+			t.Errorf("%s: parseAdd(0) error %v, want it to end %q", platform, err, want)
 		}
 	}
 }
