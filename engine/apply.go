@@ -77,7 +77,7 @@ func (e *Engine) grow(ctx context.Context, a Action) error {
 	if err != nil {
 		return err
 	}
-	now := e.cfg.Now()
+	now := time.Now()
 	e.topic.expanded(from, to, ByPartop, now, now)
 	return nil
 }
@@ -85,7 +85,7 @@ func (e *Engine) grow(ctx context.Context, a Action) error {
 func (e *Engine) note(kind, msg string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.topic.note(e.cfg.Now(), kind, msg)
+	e.topic.note(time.Now(), kind, msg)
 }
 
 // runSchedule applies the --at actions at their offsets from start, in
@@ -93,7 +93,7 @@ func (e *Engine) note(kind, msg string) {
 // action does not stop the ones after it.
 func (e *Engine) runSchedule(ctx context.Context, start time.Time) {
 	for _, a := range e.cfg.Schedule {
-		t := time.NewTimer(start.Add(a.At).Sub(e.cfg.Now()))
+		t := time.NewTimer(time.Until(start.Add(a.At)))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -101,7 +101,7 @@ func (e *Engine) runSchedule(ctx context.Context, start time.Time) {
 		case <-t.C:
 		}
 		err := e.apply(ctx, a)
-		o := Outcome{Action: a, At: e.cfg.Now()}
+		o := Outcome{Action: a, At: time.Now()}
 		if err != nil {
 			o.Err = err.Error()
 			e.note(KindError, "at "+a.At.String()+": "+a.String()+": "+o.Err)

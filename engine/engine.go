@@ -11,9 +11,13 @@
 // door: view -> Apply -> source -> cluster. The engine imports no backend:
 // main hands it a source.Source.
 //
-// Time comes from Config.Now; tests run the engine on a fake source inside
-// a testing/synctest bubble, whose clock also drives the tick and the
-// schedule.
+// There is one clock, time.Now, and no way to inject another: the
+// counters stamp each partition's first record with it (stats), and the
+// tick and the schedule's timers run on the runtime's clock, so an
+// injected clock for events would measure a pickup between two clocks.
+// Tests run the engine on a fake source inside a testing/synctest
+// bubble, whose fake clock drives time.Now, the tick and the timers
+// alike.
 package engine
 
 import (
@@ -55,8 +59,6 @@ type Config struct {
 	// StepWindow is the "rate now" window of a stepped source (observe
 	// mode) and of WholeTopic: at least one of their steps (default 1s).
 	StepWindow time.Duration
-	// Now is the clock every event is stamped with (default time.Now).
-	Now func() time.Time
 }
 
 // Engine runs one source against one topic. Create it with New, start it
@@ -96,9 +98,6 @@ type Engine struct {
 // New makes an engine for src. Nothing runs until Run.
 func New(src source.Source, cfg Config) *Engine {
 	cfg.Tick = cmp.Or(cfg.Tick, rules.DefaultTick)
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	cfg.StepWindow = max(cfg.StepWindow, stats.DefaultNowWindow)
 	about := src.About()
 	if about.Stepped {
@@ -125,7 +124,7 @@ func New(src source.Source, cfg Config) *Engine {
 	if cfg.Consumer != nil {
 		e.reads = stats.NewSampler(cfg.Consumer.Counters(), stats.Config{History: 32, TotalHistory: 2})
 	}
-	e.cfg.Info.Start = cfg.Now()
+	e.cfg.Info.Start = time.Now()
 	e.publish(nil)
 	return e
 }
@@ -147,7 +146,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		return errors.New("engine: Run called twice")
 	}
 	defer close(e.done)
-	start := e.cfg.Now()
+	start := time.Now()
 	e.mu.Lock()
 	e.cfg.Info.Start = start
 	e.mu.Unlock()
@@ -182,7 +181,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.mu.Lock()
 	e.stopped = true
 	e.mu.Unlock()
-	e.sample(e.cfg.Now())
+	e.sample(time.Now())
 	return err
 }
 
@@ -199,7 +198,7 @@ func (e *Engine) loop(ctx context.Context) {
 			if stepped {
 				e.publish(nil)
 			} else {
-				e.sample(e.cfg.Now())
+				e.sample(time.Now())
 			}
 		case at := <-e.steps:
 			e.sample(at)
@@ -274,7 +273,7 @@ func (r reporter) Report(f source.Fact) {
 		return
 	}
 	e := r.e
-	now := e.cfg.Now()
+	now := time.Now()
 	if _, failed := f.(source.RecordFailed); failed && now.UnixNano()-e.lastFailure.Load() < int64(problemEvery) {
 		return // a dead broker fails thousands a second: most need not take the lock to be dropped
 	}
