@@ -338,6 +338,7 @@ func (e *Engine) publish(s *stats.Snapshot) {
 		View:       e.topic.viewNow(),
 		New:        e.topic.fresh(len(e.stats.Partitions)),
 		Events:     e.events,
+		Pickups:    e.topic.pickups.published(),
 		TargetRate: rate,
 		Paused:     paused,
 		Sending:    e.sender != nil,

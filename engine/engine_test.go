@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -102,6 +103,13 @@ func TestPickupTimeline(t *testing.T) {
 		}
 		if x.Pickup != 50*time.Millisecond {
 			t.Fatalf("pickup %s, want 50ms", x.Pickup)
+		}
+		want := []engine.Pickup{{ID: 1, Expansion: x.ID, By: engine.ByPartop, Latency: 50 * time.Millisecond}}
+		if ps := s.PickupsSince(0); !slices.Equal(ps, want) {
+			t.Fatalf("pickups %+v, want %+v", ps, want)
+		}
+		if ps := s.PickupsSince(1); len(ps) != 0 {
+			t.Fatalf("pickups since 1: %+v", ps)
 		}
 		if s.View.Partitions != 8 || s.View.Cluster != 8 || src.Counters().Len() != 8 {
 			t.Fatalf("view %+v, %d counters", s.View, src.Counters().Len())
@@ -400,7 +408,8 @@ func TestSnapshotsAreImmutable(t *testing.T) {
 	})
 }
 
-// TestEventLogBounded: the log keeps the newest 1,000 events.
+// TestEventLogBounded: the log keeps the newest 1,000 events, whose IDs
+// count every event logged, from 1, with no gaps.
 func TestEventLogBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := sourcetest.NewSender(1, 1000, source.About{})
@@ -411,6 +420,51 @@ func TestEventLogBounded(t *testing.T) {
 		evs := eng.Snapshot().Events
 		if len(evs) != 1000 || evs[0].Message != "10" || evs[999].Message != "1009" {
 			t.Fatalf("%d events, from %q to %q", len(evs), evs[0].Message, evs[len(evs)-1].Message)
+		}
+		for i, e := range evs {
+			if e.ID != uint64(i)+11 {
+				t.Fatalf("event %d (%q) has ID %d, want %d", i, e.Message, e.ID, i+11)
+			}
+		}
+	})
+}
+
+// TestPickupsOutliveTheLog: each pickup is recorded once, when it happens,
+// and stays in the snapshot however many events push its expansion out of
+// the log; the list keeps the latest 1,000 pickups.
+func TestPickupsOutliveTheLog(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := sourcetest.NewSender(1, 1000, source.About{})
+		eng, _ := running(t, src, engine.Config{Tick: 100 * time.Millisecond})
+		ctx := context.Background()
+		for n := 1; n <= 1002; n++ {
+			if err := eng.Apply(ctx, engine.Action{Kind: engine.ActAdd, N: 1}); err != nil {
+				t.Fatal(err)
+			}
+			src.Ack(int32(n), 1)
+			time.Sleep(150 * time.Millisecond) // a sample finishes it (one may come at the ack's instant)
+			if n == 1 {
+				for range 1500 {
+					_ = eng.Apply(ctx, engine.Action{Kind: engine.ActNote, NoteKind: engine.KindInfo, Note: "news"})
+				}
+				s := eng.Snapshot()
+				if len(expansions(s)) != 0 {
+					t.Fatal("the first expansion is still in the log")
+				}
+				if ps := s.PickupsSince(0); len(ps) != 1 || ps[0].ID != 1 || ps[0].Expansion != 1 || ps[0].Latency != 0 {
+					t.Fatalf("pickups after 1,500 events: %+v, want expansion 1's, picked up at once", ps)
+				}
+			}
+		}
+		s := eng.Snapshot()
+		if len(s.Pickups) != 1000 || s.Pickups[0].ID != 3 || s.Pickups[999].ID != 1002 {
+			t.Fatalf("%d pickups, IDs %d to %d; want the latest 1,000, 3 to 1002", len(s.Pickups), s.Pickups[0].ID, s.Pickups[len(s.Pickups)-1].ID)
+		}
+		if ps := s.PickupsSince(1); len(ps) != 1000 || ps[0].ID != 3 {
+			t.Fatalf("since 1: %d pickups from %d; want all that are left", len(ps), ps[0].ID)
+		}
+		if ps := s.PickupsSince(1000); len(ps) != 2 || ps[0].ID != 1001 {
+			t.Fatalf("since 1000: %+v", ps)
 		}
 	})
 }

@@ -23,9 +23,16 @@ const (
 // runs; the oldest events go first.
 const maxEvents = 1000
 
+// maxPickups bounds the pickups a snapshot carries (Snapshot.Pickups).
+const maxPickups = 1000
+
 // Event is something an operator wants to see in the log. Expansions carry
 // their pickup timeline; the others carry a message.
 type Event struct {
+	// ID goes up by one with each event logged, from 1, and is never
+	// reused: the log holds consecutive IDs, and an expansion is known
+	// by its ID while its timeline fills in.
+	ID      uint64
 	Kind    string
 	At      time.Time // when it happened (for expansions: when first known)
 	Message string
@@ -65,15 +72,37 @@ func (e Event) Start() time.Time {
 	return e.Seen
 }
 
+// Pickup is one pickup of an expansion's new partitions, recorded once,
+// when it happens: the source's (Group empty: the last new partition got
+// its first record, the expansion is Done) or a consumer group's (every
+// new partition assigned to its members). Readers that must count each
+// pickup once (metrics) ask a snapshot for those after the last ID they
+// took (Snapshot.PickupsSince) instead of watching the bounded event log.
+type Pickup struct {
+	// ID goes up by one with each pickup recorded, from 1.
+	ID uint64
+	// Expansion is the expansion's event ID.
+	Expansion uint64
+	By        string // who added the partitions: ByPartop or ByExternal
+	Group     string // the consumer group; empty for the source's pickup
+	// Latency runs from the expansion's Start() to the pickup: its Pickup
+	// for the source's, to AssignedAt for a group's; never negative.
+	Latency time.Duration
+}
+
 // eventLog is the bounded log. Expansions are kept by pointer so their
 // timeline fills in; published snapshots get a copy, made only when
 // version changed.
 type eventLog struct {
 	events  []*Event
 	version uint64 // bumped on every change
+	lastID  uint64 // the latest event's ID
 }
 
+// add logs e with the next ID.
 func (l *eventLog) add(e *Event) {
+	l.lastID++
+	e.ID = l.lastID
 	if len(l.events) == maxEvents {
 		copy(l.events, l.events[1:])
 		l.events[maxEvents-1] = nil
@@ -93,3 +122,24 @@ func (l *eventLog) copy() []Event {
 	}
 	return out
 }
+
+// pickups are the latest maxPickups pickups, oldest first. Published
+// snapshots share the array up to their length: recording appends past it,
+// and dropping the oldest makes a new array.
+type pickups struct {
+	list   []Pickup
+	lastID uint64
+}
+
+// add records the pickup of e's new partitions by group (empty: the
+// source's) after latency.
+func (ps *pickups) add(e *Event, group string, latency time.Duration) {
+	ps.lastID++
+	if len(ps.list) == maxPickups {
+		ps.list = append(make([]Pickup, 0, maxPickups), ps.list[1:]...)
+	}
+	ps.list = append(ps.list, Pickup{ID: ps.lastID, Expansion: e.ID, By: e.By, Group: group, Latency: max(latency, 0)})
+}
+
+// published is the list as a snapshot shares it.
+func (ps *pickups) published() []Pickup { return ps.list[:len(ps.list):len(ps.list)] }

@@ -42,6 +42,7 @@ type groupWatch struct {
 // groupState is one group's progress on an expansion's new partitions.
 type groupState struct {
 	pick       GroupPickup
+	recorded   bool            // its assignment is in the topic's pickups
 	endAtAssig map[int32]int64 // end offsets when assigned
 	firstFetch map[int32]int64 // partop's own group: first fetched offsets
 	commits    map[int32]commit
@@ -88,7 +89,7 @@ func (t *topic) watchGroups(now time.Time, e *Event) {
 		}
 	}
 	st.settle(parts)
-	w.publish()
+	t.publishGroups(w)
 }
 
 func (w *groupWatch) state(group string) *groupState {
@@ -126,7 +127,7 @@ func (t *topic) groupsSeen(gs source.Groups) {
 			}
 		}
 		if changed {
-			w.publish()
+			t.publishGroups(w)
 			t.log.changed()
 		}
 	}
@@ -216,8 +217,9 @@ func (st *groupState) settle(parts []int32) bool {
 	return changed
 }
 
-// publish copies the groups' pickups into the event, by group name.
-func (w *groupWatch) publish() {
+// publishGroups copies the groups' pickups into the event, by group name,
+// and records each group's assignment of the new partitions once.
+func (t *topic) publishGroups(w *groupWatch) {
 	names := make([]string, 0, len(w.groups))
 	for n := range w.groups {
 		names = append(names, n)
@@ -225,7 +227,12 @@ func (w *groupWatch) publish() {
 	slices.Sort(names)
 	w.ev.Groups = w.ev.Groups[:0:0]
 	for _, n := range names {
-		w.ev.Groups = append(w.ev.Groups, w.groups[n].pick)
+		st := w.groups[n]
+		w.ev.Groups = append(w.ev.Groups, st.pick)
+		if !st.recorded && !st.pick.AssignedAt.IsZero() {
+			st.recorded = true
+			t.pickups.add(w.ev, n, st.pick.AssignedAt.Sub(w.ev.Start()))
+		}
 	}
 }
 
@@ -287,7 +294,7 @@ func (t *topic) ownFact(now time.Time, f source.Fact) {
 			}
 		}
 		if st.settle(parts) || changed {
-			w.publish()
+			t.publishGroups(w)
 			t.log.changed()
 		}
 	}

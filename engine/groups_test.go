@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -122,6 +123,13 @@ func TestPolledGroupPickup(t *testing.T) {
 		}
 		if a := pickup(t, eng, "audit"); !a.AssignedAt.IsZero() || a.SkippedKnown {
 			t.Fatalf("audit %+v: never assigned the new partitions, so pending", a)
+		}
+		// billing's assignment is recorded once, though its pickup changed
+		// after it; audit's is not recorded at all.
+		x := expansions(eng.Snapshot())[0]
+		want := []engine.Pickup{{ID: 1, Expansion: x.ID, By: engine.ByPartop, Group: "billing", Latency: assigned.Sub(x.Start())}}
+		if ps := eng.Snapshot().PickupsSince(0); !slices.Equal(ps, want) {
+			t.Fatalf("pickups %+v, want %+v", ps, want)
 		}
 		if gs := eng.Snapshot().Groups; len(gs.List) != 2 {
 			t.Fatalf("groups %+v", gs)

@@ -38,8 +38,12 @@ type Snapshot struct {
 	View  View
 	// New says, by partition, that an expansion added it and it has not
 	// yet carried BalancedShare of its fair share.
-	New        []bool
-	Events     []Event // oldest first
+	New    []bool
+	Events []Event // oldest first, the latest 1,000
+	// Pickups are the latest 1,000 pickups of expansions, oldest first,
+	// kept apart from Events so that other events cannot push them out:
+	// see PickupsSince.
+	Pickups    []Pickup
 	TargetRate float64 // records/s; 0: unlimited
 	Paused     bool
 	Sending    bool     // the source sends records (rate and pause apply)
@@ -92,6 +96,22 @@ type Outcome struct {
 	Action Action
 	At     time.Time
 	Err    string // empty when it was carried out
+}
+
+// PickupsSince returns the pickups recorded after the one with ID id,
+// oldest first (all of them for 0). The pickups' IDs are consecutive, so
+// a reader that remembers the last ID it took counts each pickup once,
+// whatever was logged meanwhile, as long as it asks again before 1,000
+// more pickups are recorded.
+func (s *Snapshot) PickupsSince(id uint64) []Pickup {
+	if len(s.Pickups) == 0 {
+		return nil
+	}
+	first := s.Pickups[0].ID
+	if id < first {
+		return s.Pickups
+	}
+	return s.Pickups[min(id-first+1, uint64(len(s.Pickups))):]
 }
 
 // Failed lists the scheduled actions that failed, as "OFFSET:ACTION: why".

@@ -31,6 +31,7 @@ type topic struct {
 	counters *stats.Counters
 	view     View
 	log      eventLog
+	pickups  pickups
 	pending  []*Event // expansions not yet Done
 	settling []*Event // expansions not yet Balanced
 	// settled[p]: partition p has carried BalancedShare of its fair share
@@ -224,6 +225,7 @@ func (t *topic) finish(parts []stats.Partition) {
 		// A client that found the partitions before we did picked them up
 		// in no time; never report a negative latency.
 		e.Pickup = max(last.Sub(e.Start()), 0)
+		t.pickups.add(e, "", e.Pickup)
 		if t.about.SlowNote != "" && !e.Routed.IsZero() && last.Sub(e.Routed) >= t.about.SlowAfter {
 			e.Note = t.about.SlowNote
 		}

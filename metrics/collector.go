@@ -66,7 +66,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	c.pickups.assigned.Collect(ch)
 }
 
-// Sync brings the pickup histogram up to date with a snapshot. The
-// server calls it on every engine tick, so an expansion is observed even
-// when it leaves the bounded event log between two scrapes.
+// Sync brings the pickup histograms up to date with a snapshot. The
+// server calls it on every engine tick, so a pickup is observed even when
+// more than the 1,000 a snapshot keeps are recorded between two scrapes
+// (each expansion is one pickup, and one more for every consumer group).
 func (c *Collector) Sync(s *engine.Snapshot) { c.pickups.sync(s) }

@@ -38,7 +38,7 @@ func (e *stepEngine) set(s *engine.Snapshot) {
 	e.snap = s
 }
 
-func snapshot(events ...engine.Event) *engine.Snapshot {
+func snapshot(pickups ...engine.Pickup) *engine.Snapshot {
 	return &engine.Snapshot{
 		Info: engine.Info{Topic: "orders", Tick: 10 * time.Millisecond},
 		Stats: stats.Snapshot{
@@ -46,13 +46,15 @@ func snapshot(events ...engine.Event) *engine.Snapshot {
 			Unrouted:   3,
 		},
 		View:       engine.View{Partitions: 2, Cluster: 4, MetadataRequests: 7},
-		Events:     events,
+		Pickups:    pickups,
 		TargetRate: 500, Sending: true, Paused: true,
 	}
 }
 
-func expansion(seen time.Time, from, to int, pickup time.Duration, done bool) engine.Event {
-	return engine.Event{Kind: engine.KindExpansion, At: seen, Seen: seen, From: from, To: to, By: engine.ByPartop, Pickup: pickup, Done: done}
+// pickup is the engine's pickup id of expansion exp by partop's producer
+// (group empty) or by a consumer group.
+func pickup(id, exp uint64, group string, latency time.Duration) engine.Pickup {
+	return engine.Pickup{ID: id, Expansion: exp, By: engine.ByPartop, Group: group, Latency: latency}
 }
 
 // scrape serves c over real HTTP and parses the answer with Prometheus'
@@ -185,16 +187,13 @@ func TestObserveMode(t *testing.T) {
 	}
 }
 
-// TestPickupsObservedOnce: a finished expansion is observed once however
-// often it is scraped or synced, pending ones not at all, and one that
-// finished after many scrapes once it finishes. Expansions that left the
-// bounded log are forgotten, not observed again, and the memory of them
-// goes with them.
+// TestPickupsObservedOnce: a pickup is observed once however often it is
+// scraped or synced; one recorded after many scrapes once it is; one that
+// left the snapshot after it was observed is not observed again.
 func TestPickupsObservedOnce(t *testing.T) {
-	t0 := time.Now()
-	a := expansion(t0, 4, 8, 20*time.Millisecond, true)
-	b := expansion(t0.Add(time.Second), 8, 12, 0, false)
-	eng := &stepEngine{snap: snapshot(a, b), done: make(chan struct{})}
+	a := pickup(1, 3, "", 20*time.Millisecond)
+	b := pickup(2, 7, "", 2*time.Second)
+	eng := &stepEngine{snap: snapshot(a), done: make(chan struct{})}
 	c := NewCollector(eng)
 	count := func() (uint64, float64) {
 		m := &dto.Metric{}
@@ -205,33 +204,26 @@ func TestPickupsObservedOnce(t *testing.T) {
 	}
 	for range 3 {
 		c.Sync(eng.Snapshot())
-		eng.set(snapshot(a, b)) // same events, new snapshot
+		eng.set(snapshot(a)) // same pickups, new snapshot
 	}
 	if n, sum := count(); n != 1 || sum != 0.02 {
 		t.Fatalf("after repeated syncs: %d observations summing %v, want 1 of 0.02", n, sum)
 	}
-	b.Done, b.Pickup = true, 2*time.Second
 	eng.set(snapshot(a, b))
 	c.Sync(eng.Snapshot())
 	c.Sync(eng.Snapshot())
 	if n, sum := count(); n != 2 || sum != 2.02 {
-		t.Fatalf("after b finished: %d observations summing %v, want 2 of 2.02", n, sum)
+		t.Fatalf("after b: %d observations summing %v, want 2 of 2.02", n, sum)
 	}
-	// a leaves the log: b stays observed, a is forgotten, neither counts
-	// again.
-	eng.set(snapshot(b))
+	eng.set(snapshot(b)) // a left the snapshot's list
 	c.Sync(eng.Snapshot())
 	if n, _ := count(); n != 2 {
-		t.Fatalf("%d observations after the log dropped a, want 2", n)
-	}
-	if len(c.pickups.observed) != 1 {
-		t.Fatalf("remembers %d expansions, want only b", len(c.pickups.observed))
+		t.Fatalf("%d observations after the list dropped a, want 2", n)
 	}
 }
 
-// TestServerFollowsTicks: the server syncs between scrapes, so an
-// expansion that finishes and leaves the log before the next scrape is
-// still counted.
+// TestServerFollowsTicks: the server syncs between scrapes, so a pickup
+// that leaves the snapshot before the next scrape is still counted.
 func TestServerFollowsTicks(t *testing.T) {
 	eng := &stepEngine{snap: snapshot(), done: make(chan struct{})}
 	s, err := Listen("127.0.0.1:0")
@@ -240,13 +232,13 @@ func TestServerFollowsTicks(t *testing.T) {
 	}
 	s.Serve(eng)
 	defer s.Close()
-	eng.set(snapshot(expansion(time.Now(), 4, 8, 30*time.Millisecond, true)))
+	eng.set(snapshot(pickup(1, 1, "", 30*time.Millisecond)))
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		s.collector.pickups.mu.Lock()
-		seen := len(s.collector.pickups.observed)
+		last := s.collector.pickups.last
 		s.collector.pickups.mu.Unlock()
-		if seen == 1 {
+		if last == 1 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -254,10 +246,10 @@ func TestServerFollowsTicks(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	eng.set(snapshot()) // gone from the log before anyone scraped
+	eng.set(snapshot()) // gone before anyone scraped
 	fams := scrape(t, "http://"+s.Addr().String()+"/metrics")
 	if n := value(t, fams, "partop_expansion_pickup_seconds", "by", "partop"); n != 1 {
-		t.Fatalf("%v pickups, want the one that left the log before the scrape", n)
+		t.Fatalf("%v pickups, want the one that left the snapshot before the scrape", n)
 	}
 }
 
@@ -266,12 +258,10 @@ func TestServerFollowsTicks(t *testing.T) {
 // an expansion, observed once, and only once assigned.
 func TestGroups(t *testing.T) {
 	seen := time.Now()
-	exp := expansion(seen, 2, 4, 10*time.Millisecond, true)
-	exp.Groups = []engine.GroupPickup{
-		{Group: "partop", AssignedAt: seen.Add(1200 * time.Millisecond)},
-		{Group: "billing"}, // pending
-	}
-	s := snapshot(exp)
+	// billing is still waiting for its assignment: the engine has recorded
+	// no pickup by it.
+	exp := []engine.Pickup{pickup(1, 1, "", 10*time.Millisecond), pickup(2, 1, "partop", 1200*time.Millisecond)}
+	s := snapshot(exp...)
 	s.Group = "partop"
 	s.Reads = stats.Snapshot{Partitions: []stats.Partition{{ID: 0, Acked: 7}, {ID: 1, Acked: 9}}}
 	s.Groups = source.Groups{At: seen, List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic, Partitions: []source.GroupPartition{
@@ -307,7 +297,7 @@ func TestGroups(t *testing.T) {
 			}
 		}
 	}
-	eng.set(snapshot(exp)) // the same expansion again: not observed twice
+	eng.set(snapshot(exp...)) // the same pickups again: not observed twice
 	if got := value(t, scrape(t, url), "partop_group_assignment_delay_seconds", "group", "partop"); got != 1 {
 		t.Errorf("assignment delay observed %v times", got)
 	}

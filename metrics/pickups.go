@@ -14,35 +14,21 @@ import (
 // partitioner at a low rate.
 var pickupBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300}
 
-// pickups turns finished expansions in the event log into histogram
-// observations, each exactly once.
-//
-// The log carries no ids and is bounded (the oldest events go first), so
-// pickups remembers which finished expansions it has observed by their
-// identity (when first seen, from, to) and forgets one only when it has
-// left the log: an event never comes back once dropped, so it cannot be
-// observed twice, and the set never outgrows the log. An expansion must
-// be seen finished while still in the log; the server syncs on every
-// engine tick, and the log holds the last 1,000 events.
+// pickups turns the engine's pickups into histogram observations, each
+// exactly once. The engine records every pickup once, when it happens,
+// with an ID that only goes up (engine.Pickup); pickups asks each snapshot
+// for those after the last ID it observed. The snapshot keeps the latest
+// 1,000 pickups apart from the event log, so no number of other events
+// between two syncs can make one missed.
 type pickups struct {
 	hist *prometheus.HistogramVec
 	// assigned is the delay from an expansion to each consumer group
 	// having all its new partitions assigned, observed once per group.
 	assigned *prometheus.HistogramVec
 
-	mu       sync.Mutex
-	lastSeq  uint64
-	topic    string // set by the first sync
-	observed map[expansionID]struct{}
-}
-
-// expansionID tells expansions apart: two never start at the same
-// instant with the same counts. group is empty for the pickup itself, a
-// group's name for its assignment.
-type expansionID struct {
-	seen     int64 // unix ns
-	from, to int
-	group    string
+	mu    sync.Mutex
+	last  uint64 // the ID of the last pickup observed
+	topic string // set by the first sync
 }
 
 func newPickups() *pickups {
@@ -59,19 +45,13 @@ func newPickups() *pickups {
 				"(to the groups poll's interval; exact for partop's own group). A group still waiting is not observed.",
 			Buckets: pickupBuckets,
 		}, []string{"topic", "group"}),
-		observed: map[expansionID]struct{}{},
 	}
 }
 
-// sync observes the finished expansions in s not observed before, and
-// forgets those that have left the log.
+// sync observes the pickups in s recorded since the last one observed.
 func (p *pickups) sync(s *engine.Snapshot) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if s.Seq != 0 && s.Seq == p.lastSeq {
-		return
-	}
-	p.lastSeq = s.Seq
 	if p.topic == "" && s.Topic != "" {
 		// Export both series from the start, at zero, so rate() and
 		// increase() see the first expansion as an increase.
@@ -79,55 +59,12 @@ func (p *pickups) sync(s *engine.Snapshot) {
 		p.hist.WithLabelValues(s.Topic, engine.ByPartop)
 		p.hist.WithLabelValues(s.Topic, engine.ByExternal)
 	}
-	present := 0 // observed expansions still in the log
-	for i := range s.Events {
-		e := &s.Events[i]
-		if e.Kind != engine.KindExpansion {
-			continue
+	for _, pk := range s.PickupsSince(p.last) {
+		if pk.Group == "" {
+			p.hist.WithLabelValues(s.Topic, pk.By).Observe(pk.Latency.Seconds())
+		} else {
+			p.assigned.WithLabelValues(s.Topic, pk.Group).Observe(pk.Latency.Seconds())
 		}
-		if e.Done && p.once(expansionID{seen: e.Seen.UnixNano(), from: e.From, to: e.To}, &present) {
-			p.hist.WithLabelValues(s.Topic, e.By).Observe(e.Pickup.Seconds())
-		}
-		for _, g := range e.Groups {
-			if !g.AssignedAt.IsZero() && p.once(expansionID{seen: e.Seen.UnixNano(), from: e.From, to: e.To, group: g.Group}, &present) {
-				p.assigned.WithLabelValues(s.Topic, g.Group).Observe(max(g.AssignedAt.Sub(e.Start()), 0).Seconds())
-			}
-		}
+		p.last = pk.ID
 	}
-	if present < len(p.observed) {
-		p.forgetGone(s.Events)
-	}
-}
-
-// once reports whether id is seen for the first time, and counts it as
-// present in the log either way.
-func (p *pickups) once(id expansionID, present *int) bool {
-	*present++
-	if _, ok := p.observed[id]; ok {
-		return false
-	}
-	p.observed[id] = struct{}{}
-	return true
-}
-
-// forgetGone keeps only the ids of expansions still in evs. It runs only
-// when an observed expansion has left the log, which is rare.
-func (p *pickups) forgetGone(evs []engine.Event) {
-	kept := make(map[expansionID]struct{}, len(p.observed))
-	for i := range evs {
-		e := &evs[i]
-		if e.Kind != engine.KindExpansion {
-			continue
-		}
-		ids := []expansionID{{seen: e.Seen.UnixNano(), from: e.From, to: e.To}}
-		for _, g := range e.Groups {
-			ids = append(ids, expansionID{seen: e.Seen.UnixNano(), from: e.From, to: e.To, group: g.Group})
-		}
-		for _, id := range ids {
-			if _, ok := p.observed[id]; ok {
-				kept[id] = struct{}{}
-			}
-		}
-	}
-	p.observed = kept
 }
