@@ -45,8 +45,8 @@ type Config struct {
 	// WholeTopic, when set, counts every producer's records on the topic
 	// beside the source (end offsets while partop produces), so other
 	// producers' traffic is not invisible: its rate goes into
-	// Snapshot.TopicRate. Only its steps are read; the source's own view
-	// of the topic is the one published.
+	// Snapshot.TopicRate. Only its steps are read; the source's own
+	// TopicState is the one published.
 	WholeTopic source.Companion
 	// Consumer, when set, is partop's own consumer group beside the
 	// producer: its reads are sampled into Snapshot.Reads, and its facts
@@ -159,7 +159,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer stopBeside()
 	var wg sync.WaitGroup
 	wg.Go(func() { e.src.Run(runCtx, reporter{e, fromSource}) })
-	for _, c := range e.companions() {
+	for _, c := range e.runnersBeside() {
 		wg.Go(func() { c.r.Run(besideCtx, reporter{e, c.from}) })
 	}
 	schedDone := make(chan struct{})
@@ -174,7 +174,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	<-schedDone
 	err := e.src.Close()
 	stopBeside()
-	for _, c := range e.companions() {
+	for _, c := range e.runnersBeside() {
 		err = errors.Join(err, c.r.Close())
 	}
 	wg.Wait()
@@ -208,23 +208,23 @@ func (e *Engine) loop(ctx context.Context) {
 	}
 }
 
-// companion is one of the runners beside the source, and which facts of
-// its the engine takes.
-type companion struct {
+// runnerBeside is one of the runners beside the source (WholeTopic,
+// Consumer, Groups), and which of its facts the engine takes.
+type runnerBeside struct {
 	r    source.Runner
 	from factsFrom
 }
 
-func (e *Engine) companions() []companion {
-	var out []companion
+func (e *Engine) runnersBeside() []runnerBeside {
+	var out []runnerBeside
 	if e.cfg.WholeTopic != nil {
-		out = append(out, companion{e.cfg.WholeTopic, fromWholeTopic})
+		out = append(out, runnerBeside{e.cfg.WholeTopic, fromWholeTopic})
 	}
 	if e.cfg.Consumer != nil {
-		out = append(out, companion{e.cfg.Consumer, fromConsumer})
+		out = append(out, runnerBeside{e.cfg.Consumer, fromConsumer})
 	}
 	if e.cfg.Groups != nil {
-		out = append(out, companion{e.cfg.Groups, fromGroups})
+		out = append(out, runnerBeside{e.cfg.Groups, fromGroups})
 	}
 	return out
 }
@@ -248,7 +248,7 @@ type factsFrom int
 
 const (
 	fromSource     factsFrom = iota
-	fromWholeTopic           // only its steps are read (the source's view of the topic is the one published)
+	fromWholeTopic           // only its steps are read (the source's TopicState is the one published)
 	fromConsumer             // partop's consumer: its own facts, and problems
 	fromGroups               // the groups poller: GroupsSeen, and problems
 )
@@ -335,8 +335,8 @@ func (e *Engine) publish(s *stats.Snapshot) {
 		Info:       info,
 		Seq:        e.seq,
 		Stats:      e.stats,
-		View:       e.topic.viewNow(),
-		New:        e.topic.fresh(len(e.stats.Partitions)),
+		View:       e.topic.stateNow(),
+		Unsettled:  e.topic.unsettled(len(e.stats.Partitions)),
 		Events:     e.events,
 		Pickups:    e.topic.pickups.published(),
 		TargetRate: rate,

@@ -163,8 +163,8 @@ func TestSettling(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(150 * time.Millisecond) // the next sample has the new partitions
-		if s := eng.Snapshot(); fmt.Sprint(s.New) != "[false false true true]" {
-			t.Fatalf("New = %v right after the expansion", s.New)
+		if s := eng.Snapshot(); fmt.Sprint(s.Unsettled) != "[false false true true]" {
+			t.Fatalf("Unsettled = %v right after the expansion", s.Unsettled)
 		}
 		balancedBy := time.Time{}
 		for i := range 100 { // 10 s on all four
@@ -178,15 +178,15 @@ func TestSettling(t *testing.T) {
 			}
 		}
 		s := eng.Snapshot()
-		if balancedBy.IsZero() || fmt.Sprint(s.New) != "[false false false false]" {
-			t.Fatalf("balanced at %v, New %v after 10s of even traffic", balancedBy, s.New)
+		if balancedBy.IsZero() || fmt.Sprint(s.Unsettled) != "[false false false false]" {
+			t.Fatalf("balanced at %v, Unsettled %v after 10s of even traffic", balancedBy, s.Unsettled)
 		}
 		for range 100 { // partition 3 dips to nothing: settled once, it is not new again
 			src.AckEach(3, 10)
 			time.Sleep(100 * time.Millisecond)
 		}
-		if s := eng.Snapshot(); s.Stats.Partitions[3].Share != 0 || fmt.Sprint(s.New) != "[false false false false]" {
-			t.Fatalf("after partition 3 went idle: share %v, New %v", s.Stats.Partitions[3].Share, s.New)
+		if s := eng.Snapshot(); s.Stats.Partitions[3].Share != 0 || fmt.Sprint(s.Unsettled) != "[false false false false]" {
+			t.Fatalf("after partition 3 went idle: share %v, Unsettled %v", s.Stats.Partitions[3].Share, s.Unsettled)
 		}
 	})
 }

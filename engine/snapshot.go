@@ -35,11 +35,11 @@ type Snapshot struct {
 	Info
 	Seq   uint64 // increases with every snapshot published
 	Stats stats.Snapshot
-	View  View
-	// New says, by partition, that an expansion added it and it has not
-	// yet carried BalancedShare of its fair share.
-	New    []bool
-	Events []Event // oldest first, the latest 1,000
+	View  TopicState
+	// Unsettled says, by partition, that an expansion added it and it has
+	// not yet carried BalancedShare of its fair share.
+	Unsettled []bool
+	Events    []Event // oldest first, the latest 1,000
 	// Pickups are the latest 1,000 pickups of expansions, oldest first,
 	// kept apart from Events so that other events cannot push them out:
 	// see PickupsSince.
@@ -67,9 +67,9 @@ type Snapshot struct {
 	Reads stats.Snapshot
 }
 
-// View is the engine's view of the topic, from the source's facts: the
-// first-class, observable value partition discovery maintains.
-type View struct {
+// TopicState is the topic as the engine knows it from the source's facts:
+// the first-class, observable value partition discovery maintains.
+type TopicState struct {
 	// Partitions is how many partitions the source routes records to (0
 	// until the first record is routed). Sources that cannot tell (observe
 	// mode) report the cluster's count.

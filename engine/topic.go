@@ -10,8 +10,9 @@ import (
 
 // BalancedShare is the fraction of its fair share a new partition must
 // carry to count as settled; an expansion is balanced once all of its new
-// partitions are settled. Views mark unsettled new partitions (Snapshot.New)
-// instead of computing this themselves, so every viewer agrees.
+// partitions are settled. Views mark unsettled new partitions
+// (Snapshot.Unsettled) instead of computing this themselves, so every
+// viewer agrees.
 const BalancedShare = 0.8
 
 // settleFor bounds how long an expansion is watched for balance: a
@@ -23,13 +24,13 @@ const settleFor = 10 * time.Minute
 // second, and the counters count them all.
 const problemEvery = 5 * time.Second
 
-// topic is the engine's view of the source's topic, built from the facts
+// topic is what the engine knows of the source's topic, built from the facts
 // the source reports: partition counts, leaders, the event log and every
 // expansion's timeline. The engine's mutex guards it.
 type topic struct {
 	about    source.About
 	counters *stats.Counters
-	view     View
+	state    TopicState
 	log      eventLog
 	pickups  pickups
 	pending  []*Event // expansions not yet Done
@@ -38,8 +39,8 @@ type topic struct {
 	// at least once; settledVersion counts the partitions that settled.
 	settled        []bool
 	settledVersion uint64
-	freshFor       freshKey // what freshOut was computed for
-	freshOut       []bool
+	unsettledFor   unsettledKey // what unsettledOut was computed for
+	unsettledOut   []bool
 	adding         int // partop's own Grow calls in flight
 	// lastProblem is when each runner's latest problem was logged: a
 	// failing groups poll does not hide the producer's failures.
@@ -57,15 +58,15 @@ func newTopic(about source.About, counters *stats.Counters) *topic {
 	t.own.assigned, t.own.endAtAssig = map[int32]bool{}, map[int32]int64{}
 	t.own.firstFetch, t.own.commits = map[int32]int64{}, map[int32]commit{}
 	t.firstWrites = map[int32]source.FirstWrite{}
-	t.view.Cluster = len(about.Leaders)
-	t.view.Leaders = append([]int32(nil), about.Leaders...)
+	t.state.Cluster = len(about.Leaders)
+	t.state.Leaders = append([]int32(nil), about.Leaders...)
 	counters.Extend(len(about.Leaders))
 	return t
 }
 
-// viewNow is the View as published.
-func (t *topic) viewNow() View {
-	v := t.view
+// stateNow is the TopicState as published.
+func (t *topic) stateNow() TopicState {
+	v := t.state
 	if !t.about.Routes {
 		v.Partitions = v.Cluster
 	}
@@ -76,10 +77,10 @@ func (t *topic) viewNow() View {
 func (t *topic) expanded(from, to int, by string, created, seen time.Time) {
 	t.counters.Extend(to) // new partitions show up at once, idle until used
 	e := &Event{Kind: KindExpansion, At: seen, From: from, To: to, By: by, Created: created, Seen: seen}
-	if t.about.Routes && t.view.Partitions >= to { // the client found them before we did
+	if t.about.Routes && t.state.Partitions >= to { // the client found them before we did
 		e.Routed = seen
 	}
-	t.view.Cluster = max(t.view.Cluster, to)
+	t.state.Cluster = max(t.state.Cluster, to)
 	t.log.add(e)
 	t.pending = append(t.pending, e)
 	t.settling = append(t.settling, e)
@@ -89,18 +90,18 @@ func (t *topic) expanded(from, to int, by string, created, seen time.Time) {
 // metadata takes a fresh look at the topic from a source's watcher.
 func (t *topic) metadata(now time.Time, m source.Metadata) {
 	if m.Err != nil {
-		if t.view.WatchError == "" {
+		if t.state.WatchError == "" {
 			t.log.add(&Event{Kind: KindError, At: now, Message: "watching topic metadata: " + m.Err.Error()})
 		}
-		t.view.WatchError = m.Err.Error()
+		t.state.WatchError = m.Err.Error()
 		return
 	}
-	if t.view.WatchError != "" {
+	if t.state.WatchError != "" {
 		t.log.add(&Event{Kind: KindInfo, At: now, Message: "topic metadata reachable again"})
-		t.view.WatchError = ""
+		t.state.WatchError = ""
 	}
-	t.view.Leaders = append([]int32(nil), m.Leaders...)
-	from, to := t.view.Cluster, len(m.Leaders)
+	t.state.Leaders = append([]int32(nil), m.Leaders...)
+	from, to := t.state.Cluster, len(m.Leaders)
 	switch {
 	case t.adding > 0 && from > 0:
 		// partop's own Grow is in flight: the source may see the new
@@ -108,13 +109,13 @@ func (t *topic) metadata(now time.Time, m source.Metadata) {
 	case to > from && from > 0:
 		t.expanded(from, to, ByExternal, time.Time{}, now)
 	default:
-		t.view.Cluster = max(t.view.Cluster, to)
+		t.state.Cluster = max(t.state.Cluster, to)
 	}
 }
 
 // routed takes the count the source routes over.
 func (t *topic) routed(now time.Time, n int) {
-	t.view.Partitions = n
+	t.state.Partitions = n
 	for _, e := range t.pending {
 		if e.Routed.IsZero() && n >= e.To {
 			e.Routed = now
@@ -160,11 +161,11 @@ func (t *topic) report(now time.Time, from factsFrom, f source.Fact) {
 		}
 		t.note(now, kind, f.Message)
 	case source.EndOffsets:
-		t.view.EndOffsets = f.Offsets
+		t.state.EndOffsets = f.Offsets
 	case source.ProducersSeen:
 		t.producers = f.Producers
 	case source.MetadataSent:
-		t.view.MetadataRequests++
+		t.state.MetadataRequests++
 	case source.GroupsSeen:
 		t.groupsSeen(f.Groups)
 	case source.FirstWrite:
@@ -302,27 +303,27 @@ func balanced(parts []stats.Partition, from, to int, fair float64) bool {
 	return true
 }
 
-// fresh says, for each of n partitions, whether an expansion in the log
+// unsettled says, for each of n partitions, whether an expansion in the log
 // added it and it has not settled yet. The answer is kept until the log, a
 // partition's settling or n changes: published snapshots share it, read
 // only, and a tick usually changes none of them.
-func (t *topic) fresh(n int) []bool {
-	key := freshKey{log: t.log.version, settled: t.settledVersion, n: n}
-	if t.freshFor == key && t.freshOut != nil {
-		return t.freshOut
+func (t *topic) unsettled(n int) []bool {
+	key := unsettledKey{log: t.log.version, settled: t.settledVersion, n: n}
+	if t.unsettledFor == key && t.unsettledOut != nil {
+		return t.unsettledOut
 	}
-	t.freshFor = key
-	t.freshOut = t.computeFresh(n)
-	return t.freshOut
+	t.unsettledFor = key
+	t.unsettledOut = t.computeUnsettled(n)
+	return t.unsettledOut
 }
 
-// freshKey is what fresh's answer depends on.
-type freshKey struct {
+// unsettledKey is what unsettled's answer depends on.
+type unsettledKey struct {
 	log, settled uint64
 	n            int
 }
 
-func (t *topic) computeFresh(n int) []bool {
+func (t *topic) computeUnsettled(n int) []bool {
 	out := make([]bool, n)
 	for _, e := range t.log.events {
 		if e.Kind != KindExpansion {

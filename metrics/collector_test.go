@@ -45,7 +45,7 @@ func snapshot(pickups ...engine.Pickup) *engine.Snapshot {
 			Partitions: []stats.Partition{{ID: 0, Acked: 10, Errors: 1}, {ID: 1, Acked: 20}},
 			Unrouted:   3,
 		},
-		View:       engine.View{Partitions: 2, Cluster: 4, MetadataRequests: 7},
+		View:       engine.TopicState{Partitions: 2, Cluster: 4, MetadataRequests: 7},
 		Pickups:    pickups,
 		TargetRate: 500, Sending: true, Paused: true,
 	}

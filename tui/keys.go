@@ -129,7 +129,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Sort):
 		m.table.sortBy = (m.table.sortBy + 1) % sortKeys
 		m.table.offset = 0
-		m.table.refresh(&m.snap, m.es.New)
+		m.table.refresh(&m.snap, m.es.Unsettled)
 	case key.Matches(msg, k.Up):
 		m.table.scroll(-1, m.lay.tableRows)
 	case key.Matches(msg, k.Down):

@@ -36,7 +36,7 @@ type Model struct {
 	now    time.Time
 	es     *engine.Snapshot
 	snap   stats.Snapshot
-	view   engine.View
+	view   engine.TopicState
 	events []engine.Event
 
 	table     table
@@ -140,7 +140,7 @@ func (m *Model) refresh() {
 func (m *Model) load() {
 	m.es = m.eng.Snapshot()
 	m.readState()
-	m.table.refresh(&m.snap, m.es.New)
+	m.table.refresh(&m.snap, m.es.Unsettled)
 }
 
 // readState takes the parts of the snapshot the sections read.

@@ -166,9 +166,9 @@ func TestNewPartitionsMarkedAsTheEngineSays(t *testing.T) {
 	if got := marked(); got != "7" {
 		t.Fatalf("after pickup marks %q, want 7", got)
 	}
-	settled := fixture(pickedUp, 8).snap.New
+	settled := fixture(pickedUp, 8).snap.Unsettled
 	dip := *fixture(dipped, 8).snap
-	dip.New = settled // the engine: a dip does not make 4 new again
+	dip.Unsettled = settled // the engine: a dip does not make 4 new again
 	eng.set(&dip)
 	if share := eng.snap.Stats.Partitions[4].Share; share != 0 {
 		t.Fatalf("the dip fixture gives partition 4 a share of %v, want 0", share)

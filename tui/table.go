@@ -39,7 +39,7 @@ type table struct {
 	offset int   // first visible row
 	order  []int // partition indices in display order
 	// isNew marks partitions an expansion added that have not yet carried
-	// their share: the engine decides (Snapshot.New), so every viewer
+	// their share: the engine decides (Snapshot.Unsettled), so every viewer
 	// agrees.
 	isNew []bool
 }
@@ -228,7 +228,7 @@ func historySpan(snap *stats.Snapshot, tick time.Duration) time.Duration {
 }
 
 // rows renders the visible rows of the table.
-func (t *table) rows(snap *stats.Snapshot, view *engine.View, rd *reading, c columns, visible int, st *tablePaints) []string {
+func (t *table) rows(snap *stats.Snapshot, ts *engine.TopicState, rd *reading, c columns, visible int, st *tablePaints) []string {
 	t.scroll(0, visible) // the partition count or the height may have changed
 	end := min(t.offset+visible, len(t.order))
 	out := make([]string, 0, end-t.offset)
@@ -245,8 +245,8 @@ func (t *table) rows(snap *stats.Snapshot, view *engine.View, rd *reading, c col
 		}
 		if c.leader {
 			leader := "–"
-			if idx < len(view.Leaders) && view.Leaders[idx] >= 0 {
-				leader = strconv.Itoa(int(view.Leaders[idx]))
+			if idx < len(ts.Leaders) && ts.Leaders[idx] >= 0 {
+				leader = strconv.Itoa(int(ts.Leaders[idx]))
 			}
 			b.WriteString(padLeft(leader, leaderW+1))
 		}
