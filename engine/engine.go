@@ -335,7 +335,7 @@ func (e *Engine) publish(s *stats.Snapshot) {
 		Info:       info,
 		Seq:        e.seq,
 		Stats:      e.stats,
-		View:       e.topic.stateNow(),
+		TopicState: e.topic.stateNow(),
 		Unsettled:  e.topic.unsettled(len(e.stats.Partitions)),
 		Events:     e.events,
 		Pickups:    e.topic.pickups.published(),

@@ -111,8 +111,8 @@ func TestPickupTimeline(t *testing.T) {
 		if ps := s.PickupsSince(1); len(ps) != 0 {
 			t.Fatalf("pickups since 1: %+v", ps)
 		}
-		if s.View.Partitions != 8 || s.View.Cluster != 8 || src.Counters().Len() != 8 {
-			t.Fatalf("view %+v, %d counters", s.View, src.Counters().Len())
+		if s.TopicState.Partitions != 8 || s.TopicState.Cluster != 8 || src.Counters().Len() != 8 {
+			t.Fatalf("topic state %+v, %d counters", s.TopicState, src.Counters().Len())
 		}
 	})
 }
@@ -341,7 +341,7 @@ func TestProblemsAreRateLimited(t *testing.T) {
 		if strings.Count(got, "watching topic metadata: no route") != 1 || !strings.Contains(got, "reachable again") {
 			t.Fatalf("watch error and recovery: %q", got)
 		}
-		if v := eng.Snapshot().View; v.WatchError != "" || fmt.Sprint(v.Leaders) != "[1 2]" {
+		if v := eng.Snapshot().TopicState; v.WatchError != "" || fmt.Sprint(v.Leaders) != "[1 2]" {
 			t.Fatalf("view after recovery %+v", v)
 		}
 	})

@@ -33,9 +33,9 @@ const (
 // it, so nothing in it may be modified (slices included).
 type Snapshot struct {
 	Info
-	Seq   uint64 // increases with every snapshot published
-	Stats stats.Snapshot
-	View  TopicState
+	Seq        uint64 // increases with every snapshot published
+	Stats      stats.Snapshot
+	TopicState TopicState
 	// Unsettled says, by partition, that an expansion added it and it has
 	// not yet carried BalancedShare of its fair share.
 	Unsettled []bool

@@ -135,8 +135,8 @@ func LineOf(s *engine.Snapshot) Line {
 		Mode:              s.Mode,
 		T:                 st.At.Sub(s.Start).Seconds(),
 		Time:              st.At.UTC().Format(time.RFC3339Nano),
-		Partitions:        s.View.Partitions,
-		ClusterPartitions: s.View.Cluster,
+		Partitions:        s.TopicState.Partitions,
+		ClusterPartitions: s.TopicState.Cluster,
 		Rate:              st.Rate,
 		TargetRate:        s.TargetRate,
 		Paused:            s.Paused,
@@ -146,7 +146,7 @@ func LineOf(s *engine.Snapshot) Line {
 		MaxMean:           st.Balance.MaxMean,
 		CV:                st.Balance.CV,
 		Idle:              st.Balance.Idle,
-		WatchError:        s.View.WatchError,
+		WatchError:        s.TopicState.WatchError,
 		PerPartition:      partitionLines(s),
 		TopicRate:         topicRate(s),
 		Producers:         producerLines(s),
@@ -186,13 +186,13 @@ func SummaryOf(s *engine.Snapshot) Line {
 	l := LineOf(s)
 	l.Summary = true
 	l.Events = eventLines(s.Events)
-	l.MetadataRequests = s.View.MetadataRequests
+	l.MetadataRequests = s.TopicState.MetadataRequests
 	l.FailedActions = s.Failed()
 	return l
 }
 
 func partitionLines(s *engine.Snapshot) []PartitionLine {
-	leaders := s.View.Leaders
+	leaders := s.TopicState.Leaders
 	out := make([]PartitionLine, len(s.Stats.Partitions))
 	for i, p := range s.Stats.Partitions {
 		leader := int32(-1)

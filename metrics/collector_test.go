@@ -45,7 +45,7 @@ func snapshot(pickups ...engine.Pickup) *engine.Snapshot {
 			Partitions: []stats.Partition{{ID: 0, Acked: 10, Errors: 1}, {ID: 1, Acked: 20}},
 			Unrouted:   3,
 		},
-		View:       engine.TopicState{Partitions: 2, Cluster: 4, MetadataRequests: 7},
+		TopicState: engine.TopicState{Partitions: 2, Cluster: 4, MetadataRequests: 7},
 		Pickups:    pickups,
 		TargetRate: 500, Sending: true, Paused: true,
 	}
@@ -163,7 +163,7 @@ func TestSeries(t *testing.T) {
 func TestObserveMode(t *testing.T) {
 	s := snapshot()
 	s.Sending, s.Mode = false, engine.ModeObserve
-	s.View.EndOffsets = []int64{1200, 3400, -1}
+	s.TopicState.EndOffsets = []int64{1200, 3400, -1}
 	s.Producers = source.Producers{At: time.Now(), List: []source.Producer{
 		{ID: 1, State: source.ProducerStale}, {ID: 2, State: source.ProducerAdopted}, {ID: 3, State: source.ProducerAdopted},
 	}}

@@ -61,7 +61,7 @@ var catalog = []series{
 		kind:   prometheus.GaugeValue,
 		labels: []string{"topic"},
 		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
-			emit(float64(s.View.Cluster), s.Topic)
+			emit(float64(s.TopicState.Cluster), s.Topic)
 		},
 	},
 	{
@@ -70,7 +70,7 @@ var catalog = []series{
 		kind:   prometheus.GaugeValue,
 		labels: []string{"topic"},
 		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
-			emit(float64(s.View.Partitions), s.Topic)
+			emit(float64(s.TopicState.Partitions), s.Topic)
 		},
 	},
 	{
@@ -99,7 +99,7 @@ var catalog = []series{
 		kind:   prometheus.GaugeValue,
 		labels: []string{"topic", "partition"},
 		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
-			for p, off := range s.View.EndOffsets {
+			for p, off := range s.TopicState.EndOffsets {
 				if off >= 0 {
 					emit(float64(off), s.Topic, partition(int32(p)))
 				}
@@ -175,7 +175,7 @@ var catalog = []series{
 		help: "Metadata requests partop sent to discover partitions: the steady-state cost of discovery.",
 		kind: prometheus.CounterValue,
 		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
-			emit(float64(s.View.MetadataRequests))
+			emit(float64(s.TopicState.MetadataRequests))
 		},
 	},
 }

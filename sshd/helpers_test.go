@@ -31,9 +31,9 @@ type fakeEngine struct {
 func newFakeEngine() *fakeEngine {
 	return &fakeEngine{
 		snap: &engine.Snapshot{
-			Info:    engine.Info{Cluster: "fake", Topic: "t", Mode: engine.ModeProduce, Partitioner: "round-robin", Tick: 50 * time.Millisecond, Start: time.Now()},
-			View:    engine.TopicState{Partitions: 4, Cluster: 4, Leaders: []int32{0, 1, 2, 0}},
-			Sending: true, TargetRate: 1000,
+			Info:       engine.Info{Cluster: "fake", Topic: "t", Mode: engine.ModeProduce, Partitioner: "round-robin", Tick: 50 * time.Millisecond, Start: time.Now()},
+			TopicState: engine.TopicState{Partitions: 4, Cluster: 4, Leaders: []int32{0, 1, 2, 0}},
+			Sending:    true, TargetRate: 1000,
 		},
 		done: make(chan struct{}),
 	}

@@ -200,7 +200,7 @@ func snapshotAt(s stage, partitions int, created time.Time, st stats.Snapshot) *
 			Cluster: "embedded 127.0.0.1:9092", Topic: "partop", Mode: engine.ModeProduce,
 			Partitioner: "round-robin", Tick: testTick, Start: testStart,
 		},
-		Seq: 1, Stats: st, View: view, Events: events, Unsettled: fresh(st, partitions),
+		Seq: 1, Stats: st, TopicState: view, Events: events, Unsettled: fresh(st, partitions),
 		TargetRate: 1000, Sending: true,
 		Schedule: []engine.Action{{At: 3 * time.Minute, Kind: engine.ActAdd, N: 4}},
 	}
@@ -324,12 +324,12 @@ func observing() *fakeEngine {
 		FirstAck: seen.Add(1200 * time.Millisecond), Pickup: 1200 * time.Millisecond, Done: true, Balanced: seen.Add(6 * time.Second)}
 	leaders := []int32{0, 1, 2, 0, 1, 2, 0, 1}
 	snap := &engine.Snapshot{
-		Info:      engine.Info{Cluster: "kafka-1:9092,kafka-2:9092", Topic: "orders", Mode: engine.ModeObserve, Tick: testTick, Start: testStart},
-		Seq:       1,
-		Stats:     st,
-		View:      engine.TopicState{Partitions: 8, Cluster: 8, Leaders: leaders},
-		Events:    []engine.Event{exp},
-		Unsettled: fresh(st, 8),
+		Info:       engine.Info{Cluster: "kafka-1:9092,kafka-2:9092", Topic: "orders", Mode: engine.ModeObserve, Tick: testTick, Start: testStart},
+		Seq:        1,
+		Stats:      st,
+		TopicState: engine.TopicState{Partitions: 8, Cluster: 8, Leaders: leaders},
+		Events:     []engine.Event{exp},
+		Unsettled:  fresh(st, 8),
 		Producers: source.Producers{At: testNow.Add(-3 * time.Second), List: sortedProducers(
 			source.Producer{ID: 4001, Epoch: 0, State: source.ProducerAdopted, Partitions: []int32{0, 1, 2, 3, 4, 5, 6, 7}, LastWrite: testNow.Add(-time.Second), Rate: 800},
 			source.Producer{ID: 4002, Epoch: 3, State: source.ProducerStale, Partitions: []int32{0, 1, 2, 3}, LastWrite: testNow.Add(-2 * time.Second), Rate: 400},

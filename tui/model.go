@@ -146,7 +146,7 @@ func (m *Model) load() {
 // readState takes the parts of the snapshot the sections read.
 func (m *Model) readState() {
 	m.snap = m.es.Stats
-	m.view = m.es.View
+	m.view = m.es.TopicState
 	m.events = m.es.Events
 	m.readReading()
 	if m.prompt.open {

@@ -122,7 +122,7 @@ func TestPickupRepeated(t *testing.T) {
 			}
 			if time.Now().After(deadline) {
 				pickups = append(pickups, 3*time.Second)
-				late = append(late, fmt.Sprintf("%d→%d: not picked up within 3s (routing %d partitions)", from, to, p.eng.Snapshot().View.Partitions))
+				late = append(late, fmt.Sprintf("%d→%d: not picked up within 3s (routing %d partitions)", from, to, p.eng.Snapshot().TopicState.Partitions))
 				break
 			}
 			time.Sleep(5 * time.Millisecond)

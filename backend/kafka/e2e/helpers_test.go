@@ -267,7 +267,7 @@ type running struct {
 // Grow grows the topic to target(count) through the engine, as an
 // operator's action does, so the expansion is recorded as partop's.
 func (r *running) Grow(ctx context.Context, target func(int) int) (from, to int, err error) {
-	from = r.eng.Snapshot().View.Cluster
+	from = r.eng.Snapshot().TopicState.Cluster
 	to = target(from)
 	return from, to, r.eng.Apply(ctx, engine.Action{Kind: engine.ActSetTotal, N: to})
 }

@@ -179,7 +179,7 @@ func TestNotAllowedToGrow(t *testing.T) {
 		if !logged {
 			t.Errorf("no error event about authorization in %v", evs)
 		}
-		if v := eng.Snapshot().View; v.Partitions != 4 || v.Cluster != 4 {
+		if v := eng.Snapshot().TopicState; v.Partitions != 4 || v.Cluster != 4 {
 			t.Errorf("view %d routed / %d in cluster, want 4 / 4", v.Partitions, v.Cluster)
 		}
 		if err := p.Close(); err != nil {

@@ -124,7 +124,7 @@ func BenchmarkPickup(b *testing.B) {
 				bcl.Produce(ctx, kgo.StringRecord("baseline"), base.promise)
 			}
 		}()
-		waitfor.That(b, 10*time.Second, "routing to 4", func() bool { return eng.Snapshot().View.Partitions == 4 })
+		waitfor.That(b, 10*time.Second, "routing to 4", func() bool { return eng.Snapshot().TopicState.Partitions == 4 })
 
 		type made struct {
 			from, to int
@@ -133,7 +133,7 @@ func BenchmarkPickup(b *testing.B) {
 		var own, ext, extFromChange []time.Duration
 		var all []made
 		for range expansions {
-			from := eng.Snapshot().View.Cluster
+			from := eng.Snapshot().TopicState.Cluster
 			to := from + 1
 			add(b, eng, 1)
 			all = append(all, made{from, to, time.Now()})
@@ -143,7 +143,7 @@ func BenchmarkPickup(b *testing.B) {
 		}
 		adm := kadm.NewClient(bcl)
 		for range expansions {
-			cur := eng.Snapshot().View.Cluster
+			cur := eng.Snapshot().TopicState.Cluster
 			time.Sleep(time.Duration(rand.Int64N(int64(interval)))) // land anywhere in the poll cycle
 			resp, err := adm.UpdatePartitions(ctx, cur+1, "pickup")
 			if err == nil {
@@ -192,9 +192,9 @@ func BenchmarkMetadataCost(b *testing.B) {
 		p, eng := running(b, c, Config{Config: producer.Config{Topic: "meta", Rate: 1000}})
 		waitfor.That(b, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
 		time.Sleep(2 * time.Second) // past start-up metadata
-		n0, t0 := eng.Snapshot().View.MetadataRequests, time.Now()
+		n0, t0 := eng.Snapshot().TopicState.MetadataRequests, time.Now()
 		time.Sleep(window)
-		n1 := eng.Snapshot().View.MetadataRequests
+		n1 := eng.Snapshot().TopicState.MetadataRequests
 		b.ReportMetric(float64(n1-n0)/time.Since(t0).Seconds(), "metadata-req/s")
 	}
 }

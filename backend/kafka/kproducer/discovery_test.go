@@ -18,7 +18,7 @@ import (
 func TestPicksUpPartitionsItAdded(t *testing.T) {
 	c, _ := embeddedtest.Start(t, "own", 4)
 	p, eng := running(t, c, Config{Config: producer.Config{Topic: "own", Rate: 2000, Partitioner: rules.RoundRobin}})
-	waitfor.That(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return eng.Snapshot().View.Partitions == 4 })
+	waitfor.That(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return eng.Snapshot().TopicState.Partitions == 4 })
 	add(t, eng, 4)
 	waitfor.That(t, 10*time.Second, "the expansion to be picked up", func() bool {
 		e, ok := lastExpansion(eng)
@@ -35,8 +35,8 @@ func TestPicksUpPartitionsItAdded(t *testing.T) {
 	if e.Created.IsZero() || e.Routed.Before(e.Created) || e.FirstAck.Before(e.Routed) {
 		t.Fatalf("timeline out of order: created %v routed %v first ack %v", e.Created, e.Routed, e.FirstAck)
 	}
-	waitfor.That(t, time.Second, "the view to show 8 of 8", func() bool { v := eng.Snapshot().View; return v.Partitions == 8 && v.Cluster == 8 })
-	if v := eng.Snapshot().View; v.Partitions != 8 || v.Cluster != 8 {
+	waitfor.That(t, time.Second, "the view to show 8 of 8", func() bool { v := eng.Snapshot().TopicState; return v.Partitions == 8 && v.Cluster == 8 })
+	if v := eng.Snapshot().TopicState; v.Partitions != 8 || v.Cluster != 8 {
 		t.Fatalf("view = %d routed / %d in cluster, want 8 / 8", v.Partitions, v.Cluster)
 	}
 	for part := int32(4); part < 8; part++ {
@@ -53,7 +53,7 @@ func TestPicksUpPartitionsOthersAdded(t *testing.T) {
 	c, _ := embeddedtest.Start(t, "ext", 4)
 	interval := 300 * time.Millisecond
 	_, eng := running(t, c, Config{Config: producer.Config{Topic: "ext", Rate: 2000, Partitioner: rules.RoundRobin}, DiscoveryInterval: interval})
-	waitfor.That(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return eng.Snapshot().View.Partitions == 4 })
+	waitfor.That(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return eng.Snapshot().TopicState.Partitions == 4 })
 
 	other, err := kgo.NewClient(c.ClientOpts()...)
 	if err != nil {

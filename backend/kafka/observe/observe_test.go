@@ -161,7 +161,7 @@ func TestExternalExpansionPickup(t *testing.T) {
 	if exp.Seen.Before(added) || exp.FirstAck.Before(exp.Seen.Add(-time.Second)) || exp.Pickup < 0 {
 		t.Fatalf("timeline: added %v, seen %v, first record %v, pickup %v", added, exp.Seen, exp.FirstAck, exp.Pickup)
 	}
-	if v := eng.Snapshot().View; v.Cluster != 5 || v.Partitions != 5 {
+	if v := eng.Snapshot().TopicState; v.Cluster != 5 || v.Partitions != 5 {
 		t.Fatalf("view %+v: observe mode routes nothing, its count is the cluster's", v)
 	}
 }
