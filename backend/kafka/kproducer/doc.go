@@ -12,7 +12,7 @@
 // from metadata it refreshes every MetadataMaxAge (5 minutes). Partitions
 // added in between do not exist for the producer: it keeps routing to the
 // old ones, and the new ones sit idle. partop makes the producer's view of
-// its topic a first-class value (engine.View: how many partitions the
+// its topic a first-class value (engine.TopicState: how many partitions the
 // cluster has, how many the producer routes to) and drives it to agree with
 // the cluster quickly, at a bounded cost.
 //
