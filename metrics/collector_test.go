@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"net/http"
+	"partop/internal/waitfor"
 	"sync"
 	"testing"
 	"time"
@@ -233,19 +234,11 @@ func TestServerFollowsTicks(t *testing.T) {
 	s.Serve(eng)
 	defer s.Close()
 	eng.set(snapshot(pickup(1, 1, "", 30*time.Millisecond)))
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	waitfor.That(t, 5*time.Second, "the server's sync at a 10ms tick", func() bool {
 		s.collector.pickups.mu.Lock()
-		last := s.collector.pickups.last
-		s.collector.pickups.mu.Unlock()
-		if last == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the server did not sync within 5s at a 10ms tick")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		defer s.collector.pickups.mu.Unlock()
+		return s.collector.pickups.last == 1
+	})
 	eng.set(snapshot()) // gone before anyone scraped
 	fams := scrape(t, "http://"+s.Addr().String()+"/metrics")
 	if n := value(t, fams, "partop_expansion_pickup_seconds", "by", "partop"); n != 1 {

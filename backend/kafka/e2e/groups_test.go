@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os/exec"
+	"partop/internal/waitfor"
 	"regexp"
 	"slices"
 	"strings"
@@ -78,16 +79,10 @@ func TestGroupsOnKafka(t *testing.T) {
 	kc := startKcat(t, topic, kcat)
 	waitForAssignment := func(what string, has func([]int32) (time.Time, bool)) {
 		t.Helper()
-		deadline := time.Now().Add(45 * time.Second)
-		for {
-			if _, ok := has(oldParts); ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not assigned partitions 0-3 within 45s", what)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitfor.That(t, 45*time.Second, what+" assigned partitions 0-3", func() bool {
+			_, ok := has(oldParts)
+			return ok
+		})
 	}
 	waitForAssignment(g848, mNew.has)
 	waitForAssignment(idle, mIdle.has)
