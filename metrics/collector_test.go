@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"net/http"
-	"partop/internal/waitfor"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"partop/engine"
+	"partop/internal/waitfor"
 	"partop/rules"
 	"partop/source"
 	"partop/stats"

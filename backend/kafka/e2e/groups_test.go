@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"os/exec"
-	"partop/internal/waitfor"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"partop/internal/waitfor"
 )
 
 // The schedule of TestGroupsOnKafka's partop producer, from its start.
