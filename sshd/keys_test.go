@@ -12,6 +12,7 @@ import (
 // reported; the other keys still work (wish.WithAuthorizedKeys would
 // refuse them all).
 func TestKeyringBadLineSkipped(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a, aLine := newKey(t, "alice@laptop")
 	b, bLine := newKey(t, "")
@@ -38,6 +39,7 @@ func TestKeyringBadLineSkipped(t *testing.T) {
 // restart, removed ones are refused, and a file that disappears revokes
 // its keys (and says so once).
 func TestKeyringFollowsTheFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a, aLine := newKey(t, "a")
 	b, bLine := newKey(t, "b")
@@ -82,6 +84,7 @@ func TestKeyringFollowsTheFile(t *testing.T) {
 
 // TestKeyringNarrowerGrantWins: a key in both files may only watch.
 func TestKeyringNarrowerGrantWins(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	both, line := newKey(t, "both")
 	full, watch := filepath.Join(dir, "full"), filepath.Join(dir, "watch")
@@ -97,6 +100,7 @@ func TestKeyringNarrowerGrantWins(t *testing.T) {
 }
 
 func TestClean(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"alice":                 "alice",
 		"":                      "?",

@@ -25,6 +25,7 @@ func (c fakeConn) RemoteAddr() net.Addr { return &net.TCPAddr{IP: net.ParseIP(c.
 // adds nothing, and failures that are not refused logins (a port scan, a
 // handshake that broke) are never noted; after close nothing is.
 func TestRefusalWindows(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
 		var notes []string

@@ -22,9 +22,10 @@ import (
 // the first refusal at once and the rest as one line when the window
 // ends.
 func TestStrangersRefused(t *testing.T) {
+	t.Parallel()
 	eng := newFakeEngine()
 	_, known := newKey(t, "known@test")
-	s := testServer(t, eng, known, "", func(c *Config) { c.RefusalWindow = 5 * time.Second })
+	s := testServer(t, eng, known, "", func(c *Config) { c.RefusalWindow = 3 * time.Second })
 	stranger, _ := newKey(t, "stranger@test")
 	for name, auth := range map[string][]gossh.AuthMethod{
 		"unknown key":          {gossh.PublicKeys(stranger)},
@@ -48,7 +49,7 @@ func TestStrangersRefused(t *testing.T) {
 	notes := eng.noted()
 	if len(notes) != 2 ||
 		!strings.HasPrefix(notes[0], "session: SSH login refused from 127.0.0.1:") ||
-		!strings.HasPrefix(notes[1], "session: 3 more SSH logins refused in 5s, the last from 127.0.0.1:") {
+		!strings.HasPrefix(notes[1], "session: 3 more SSH logins refused in 3s, the last from 127.0.0.1:") {
 		t.Fatalf("event log: %q, want the first refusal and then 3 more in one line", notes)
 	}
 }
@@ -58,6 +59,7 @@ func TestStrangersRefused(t *testing.T) {
 // whose agent offers an unknown key before the right one are not refused
 // logins. (TestRefusalWindows checks the windows on a fake clock.)
 func TestRefusalsRateLimited(t *testing.T) {
+	t.Parallel()
 	eng := newFakeEngine()
 	signer, known := newKey(t, "known@test")
 	s := testServer(t, eng, known, "", func(c *Config) { c.RefusalWindow = 50 * time.Millisecond })
@@ -110,6 +112,7 @@ func TestRefusalsRateLimited(t *testing.T) {
 // TestHostKeyIsWhatViewersSee: the key the server presents is the one in
 // the file, with the fingerprint it prints.
 func TestHostKeyIsWhatViewersSee(t *testing.T) {
+	t.Parallel()
 	signer, known := newKey(t, "known@test")
 	s := testServer(t, newFakeEngine(), known, "", nil)
 	var seen string
@@ -132,6 +135,7 @@ func TestHostKeyIsWhatViewersSee(t *testing.T) {
 // TestNoPTY: a session without a terminal gets one line on stderr and
 // exit status 1, and no dashboard.
 func TestNoPTY(t *testing.T) {
+	t.Parallel()
 	eng := newFakeEngine()
 	signer, known := newKey(t, "known@test")
 	s := testServer(t, eng, known, "", nil)
@@ -163,6 +167,7 @@ func TestNoPTY(t *testing.T) {
 // from the view-only file sees "view only" and its action keys reach
 // nothing. A key in both files may only watch.
 func TestActionsByKey(t *testing.T) {
+	t.Parallel()
 	eng := newFakeEngine()
 	actor, actorLine := newKey(t, "actor@test")
 	watcher, watcherLine := newKey(t, "watcher@test")
@@ -207,6 +212,7 @@ func TestActionsByKey(t *testing.T) {
 // which key, and when they left; a user name full of escape sequences
 // cannot paint other viewers' screens.
 func TestJoinLeaveLogged(t *testing.T) {
+	t.Parallel()
 	eng := newFakeEngine()
 	signer, known := newKey(t, "alice@laptop")
 	s := testServer(t, eng, known, "", nil)
@@ -236,6 +242,7 @@ func TestJoinLeaveLogged(t *testing.T) {
 // TestIdleTimeout: a silent session is closed with a line saying why; one
 // that keeps pressing keys stays.
 func TestIdleTimeout(t *testing.T) {
+	t.Parallel()
 	eng := newFakeEngine()
 	signer, known := newKey(t, "known@test")
 	s := testServer(t, eng, known, "", func(c *Config) { c.IdleTimeout = time.Second })
@@ -277,6 +284,7 @@ func TestIdleTimeout(t *testing.T) {
 // dashboard gives the terminal back, says so and exits 0, and Close
 // returns; the map of sessions is empty.
 func TestStopEndsEverySession(t *testing.T) {
+	t.Parallel()
 	eng := newFakeEngine()
 	signer, known := newKey(t, "known@test")
 	s := testServer(t, eng, known, "", nil)
@@ -324,6 +332,7 @@ func TestStopEndsEverySession(t *testing.T) {
 
 // TestMaxSessions: past the limit a session is told why and ends.
 func TestMaxSessions(t *testing.T) {
+	t.Parallel()
 	signer, known := newKey(t, "known@test")
 	s := testServer(t, newFakeEngine(), known, "", func(c *Config) { c.MaxSessions = 1 })
 	c, err := dial(s, "viewer", gossh.PublicKeys(signer))
@@ -346,6 +355,7 @@ func TestMaxSessions(t *testing.T) {
 
 // TestListenErrors: what Listen refuses, before anything connects.
 func TestListenErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	_, line := newKey(t, "k")
 	keys := filepath.Join(dir, "keys")
@@ -378,6 +388,7 @@ func TestListenErrors(t *testing.T) {
 // TestHostKeyCreatedOnce: the first start creates the key 0600 in a 0700
 // directory; the next start presents the same key.
 func TestHostKeyCreatedOnce(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "partop", "ssh_host_ed25519_key")
 	_, first, created, err := hostKey(path)
 	if err != nil || !created {
