@@ -16,6 +16,7 @@ import (
 )
 
 func TestPicksUpPartitionsItAdded(t *testing.T) {
+	t.Parallel()
 	c, _ := embeddedtest.Start(t, "own", 4)
 	p, eng := running(t, c, Config{Config: producer.Config{Topic: "own", Rate: 2000, Partitioner: rules.RoundRobin}})
 	waitfor.That(t, 10*time.Second, "the producer to route to 4 partitions", func() bool { return eng.Snapshot().TopicState.Partitions == 4 })
@@ -50,6 +51,7 @@ func TestPicksUpPartitionsItAdded(t *testing.T) {
 }
 
 func TestPicksUpPartitionsOthersAdded(t *testing.T) {
+	t.Parallel()
 	c, _ := embeddedtest.Start(t, "ext", 4)
 	interval := 300 * time.Millisecond
 	_, eng := running(t, c, Config{Config: producer.Config{Topic: "ext", Rate: 2000, Partitioner: rules.RoundRobin}, DiscoveryInterval: interval})
@@ -87,6 +89,7 @@ func TestPicksUpPartitionsOthersAdded(t *testing.T) {
 }
 
 func TestWithoutDiscoveryKgoWaits(t *testing.T) {
+	t.Parallel()
 	// The baseline partop exists to fix: a kgo producer with default
 	// options keeps routing to the old partitions after an expansion.
 	c, _ := embeddedtest.Start(t, "base", 2)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestAckedEqualsHighWatermarkGrowth(t *testing.T) {
+	t.Parallel()
 	for _, part := range rules.Partitioners(rules.Kafka) {
 		t.Run(part, func(t *testing.T) {
 			c, _ := embeddedtest.Start(t, "hw", 3)
@@ -55,6 +56,7 @@ func total(p *Producer) uint64 {
 }
 
 func TestConfigValidate(t *testing.T) {
+	t.Parallel()
 	if err := (Config{Config: producer.Config{Topic: "t"}, DiscoveryInterval: time.Millisecond}).Validate(); err == nil {
 		t.Error("a 1ms discovery interval accepted")
 	}
@@ -67,6 +69,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestCloseWithDeadClusterReturnsInTime(t *testing.T) {
+	t.Parallel()
 	c, _ := embeddedtest.Start(t, "dead", 2)
 	p, _ := running(t, c, Config{Config: producer.Config{Topic: "dead", Rate: 0, FlushTimeout: 500 * time.Millisecond}, ClientOpts: nil})
 	waitfor.That(t, 10*time.Second, "records to flow", func() bool { return total(p) > 100 })
