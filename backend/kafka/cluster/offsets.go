@@ -166,7 +166,10 @@ const (
 // ErrUnknownTopic) for a topic that does not exist.
 func ListOffsets(ctx context.Context, cl *kgo.Client, topic string, at At, partitions, leaders []int32) (map[int32]PartitionOffset, error) {
 	l := &lister{cl: cl, topic: topic, leaders: leaders}
-	if partitions == nil {
+	switch {
+	case partitions != nil && len(partitions) == 0:
+		return map[int32]PartitionOffset{}, nil
+	case partitions == nil:
 		if err := l.look(ctx); err != nil {
 			return nil, err
 		}
@@ -174,13 +177,13 @@ func ListOffsets(ctx context.Context, cl *kgo.Client, topic string, at At, parti
 		for i := range partitions {
 			partitions[i] = int32(i)
 		}
-	} else if leaders == nil {
+	case leaders == nil:
 		if err := l.look(ctx); err != nil {
 			failed := make(map[int32]error, len(partitions))
 			for _, p := range partitions {
 				failed[p] = err
 			}
-			return map[int32]PartitionOffset{}, &OffsetsError{Failed: failed, AllFailed: len(partitions) > 0}
+			return map[int32]PartitionOffset{}, &OffsetsError{Failed: failed, AllFailed: true}
 		}
 	}
 	got, failed := l.list(ctx, at, partitions)
