@@ -177,19 +177,16 @@ func (c *Cluster) rebudget(ctx context.Context, topic string, partitions int) {
 	_, _ = c.adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "retention.bytes", Value: v}}, topic)
 }
 
-// EndOffsets returns each partition's high watermark (fresh, not cached).
+// EndOffsets returns each partition's high watermark (fresh, not cached):
+// ListOffsets over every partition the topic's metadata lists.
 func (c *Cluster) EndOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
-	offs, err := c.adm.ListEndOffsets(ctx, topic)
-	if err != nil {
-		return nil, err
+	got, err := c.ListOffsets(ctx, topic, AtEnd, nil)
+	out := make(map[int32]int64, len(got))
+	for p, o := range got {
+		out[p] = o.Offset
 	}
-	out := map[int32]int64{}
-	var firstErr error
-	offs.Each(func(o kadm.ListedOffset) {
-		if o.Err != nil && firstErr == nil {
-			firstErr = fmt.Errorf("end offset of %s/%d: %w", o.Topic, o.Partition, o.Err)
-		}
-		out[o.Partition] = o.Offset
-	})
-	return out, firstErr
+	if err != nil {
+		err = fmt.Errorf("end offsets of %q: %w", topic, err)
+	}
+	return out, err
 }

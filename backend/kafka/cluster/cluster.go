@@ -1,7 +1,9 @@
 // Package cluster connects partop to where its records go: an embedded
 // in-process Kafka-protocol cluster (kfake) by default, or brokers the user
 // names. It also does the admin work partop needs on a topic: make sure it
-// exists, describe its partitions, add partitions.
+// exists, describe its partitions, add partitions, and list their offsets
+// (ListOffsets, the one place partop asks for end, start or by-time
+// offsets).
 package cluster
 
 import (

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"partop/backend/kafka/cluster"
 )
 
 // fetchCommits fetches every listed group's commits in one request
@@ -75,25 +76,33 @@ func (p *Poller) commits(g *seen, rg kmsg.OffsetFetchResponseGroup) {
 }
 
 // endOffsets are the topic's end offsets by partition (-1: not known):
-// Config.EndOffsets', or the leaders' (ListOffsets).
+// Config.EndOffsets', or the leaders' (cluster.ListOffsets over every
+// partition the topic's metadata lists now, so a partition added a moment
+// ago is there).
 func (p *Poller) endOffsets(ctx context.Context) ([]int64, error) {
 	if p.cfg.EndOffsets != nil {
 		return p.cfg.EndOffsets(), nil
 	}
-	listed, err := kadm.NewClient(p.cl).ListEndOffsets(ctx, p.cfg.Topic)
+	got, err := cluster.ListOffsets(ctx, p.cl, p.cfg.Topic, cluster.AtEnd, nil, nil)
 	n := 0
-	listed.Each(func(o kadm.ListedOffset) { n = max(n, int(o.Partition)+1) })
+	for part := range got {
+		n = max(n, int(part)+1)
+	}
+	var oe *cluster.OffsetsError
+	if errors.As(err, &oe) {
+		for part := range oe.Failed {
+			n = max(n, int(part)+1)
+		}
+	}
 	ends := make([]int64, min(n, maxPartitions))
 	for i := range ends {
 		ends[i] = -1
 	}
-	listed.Each(func(o kadm.ListedOffset) {
-		if o.Err == nil && int(o.Partition) < len(ends) && o.Partition >= 0 {
-			ends[o.Partition] = o.Offset
-		} else if o.Err != nil && err == nil {
-			err = o.Err
+	for part, o := range got {
+		if int(part) < len(ends) {
+			ends[part] = o.Offset
 		}
-	})
+	}
 	if err != nil {
 		err = fmt.Errorf("end offsets: %s", errText(err))
 	}
@@ -119,28 +128,15 @@ func (p *Poller) logStarts(ctx context.Context, gs []seen) []int64 {
 	if len(st.need) == 0 {
 		return st.starts
 	}
-	req := kmsg.NewPtrListOffsetsRequest()
-	req.ReplicaID = -1
-	rt := kmsg.NewListOffsetsRequestTopic()
-	rt.Topic = p.cfg.Topic
-	rt.Partitions = make([]kmsg.ListOffsetsRequestTopicPartition, 0, len(st.need))
 	for _, part := range st.need {
 		st.needed[part], st.starts[part] = false, -1
-		rp := kmsg.NewListOffsetsRequestTopicPartition()
-		rp.Partition, rp.CurrentLeaderEpoch, rp.Timestamp = part, -1, -2 // earliest
-		rt.Partitions = append(rt.Partitions, rp)
 	}
-	req.Topics = append(req.Topics, rt)
-	for _, sh := range p.cl.RequestSharded(ctx, req) {
-		if sh.Err != nil {
-			continue // not known: those partitions' lag is not known this poll
-		}
-		for _, t := range sh.Resp.(*kmsg.ListOffsetsResponse).Topics {
-			for _, rp := range t.Partitions {
-				if t.Topic == p.cfg.Topic && rp.ErrorCode == 0 && rp.Partition >= 0 && int(rp.Partition) < len(st.starts) {
-					st.starts[rp.Partition] = rp.Offset
-				}
-			}
+	// What is not answered is not known: those partitions' lag is not
+	// known this poll.
+	got, _ := cluster.ListOffsets(ctx, p.cl, p.cfg.Topic, cluster.AtStart, st.need, nil)
+	for part, o := range got {
+		if part >= 0 && int(part) < len(st.starts) {
+			st.starts[part] = o.Offset
 		}
 	}
 	return st.starts
