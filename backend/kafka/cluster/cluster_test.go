@@ -22,6 +22,7 @@ func openEmbedded(t *testing.T) *Cluster {
 }
 
 func TestEmbeddedTopicLifecycle(t *testing.T) {
+	t.Parallel()
 	c := openEmbedded(t)
 	ctx := context.Background()
 	if !c.Embedded() || !strings.HasPrefix(c.Name(), "embedded 127.0.0.1:") || len(c.Seeds()) != 3 {
@@ -56,6 +57,7 @@ func TestEmbeddedTopicLifecycle(t *testing.T) {
 }
 
 func TestUnknownTopicOnRealClusterNeedsCreate(t *testing.T) {
+	t.Parallel()
 	emb := openEmbedded(t)
 	// Reaching the same brokers by address is what a user with --brokers
 	// does: partop must not create topics there unasked.
@@ -77,6 +79,7 @@ func TestUnknownTopicOnRealClusterNeedsCreate(t *testing.T) {
 }
 
 func TestUnreachableBrokersFailFastWithAddress(t *testing.T) {
+	t.Parallel()
 	// A closed port: refused at once.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -95,6 +98,7 @@ func TestUnreachableBrokersFailFastWithAddress(t *testing.T) {
 }
 
 func TestSilentBrokerTimesOut(t *testing.T) {
+	t.Parallel()
 	// A port that accepts connections and never answers: the hang case.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -122,6 +126,7 @@ func TestSilentBrokerTimesOut(t *testing.T) {
 }
 
 func TestBadBrokerAddress(t *testing.T) {
+	t.Parallel()
 	_, err := Open(context.Background(), Config{Brokers: []string{"localhost"}})
 	if err == nil || !strings.Contains(err.Error(), "host:port") {
 		t.Fatalf("error = %v", err)
@@ -129,6 +134,7 @@ func TestBadBrokerAddress(t *testing.T) {
 }
 
 func TestRetentionBudget(t *testing.T) {
+	t.Parallel()
 	e := EmbeddedConfig{}.withDefaults()
 	if got := e.retainPerPartition(4); got != defaultRetainBytes/4 {
 		t.Fatalf("4 partitions: %d", got)

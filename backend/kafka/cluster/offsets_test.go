@@ -305,6 +305,7 @@ func TestListOffsetsPartialFailure(t *testing.T) {
 }
 
 func TestOffsetsErrorText(t *testing.T) {
+	t.Parallel()
 	down := errors.New("EOF")
 	e := &OffsetsError{Failed: map[int32]error{}}
 	for p := range int32(8) {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestSecurityAccepted(t *testing.T) {
+	t.Parallel()
 	p := clustertest.NewPKI(t)
 	dir := t.TempDir()
 	passFile := clustertest.WriteFile(t, dir, "pass", clustertest.Secret+"\n")
@@ -45,6 +46,7 @@ func TestSecurityAccepted(t *testing.T) {
 }
 
 func TestSecurityErrors(t *testing.T) {
+	t.Parallel()
 	p := clustertest.NewPKI(t)
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing.pem")
@@ -105,6 +107,7 @@ func TestSecurityErrors(t *testing.T) {
 }
 
 func TestUnreadableFileError(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() == 0 {
 		t.Skip("root reads files whatever their mode")
 	}
@@ -121,6 +124,7 @@ func TestUnreadableFileError(t *testing.T) {
 // A file whose size stat cannot tell (a device, a pipe) is cut off at the
 // limit too, rather than read without end.
 func TestEndlessFileIsTooBig(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/dev/zero"); err != nil {
 		t.Skip("no /dev/zero")
 	}
@@ -131,6 +135,7 @@ func TestEndlessFileIsTooBig(t *testing.T) {
 }
 
 func TestPasswordFileRules(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tc := range []struct{ content, want string }{
 		{clustertest.Secret, clustertest.Secret},
@@ -155,6 +160,7 @@ func TestPasswordFileRules(t *testing.T) {
 
 // Printing a Security, however it is printed, never shows the password.
 func TestSecurityNeverPrintsPassword(t *testing.T) {
+	t.Parallel()
 	s := Security{SASLMechanism: "PLAIN", SASLUser: "u", SASLPassword: clustertest.Secret, CAFile: "ca.pem"}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
 		out := fmt.Sprintf(verb, s)

@@ -39,6 +39,7 @@ func openSecure(t *testing.T, addr string, s Security, opts ...kgo.Opt) error {
 }
 
 func TestHandshakeHints(t *testing.T) {
+	t.Parallel()
 	const plaintext = "the broker did not answer in TLS; is this a plaintext listener?"
 	const hungUp = "the broker hung up; is this a plaintext listener, or does it require a client certificate (--tls-cert)?"
 	for _, tc := range []struct {
@@ -67,6 +68,7 @@ func TestHandshakeHints(t *testing.T) {
 }
 
 func TestTLSAndSASL(t *testing.T) {
+	t.Parallel()
 	p := clustertest.NewPKI(t)
 	addr := clustertest.KfakeTLS(t, p, false,
 		kfake.EnableSASL(),
@@ -135,6 +137,7 @@ func TestTLSAndSASL(t *testing.T) {
 // A listener that requires a client certificate accepts CertFile and
 // KeyFile and refuses a client without them.
 func TestClientCertificate(t *testing.T) {
+	t.Parallel()
 	p := clustertest.NewPKI(t)
 	addr := clustertest.KfakeTLS(t, p, true)
 	if err := openSecure(t, addr, Security{CAFile: p.CA, CertFile: p.ClientCert, KeyFile: p.ClientKey}); err != nil {
@@ -149,6 +152,7 @@ func TestClientCertificate(t *testing.T) {
 
 // Config.Opts still reach every client, after Security's options.
 func TestConfigOptsStillWork(t *testing.T) {
+	t.Parallel()
 	p := clustertest.NewPKI(t)
 	addr := clustertest.KfakeTLS(t, p, false)
 	if err := openSecure(t, addr, Security{}, kgo.DialTLSConfig(&tls.Config{RootCAs: p.CAPool, MinVersion: tls.VersionTLS12})); err != nil {
@@ -158,6 +162,7 @@ func TestConfigOptsStillWork(t *testing.T) {
 
 // Bad settings fail Open before it starts or dials anything.
 func TestOpenRejectsBadSecurity(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	_, err := Open(context.Background(), Config{Brokers: []string{"127.0.0.1:1"}, Security: Security{CertFile: "c.pem"}})
 	if err == nil || !strings.Contains(err.Error(), "--tls-cert c.pem needs --tls-key") || time.Since(start) > time.Second {
@@ -170,6 +175,7 @@ func TestOpenRejectsBadSecurity(t *testing.T) {
 // rest of what it reads as a huge request, so only the handshake's own time
 // limit ends the wait.
 func TestTLSToPlaintextListener(t *testing.T) {
+	t.Parallel()
 	defer func(d time.Duration) { handshakeTimeout = d }(handshakeTimeout)
 	handshakeTimeout = time.Second
 	c, err := kfake.NewCluster(kfake.NumBrokers(1))

@@ -35,6 +35,7 @@ func group(protocol, reset string) source.ConsumerConfig {
 // record from there on, so skipped + read = written. Latest skips at least
 // the records written before the group looked; earliest skips none.
 func TestSkippedOnNewPartitions(t *testing.T) {
+	t.Parallel()
 	for _, protocol := range []string{rules.ProtocolClassic, rules.ProtocolConsumer} {
 		for _, reset := range []string{rules.ResetLatest, rules.ResetEarliest} {
 			t.Run(protocol+"/"+reset, func(t *testing.T) { expansion(t, protocol, reset) })
@@ -128,6 +129,7 @@ func expansion(t *testing.T, protocol, reset string) {
 // group could ask (the gate holds its ListOffsets) and nothing after.
 // earliest reads them all, so what it skipped is 0 of those 25.
 func TestEndsAtAssignment(t *testing.T) {
+	t.Parallel()
 	const topic = "ends"
 	cl, _ := embeddedtest.Start(t, topic, 1)
 	opts := cl.ClientOpts()
@@ -162,6 +164,7 @@ func TestEndsAtAssignment(t *testing.T) {
 // the hour is counted back from the new assignment, not from when the
 // consumer was made (KIP-1106's "now minus D", at each reset).
 func TestByDuration(t *testing.T) {
+	t.Parallel()
 	for _, protocol := range []string{rules.ProtocolClassic, rules.ProtocolConsumer} {
 		t.Run(protocol, func(t *testing.T) {
 			const (
@@ -207,6 +210,7 @@ func TestByDuration(t *testing.T) {
 // protocol fails naming the flag to fall back with; with no protocol asked
 // for, the group runs classic.
 func TestNoKIP848(t *testing.T) {
+	t.Parallel()
 	none := kversion.Stable()
 	none.SetMaxKeyVersion(68, -1)
 	for name, v := range map[string]*kversion.Versions{"no ConsumerGroupHeartbeat": none, "Kafka 3.9": kversion.V3_9_0()} {
@@ -238,6 +242,7 @@ func TestNoKIP848(t *testing.T) {
 // TestDefaultProtocol: the embedded cluster supports KIP-848, so no
 // protocol asked for means consumer.
 func TestDefaultProtocol(t *testing.T) {
+	t.Parallel()
 	cl, _ := embeddedtest.Start(t, "t", 1)
 	c, rec := running(t, Config{Topic: "t", ClientOpts: cl.ClientOpts(), ConsumerConfig: group("", "")})
 	if c.Protocol() != rules.ProtocolConsumer {
@@ -252,6 +257,7 @@ func TestDefaultProtocol(t *testing.T) {
 // TestCloseCommits: Close commits everything read, so the group's next
 // run starts where this one stopped, and leaves the group.
 func TestCloseCommits(t *testing.T) {
+	t.Parallel()
 	for _, protocol := range []string{rules.ProtocolClassic, rules.ProtocolConsumer} {
 		t.Run(protocol, func(t *testing.T) {
 			cl, _ := embeddedtest.Start(t, "closing", 1)
@@ -287,6 +293,7 @@ func TestCloseCommits(t *testing.T) {
 // TestCloseBeforeRun: Close without Run releases the client; a later Run
 // returns at once.
 func TestCloseBeforeRun(t *testing.T) {
+	t.Parallel()
 	cl, _ := embeddedtest.Start(t, "t", 1)
 	c, err := New(context.Background(), Config{Topic: "t", ClientOpts: cl.ClientOpts(), ConsumerConfig: group(rules.ProtocolClassic, "")})
 	if err != nil {
@@ -303,6 +310,7 @@ type discard struct{}
 func (discard) Report(source.Fact) {}
 
 func TestCheckConfig(t *testing.T) {
+	t.Parallel()
 	ok := Config{Topic: "t", ConsumerConfig: group("", "")}
 	if err := CheckConfig(ok); err != nil {
 		t.Fatalf("a good config: %v", err)

@@ -198,6 +198,7 @@ func caughtUp(g source.Group, ends []int64) bool {
 }
 
 func TestClassicAndKIP848GroupsFollowAnExpansion(t *testing.T) {
+	t.Parallel()
 	opts := embedded(t, "orders", 4)
 	produce(t, opts, "orders", 5, 0, 1, 2, 3)
 	consume(t, opts, "billing", "orders")
@@ -234,6 +235,7 @@ func TestClassicAndKIP848GroupsFollowAnExpansion(t *testing.T) {
 }
 
 func TestNotesAndLagSayWhatGroupsAre(t *testing.T) {
+	t.Parallel()
 	opts := embedded(t, "events", 3)
 	produce(t, opts, "events", 6, 0, 1, 2)
 	adm := kadm.NewClient(client(t, opts))
@@ -309,6 +311,7 @@ func TestNotesAndLagSayWhatGroupsAre(t *testing.T) {
 // A KIP-848 group that has not committed: every partition it is assigned
 // (or targeted) lags by everything on it.
 func TestKIP848GroupWithoutCommits(t *testing.T) {
+	t.Parallel()
 	opts := embedded(t, "clicks", 2)
 	produce(t, opts, "clicks", 7, 0, 1)
 	consume(t, opts, "fresh", "clicks", kgo.ServerSideBalancer(), kgo.DisableAutoCommit())
@@ -357,6 +360,7 @@ func (r *recorder) seen() (gs []source.Groups, problems []string) {
 // Run polls at once, then every interval, reporting every poll; the end
 // offsets come from Config.EndOffsets when it is set.
 func TestRunReportsEveryPoll(t *testing.T) {
+	t.Parallel()
 	opts := embedded(t, "metrics", 2)
 	var os kadm.Offsets
 	os.AddOffset("metrics", 0, 40, -1)
@@ -390,6 +394,7 @@ func TestRunReportsEveryPoll(t *testing.T) {
 
 // A poll that fails reports the last list with the error, and a problem.
 func TestRunReportsFailure(t *testing.T) {
+	t.Parallel()
 	c, opts := fake(t, "t", 1)
 	var os kadm.Offsets
 	os.AddOffset("t", 0, 1, -1)
@@ -418,6 +423,7 @@ func TestRunReportsFailure(t *testing.T) {
 // A group the poller may not describe is shown with its error and what
 // it could see; one it could see nothing of is counted in the list's error.
 func TestDeniedGroups(t *testing.T) {
+	t.Parallel()
 	c, opts := fake(t, "t", 2)
 	produce(t, opts, "t", 3, 0, 1)
 	consume(t, opts, "secret", "t")
@@ -452,6 +458,7 @@ func TestDeniedGroups(t *testing.T) {
 // group is found by describing it as classic first (kfake: a group without
 // members that is not empty; Kafka: GROUP_ID_NOT_FOUND).
 func TestGroupTypesNotListed(t *testing.T) {
+	t.Parallel()
 	v := kversion.Stable()
 	v.SetMaxKeyVersion(int16(kmsg.ListGroups), 4)
 	_, opts := fake(t, "t", 2, kfake.MaxVersions(v))
@@ -473,6 +480,7 @@ func TestGroupTypesNotListed(t *testing.T) {
 
 // A cluster without ConsumerGroupDescribe: the KIP-848 group says so.
 func TestConsumerGroupDescribeNotSupported(t *testing.T) {
+	t.Parallel()
 	v := kversion.Stable()
 	v.SetMaxKeyVersion(int16(kmsg.ListGroups), 4)
 	v.SetMaxKeyVersion(int16(kmsg.ConsumerGroupDescribe), -1)
@@ -490,6 +498,7 @@ func TestConsumerGroupDescribeNotSupported(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
+	t.Parallel()
 	if _, err := New(Config{Topic: "t", Interval: 500 * time.Millisecond}); err == nil {
 		t.Fatal("a 500ms interval was accepted")
 	}
@@ -509,6 +518,7 @@ func TestConfig(t *testing.T) {
 // A slot reports its partitions in order, with lag, and is left cleared
 // for the next poll.
 func TestSlotFillsAndClears(t *testing.T) {
+	t.Parallel()
 	var p Poller
 	var g seen
 	s := p.slotOf(&g)

@@ -63,6 +63,7 @@ func ms(n int64) time.Time { return time.UnixMilli(n) }
 // batch that did not fit, control records and a log that starts later are
 // read again, not dated.
 func TestDecodeFirst(t *testing.T) {
+	t.Parallel()
 	control := batch(t, 0, 0x20|0x10, 500, 500, 0)
 	whole := batch(t, 0, 0, 1000, 1100, 7, 100)
 	outOfRange := kmsg.NewFetchResponseTopicPartition()
@@ -99,6 +100,7 @@ func TestDecodeFirst(t *testing.T) {
 // log start itself, and a batch whose CRC does not match are errors (a
 // problem, read again at the next poll), never a date.
 func TestDecodeFirstFailures(t *testing.T) {
+	t.Parallel()
 	notLeader := kmsg.NewFetchResponseTopicPartition()
 	notLeader.ErrorCode = kerr.NotLeaderForPartition.Code
 	outOfRange := kmsg.NewFetchResponseTopicPartition()
@@ -123,6 +125,7 @@ func TestDecodeFirstFailures(t *testing.T) {
 // TestDecodeFirstMessageV0: a record in message format v0 has no
 // timestamp; it is found, and said to have none.
 func TestDecodeFirstMessageV0(t *testing.T) {
+	t.Parallel()
 	m := kmsg.MessageV0{Magic: 0, Value: []byte("old")}
 	raw := m.AppendTo(nil)
 	binary.BigEndian.PutUint32(raw[8:], uint32(len(raw)-12))

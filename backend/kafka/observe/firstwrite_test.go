@@ -66,6 +66,7 @@ func dated(t *testing.T, eng *engine.Engine, to int) engine.Event {
 // the expansion's FirstWrite is the latest of the new partitions' first
 // records' timestamps, to the millisecond, and says CreateTime.
 func TestFirstWriteIsTheRecordsOwnTime(t *testing.T) {
+	t.Parallel()
 	c, _ := embeddedtest.Start(t, "firsts", 2)
 	_, eng := observing(t, c, "firsts", 100*time.Millisecond)
 	waitfor.That(t, 10*time.Second, "the first poll (the baseline)", func() bool { return eng.Snapshot().Stats.Samples > 1 })
@@ -105,6 +106,7 @@ func TestFirstWriteIsTheRecordsOwnTime(t *testing.T) {
 // partition (4 new partitions on 3 brokers: two share a leader, and one
 // Fetch) are read again alone, and dated as exactly.
 func TestFirstWriteLargeBatches(t *testing.T) {
+	t.Parallel()
 	c, _ := embeddedtest.Start(t, "large", 1)
 	_, eng := observing(t, c, "large", 100*time.Millisecond)
 	waitfor.That(t, 10*time.Second, "the first poll (the baseline)", func() bool { return eng.Snapshot().Stats.Samples > 1 })
@@ -143,6 +145,7 @@ func TestFirstWriteLargeBatches(t *testing.T) {
 // much later the poll saw them, and what reading the first records cost:
 // nothing before the first expansion, a Fetch or two per leader after one.
 func TestFirstWriteMatchesReadBack(t *testing.T) {
+	t.Parallel()
 	c, _ := embeddedtest.Start(t, "readback", 2)
 	var fetches fetchCounter
 	s, err := observe.New(observe.Config{Topic: "readback", ClientOpts: append(c.ClientOpts(), kgo.WithHooks(&fetches))}, c, describe(t, c, "readback"))

@@ -51,6 +51,7 @@ func observing(t testing.TB, c *cluster.Cluster, topic string, interval time.Dur
 // had acknowledged, partition by partition; records written before the
 // observer's first look are not counted.
 func TestCountsEqualAcks(t *testing.T) {
+	t.Parallel()
 	c, _ := embeddedtest.Start(t, "counts", 4)
 	before, err := kgo.NewClient(append(c.ClientOpts(), kgo.DefaultProduceTopic("counts"))...)
 	if err != nil {
@@ -129,6 +130,7 @@ func sum(ts []stats.Totals) uint64 {
 // reports the expansion as external with the fleet's pickup: the first
 // record on every new partition.
 func TestExternalExpansionPickup(t *testing.T) {
+	t.Parallel()
 	c, _ := embeddedtest.Start(t, "fleet", 2)
 	o, eng := observing(t, c, "fleet", 100*time.Millisecond)
 	writer := writingEveryMs(t, c, "fleet", 200*time.Millisecond)

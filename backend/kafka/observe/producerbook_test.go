@@ -12,6 +12,7 @@ import (
 )
 
 func TestWritten(t *testing.T) {
+	t.Parallel()
 	mark := func(epoch int16, seq int32) seqMark { return seqMark{id: 1, epoch: epoch, seq: seq} }
 	for _, c := range []struct {
 		name  string
@@ -64,6 +65,7 @@ func near(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Max(1, math.Abs
 // numbers over the real time between looks, summed over partitions, through
 // an epoch bump and a wrap-around; the first look has no rate.
 func TestBookRates(t *testing.T) {
+	t.Parallel()
 	b := producerBook{window: 30 * time.Second, grace: 10 * time.Second}
 	t0 := time.Unix(1_700_000_000, 0)
 	look := func(at time.Time, p0, p1 entries) []source.Producer {
@@ -91,6 +93,7 @@ func TestBookRates(t *testing.T) {
 // disagrees with partop's: a stamp from the future is now, a stamp from long
 // ago on a sequence that moved is no older than the previous look.
 func TestBookClock(t *testing.T) {
+	t.Parallel()
 	b := producerBook{window: 30 * time.Second, grace: 10 * time.Second}
 	t0 := time.Unix(1_700_000_000, 0)
 	b.observe(0, t0, entries{listed(1, 0, 10, t0.Add(time.Hour)), listed(2, 0, 10, t0.Add(-time.Hour))})
@@ -188,6 +191,7 @@ var old4 = []int32{0, 1, 2, 3}
 // windows it is gone, so a producer restarted with a new id leaves no
 // stale id behind for long.
 func TestStates(t *testing.T) {
+	t.Parallel()
 	const a, b, c, d, a2 = 1, 2, 3, 4, 5
 	f := newFleet(t, 4)
 	f.now = f.now.Add(-26 * time.Second)
@@ -253,6 +257,7 @@ func states(ps []source.Producer) map[int64]string {
 // TestBookBounded: a partition listing more ids than partop keeps loses
 // the ones that wrote longest ago.
 func TestBookBounded(t *testing.T) {
+	t.Parallel()
 	b := producerBook{window: 30 * time.Second, grace: 10 * time.Second}
 	now := time.Unix(1_700_000_000, 0)
 	var es entries
@@ -274,6 +279,7 @@ func TestBookBounded(t *testing.T) {
 // the end of its grace period every fifth of it (at least every second),
 // with a look just as it ends.
 func TestNextLook(t *testing.T) {
+	t.Parallel()
 	t0 := time.Unix(1_700_000_000, 0)
 	pp := &producerPoller{book: producerBook{grace: 10 * time.Second}}
 	const wait = 10 * time.Second

@@ -109,6 +109,7 @@ func stateOf(ps source.Producers, id int64) (source.Producer, bool) {
 // outside. The first is reported stale once the grace period is over, the
 // second adopted, both with a rate.
 func TestProducersEmbedded(t *testing.T) {
+	t.Parallel()
 	c, _ := embeddedtest.Start(t, "txn", 4)
 	opts := append(c.ClientOpts(), kgo.DefaultProduceTopic("txn"))
 	old := writing(t, true, append(opts, kgo.TransactionalID("old"))...)
@@ -169,6 +170,7 @@ func bare(t *testing.T, topic string, opts ...kfake.Opt) (*kfake.Cluster, []kgo.
 // (TOPIC_AUTHORIZATION_FAILED: it needs Read on the topic) leaves the list
 // empty with a plain message, and end offsets keep being counted.
 func TestProducersDenied(t *testing.T) {
+	t.Parallel()
 	c, opts := bare(t, "denied")
 	var asked atomic.Int64
 	c.ControlKey(kmsg.DescribeProducers.Int16(), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
@@ -203,6 +205,7 @@ func TestProducersDenied(t *testing.T) {
 // advertises Kafka 2.7's requests) the list says so, partop stops asking,
 // and end offsets keep being counted.
 func TestProducersUnsupported(t *testing.T) {
+	t.Parallel()
 	_, opts := bare(t, "old", kfake.MaxVersions(kversion.V2_7_0()))
 	var versionsAsked atomic.Int64
 	hook := writeHook(func(key int16) {
@@ -235,6 +238,7 @@ func (h writeHook) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ ti
 
 // TestProducersOff: a negative interval sends no DescribeProducers.
 func TestProducersOff(t *testing.T) {
+	t.Parallel()
 	_, opts := bare(t, "off")
 	var asked atomic.Int64
 	hook := writeHook(func(key int16) {
@@ -258,6 +262,7 @@ func TestProducersOff(t *testing.T) {
 // transactional producers: the empty list's note names the embedded
 // cluster rather than blaming idempotence.
 func TestProducersNoteEmbedded(t *testing.T) {
+	t.Parallel()
 	c, _ := embeddedtest.Start(t, "plain", 4)
 	_, rec := run(t, fast("plain", c.ClientOpts()), c)
 	cl := writing(t, false, append(c.ClientOpts(), kgo.DefaultProduceTopic("plain"))...)
@@ -275,6 +280,7 @@ func TestProducersNoteEmbedded(t *testing.T) {
 // generic one once records come from a producer without idempotence, and
 // none again a window after the last of them.
 func TestProducersNote(t *testing.T) {
+	t.Parallel()
 	_, opts := bare(t, "plain")
 	_, rec := run(t, fast("plain", opts), nil)
 	looks := func() (n int, notes []string) {
