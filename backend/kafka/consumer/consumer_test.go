@@ -38,7 +38,7 @@ func TestSkippedOnNewPartitions(t *testing.T) {
 	t.Parallel()
 	for _, protocol := range []string{rules.ProtocolClassic, rules.ProtocolConsumer} {
 		for _, reset := range []string{rules.ResetLatest, rules.ResetEarliest} {
-			t.Run(protocol+"/"+reset, func(t *testing.T) { expansion(t, protocol, reset) })
+			t.Run(protocol+"/"+reset, func(t *testing.T) { t.Parallel(); expansion(t, protocol, reset) })
 		}
 	}
 }
