@@ -280,6 +280,11 @@ func (r reporter) Report(f source.Fact) {
 	e.mu.Lock()
 	e.topic.report(now, r.from, f)
 	e.mu.Unlock()
+	if _, assigned := f.(source.Assigned); assigned && r.from == fromConsumer {
+		if w, ok := e.cfg.Groups.(source.Waker); ok {
+			w.Wake() // partop knows its own group now: let the groups panel show it now too
+		}
+	}
 	if _, failed := f.(source.RecordFailed); failed {
 		e.lastFailure.Store(now.UnixNano())
 	}

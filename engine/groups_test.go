@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -156,6 +157,37 @@ func TestFirstWriteDatesTheFleetPickup(t *testing.T) {
 		e := expansions(eng.Snapshot())[0]
 		if !e.FirstWrite.Equal(t0.Add(-250*time.Millisecond)) || !e.LogAppendTime {
 			t.Fatalf("first write %v (log append %v), want t0-250ms, true", e.FirstWrite.Sub(t0), e.LogAppendTime)
+		}
+	})
+}
+
+// wakingPoll is a groups poll that counts the engine's Wakes.
+type wakingPoll struct {
+	*sourcetest.Source
+	woken atomic.Int32
+}
+
+func (w *wakingPoll) Wake() { w.woken.Add(1) }
+
+// TestOwnAssignmentWakesTheGroupsPoll: partop's consumer being assigned
+// partitions makes the engine ask the groups poll for a poll at once, so
+// the groups panel does not say "no consumer group" for up to an interval
+// after partop's own group is up.
+func TestOwnAssignmentWakesTheGroupsPoll(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := sourcetest.NewSender(4, 1000, source.About{})
+		cons := sourcetest.NewSource(4, source.About{})
+		polls := &wakingPoll{Source: sourcetest.NewSource(4, source.About{})}
+		_, _ = running(t, src, engine.Config{Consumer: cons, Groups: polls})
+		<-cons.Started()
+		cons.Report(source.ConsumerStarted{Group: "partop", Protocol: rules.ProtocolConsumer, Reset: rules.ResetEarliest})
+		polls.Report(source.GroupsSeen{}) // a poll's facts wake nothing
+		if n := polls.woken.Load(); n != 0 {
+			t.Fatalf("%d wakes before any assignment", n)
+		}
+		cons.Report(source.Assigned{Partitions: []int32{0, 1, 2, 3}})
+		if n := polls.woken.Load(); n != 1 {
+			t.Fatalf("%d wakes after partop's consumer was assigned, want 1", n)
 		}
 	})
 }

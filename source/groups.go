@@ -22,6 +22,14 @@ type Runner interface {
 	Close() error
 }
 
+// Waker is a Runner that can poll at once when asked: the groups poll,
+// which the engine wakes when partop's own consumer is assigned
+// partitions, so the group shows as soon as it exists instead of at the
+// next interval.
+type Waker interface {
+	Wake()
+}
+
 // ConsumerConfig sets up partop's own consumer group.
 type ConsumerConfig struct {
 	Group string

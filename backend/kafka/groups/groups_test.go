@@ -392,6 +392,32 @@ func TestRunReportsEveryPoll(t *testing.T) {
 	}
 }
 
+// TestWakePollsAtOnce: Wake brings the next poll forward from a minute
+// away to now; wakes asked together make at most one poll each, and then
+// the poller waits its interval again.
+func TestWakePollsAtOnce(t *testing.T) {
+	t.Parallel()
+	opts := embedded(t, "woken", 2)
+	p := poller(t, Config{Topic: "woken", ClientOpts: opts, Interval: time.Minute,
+		EndOffsets: func() []int64 { return []int64{0, 0} }})
+	var r recorder
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(runCtx, &r) }()
+	defer func() { cancel(); <-done }()
+	waitfor.That(t, settle, "the first poll", func() bool { gs, _ := r.seen(); return len(gs) == 1 })
+	for range 3 {
+		p.Wake()
+	}
+	waitfor.That(t, settle, "a poll after Wake, not a minute later", func() bool { gs, _ := r.seen(); return len(gs) >= 2 })
+	time.Sleep(300 * time.Millisecond)
+	gs, problems := r.seen()
+	time.Sleep(300 * time.Millisecond)
+	if later, _ := r.seen(); len(gs) > 4 || len(later) != len(gs) || len(problems) > 0 {
+		t.Fatalf("%d polls, then %d (problems %v) after three wakes: want at most one poll each, then none for a minute", len(gs), len(later), problems)
+	}
+}
+
 // A poll that fails reports the last list with the error, and a problem.
 func TestRunReportsFailure(t *testing.T) {
 	t.Parallel()

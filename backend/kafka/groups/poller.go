@@ -50,13 +50,17 @@ type Config struct {
 
 // Poller polls the consumer groups on a topic. It is a source.Runner.
 type Poller struct {
-	cfg Config
-	cl  *kgo.Client
+	cfg  Config
+	cl   *kgo.Client
+	wake chan struct{} // a poll at once: Run's first, and each Wake
 	// look's state, owned by Run's goroutine (or a test's).
 	st state
 }
 
-var _ source.Runner = (*Poller)(nil)
+var (
+	_ source.Runner = (*Poller)(nil)
+	_ source.Waker  = (*Poller)(nil)
+)
 
 // New makes a poller; it connects on its first poll.
 func New(cfg Config) (*Poller, error) {
@@ -71,17 +75,18 @@ func New(cfg Config) (*Poller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("groups client: %w", err)
 	}
-	return &Poller{cfg: cfg, cl: cl}, nil
+	p := &Poller{cfg: cfg, cl: cl, wake: make(chan struct{}, 1)}
+	p.Wake()
+	return p, nil
 }
 
 // Run polls at once and then every Interval until ctx ends (backing off
-// while polls fail), reporting source.GroupsSeen after every poll: on a
-// failed poll, the last list seen with the error.
+// while polls fail), and at once after each Wake, reporting
+// source.GroupsSeen after every poll: on a failed poll, the last list
+// seen with the error.
 func (p *Poller) Run(ctx context.Context, r source.Reporter) {
-	now := make(chan struct{}, 1)
-	now <- struct{}{}
 	var last source.Groups
-	source.Poll(ctx, p.cfg.Interval, true, now, func(ctx context.Context) error {
+	source.Poll(ctx, p.cfg.Interval, true, p.wake, func(ctx context.Context) error {
 		gs, err := p.look(ctx)
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return err // stopping: nothing to say
@@ -96,6 +101,15 @@ func (p *Poller) Run(ctx context.Context, r source.Reporter) {
 		r.Report(source.GroupsSeen{Groups: gs})
 		return nil
 	})
+}
+
+// Wake asks Run for a poll at once (one is enough however often it is
+// asked before it runs). It never blocks.
+func (p *Poller) Wake() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Close releases the poller's connections. Call it after Run returns.
