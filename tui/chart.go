@@ -54,18 +54,23 @@ func chart(snap *stats.Snapshot, events []engine.Event, width, height int, tick 
 		rate := plotLines(downsample(total, plotW), plotW, rateRows, math.NaN(), compact)
 		lines = append(lines, paintPlot(rate, marks, st.ChartTotal, st)...)
 	}
-	btitle := st.Title.Render("BALANCE, Jain over "+span(snap.Config.BalanceWindow)) + "   " +
-		st.ChartBalance.Render(fmt.Sprintf("── %.3f now (1 = even)", snap.Balance.Jain))
+	now := fmt.Sprintf("── %.3f now (1 = even)", snap.Balance.Jain)
+	if snap.Balance.Jain == 0 { // undefined: nothing was sent in the window
+		now = "── no traffic now"
+	}
+	btitle := st.Title.Render("BALANCE, Jain over "+span(snap.Config.BalanceWindow)) + "   " + st.ChartBalance.Render(now)
 	if len(marks) > 0 {
 		btitle += st.Muted.Render("   " + string(markRune) + " partitions added")
 	}
 	bal := plotLines(downsample(snap.BalanceHistory, plotW), plotW, balRows, 1, func(v float64) string {
 		return padLeft(fmt.Sprintf("%.2f", v), labelW)
 	})
-	if bal == nil {
-		bal = []string{st.Muted.Render(fitText("  no traffic yet: balance shows once records flow", width))}
-	}
 	lines = append(lines, fit(btitle, width))
+	if bal == nil {
+		// Not painted: paintPlot cuts a plot line's gutter by cells, which
+		// would cut this styled line's escape codes in half.
+		return append(lines, st.Muted.Render(fitText("  no traffic yet: balance shows once records flow", width)))
+	}
 	return append(lines, paintPlot(bal, marks, st.ChartBalance, st)...)
 }
 

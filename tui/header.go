@@ -157,11 +157,18 @@ func (m *Model) balanceLine() string {
 			errs.short, errs.long = errs.long, st.Bad.Render(fmt.Sprintf("%s (%s before a partition was chosen)", e, stats.Grouped(float64(m.snap.Unrouted))))
 		}
 	}
+	// With no traffic the figures are undefined (stats gives 0): the
+	// verdict says so instead of "Jain 0.000", which reads as the worst
+	// skew there is.
+	var jain, maxMean, cv segment
+	if b.Jain != 0 {
+		jain = figure("Jain", fmt.Sprintf("%.3f", b.Jain), st.Value, 0)
+		maxMean = figure("max/mean", fmt.Sprintf("%.2f", b.MaxMean), st.Value, 3)
+		cv = figure("CV", fmt.Sprintf("%.2f", b.CV), st.Value, 4)
+	}
 	return joinFit(m.width, st.Muted.Render(" · "),
 		segment{long: st.Title.Render("balance ") + verdict},
-		figure("Jain", fmt.Sprintf("%.3f", b.Jain), st.Value, 0),
-		figure("max/mean", fmt.Sprintf("%.2f", b.MaxMean), st.Value, 3),
-		figure("CV", fmt.Sprintf("%.2f", b.CV), st.Value, 4),
+		jain, maxMean, cv,
 		figure("idle", fmt.Sprintf("%d of %d", b.Idle, b.Partitions), idleStyle, 2),
 		figure("fair share", percent(b.FairShare), st.Value, 5),
 		figure("acked", stats.Grouped(float64(m.snap.Acked)), st.Value, 6),

@@ -1,0 +1,49 @@
+package tui
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"partop/stats"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// quiet is the fixture's producer with nothing sent for the whole run:
+// paused, or a topic nobody writes to.
+func quiet() *fakeEngine {
+	f := fixture(pickedUp, 4)
+	s := *f.snap
+	s.Stats = simulate(4, 4, testStart, func(int, time.Time) float64 { return 0 })
+	s.Unsettled = nil
+	f.snap = &s
+	return f
+}
+
+// TestNoTrafficHasNoJain: with nothing sent, Jain's index and max/mean are
+// undefined (stats gives 0): the balance line and the chart say "no
+// traffic" instead of "Jain 0.000", which reads as the worst skew there is.
+func TestNoTrafficHasNoJain(t *testing.T) {
+	m := newTestModel(quiet(), 120, 40)
+	s := screen(m)
+	if !strings.Contains(s, "balance no traffic · idle 4 of 4") {
+		t.Errorf("balance line: want %q:\n%s", "balance no traffic · idle 4 of 4", s)
+	}
+	for _, bad := range []string{"Jain 0", "max/mean", "CV 0", "0.000 now"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("screen shows %q with no traffic:\n%s", bad, s)
+		}
+	}
+	st := DefaultStyles(true)
+	snap := stats.Snapshot{Partitions: []stats.Partition{{ID: 0}}, TotalHistory: []float64{0, 0}, BalanceHistory: []float64{math.NaN(), math.NaN()}, HistoryTimes: []int64{0, 1}}
+	got := chart(&snap, nil, 80, 12, testTick, &st)
+	if !strings.Contains(ansi.Strip(strings.Join(got, "\n")), "── no traffic now") {
+		t.Errorf("chart with no traffic:\n%s", strings.Join(got, "\n"))
+	}
+	// The line under the title is whole: no escape code cut in half.
+	if last := got[len(got)-1]; !strings.HasPrefix(ansi.Strip(last), "  no traffic yet") {
+		t.Errorf("chart's balance line %q", last)
+	}
+}
