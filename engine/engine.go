@@ -105,6 +105,7 @@ func New(src source.Source, cfg Config) *Engine {
 	}
 	cfg.Info.Tick = cfg.Tick
 	cfg.Info.Mode, cfg.Info.Partitioner, cfg.Info.Keyed = ModeObserve, "", false
+	cfg.Info.Placement = ""
 	e := &Engine{
 		cfg:    cfg,
 		src:    src,
@@ -116,6 +117,7 @@ func New(src source.Source, cfg Config) *Engine {
 	if s, ok := src.(source.Sender); ok {
 		e.sender = s
 		e.cfg.Info.Mode, e.cfg.Info.Partitioner, e.cfg.Info.Keyed = ModeProduce, about.Partitioner, about.Keyed
+		e.cfg.Info.Placement = cmp.Or(about.Placement, about.Partitioner)
 	}
 	e.sampler = stats.NewSampler(src.Counters(), cfg.Stats)
 	if cfg.WholeTopic != nil {

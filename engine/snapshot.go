@@ -15,6 +15,10 @@ type Info struct {
 	Mode        string // ModeProduce or ModeObserve
 	Partitioner string // the producer's partitioner; empty when partop sends nothing
 	Keyed       bool   // partop's records carry keys
+	// Placement names what places partop's records (source.About's):
+	// "key-hash, murmur2" when the partitioner hashes keyed records, else
+	// Partitioner; empty when partop sends nothing.
+	Placement string
 	// Group, GroupProtocol and GroupReset describe partop's own consumer
 	// group once it is up (--consume); empty without one.
 	Group, GroupProtocol, GroupReset string

@@ -122,6 +122,12 @@ type About struct {
 	// Partitioner and Keyed describe what a Sender sends.
 	Partitioner string
 	Keyed       bool
+	// Placement names what places a Sender's records, as an operator
+	// would look for it: the hash when the partitioner hashes keyed records
+	// ("key-hash, murmur2" on Kafka, "key-hash, SipHash" on Fluvio), else
+	// the partitioner. The backend knows which of its partitioners hash
+	// keys; empty means Partitioner.
+	Placement string
 	// SlowNote explains a pickup whose first records came SlowAfter or
 	// more after the new partitions were routed (the source knows why: its
 	// partitioner); empty: no note.

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -52,9 +53,17 @@ func (m *Model) header() []string {
 		return []string{line1, joinFit(m.width, sep, segment{long: counts}, stale, segment{long: rate, prio: 2}, watch)}
 	}
 	line2 := joinFit(m.width, sep, m.counts(), m.routingFlag(), m.rates(),
-		segment{long: st.Label.Render("partitioner ") + st.Value.Render(m.es.Partitioner), short: st.Value.Render(m.es.Partitioner), prio: 3},
+		m.placement(),
 		m.groupSegment(), watch)
 	return []string{line1, line2}
+}
+
+// placement names what places partop's records: the partitioner, or the
+// hash that places keyed records under it ("key-hash, murmur2").
+func (m *Model) placement() segment {
+	st := &m.styles
+	p := cmp.Or(m.es.Placement, m.es.Partitioner)
+	return segment{long: st.Label.Render("partitioner ") + st.Value.Render(p), short: st.Value.Render(p), prio: 3}
 }
 
 // groupSegment names partop's own consumer group, its protocol and reset

@@ -47,3 +47,26 @@ func TestNoTrafficHasNoJain(t *testing.T) {
 		t.Errorf("chart's balance line %q", last)
 	}
 }
+
+// TestHeaderNamesThePlacement: the header names what places the records:
+// the hash for keyed records under a partitioner that hashes them, the
+// partitioner otherwise (and for snapshots that name no placement).
+func TestHeaderNamesThePlacement(t *testing.T) {
+	for _, tc := range []struct {
+		partitioner, placement, want string
+	}{
+		{"uniform-sticky", "key-hash, murmur2", "partitioner key-hash, murmur2"},
+		{"uniform-sticky", "key-hash, SipHash", "partitioner key-hash, SipHash"},
+		{"round-robin", "round-robin", "partitioner round-robin"},
+		{"uniform-sticky", "", "partitioner uniform-sticky"},
+	} {
+		f := fixture(pickedUp, 8)
+		s := *f.snap
+		s.Partitioner, s.Placement = tc.partitioner, tc.placement
+		f.snap = &s
+		m := newTestModel(f, 160, 40)
+		if h := ansi.Strip(m.header()[1]); !strings.Contains(h, tc.want) {
+			t.Errorf("%s/%q: header %q lacks %q", tc.partitioner, tc.placement, h, tc.want)
+		}
+	}
+}

@@ -87,7 +87,11 @@ func NewProducer(cfg producer.Config, cl *client.Client, initial client.Topic) (
 func (p *Producer) Counters() *stats.Counters { return p.counters }
 
 // About says what the engine needs to know of the producer.
-func (p *Producer) About() source.About { return source.AboutSender(p.cfg, p.initial) }
+func (p *Producer) About() source.About {
+	a := source.AboutSender(p.cfg, p.initial)
+	a.Placement = placement(a.Partitioner, a.Keyed)
+	return a
+}
 
 // Leaders are the topic's partitions' leaders by id as the watch stream
 // last announced them, for the whole-topic observer beside the producer.

@@ -26,6 +26,16 @@ func newPartitioner(name string) partitioner {
 	}
 }
 
+// placement names what places records sent with partitioner name
+// (source.About.Placement): keyed records are hashed with SipHash under
+// every partitioner but round-robin, which ignores keys.
+func placement(name string, keyed bool) string {
+	if keyed && name != rules.RoundRobin {
+		return rules.KeyHash + ", SipHash"
+	}
+	return name
+}
+
 // roundRobin spreads records one by one over all partitions, keys or not.
 type roundRobin struct{ next int }
 

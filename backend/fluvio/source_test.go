@@ -2,6 +2,7 @@ package fluvio
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +90,36 @@ func TestKeyHashWithoutKeyRoundRobins(t *testing.T) {
 	for i := range 6 {
 		if p := k.pick(nil, 10, 3); p != i%3 {
 			t.Fatalf("keyless record %d: partition %d, want %d", i, p, i%3)
+		}
+	}
+}
+
+// TestPlacementNamesWhatPlacesKeyedRecords: the header's name for each
+// partitioner is what it does with keyed records: where it says SipHash,
+// every key lands on Fluvio's SipHash partition; where it names the
+// partitioner, the same key lands on more than one partition.
+func TestPlacementNamesWhatPlacesKeyedRecords(t *testing.T) {
+	const n = 7
+	for _, name := range rules.Partitioners(rules.Fluvio) {
+		if got := placement(name, false); got != name {
+			t.Errorf("%s unkeyed: %q, want the partitioner", name, got)
+		}
+		pt := newPartitioner(name)
+		hashed, seen := true, map[int]bool{}
+		for i := range 200 {
+			key := []byte("key-" + strconv.Itoa(i%10))
+			p := pt.pick(key, 1000, n)
+			hashed = hashed && p == keyPartition(key, n)
+			if i%10 == 0 {
+				seen[p] = true
+			}
+		}
+		got := placement(name, true)
+		switch {
+		case got == "key-hash, SipHash" && !hashed:
+			t.Errorf("%s keyed: %q, but a key landed off its SipHash partition", name, got)
+		case got != "key-hash, SipHash" && (hashed || len(seen) < 2 || got != name):
+			t.Errorf("%s keyed: %q, but keys are hashed (key-0 on %d partitions)", name, got, len(seen))
 		}
 	}
 }

@@ -22,6 +22,18 @@ func basePartitioner(name string) kgo.Partitioner {
 	}
 }
 
+// placement names what places records sent with partitioner name
+// (source.About.Placement). kgo's uniform-bytes partitioner (keys on, as
+// basePartitioner makes it) and its sticky-key partitioner both hash keyed
+// records with murmur2, as Kafka's Java client does; round-robin and
+// least-backup ignore keys.
+func placement(name string, keyed bool) string {
+	if keyed && (name == rules.UniformSticky || name == rules.KeyHash) {
+		return rules.KeyHash + ", murmur2"
+	}
+	return name
+}
+
 // routing wraps a partitioner to watch the n kgo passes it: the number of
 // partitions the producer can route to right now. Reading n is reading the
 // producer's routing table, with no access to kgo internals. The cost per

@@ -82,3 +82,48 @@ type backupIter struct{ left int }
 
 func (b *backupIter) Next() (int, int64) { b.left--; return b.left, 0 }
 func (b *backupIter) Rem() int           { return b.left }
+
+// TestPlacementNamesWhatPlacesKeyedRecords: the header's name for each
+// partitioner is what kgo does with keyed records. Where it says murmur2,
+// every key lands where Kafka's murmur2 puts it (the sticky-key
+// partitioner with kgo's default hasher); where it names the partitioner,
+// the same key lands on more than one partition: keys are ignored.
+func TestPlacementNamesWhatPlacesKeyedRecords(t *testing.T) {
+	murmur2 := kgo.StickyKeyPartitioner(nil).ForTopic("t")
+	const n = 7
+	for _, name := range rules.Partitioners(rules.Kafka) {
+		t.Run(name, func(t *testing.T) {
+			if got := placement(name, false); got != name {
+				t.Errorf("unkeyed: %q, want the partitioner", got)
+			}
+			tp := basePartitioner(name).ForTopic("t")
+			pick := func(r *kgo.Record) int {
+				if bp, ok := tp.(kgo.TopicBackupPartitioner); ok {
+					return bp.PartitionByBackup(r, n, &backupIter{n})
+				}
+				return tp.Partition(r, n)
+			}
+			hashed, seen := true, map[int]bool{}
+			for i := range 200 {
+				r := &kgo.Record{Key: []byte("key-" + strconv.Itoa(i%10)), Value: make([]byte, 1000)}
+				if nb, ok := tp.(kgo.TopicPartitionerOnNewBatch); ok && i%3 == 0 {
+					nb.OnNewBatch() // batches fill up: a sticky partitioner moves on
+				}
+				p := pick(r)
+				hashed = hashed && p == murmur2.Partition(r, n)
+				if i%10 == 0 {
+					seen[p] = true // key-0's partitions
+				}
+			}
+			got := placement(name, true)
+			switch {
+			case got == "key-hash, murmur2" && !hashed:
+				t.Errorf("keyed: %q, but a key landed off its murmur2 partition", got)
+			case got != "key-hash, murmur2" && (hashed || len(seen) < 2):
+				t.Errorf("keyed: %q, but every key landed on its murmur2 partition (key-0 on %d partitions)", got, len(seen))
+			case got != "key-hash, murmur2" && got != name:
+				t.Errorf("keyed: %q, want %q or key-hash, murmur2", got, name)
+			}
+		})
+	}
+}

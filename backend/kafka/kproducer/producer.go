@@ -110,7 +110,11 @@ func (p *Producer) Client() *kgo.Client { return p.cl }
 func (p *Producer) Counters() *stats.Counters { return p.counters }
 
 // About says what the engine needs to know of the producer.
-func (p *Producer) About() source.About { return source.AboutSender(p.cfg.Config, p.initial) }
+func (p *Producer) About() source.About {
+	a := source.AboutSender(p.cfg.Config, p.initial)
+	a.Placement = placement(a.Partitioner, a.Keyed)
+	return a
+}
 
 // Leaders are the topic's partitions' leaders by id as the watcher last
 // saw them: the whole-topic observer beside the producer reads them

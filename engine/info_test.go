@@ -1,0 +1,27 @@
+package engine_test
+
+import (
+	"testing"
+
+	"partop/engine"
+	"partop/source"
+	"partop/source/sourcetest"
+)
+
+// TestPlacementFromTheSource: the snapshot names what places partop's
+// records as the source says ("key-hash, murmur2"), the partitioner when
+// the source says nothing, and nothing in observe mode.
+func TestPlacementFromTheSource(t *testing.T) {
+	for _, tc := range []struct {
+		src  source.Source
+		want string
+	}{
+		{sourcetest.NewSender(4, 10, source.About{Partitioner: "uniform-sticky", Keyed: true, Placement: "key-hash, murmur2"}), "key-hash, murmur2"},
+		{sourcetest.NewSender(4, 10, source.About{Partitioner: "round-robin", Keyed: true}), "round-robin"},
+		{sourcetest.NewSource(4, source.About{Stepped: true, Placement: "key-hash, murmur2"}), ""},
+	} {
+		if got := engine.New(tc.src, engine.Config{}).Snapshot().Placement; got != tc.want {
+			t.Errorf("%+v: placement %q, want %q", tc.src.About(), got, tc.want)
+		}
+	}
+}
