@@ -25,3 +25,15 @@ func TestPlacementFromTheSource(t *testing.T) {
 		}
 	}
 }
+
+// TestNoProducersFromTheSource: a source that lists no producers says why
+// from the first snapshot on (Snapshot.Producers.Off), before any poll.
+func TestNoProducersFromTheSource(t *testing.T) {
+	const why = "not listed: this platform cannot"
+	if got := engine.New(sourcetest.NewSource(4, source.About{Stepped: true, NoProducers: why}), engine.Config{}).Snapshot().Producers; got.Off != why || !got.At.IsZero() {
+		t.Errorf("producers %+v, want Off %q", got, why)
+	}
+	if got := engine.New(sourcetest.NewSource(4, source.About{Stepped: true}), engine.Config{}).Snapshot().Producers; got.Off != "" {
+		t.Errorf("producers %+v, want none off", got)
+	}
+}

@@ -58,6 +58,7 @@ func newTopic(about source.About, counters *stats.Counters) *topic {
 	t.own.assigned, t.own.endAtAssig = map[int32]bool{}, map[int32]int64{}
 	t.own.firstFetch, t.own.commits = map[int32]int64{}, map[int32]commit{}
 	t.firstWrites = map[int32]source.FirstWrite{}
+	t.producers.Off = about.NoProducers
 	t.state.Cluster = len(about.Leaders)
 	t.state.Leaders = append([]int32(nil), about.Leaders...)
 	counters.Extend(len(about.Leaders))

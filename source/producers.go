@@ -35,6 +35,10 @@ type Producers struct {
 	// Note says why the list is empty while records are being written,
 	// when the cluster answered: whom it does not list. Empty otherwise.
 	Note string
+	// Off says why producers are not listed at all, as the source says
+	// (About.NoProducers): the platform cannot list them, or listing is
+	// turned off. Empty when the source lists them.
+	Off string
 }
 
 // SortProducers puts the producers an operator must act on first: stale,

@@ -128,6 +128,11 @@ type About struct {
 	// the partitioner. The backend knows which of its partitioners hash
 	// keys; empty means Partitioner.
 	Placement string
+	// NoProducers says why the source lists no producers (it never
+	// reports ProducersSeen): the platform has no request for it, or
+	// listing is turned off. Empty: it lists them, or it is not asked to
+	// (partop's producer).
+	NoProducers string
 	// SlowNote explains a pickup whose first records came SlowAfter or
 	// more after the new partitions were routed (the source knows why: its
 	// partitioner); empty: no note.

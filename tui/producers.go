@@ -18,25 +18,28 @@ const panelMax = 8
 
 // producersPanel renders observe mode's producers, stale first, at most
 // lines lines: who writes to the topic, where, how fast, and whether each
-// picked up the latest expansion.
+// picked up the latest expansion. A list that cannot come (Fluvio, or
+// turned off), failed, or has not come yet says which.
 func producersPanel(ps *source.Producers, now time.Time, width, lines int, st *Styles) []string {
 	if lines <= 0 {
 		return nil
 	}
 	title := st.Title.Render("PRODUCERS") + st.Muted.Render(" by id, from DescribeProducers · producers without idempotence have no id and are not listed")
+	if ps.Off != "" {
+		title = st.Title.Render("PRODUCERS") // nothing is asked of the cluster
+	}
 	out := []string{fit(title, width)}
 	switch {
 	case lines == 1:
 		return out
+	case ps.Off != "":
+		return append(out, noteLines(ps.Off, width, lines-1, st)...)
 	case ps.Err != "":
 		return append(out, wrapLines("✗ "+ps.Err, width, lines-1, st.Warn)...)
 	case ps.At.IsZero():
 		return append(out, fit(st.Muted.Render("  asking the partition leaders…"), width))
 	case len(ps.List) == 0:
-		for _, l := range wrapLines(emptyNote(ps), width-2, lines-1, st.Muted) {
-			out = append(out, fit("  "+l, width))
-		}
-		return out
+		return append(out, noteLines(emptyNote(ps), width, lines-1, st)...)
 	}
 	rows := ps.List // stale first: source.SortProducers' order
 	return panelTable(out, "  PRODUCER ID  EPOCH  STATE     RATE/s  LAST WRITE  PARTITIONS", len(rows),
@@ -60,6 +63,21 @@ func panelTable(out []string, header string, n int, row func(i int) string, widt
 		out = append(out, fit(st.Muted.Render(fmt.Sprintf("  … and %d more", n-shown)), width))
 	}
 	return out
+}
+
+// noteLines word-wraps a muted note to width, indented, in at most n
+// lines.
+func noteLines(note string, width, n int, st *Styles) []string {
+	var out []string
+	for _, l := range wrapLines(note, width-2, n, st.Muted) {
+		out = append(out, fit("  "+l, width))
+	}
+	return out
+}
+
+// noteHeight is how many lines noteLines wants for note, unbounded.
+func noteHeight(note string, width int) int {
+	return 1 + strings.Count(ansi.Wrap(note, max(width-2, 1), ""), "\n")
 }
 
 // emptyNote says why the list is empty: the observer's note when it
@@ -124,10 +142,12 @@ func (m *Model) panelLines() int {
 	}
 	ps := &m.es.Producers
 	switch {
+	case ps.Off != "": // the title and why, wrapped
+		return min(1+noteHeight(ps.Off, m.width), panelMax)
 	case ps.Err != "", ps.At.IsZero():
 		return 2
-	case len(ps.List) == 0: // the title and why, wrapped
-		return min(2+strings.Count(ansi.Wrap(emptyNote(ps), max(m.width-2, 1), ""), "\n"), panelMax)
+	case len(ps.List) == 0:
+		return min(1+noteHeight(emptyNote(ps), m.width), panelMax)
 	}
 	return min(2+len(ps.List), panelMax)
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"partop/source"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
 )
 
 // TestStaleOnOnePartitionSaysWhy: a stale producer that writes to one
@@ -75,4 +77,82 @@ func TestEmptyListSaysWhy(t *testing.T) {
 			t.Errorf("note %q: panel says %q, want %q", tc.note, got, tc.want)
 		}
 	}
+}
+
+// What the backends say when they list no producers (source.About's
+// NoProducers): observe.ProducersOff and fluvio.NoProducers, copied here
+// because tui imports no backend.
+const (
+	kafkaProducersOff = "not listed: DescribeProducers is turned off (--producers-interval -1)"
+	fluvioNoProducers = "not listed: Fluvio has no DescribeProducers; the table counts every producer's records, from end offsets"
+)
+
+// withProducers is observe mode's snapshot with another producers list:
+// on Fluvio (Cluster names it) when fluvio is set.
+func withProducers(ps source.Producers, fluvio bool) *fakeEngine {
+	f := observing()
+	s := *f.snap
+	s.Producers = ps
+	if fluvio {
+		s.Cluster = "fluvio 127.0.0.1:9003"
+	}
+	f.snap = &s
+	return f
+}
+
+// TestProducersPanelSaysWhy: a producers panel that is off, cannot be had
+// on the platform (Fluvio), failed or has not been answered yet says
+// which, from the first snapshot on; only a panel that lists producers
+// says where they come from.
+func TestProducersPanelSaysWhy(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		ps     source.Producers
+		fluvio bool
+		want   []string
+		omit   []string
+	}{
+		{"fluvio", source.Producers{Off: fluvioNoProducers}, true,
+			[]string{"PRODUCERS", "not listed: Fluvio has no DescribeProducers"}, []string{"asking", "from DescribeProducers"}},
+		{"off", source.Producers{Off: kafkaProducersOff}, false,
+			[]string{"PRODUCERS", "not listed: DescribeProducers is turned off (--producers-interval -1)"}, []string{"asking", "from DescribeProducers"}},
+		{"asking", source.Producers{}, false,
+			[]string{"PRODUCERS by id, from DescribeProducers", "asking the partition leaders…"}, []string{"not listed:"}},
+		{"denied", source.Producers{At: testNow, Err: "DescribeProducers denied: partop needs Read on the topic to list producers"}, false,
+			[]string{"✗ DescribeProducers denied"}, []string{"asking"}},
+	} {
+		for _, w := range []int{80, 120} {
+			t.Run(fmt.Sprintf("%s_%d", tc.name, w), func(t *testing.T) {
+				m := newTestModel(withProducers(tc.ps, tc.fluvio), w, 30)
+				panel := strings.Join(stripAll(m.panels()), "\n")
+				for _, s := range tc.want {
+					if !strings.Contains(strings.Join(strings.Fields(panel), " "), s) {
+						t.Errorf("panel lacks %q:\n%s", s, panel)
+					}
+				}
+				for _, s := range tc.omit {
+					if strings.Contains(panel, s) {
+						t.Errorf("panel says %q:\n%s", s, panel)
+					}
+				}
+				golden.RequireEqual(t, panel)
+			})
+		}
+	}
+}
+
+// TestFluvioObserveScreen is observe mode on Fluvio: the table and the
+// chart from end offsets, and the producers panel saying why it lists
+// nobody.
+func TestFluvioObserveScreen(t *testing.T) {
+	m := newTestModel(withProducers(source.Producers{Off: fluvioNoProducers}, true), 120, 40)
+	golden.RequireEqual(t, screen(m))
+}
+
+func stripAll(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = strings.TrimRight(ansi.Strip(l), " ")
+	}
+	return out
 }

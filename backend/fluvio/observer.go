@@ -56,6 +56,18 @@ func NewObserver(cfg ObserverConfig, cl *client.Client, initial client.Topic) (*
 	return o, nil
 }
 
+// NoProducers is why observe mode lists no producers on Fluvio
+// (source.About.NoProducers).
+const NoProducers = "not listed: Fluvio has no DescribeProducers; the table counts every producer's records, from end offsets"
+
+// About says what the engine needs to know of the observer: its counts
+// come in steps, and it lists no producers.
+func (o *Observer) About() source.About {
+	a := o.Tally.About()
+	a.NoProducers = NoProducers
+	return a
+}
+
 // Run follows the SC's watch stream (unless Leaders is set) and polls end
 // offsets until ctx ends, reporting to r.
 func (o *Observer) Run(ctx context.Context, r source.Reporter) {

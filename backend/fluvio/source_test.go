@@ -253,3 +253,15 @@ func TestHealthLogsLeaderChangesOnce(t *testing.T) {
 		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestObserverSaysItListsNoProducers: Fluvio has no DescribeProducers; the
+// observer says so before it runs, so the panel says why at once.
+func TestObserverSaysItListsNoProducers(t *testing.T) {
+	o, err := NewObserver(ObserverConfig{Topic: "t"}, nil, topicOf(part(0, "a")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := o.About(); a.NoProducers != NoProducers || !a.Stepped {
+		t.Errorf("About %+v: want stepped, NoProducers %q", a, NoProducers)
+	}
+}

@@ -43,6 +43,10 @@ const (
 	ProducersUnsupported = "this cluster does not support DescribeProducers (Kafka 2.8+, KIP-664): producers cannot be listed"
 )
 
+// ProducersOff is why the producers list is empty when it is turned off
+// (source.About.NoProducers).
+const ProducersOff = "not listed: DescribeProducers is turned off (--producers-interval -1)"
+
 // What Producers.Note says when every partition answered, no one is
 // listed, and records were written within the window.
 const (

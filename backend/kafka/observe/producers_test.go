@@ -319,3 +319,26 @@ func TestProducersNote(t *testing.T) {
 		return rec.Producers().Note == ""
 	})
 }
+
+// TestAboutSaysWhenProducersAreOff: with the producers list turned off the
+// observer says so before it runs (the panel says why at once); with it on
+// it says nothing and lists them.
+func TestAboutSaysWhenProducersAreOff(t *testing.T) {
+	top := cluster.Topic{Name: "t", Partitions: []cluster.Partition{{ID: 0, Leader: 0}}}
+	for _, tc := range []struct {
+		interval time.Duration
+		want     string
+	}{{-1, observe.ProducersOff}, {0, ""}, {time.Second, ""}} {
+		s, err := observe.New(observe.Config{Topic: "t", ClientOpts: []kgo.Opt{kgo.SeedBrokers("127.0.0.1:1")}, ProducersInterval: tc.interval}, nil, top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.About().NoProducers; got != tc.want {
+			t.Errorf("producers interval %s: NoProducers %q, want %q", tc.interval, got, tc.want)
+		}
+		if !s.About().Stepped {
+			t.Errorf("About lost Stepped")
+		}
+		_ = s.Close()
+	}
+}

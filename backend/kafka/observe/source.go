@@ -95,6 +95,16 @@ func New(cfg Config, admin cluster.Grower, initial cluster.Topic) (*Observer, er
 	return s, nil
 }
 
+// About says what the engine needs to know of the observer: its counts
+// come in steps, and whether it lists producers.
+func (s *Observer) About() source.About {
+	a := s.Tally.About()
+	if s.producers == nil {
+		a.NoProducers = ProducersOff
+	}
+	return a
+}
+
 // Run polls metadata, end offsets and producers until ctx ends, reporting
 // to r.
 func (s *Observer) Run(ctx context.Context, r source.Reporter) {
