@@ -151,6 +151,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	start := time.Now()
 	e.mu.Lock()
 	e.cfg.Info.Start = start
+	e.topic.ans.heard(start) // the backend described the topic just before
 	e.mu.Unlock()
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -203,8 +204,10 @@ func (e *Engine) loop(ctx context.Context) {
 				e.sample(time.Now())
 			}
 		case at := <-e.steps:
+			e.heard(at)
 			e.sample(at)
 		case at := <-e.wsteps:
+			e.heard(at)
 			e.whole.Sample(at)
 		}
 	}
@@ -241,8 +244,16 @@ func (e *Engine) sample(now time.Time) {
 	s := e.sampler.Snapshot()
 	e.mu.Lock()
 	e.topic.sampled(now, &s)
+	e.topic.ans.sampled(now, s.Acked)
 	e.mu.Unlock()
 	e.publish(&s)
+}
+
+// heard notes that the cluster answered at at: a poll came back.
+func (e *Engine) heard(at time.Time) {
+	e.mu.Lock()
+	e.topic.ans.heard(at)
+	e.mu.Unlock()
 }
 
 // factsFrom says which runner a reporter is for.
@@ -326,8 +337,11 @@ func (e *Engine) publish(s *stats.Snapshot) {
 	if e.reads != nil && s != nil {
 		reads = e.reads.Snapshot()
 	}
+	heldNow := held(e.src)
+	now := time.Now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	unanswered := e.topic.ans.check(now, &e.topic.log)
 	if s != nil {
 		e.stats = *s
 		e.readStats = reads
@@ -357,6 +371,8 @@ func (e *Engine) publish(s *stats.Snapshot) {
 		Producers:  e.topic.producers,
 		Groups:     e.topic.groups,
 		Reads:      e.readStats,
+		Unanswered: unanswered,
+		Held:       heldNow,
 	})
 }
 

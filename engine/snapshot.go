@@ -69,6 +69,16 @@ type Snapshot struct {
 	// Reads are partop's own consumer's reads per partition (--consume);
 	// zero without one.
 	Reads stats.Snapshot
+	// Unanswered is when the cluster last answered, while it does not:
+	// the source's metadata looks fail and for UnansweredAfter or longer
+	// no record was acknowledged and no poll came back. Zero while it
+	// answers.
+	Unanswered time.Time
+	// Held is how many records partop's producer holds: handed to its
+	// client, neither acknowledged nor failed yet (waiting, not lost,
+	// while the cluster does not answer). -1 when the source cannot tell
+	// or sends nothing.
+	Held int64
 }
 
 // TopicState is the topic as the engine knows it from the source's facts:

@@ -51,6 +51,7 @@ type topic struct {
 	// groupWatches follow the groups' pickups of recent expansions.
 	groupWatches []*groupWatch
 	own          own // partop's own consumer group
+	ans          answering
 }
 
 func newTopic(about source.About, counters *stats.Counters) *topic {
@@ -90,6 +91,7 @@ func (t *topic) expanded(from, to int, by string, created, seen time.Time) {
 
 // metadata takes a fresh look at the topic from a source's watcher.
 func (t *topic) metadata(now time.Time, m source.Metadata) {
+	t.ans.look(now, m.Err)
 	if m.Err != nil {
 		if t.state.WatchError == "" {
 			t.log.add(&Event{Kind: KindError, At: now, Message: "watching topic metadata: " + m.Err.Error()})

@@ -107,6 +107,14 @@ type Sender interface {
 	SetPaused(paused bool)
 }
 
+// Holder is a Sender that can tell how many records it holds: handed to
+// its client, neither acknowledged nor failed yet. While the cluster does
+// not answer, records wait there; they are not lost. The engine asks on
+// every snapshot, so Held is cheap (a counter read).
+type Holder interface {
+	Held() int64
+}
+
 // About is what a source is, as the engine needs to know it.
 type About struct {
 	// Leaders are the topic's partitions' leaders when the source was made.

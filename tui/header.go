@@ -18,12 +18,20 @@ import (
 func (m *Model) header() []string {
 	st := &m.styles
 	sep := st.Muted.Render(" · ")
-	state := st.Good.Render("▶ running")
+	state := segment{long: st.Good.Render("▶ running")}
 	switch {
+	case !m.es.Unanswered.IsZero():
+		// Not a quiet topic: say so, and since when.
+		since := m.es.Unanswered
+		ago := "(+" + uptime(m.now.Sub(since)) + ")"
+		state = segment{
+			long:  st.Bad.Render("✗ cluster not answering since " + since.In(m.cfg.Location).Format("15:04:05") + " " + ago),
+			short: st.Bad.Render("✗ cluster not answering " + ago),
+		}
 	case !m.es.Sending:
-		state = st.Good.Render("◉ observing")
+		state = segment{long: st.Good.Render("◉ observing")}
 	case m.es.Paused:
-		state = st.Warn.Render("‖ paused")
+		state = segment{long: st.Warn.Render("‖ paused")}
 	}
 	var viewer segment
 	if m.cfg.ViewOnly {
@@ -33,12 +41,12 @@ func (m *Model) header() []string {
 		segment{long: st.Title.Render("partop"), prio: 0},
 		segment{long: st.Value.Render(m.es.Cluster), prio: 1},
 		segment{long: st.Label.Render("topic ") + st.Value.Render(m.es.Topic), prio: 0},
-		segment{long: state, prio: 0},
+		state,
 		viewer,
 		segment{long: st.Label.Render("up ") + st.Value.Render(uptime(m.now.Sub(m.es.Start))), prio: 2},
 	)
 	var watch segment
-	if v := m.view.WatchError; v != "" {
+	if v := m.view.WatchError; v != "" && m.es.Unanswered.IsZero() { // in an outage the state says more; the log has the error
 		watch = segment{long: st.Bad.Render("✗ watcher: " + v), short: st.Bad.Render("✗ watcher failing"), prio: 1}
 	}
 	if !m.es.Sending {
@@ -52,7 +60,7 @@ func (m *Model) header() []string {
 		}
 		return []string{line1, joinFit(m.width, sep, segment{long: counts}, stale, segment{long: rate, prio: 2}, watch)}
 	}
-	line2 := joinFit(m.width, sep, m.counts(), m.routingFlag(), m.rates(),
+	line2 := joinFit(m.width, sep, m.counts(), m.routingFlag(), m.rates(), m.held(),
 		m.placement(),
 		m.groupSegment(), watch)
 	return []string{line1, line2}
@@ -64,6 +72,21 @@ func (m *Model) placement() segment {
 	st := &m.styles
 	p := cmp.Or(m.es.Placement, m.es.Partitioner)
 	return segment{long: st.Label.Render("partitioner ") + st.Value.Render(p), short: st.Value.Render(p), prio: 3}
+}
+
+// held says how many records the producer holds while the cluster does
+// not answer: they wait in its client, they are not lost.
+func (m *Model) held() segment {
+	if m.es.Unanswered.IsZero() || m.es.Held < 0 {
+		return segment{}
+	}
+	st := &m.styles
+	n := stats.Grouped(float64(m.es.Held))
+	return segment{
+		long:  st.Warn.Render("holding " + n + " record" + plural(int(m.es.Held)) + " (waiting, not lost)"),
+		short: st.Warn.Render("holding " + n + " (waiting, not lost)"),
+		prio:  0, // the one thing an operator wants to know in an outage
+	}
 }
 
 // groupSegment names partop's own consumer group, its protocol and reset

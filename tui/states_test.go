@@ -9,6 +9,7 @@ import (
 	"partop/stats"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
 )
 
 // quiet is the fixture's producer with nothing sent for the whole run:
@@ -68,5 +69,74 @@ func TestHeaderNamesThePlacement(t *testing.T) {
 		if h := ansi.Strip(m.header()[1]); !strings.Contains(h, tc.want) {
 			t.Errorf("%s/%q: header %q lacks %q", tc.partitioner, tc.placement, h, tc.want)
 		}
+	}
+}
+
+// outage is the fixture 28 s into an outage: the cluster last answered at
+// 15:03:37, the producer holds 28,000 records, and its watcher fails.
+func outage(observe bool) *fakeEngine {
+	f := fixture(pickedUp, 8)
+	if observe {
+		f = observing()
+	}
+	s := *f.snap
+	s.Unanswered = testNow.Add(-28 * time.Second)
+	if !observe { // 1,000/s until the cluster went, nothing since
+		s.Stats = simulate(8, 8, testStart, func(_ int, at time.Time) float64 {
+			if at.After(s.Unanswered) {
+				return 0
+			}
+			return 125
+		})
+		s.Unsettled = nil
+	}
+	s.Held = 28000
+	if observe {
+		s.Held = -1
+	}
+	s.TopicState.WatchError = `describe topic "partop": dial tcp 127.0.0.1:9092: connect: connection refused`
+	f.snap = &s
+	return f
+}
+
+// TestOutageHeader: while the cluster does not answer, the header says so
+// instead of "▶ running", since when, and how many records the producer
+// holds; observe mode says it instead of "◉ observing".
+func TestOutageHeader(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		observe bool
+		width   int
+		want    []string
+	}{
+		{"produce_160", false, 160, []string{"✗ cluster not answering since 15:03:37 (+28s)", "holding 28,000 records (waiting, not lost)"}},
+		{"produce_120", false, 120, []string{"✗ cluster not answering since 15:03:37 (+28s)", "holding 28,000 records (waiting, not lost)"}},
+		{"produce_80", false, 80, []string{"✗ cluster not answering", "(+28s)", "holding 28,000 (waiting, not lost)"}},
+		{"observe_120", true, 120, []string{"✗ cluster not answering since 15:03:37 (+28s)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newTestModel(outage(tc.observe), tc.width, 40)
+			h := strings.Join(stripAll(m.header()), "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(h, w) {
+					t.Errorf("header lacks %q:\n%s", w, h)
+				}
+			}
+			for _, bad := range []string{"▶ running", "◉ observing", "holding -1", "watcher"} {
+				if strings.Contains(h, bad) {
+					t.Errorf("header says %q:\n%s", bad, h)
+				}
+			}
+			golden.RequireEqual(t, h)
+		})
+	}
+	// Answering again: back to running, nothing held is mentioned.
+	f := outage(false)
+	s := *f.snap
+	s.Unanswered = time.Time{}
+	f.snap = &s
+	m := newTestModel(f, 160, 40)
+	if h := strings.Join(stripAll(m.header()), "\n"); !strings.Contains(h, "▶ running") || !strings.Contains(h, "✗ watcher") || strings.Contains(h, "holding") || strings.Contains(h, "not answering") {
+		t.Errorf("header once answering:\n%s", h)
 	}
 }

@@ -93,6 +93,12 @@ func (p *Producer) About() source.About {
 	return a
 }
 
+// Held is how many records the producer holds: queued or in flight, not
+// yet acknowledged nor failed (source.Holder).
+func (p *Producer) Held() int64 { return int64(p.acc.buffered()) }
+
+var _ source.Holder = (*Producer)(nil)
+
 // Leaders are the topic's partitions' leaders by id as the watch stream
 // last announced them, for the whole-topic observer beside the producer.
 func (p *Producer) Leaders() []int32 { return *p.leaders.Load() }

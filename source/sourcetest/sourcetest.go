@@ -114,12 +114,28 @@ func (s *Source) AckEach(partitions, n int) {
 	}
 }
 
-// Sender is a fake source.Sender: a Source with a rate and pause.
+// Sender is a fake source.Sender: a Source with a rate and pause, that
+// holds as many records as the test says (source.Holder).
 type Sender struct {
 	*Source
 	mu     sync.Mutex
 	rate   float64
 	paused bool
+	held   int64
+}
+
+// Held implements source.Holder.
+func (s *Sender) Held() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
+}
+
+// Hold sets how many records the sender holds.
+func (s *Sender) Hold(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.held = n
 }
 
 // NewSender makes a fake sender at rate on a topic of partitions.
@@ -163,6 +179,7 @@ func (s *Sender) SetPaused(p bool) {
 var (
 	_ source.Source = (*Source)(nil)
 	_ source.Sender = (*Sender)(nil)
+	_ source.Holder = (*Sender)(nil)
 )
 
 // Discard is a source.Reporter that drops every fact.

@@ -116,6 +116,13 @@ func (p *Producer) About() source.About {
 	return a
 }
 
+// Held is how many records kgo holds for the producer: buffered or in
+// flight, not yet acknowledged nor failed (source.Holder). kgo retries
+// them until the cluster answers.
+func (p *Producer) Held() int64 { return p.cl.BufferedProduceRecords() }
+
+var _ source.Holder = (*Producer)(nil)
+
 // Leaders are the topic's partitions' leaders by id as the watcher last
 // saw them: the whole-topic observer beside the producer reads them
 // instead of watching the topic itself.
