@@ -105,7 +105,7 @@ func New(src source.Source, cfg Config) *Engine {
 	}
 	cfg.Info.Tick = cfg.Tick
 	cfg.Info.Mode, cfg.Info.Partitioner, cfg.Info.Keyed = ModeObserve, "", false
-	cfg.Info.Placement = ""
+	cfg.Info.Placement, cfg.Info.GivesUpAfter = "", 0
 	e := &Engine{
 		cfg:    cfg,
 		src:    src,
@@ -118,6 +118,7 @@ func New(src source.Source, cfg Config) *Engine {
 		e.sender = s
 		e.cfg.Info.Mode, e.cfg.Info.Partitioner, e.cfg.Info.Keyed = ModeProduce, about.Partitioner, about.Keyed
 		e.cfg.Info.Placement = cmp.Or(about.Placement, about.Partitioner)
+		e.cfg.Info.GivesUpAfter = about.GivesUpAfter
 	}
 	e.sampler = stats.NewSampler(src.Counters(), cfg.Stats)
 	if cfg.WholeTopic != nil {

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"testing"
+	"time"
 
 	"partop/engine"
 	"partop/source"
@@ -35,5 +36,14 @@ func TestNoProducersFromTheSource(t *testing.T) {
 	}
 	if got := engine.New(sourcetest.NewSource(4, source.About{Stepped: true}), engine.Config{}).Snapshot().Producers; got.Off != "" {
 		t.Errorf("producers %+v, want none off", got)
+	}
+}
+
+// TestGivesUpAfterFromTheSource: how long the producer keeps records the
+// cluster does not take is the source's to say.
+func TestGivesUpAfterFromTheSource(t *testing.T) {
+	src := sourcetest.NewSender(4, 10, source.About{GivesUpAfter: 3 * time.Second})
+	if got := engine.New(src, engine.Config{}).Snapshot().GivesUpAfter; got != 3*time.Second {
+		t.Errorf("gives up after %s, want 3s", got)
 	}
 }

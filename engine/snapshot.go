@@ -19,6 +19,10 @@ type Info struct {
 	// "key-hash, murmur2" when the partitioner hashes keyed records, else
 	// Partitioner; empty when partop sends nothing.
 	Placement string
+	// GivesUpAfter is how long partop's producer keeps a record the
+	// cluster does not take before failing it (source.About's); 0: until
+	// the cluster answers.
+	GivesUpAfter time.Duration
 	// Group, GroupProtocol and GroupReset describe partop's own consumer
 	// group once it is up (--consume); empty without one.
 	Group, GroupProtocol, GroupReset string

@@ -136,6 +136,12 @@ type About struct {
 	// the partitioner. The backend knows which of its partitioners hash
 	// keys; empty means Partitioner.
 	Placement string
+	// GivesUpAfter is how long a Holder keeps trying a record the cluster
+	// does not take before it fails it (Fluvio's producer: a few seconds,
+	// since it has no idempotent retries); 0: it keeps every record until
+	// the cluster answers (kgo), so what it holds in an outage is waiting,
+	// not lost.
+	GivesUpAfter time.Duration
 	// NoProducers says why the source lists no producers (it never
 	// reports ProducersSeen): the platform has no request for it, or
 	// listing is turned off. Empty: it lists them, or it is not asked to

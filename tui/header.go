@@ -75,16 +75,21 @@ func (m *Model) placement() segment {
 }
 
 // held says how many records the producer holds while the cluster does
-// not answer: they wait in its client, they are not lost.
+// not answer, and whether they wait (kgo keeps them until it answers) or
+// fail after a while (Fluvio's producer).
 func (m *Model) held() segment {
 	if m.es.Unanswered.IsZero() || m.es.Held < 0 {
 		return segment{}
 	}
 	st := &m.styles
 	n := stats.Grouped(float64(m.es.Held))
+	fate, short := "(waiting, not lost)", "(waiting, not lost)"
+	if g := m.es.GivesUpAfter; g > 0 {
+		fate, short = "(each fails after "+g.String()+")", "(failing after "+g.String()+")"
+	}
 	return segment{
-		long:  st.Warn.Render("holding " + n + " record" + plural(int(m.es.Held)) + " (waiting, not lost)"),
-		short: st.Warn.Render("holding " + n + " (waiting, not lost)"),
+		long:  st.Warn.Render("holding " + n + " record" + plural(int(m.es.Held)) + " " + fate),
+		short: st.Warn.Render("holding " + n + " " + short),
 		prio:  0, // the one thing an operator wants to know in an outage
 	}
 }

@@ -73,8 +73,10 @@ func TestHeaderNamesThePlacement(t *testing.T) {
 }
 
 // outage is the fixture 28 s into an outage: the cluster last answered at
-// 15:03:37, the producer holds 28,000 records, and its watcher fails.
-func outage(observe bool) *fakeEngine {
+// 15:03:37, the producer holds 28,000 records, and its watcher fails. A
+// producer that gives up on records after giving up (Fluvio's, after 3 s)
+// when fluvio is set.
+func outage(observe, fluvio bool) *fakeEngine {
 	f := fixture(pickedUp, 8)
 	if observe {
 		f = observing()
@@ -95,6 +97,9 @@ func outage(observe bool) *fakeEngine {
 		s.Held = -1
 	}
 	s.TopicState.WatchError = `describe topic "partop": dial tcp 127.0.0.1:9092: connect: connection refused`
+	if fluvio {
+		s.Cluster, s.GivesUpAfter, s.Held = "fluvio 127.0.0.1:9003", 3*time.Second, 2317
+	}
 	f.snap = &s
 	return f
 }
@@ -104,25 +109,31 @@ func outage(observe bool) *fakeEngine {
 // holds; observe mode says it instead of "◉ observing".
 func TestOutageHeader(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		observe bool
-		width   int
-		want    []string
+		name            string
+		observe, fluvio bool
+		width           int
+		want            []string
 	}{
-		{"produce_160", false, 160, []string{"✗ cluster not answering since 15:03:37 (+28s)", "holding 28,000 records (waiting, not lost)"}},
-		{"produce_120", false, 120, []string{"✗ cluster not answering since 15:03:37 (+28s)", "holding 28,000 records (waiting, not lost)"}},
-		{"produce_80", false, 80, []string{"✗ cluster not answering", "(+28s)", "holding 28,000 (waiting, not lost)"}},
-		{"observe_120", true, 120, []string{"✗ cluster not answering since 15:03:37 (+28s)"}},
+		{"produce_160", false, false, 160, []string{"✗ cluster not answering since 15:03:37 (+28s)", "holding 28,000 records (waiting, not lost)"}},
+		{"produce_120", false, false, 120, []string{"✗ cluster not answering since 15:03:37 (+28s)", "holding 28,000 records (waiting, not lost)"}},
+		{"produce_80", false, false, 80, []string{"✗ cluster not answering", "(+28s)", "holding 28,000 (waiting, not lost)"}},
+		{"observe_120", true, false, 120, []string{"✗ cluster not answering since 15:03:37 (+28s)"}},
+		{"fluvio_120", false, true, 120, []string{"✗ cluster not answering since 15:03:37 (+28s)", "holding 2,317 records (each fails after 3s)"}},
+		{"fluvio_80", false, true, 80, []string{"holding 2,317 (failing after 3s)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := newTestModel(outage(tc.observe), tc.width, 40)
+			m := newTestModel(outage(tc.observe, tc.fluvio), tc.width, 40)
 			h := strings.Join(stripAll(m.header()), "\n")
 			for _, w := range tc.want {
 				if !strings.Contains(h, w) {
 					t.Errorf("header lacks %q:\n%s", w, h)
 				}
 			}
-			for _, bad := range []string{"▶ running", "◉ observing", "holding -1", "watcher"} {
+			bad := []string{"▶ running", "◉ observing", "holding -1", "watcher"}
+			if tc.fluvio {
+				bad = append(bad, "not lost")
+			}
+			for _, bad := range bad {
 				if strings.Contains(h, bad) {
 					t.Errorf("header says %q:\n%s", bad, h)
 				}
@@ -131,7 +142,7 @@ func TestOutageHeader(t *testing.T) {
 		})
 	}
 	// Answering again: back to running, nothing held is mentioned.
-	f := outage(false)
+	f := outage(false, false)
 	s := *f.snap
 	s.Unanswered = time.Time{}
 	f.snap = &s

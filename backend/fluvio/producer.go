@@ -90,6 +90,7 @@ func (p *Producer) Counters() *stats.Counters { return p.counters }
 func (p *Producer) About() source.About {
 	a := source.AboutSender(p.cfg, p.initial)
 	a.Placement = placement(a.Partitioner, a.Keyed)
+	a.GivesUpAfter = retryFor
 	return a
 }
 

@@ -265,3 +265,20 @@ func TestObserverSaysItListsNoProducers(t *testing.T) {
 		t.Errorf("About %+v: want stepped, NoProducers %q", a, NoProducers)
 	}
 }
+
+// TestProducerSaysItGivesUp: Fluvio's producer fails records the cluster
+// does not take within retryFor (no idempotent retries): the header must
+// not call them waiting.
+func TestProducerSaysItGivesUp(t *testing.T) {
+	p, err := NewProducer(producer.Config{Topic: "t"}, nil, topicOf(part(0, "a")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if a := p.About(); a.GivesUpAfter != retryFor {
+		t.Errorf("gives up after %s, want %s", a.GivesUpAfter, retryFor)
+	}
+	if p.Held() != 0 {
+		t.Errorf("holds %d before sending", p.Held())
+	}
+}
