@@ -83,7 +83,7 @@ func TestEmptyListSaysWhy(t *testing.T) {
 // NoProducers): observe.ProducersOff and fluvio.NoProducers, copied here
 // because tui imports no backend.
 const (
-	kafkaProducersOff = "not listed: DescribeProducers is turned off (--producers-interval -1)"
+	kafkaProducersOff = "not listed: DescribeProducers is turned off (--producers-interval -1s)"
 	fluvioNoProducers = "not listed: Fluvio has no DescribeProducers; the table counts every producer's records, from end offsets"
 )
 
@@ -115,7 +115,7 @@ func TestProducersPanelSaysWhy(t *testing.T) {
 		{"fluvio", source.Producers{Off: fluvioNoProducers}, true,
 			[]string{"PRODUCERS", "not listed: Fluvio has no DescribeProducers"}, []string{"asking", "from DescribeProducers"}},
 		{"off", source.Producers{Off: kafkaProducersOff}, false,
-			[]string{"PRODUCERS", "not listed: DescribeProducers is turned off (--producers-interval -1)"}, []string{"asking", "from DescribeProducers"}},
+			[]string{"PRODUCERS", "not listed: DescribeProducers is turned off (--producers-interval -1s)"}, []string{"asking", "from DescribeProducers"}},
 		{"asking", source.Producers{}, false,
 			[]string{"PRODUCERS by id, from DescribeProducers", "asking the partition leaders…"}, []string{"not listed:"}},
 		{"denied", source.Producers{At: testNow, Err: "DescribeProducers denied: partop needs Read on the topic to list producers"}, false,

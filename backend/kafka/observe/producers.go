@@ -45,7 +45,7 @@ const (
 
 // ProducersOff is why the producers list is empty when it is turned off
 // (source.About.NoProducers).
-const ProducersOff = "not listed: DescribeProducers is turned off (--producers-interval -1)"
+const ProducersOff = "not listed: DescribeProducers is turned off (--producers-interval -1s)"
 
 // What Producers.Note says when every partition answered, no one is
 // listed, and records were written within the window.
