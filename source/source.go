@@ -158,7 +158,7 @@ type About struct {
 func AboutSender(w producer.Config, leaders []int32) About {
 	w = w.WithDefaults()
 	a := About{Leaders: leaders, Routes: true, Partitioner: w.Partitioner, Keyed: w.Keyed()}
-	if w.Partitioner == rules.UniformSticky {
+	if w.Partitioner == rules.UniformSticky && !w.Keyed() { // keyed records are hashed, so new partitions get theirs at once
 		a.SlowNote, a.SlowAfter = producer.StickyNote, producer.SlowPickupAfter
 	}
 	return a
