@@ -16,6 +16,7 @@ import (
 	"partop/backend/kafka/cluster/embeddedtest"
 	"partop/backend/kafka/kproducer"
 	"partop/engine"
+	"partop/internal/waitfor"
 	"partop/producer"
 	"partop/rules"
 )
@@ -55,25 +56,27 @@ func probeFilter(m tea.Model, msg tea.Msg) tea.Msg {
 	return msg
 }
 
-// waitScreen polls the program's screen until cond holds or timeout passes.
+// waitScreen asks the program for its screen until cond holds, or fails
+// the test after timeout showing the last screen.
 func waitScreen(t *testing.T, tm *teatest.TestModel, timeout time.Duration, what string, cond func(string) bool) string {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
 	var last string
-	for time.Now().Before(deadline) {
+	defer func() {
+		if t.Failed() {
+			t.Logf("the last screen:\n%s", last)
+		}
+	}()
+	waitfor.That(t, timeout, "the screen to show "+what, func() bool {
 		ch := make(screenProbe, 1)
 		tm.Send(ch)
 		select {
 		case last = <-ch:
-			if cond(last) {
-				return last
-			}
+			return cond(last)
 		case <-time.After(time.Second):
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("after %s the screen does not show %s:\n%s", timeout, what, last)
-	return ""
+	})
+	return last
 }
 
 // TestAddPartitionsOnEmbeddedCluster drives the dashboard against the real
@@ -132,13 +135,7 @@ func TestAddPartitionsOnEmbeddedCluster(t *testing.T) {
 		}
 		return tp.Count()
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for desc() != 8 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the cluster has %d partitions 30s after Enter, want 8", desc())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitfor.That(t, 30*time.Second, "the cluster to have 8 partitions after Enter", func() bool { return desc() == 8 })
 	s := waitScreen(t, tm, 30*time.Second, "the pickup and traffic on partitions 4-7", func(s string) bool {
 		if !strings.Contains(s, "+4 partitions (4→8) by partop · producer picked up all 4 in ") ||
 			!strings.Contains(s, "partitions: cluster 8 · producer 8") {
