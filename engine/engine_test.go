@@ -98,8 +98,8 @@ func TestPickupTimeline(t *testing.T) {
 		if x.By != engine.ByPartop || x.From != 4 || x.To != 8 || !x.Done {
 			t.Fatalf("expansion %+v", x)
 		}
-		if !x.Created.Equal(t0) || !x.Seen.Equal(t0) || x.Routed.Sub(t0) != 10*time.Millisecond || x.FirstAck.Sub(t0) != 50*time.Millisecond {
-			t.Fatalf("timeline created %v seen %v routed +%v first ack +%v; want +0 +0 +10ms +50ms", x.Created.Sub(t0), x.Seen.Sub(t0), x.Routed.Sub(t0), x.FirstAck.Sub(t0))
+		if !x.Created.Equal(t0) || !x.Seen.Equal(t0) || x.Routed.Sub(t0) != 10*time.Millisecond || x.FirstRecord.Sub(t0) != 50*time.Millisecond {
+			t.Fatalf("timeline created %v seen %v routed +%v first ack +%v; want +0 +0 +10ms +50ms", x.Created.Sub(t0), x.Seen.Sub(t0), x.Routed.Sub(t0), x.FirstRecord.Sub(t0))
 		}
 		if x.Pickup != 50*time.Millisecond {
 			t.Fatalf("pickup %s, want 50ms", x.Pickup)

@@ -43,11 +43,15 @@ type Event struct {
 	Created  time.Time // the admin call that added them answered (partop-made only)
 	Seen     time.Time // the watcher (or partop itself) knew of the new count
 	Routed   time.Time // the source's routing table first had To partitions (zero when it cannot tell)
-	FirstAck time.Time // the last of the new partitions got its first record
+	// FirstRecord is when the last of the new partitions had its first
+	// record: acknowledged to partop's producer, or, where a source counts
+	// in steps (observe mode), seen by a poll, so known only to the poll's
+	// interval (FirstWrite then dates it from the records themselves).
+	FirstRecord time.Time
 	// Balanced is when every new partition first carried at least
 	// BalancedShare of the fair share (over the balance window).
 	Balanced time.Time
-	// Pickup runs from Start() to FirstAck; valid once Done.
+	// Pickup runs from Start() to FirstRecord; valid once Done.
 	Pickup time.Duration
 	Done   bool
 	// Note explains a slow pickup when the source knows why (a sticky
@@ -55,7 +59,7 @@ type Event struct {
 	Note string
 	// FirstWrite is the last of the new partitions' first records as the
 	// records date themselves (observe mode reads them): the fleet's
-	// pickup to the millisecond, where FirstAck is when a poll saw it.
+	// pickup to the millisecond, where FirstRecord is when a poll saw it.
 	// LogAppendTime says the broker stamped them, not the producers.
 	FirstWrite    time.Time
 	LogAppendTime bool

@@ -222,7 +222,7 @@ func (t *topic) finish(parts []stats.Partition) {
 			keep = append(keep, e)
 			continue
 		}
-		e.FirstAck, e.Done = last, true
+		e.FirstRecord, e.Done = last, true
 		if t.about.Routes && (e.Routed.IsZero() || e.Routed.After(last)) {
 			e.Routed = last // routed no later than its first record was acked
 		}

@@ -218,7 +218,7 @@ func eventLines(evs []engine.Event) []EventLine {
 		if ev.Kind == engine.KindExpansion {
 			l.From, l.To, l.By, l.Note = ev.From, ev.To, ev.By, ev.Note
 			l.CreatedAt, l.SeenAt, l.RoutedAt = stamp(ev.Created), stamp(ev.Seen), stamp(ev.Routed)
-			l.FirstAckAt, l.BalancedAt = stamp(ev.FirstAck), stamp(ev.Balanced)
+			l.FirstAckAt, l.BalancedAt = stamp(ev.FirstRecord), stamp(ev.Balanced)
 			l.FirstWriteAt, l.LogAppendTime = stamp(ev.FirstWrite), ev.LogAppendTime
 			l.Groups = pickupLines(ev.Groups)
 			if ev.Done {

@@ -134,7 +134,7 @@ func describe(ev *engine.Event, detail int, loc *time.Location) string {
 	if !ev.Balanced.IsZero() && detail >= detailBalanced {
 		s += " · balanced after " + seconds(ev.Balanced.Sub(ev.Start()))
 	}
-	if !ev.Routed.IsZero() && ev.Routed.Before(ev.FirstAck) {
+	if !ev.Routed.IsZero() && ev.Routed.Before(ev.FirstRecord) {
 		s += routed
 	}
 	return s

@@ -190,8 +190,8 @@ func snapshotAt(s stage, partitions int, created time.Time, st stats.Snapshot) *
 			exp.Routed = created.Add(11 * time.Millisecond)
 		case pickedUp, dipped:
 			exp.Routed = created.Add(11 * time.Millisecond)
-			exp.FirstAck = created.Add(18*time.Millisecond + 400*time.Microsecond)
-			exp.Pickup, exp.Done = exp.FirstAck.Sub(created), true
+			exp.FirstRecord = created.Add(18*time.Millisecond + 400*time.Microsecond)
+			exp.Pickup, exp.Done = exp.FirstRecord.Sub(created), true
 		}
 		events = append(events, exp)
 	}
@@ -321,7 +321,7 @@ func observing() *fakeEngine {
 		return 200 // the stale producer's 400/s stay on 0-3
 	})
 	exp := engine.Event{Kind: engine.KindExpansion, At: seen, From: 4, To: 8, By: engine.ByExternal, Seen: seen,
-		FirstAck: seen.Add(1200 * time.Millisecond), Pickup: 1200 * time.Millisecond, Done: true, Balanced: seen.Add(6 * time.Second)}
+		FirstRecord: seen.Add(1200 * time.Millisecond), Pickup: 1200 * time.Millisecond, Done: true, Balanced: seen.Add(6 * time.Second)}
 	leaders := []int32{0, 1, 2, 0, 1, 2, 0, 1}
 	snap := &engine.Snapshot{
 		Info:       engine.Info{Cluster: "kafka-1:9092,kafka-2:9092", Topic: "orders", Mode: engine.ModeObserve, Tick: testTick, Start: testStart},

@@ -19,7 +19,7 @@ import (
 func TestFirstWriteWords(t *testing.T) {
 	seen := time.Date(2026, 3, 14, 12, 3, 4, 202_000_000, time.UTC)
 	exp := engine.Event{Kind: engine.KindExpansion, At: seen, From: 4, To: 8, By: engine.ByExternal, Seen: seen,
-		FirstAck: seen.Add(1012 * time.Millisecond), Pickup: 1012 * time.Millisecond, Done: true,
+		FirstRecord: seen.Add(1012 * time.Millisecond), Pickup: 1012 * time.Millisecond, Done: true,
 		FirstWrite: seen.Add(310 * time.Millisecond)}
 	cet := time.FixedZone("CET", 3600)
 	broker := exp

@@ -92,7 +92,7 @@ func TestObserverFirstWrite(t *testing.T) {
 			}
 			truth = maxTime(truth, time.UnixMilli(f.Timestamp))
 		}
-		diff, poll := ev.FirstWrite.Sub(truth), ev.FirstAck.Sub(truth)
+		diff, poll := ev.FirstWrite.Sub(truth), ev.FirstRecord.Sub(truth)
 		if diff != 0 || ev.LogAppendTime {
 			t.Errorf("%d→%d: first write %s (log append time %v), Fluvio's consumer reads %s", ev.From, ev.To,
 				ev.FirstWrite.Format("15:04:05.000"), ev.LogAppendTime, truth.Format("15:04:05.000"))

@@ -64,7 +64,7 @@ func TestObserveFirstWrite(t *testing.T) {
 				})
 				truth, lat := firstRecordTimes(t, topic, from, to)
 				diff := ev.FirstWrite.Sub(truth)
-				poll := ev.FirstAck.Sub(truth)
+				poll := ev.FirstRecord.Sub(truth)
 				report(t, "%d→%d: first write %s, records' own %s: diff %s | poll saw it %s later | seen→first write %s | log_append_time %v",
 					from, to, ev.FirstWrite.Format("15:04:05.000"), truth.Format("15:04:05.000"), ms(diff), ms(poll), ms(ev.FirstWrite.Sub(ev.Seen)), ev.LogAppendTime)
 				if diff < -10*time.Millisecond || diff > 10*time.Millisecond {

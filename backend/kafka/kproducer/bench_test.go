@@ -157,7 +157,7 @@ func BenchmarkPickup(b *testing.B) {
 			waitfor.That(b, interval+5*time.Second, "external pickup", func() bool { e, _ := lastExpansion(eng); return e.Done && e.To == cur+1 })
 			e, _ := lastExpansion(eng)
 			ext = append(ext, e.Pickup)
-			extFromChange = append(extFromChange, e.FirstAck.Sub(changed))
+			extFromChange = append(extFromChange, e.FirstRecord.Sub(changed))
 		}
 		// Give the baseline its full cap on the last expansion.
 		time.Sleep(time.Until(all[len(all)-1].at.Add(baseCap)))

@@ -33,8 +33,8 @@ func TestPicksUpPartitionsItAdded(t *testing.T) {
 	if e.Pickup <= 0 || e.Pickup > time.Second {
 		t.Fatalf("pickup = %s, want within (0, 1s]", e.Pickup)
 	}
-	if e.Created.IsZero() || e.Routed.Before(e.Created) || e.FirstAck.Before(e.Routed) {
-		t.Fatalf("timeline out of order: created %v routed %v first ack %v", e.Created, e.Routed, e.FirstAck)
+	if e.Created.IsZero() || e.Routed.Before(e.Created) || e.FirstRecord.Before(e.Routed) {
+		t.Fatalf("timeline out of order: created %v routed %v first ack %v", e.Created, e.Routed, e.FirstRecord)
 	}
 	waitfor.That(t, time.Second, "the view to show 8 of 8", func() bool { v := eng.Snapshot().TopicState; return v.Partitions == 8 && v.Cluster == 8 })
 	if v := eng.Snapshot().TopicState; v.Partitions != 8 || v.Cluster != 8 {
@@ -80,11 +80,11 @@ func TestPicksUpPartitionsOthersAdded(t *testing.T) {
 	if e.By != engine.ByExternal || e.From != 4 || e.To != 7 || !e.Created.IsZero() {
 		t.Fatalf("event = %+v, want 4→7 external with no created time", e)
 	}
-	if e.Seen.Before(added) || e.FirstAck.Sub(added) > interval+time.Second {
-		t.Fatalf("seen %v, first ack %v; added at %v", e.Seen, e.FirstAck, added)
+	if e.Seen.Before(added) || e.FirstRecord.Sub(added) > interval+time.Second {
+		t.Fatalf("seen %v, first ack %v; added at %v", e.Seen, e.FirstRecord, added)
 	}
-	if e.Pickup != e.FirstAck.Sub(e.Seen) {
-		t.Fatalf("pickup %s is not first ack - seen (%s)", e.Pickup, e.FirstAck.Sub(e.Seen))
+	if e.Pickup != e.FirstRecord.Sub(e.Seen) {
+		t.Fatalf("pickup %s is not first ack - seen (%s)", e.Pickup, e.FirstRecord.Sub(e.Seen))
 	}
 }
 

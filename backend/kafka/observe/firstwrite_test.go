@@ -177,7 +177,7 @@ func TestFirstWriteMatchesReadBack(t *testing.T) {
 				ev.FirstWrite.Format("15:04:05.000"), truth.Format("15:04:05.000"))
 		}
 		t.Logf("FIGURE %d→%d: first write - records' own %s | poll saw them %s later | seen→first write %s | %d Fetch requests", from, from+2,
-			ev.FirstWrite.Sub(truth), ev.FirstAck.Sub(truth).Round(100*time.Microsecond), ev.FirstWrite.Sub(ev.Seen).Round(100*time.Microsecond), fetches.n.Load()-before)
+			ev.FirstWrite.Sub(truth), ev.FirstRecord.Sub(truth).Round(100*time.Microsecond), ev.FirstWrite.Sub(ev.Seen).Round(100*time.Microsecond), fetches.n.Load()-before)
 	}
 	time.Sleep(10 * 200 * time.Millisecond) // polls after the partitions are dated read nothing
 	t.Logf("FIGURE reading first records: %d Fetch requests for 3 expansions of 2 partitions, %d bytes out, %d in",

@@ -160,8 +160,8 @@ func TestExternalExpansionPickup(t *testing.T) {
 	if exp.By != engine.ByExternal || exp.From != 2 || exp.To != 5 || !exp.Created.IsZero() || !exp.Routed.IsZero() {
 		t.Fatalf("expansion %+v: want 2→5 by someone else, no created or routed time", exp)
 	}
-	if exp.Seen.Before(added) || exp.FirstAck.Before(exp.Seen.Add(-time.Second)) || exp.Pickup < 0 {
-		t.Fatalf("timeline: added %v, seen %v, first record %v, pickup %v", added, exp.Seen, exp.FirstAck, exp.Pickup)
+	if exp.Seen.Before(added) || exp.FirstRecord.Before(exp.Seen.Add(-time.Second)) || exp.Pickup < 0 {
+		t.Fatalf("timeline: added %v, seen %v, first record %v, pickup %v", added, exp.Seen, exp.FirstRecord, exp.Pickup)
 	}
 	if v := eng.Snapshot().TopicState; v.Cluster != 5 || v.Partitions != 5 {
 		t.Fatalf("view %+v: observe mode routes nothing, its count is the cluster's", v)
