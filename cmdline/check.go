@@ -33,11 +33,11 @@ func check(fs *flag.FlagSet, o Options, secGiven bool) error {
 }
 
 func checkTopic(o Options) error {
-	platform := rules.Kafka
+	platform := rules.KafkaRules
 	if o.Fluvio != "" {
-		platform = rules.Fluvio
+		platform = rules.FluvioRules
 	}
-	if err := rules.CheckTopicName(platform, o.Topic); err != nil {
+	if err := platform.CheckTopicName(o.Topic); err != nil {
 		return fmt.Errorf("--topic: %w", err)
 	}
 	if err := rules.CheckPartitions(o.Partitions); err != nil {
@@ -60,10 +60,10 @@ func checkWorkload(o Options) error {
 	if err := rules.CheckValueSize(w.ValueSize); err != nil {
 		return fmt.Errorf("--value-size %d: %w", w.ValueSize, err)
 	}
-	if err := rules.CheckPartitioner(rules.Kafka, w.WithDefaults().Partitioner); err != nil {
+	if err := rules.KafkaRules.CheckPartitioner(w.WithDefaults().Partitioner); err != nil {
 		return fmt.Errorf("--partitioner: %w", err)
 	}
-	return w.Validate(rules.Kafka) // the rest: rate, key mode (the topic was checked above)
+	return w.Validate(rules.KafkaRules) // the rest: rate, key mode (the topic was checked above)
 }
 
 // checkRun checks how long and how often partop runs and polls.
@@ -158,8 +158,8 @@ func checkFluvio(fs *flag.FlagSet, o Options) error {
 	case f != "":
 		return fmt.Errorf("--fluvio with --%s: partop speaks plaintext to Fluvio; TLS and SASL are for Kafka", f)
 	}
-	if p := o.Workload.WithDefaults().Partitioner; rules.CheckPartitioner(rules.Fluvio, p) != nil {
-		return fmt.Errorf("--partitioner %s is not available with --fluvio: use %s", p, strings.Join(rules.Partitioners(rules.Fluvio), ", "))
+	if p := o.Workload.WithDefaults().Partitioner; rules.FluvioRules.CheckPartitioner(p) != nil {
+		return fmt.Errorf("--partitioner %s is not available with --fluvio: use %s", p, strings.Join(rules.FluvioRules.Partitioners, ", "))
 	}
 	if host, port, err := net.SplitHostPort(o.Fluvio); err != nil || host == "" || port == "" {
 		return fmt.Errorf("--fluvio %q: want the SC's public address as host:port, e.g. 127.0.0.1:9003", o.Fluvio)

@@ -48,7 +48,7 @@ func defineFlags(fs *flag.FlagSet, o *Options) rawFlags {
 	fs.IntVar(&w.ValueSize, "value-size", rules.DefaultValueSize, "bytes per record value")
 	fs.StringVar(&w.Keys, "keys", "", "record keys: "+strings.Join(rules.KeyModes, ", ")+" (default none; uniform with key-hash)")
 	fs.IntVar(&w.KeySpace, "key-space", rules.DefaultKeySpace, "distinct keys for --keys uniform or zipf")
-	fs.StringVar(&w.Partitioner, "partitioner", rules.UniformSticky, "partitioner: "+strings.Join(rules.Partitioners(rules.Kafka), ", "))
+	fs.StringVar(&w.Partitioner, "partitioner", rules.UniformSticky, "partitioner: "+strings.Join(rules.KafkaRules.Partitioners, ", "))
 	fs.DurationVar(&w.FlushTimeout, "flush-timeout", rules.DefaultFlushTimeout, "on exit, how long to wait for in-flight records")
 	fs.BoolVar(&o.Consume, "consume", false, "also run partop's own consumer group on the topic: its reads, lag, and what it skipped on new partitions (default: on for the embedded cluster, off on a real one, where it would create a group)")
 	fs.StringVar(&o.Consumer.Group, "group", rules.DefaultGroup, "--consume: the consumer group's name")

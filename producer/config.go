@@ -52,9 +52,9 @@ func (c Config) Keyed() bool { return c.WithDefaults().Keys != rules.KeysNone }
 
 // Validate reports the first setting that cannot work on platform, in
 // words a user can act on. It applies defaults first.
-func (c Config) Validate(platform string) error {
+func (c Config) Validate(platform rules.Platform) error {
 	c = c.WithDefaults()
-	if err := rules.CheckTopicName(platform, c.Topic); err != nil {
+	if err := platform.CheckTopicName(c.Topic); err != nil {
 		return err
 	}
 	if err := rules.CheckRate(c.Rate); err != nil {
@@ -63,7 +63,7 @@ func (c Config) Validate(platform string) error {
 	if err := rules.CheckValueSize(c.ValueSize); err != nil {
 		return fmt.Errorf("value size %d: %w", c.ValueSize, err)
 	}
-	if err := rules.CheckPartitioner(platform, c.Partitioner); err != nil {
+	if err := platform.CheckPartitioner(c.Partitioner); err != nil {
 		return err
 	}
 	if err := rules.CheckKeys(c.Keys, c.Partitioner); err != nil {

@@ -38,14 +38,14 @@ func TestConfigValidate(t *testing.T) {
 		"key space over the limit": {Topic: "t", Keys: rules.KeysZipf, KeySpace: rules.MaxKeySpace + 1},
 	}
 	for name, cfg := range bad {
-		if err := cfg.Validate(rules.Fluvio); err == nil {
+		if err := cfg.Validate(rules.FluvioRules); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if err := (Config{Topic: "t", Partitioner: rules.KeyHash}).Validate(rules.Fluvio); err != nil {
+	if err := (Config{Topic: "t", Partitioner: rules.KeyHash}).Validate(rules.FluvioRules); err != nil {
 		t.Errorf("key-hash with default keys: %v", err)
 	}
-	if err := (Config{Topic: "Orders_v1", Partitioner: rules.LeastBackup}).Validate(rules.Kafka); err != nil {
+	if err := (Config{Topic: "Orders_v1", Partitioner: rules.LeastBackup}).Validate(rules.KafkaRules); err != nil {
 		t.Errorf("least-backup and a Kafka name on Kafka: %v", err)
 	}
 }

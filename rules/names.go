@@ -7,11 +7,57 @@ import (
 	"strings"
 )
 
-// Platforms partop runs on.
+// Platforms partop runs on, by the names messages give them.
 const (
 	Kafka  = "Kafka"
 	Fluvio = "Fluvio"
 )
+
+// Platform is one platform's naming rules: which topic names and which of
+// partop's partitioners it takes. Each backend picks its own (KafkaRules,
+// FluvioRules); a new backend defines its value in its own directory, so
+// no platform falls through to another's rules.
+type Platform struct {
+	// Name is the platform as messages name it: Kafka, Fluvio.
+	Name string
+	// Partitioners are the partitioners partop offers on the platform,
+	// the default first.
+	Partitioners []string
+	// TopicName says whether a topic name is one the platform accepts,
+	// so a bad name is refused before anything starts instead of by a
+	// broker mid-run.
+	TopicName func(name string) error
+}
+
+// CheckTopicName applies the platform's rule for topic names.
+func (p Platform) CheckTopicName(name string) error { return p.TopicName(name) }
+
+// CheckPartitioner says whether name is a partitioner partop offers on the
+// platform.
+func (p Platform) CheckPartitioner(name string) error {
+	switch {
+	case slices.Contains(p.Partitioners, name):
+		return nil
+	case slices.Contains(partitioners, name):
+		return fmt.Errorf("partitioner %s is not available on %s: use %s", name, p.Name, strings.Join(p.Partitioners, ", "))
+	}
+	return fmt.Errorf("unknown partitioner %q: want one of %s", name, strings.Join(p.Partitioners, ", "))
+}
+
+// KafkaRules are Kafka's: every partitioner (least-backup needs kgo's view
+// of each partition's buffer), and Kafka's topic names.
+var KafkaRules = Platform{
+	Name:         Kafka,
+	Partitioners: []string{UniformSticky, RoundRobin, KeyHash, LeastBackup},
+	TopicName:    kafkaTopicName,
+}
+
+// FluvioRules are Fluvio's: no least-backup, and Fluvio's topic names.
+var FluvioRules = Platform{
+	Name:         Fluvio,
+	Partitioners: []string{UniformSticky, RoundRobin, KeyHash},
+	TopicName:    fluvioTopicName,
+}
 
 // Partitioner names.
 const (
@@ -21,15 +67,8 @@ const (
 	LeastBackup   = "least-backup"
 )
 
-// Partitioners lists the partitioners partop offers on platform, the
-// default first. least-backup needs kgo's view of each partition's buffer,
-// so it is Kafka's only.
-func Partitioners(platform string) []string {
-	if platform == Fluvio {
-		return []string{UniformSticky, RoundRobin, KeyHash}
-	}
-	return []string{UniformSticky, RoundRobin, KeyHash, LeastBackup}
-}
+// partitioners are every partitioner partop has, on some platform.
+var partitioners = []string{UniformSticky, RoundRobin, KeyHash, LeastBackup}
 
 // Key modes.
 const (
@@ -40,19 +79,6 @@ const (
 
 // KeyModes lists the key modes, the default first.
 var KeyModes = []string{KeysNone, KeysUniform, KeysZipf}
-
-// CheckPartitioner says whether name is a partitioner partop offers on
-// platform.
-func CheckPartitioner(platform, name string) error {
-	offered := Partitioners(platform)
-	if slices.Contains(offered, name) {
-		return nil
-	}
-	if slices.Contains(Partitioners(Kafka), name) {
-		return fmt.Errorf("partitioner %s is not available on %s: use %s", name, platform, strings.Join(offered, ", "))
-	}
-	return fmt.Errorf("unknown partitioner %q: want one of %s", name, strings.Join(offered, ", "))
-}
 
 // CheckKeys says whether key mode keys works with the partitioner.
 func CheckKeys(keys, partitioner string) error {
@@ -68,12 +94,8 @@ func CheckKeys(keys, partitioner string) error {
 // maxKafkaTopicName is Kafka's limit on a topic name's length.
 const maxKafkaTopicName = 249
 
-// CheckTopicName applies platform's rules for topic names, so a bad name is
-// refused before anything starts instead of by a broker mid-run.
-func CheckTopicName(platform, name string) error {
-	if platform == Fluvio {
-		return checkFluvioTopic(name)
-	}
+// kafkaTopicName is Kafka's rule for topic names.
+func kafkaTopicName(name string) error {
 	switch {
 	case name == "":
 		return fmt.Errorf("topic name is empty")
@@ -92,13 +114,13 @@ func kafkaTopicRune(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-'
 }
 
-// fluvioTopicName is Fluvio's rule for topic names (validate_resource_name
-// in fluvio-sc-schema): lowercase letters, digits and '-', not at either
-// end, at most 63 characters.
-var fluvioTopicName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+// fluvioTopic is Fluvio's rule for topic names (validate_resource_name in
+// fluvio-sc-schema): lowercase letters, digits and '-', not at either end,
+// at most 63 characters.
+var fluvioTopic = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
-func checkFluvioTopic(name string) error {
-	if !fluvioTopicName.MatchString(name) {
+func fluvioTopicName(name string) error {
+	if !fluvioTopic.MatchString(name) {
 		return fmt.Errorf("topic name %q: Fluvio topic names are lowercase letters, digits and '-' (not first or last), at most 63 characters", name)
 	}
 	return nil

@@ -82,7 +82,7 @@ func TestTopicNames(t *testing.T) {
 		{Fluvio, "-orders", "Fluvio topic names"},
 		{Fluvio, strings.Repeat("t", 64), "Fluvio topic names"},
 	} {
-		err := CheckTopicName(tc.platform, tc.name)
+		err := map[string]Platform{Kafka: KafkaRules, Fluvio: FluvioRules}[tc.platform].CheckTopicName(tc.name)
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s %q: %v", tc.platform, tc.name, err)
@@ -93,13 +93,13 @@ func TestTopicNames(t *testing.T) {
 }
 
 func TestPartitionersByPlatform(t *testing.T) {
-	if err := CheckPartitioner(Kafka, LeastBackup); err != nil {
+	if err := KafkaRules.CheckPartitioner(LeastBackup); err != nil {
 		t.Errorf("least-backup on Kafka: %v", err)
 	}
-	if err := CheckPartitioner(Fluvio, LeastBackup); err == nil || !strings.Contains(err.Error(), "not available on Fluvio") {
+	if err := FluvioRules.CheckPartitioner(LeastBackup); err == nil || !strings.Contains(err.Error(), "not available on Fluvio") {
 		t.Errorf("least-backup on Fluvio: %v", err)
 	}
-	if err := CheckPartitioner(Kafka, "random"); err == nil || !strings.Contains(err.Error(), "unknown partitioner") {
+	if err := KafkaRules.CheckPartitioner("random"); err == nil || !strings.Contains(err.Error(), "unknown partitioner") {
 		t.Errorf("random: %v", err)
 	}
 }

@@ -56,7 +56,7 @@ type Producer struct {
 // SC; the SC pushes partition changes, so there is no discovery interval.
 // Nothing is sent before Run.
 func NewProducer(cfg producer.Config, cl *client.Client, initial client.Topic) (*Producer, error) {
-	if err := cfg.Validate(rules.Fluvio); err != nil {
+	if err := cfg.Validate(rules.FluvioRules); err != nil {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()

@@ -100,7 +100,7 @@ func TestKeyHashWithoutKeyRoundRobins(t *testing.T) {
 // partitioner, the same key lands on more than one partition.
 func TestPlacementNamesWhatPlacesKeyedRecords(t *testing.T) {
 	const n = 7
-	for _, name := range rules.Partitioners(rules.Fluvio) {
+	for _, name := range rules.FluvioRules.Partitioners {
 		if got := placement(name, false); got != name {
 			t.Errorf("%s unkeyed: %q, want the partitioner", name, got)
 		}

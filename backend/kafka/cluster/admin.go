@@ -81,7 +81,7 @@ func Describe(ctx context.Context, cl *kgo.Client, topic string) (Topic, error) 
 // creates it; a real cluster only when create is set, since creating topics
 // on someone's production cluster by accident is worse than an error.
 func (c *Cluster) EnsureTopic(ctx context.Context, topic string, partitions int, create bool) (Topic, error) {
-	if err := rules.CheckTopicName(rules.Kafka, topic); err != nil {
+	if err := rules.KafkaRules.CheckTopicName(topic); err != nil {
 		return Topic{}, err
 	}
 	t, err := c.Describe(ctx, topic)

@@ -48,7 +48,7 @@ func CheckConfig(c Config) error {
 
 // check validates c (defaults applied) and returns its reset policy.
 func (c Config) check() (reset, error) {
-	if err := rules.CheckTopicName(rules.Kafka, c.Topic); err != nil {
+	if err := rules.KafkaRules.CheckTopicName(c.Topic); err != nil {
 		return reset{}, err
 	}
 	if err := rules.CheckGroupName(c.Group); err != nil {

@@ -68,7 +68,7 @@ func New(cfg Config) (*Poller, error) {
 	if err := rules.CheckGroupsInterval(cfg.Interval); err != nil || cfg.Interval < 0 {
 		return nil, fmt.Errorf("groups interval %s: must be at least %s", cfg.Interval, rules.MinGroupsInterval)
 	}
-	if err := rules.CheckTopicName(rules.Kafka, cfg.Topic); err != nil {
+	if err := rules.KafkaRules.CheckTopicName(cfg.Topic); err != nil {
 		return nil, fmt.Errorf("groups poller: %w", err)
 	}
 	cl, err := kgo.NewClient(cfg.ClientOpts...)

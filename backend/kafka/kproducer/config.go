@@ -35,7 +35,7 @@ func (c Config) WithDefaults() Config {
 // act on. It applies defaults first.
 func (c Config) Validate() error {
 	c = c.WithDefaults()
-	if err := c.Config.Validate(rules.Kafka); err != nil {
+	if err := c.Config.Validate(rules.KafkaRules); err != nil {
 		return err
 	}
 	if err := rules.CheckDiscoveryInterval(c.DiscoveryInterval); err != nil {

@@ -40,7 +40,7 @@ func TestKeysMovedMatchesMurmur2(t *testing.T) {
 // interfaces of the partitioner it wraps, picks what it picks, and reports
 // each new n once, whichever method kgo calls.
 func TestRoutingKeepsInterfacesAndSeesN(t *testing.T) {
-	for _, name := range rules.Partitioners(rules.Kafka) {
+	for _, name := range rules.KafkaRules.Partitioners {
 		t.Run(name, func(t *testing.T) {
 			var seen []int
 			o := &routing{inner: basePartitioner(name), onChange: func(n int) { seen = append(seen, n) }}
@@ -91,7 +91,7 @@ func (b *backupIter) Rem() int           { return b.left }
 func TestPlacementNamesWhatPlacesKeyedRecords(t *testing.T) {
 	murmur2 := kgo.StickyKeyPartitioner(nil).ForTopic("t")
 	const n = 7
-	for _, name := range rules.Partitioners(rules.Kafka) {
+	for _, name := range rules.KafkaRules.Partitioners {
 		t.Run(name, func(t *testing.T) {
 			if got := placement(name, false); got != name {
 				t.Errorf("unkeyed: %q, want the partitioner", got)

@@ -16,7 +16,7 @@ import (
 
 func TestAckedEqualsHighWatermarkGrowth(t *testing.T) {
 	t.Parallel()
-	for _, part := range rules.Partitioners(rules.Kafka) {
+	for _, part := range rules.KafkaRules.Partitioners {
 		t.Run(part, func(t *testing.T) {
 			c, _ := embeddedtest.Start(t, "hw", 3)
 			p, eng := running(t, c, Config{Config: producer.Config{Topic: "hw", Rate: 0, Partitioner: part, Keys: map[bool]string{true: rules.KeysZipf}[part == rules.KeyHash]}})
