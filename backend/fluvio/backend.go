@@ -93,10 +93,11 @@ func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) 
 // announces instead of opening a stream of its own.
 //
 // Fluvio has no consumer groups partop can run or see: consume is
-// refused, and there is no groups poll.
+// refused (with the message Flags.Check gives --consume), and there is no
+// groups poll.
 func (b *Backend) Producer(ctx context.Context, w producer.Config, consume *source.ConsumerConfig, t source.Topic) (source.Sources, error) {
 	if consume != nil {
-		return source.Sources{}, errors.New("partop's consumer group is a Kafka consumer group: --consume does not apply to Fluvio")
+		return source.Sources{}, noGroup("consume")
 	}
 	ft, err := b.describe(ctx, t.Name) // the routing table needs the leaders' addresses
 	if err != nil {
