@@ -3,10 +3,11 @@
 // topic, shows what every partition receives, and lets an operator add
 // partitions and watch the producer pick them up. See README.md.
 //
-// main is the composition root: flags (package cmdline) -> a backend
-// (start.go, the one place the platform is chosen) -> the engine -> the
-// views: the dashboard (tui) or headless JSON lines, and SSH dashboards and
-// /metrics beside either (serve.go).
+// main is the composition root: flags (package cmdline, with each
+// backend's platform.Platform from the list below) -> the backend the flags
+// chose -> the engine (start.go) -> the views: the dashboard (tui) or
+// headless JSON lines, and SSH dashboards and /metrics beside either
+// (serve.go).
 package main
 
 import (
@@ -19,10 +20,20 @@ import (
 	"os/signal"
 	"syscall"
 
+	"partop/backend/fluvio"
+	"partop/backend/kafka"
 	"partop/cmdline"
+	"partop/cmdline/platform"
 	"partop/headless"
 	"partop/tui"
 )
+
+// platforms are the backends partop runs on, fresh for each parse, the
+// default first (used when no platform's flags are given). A new backend is
+// one more entry here.
+func platforms() []platform.Platform {
+	return []platform.Platform{kafka.NewFlags(), fluvio.NewFlags()}
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -31,7 +42,7 @@ func main() {
 // run is main without os.Exit, so tests can drive the whole command. Bad
 // flags exit 2, anything that fails once partop starts exits 1.
 func run(args []string, stdout, stderr io.Writer) int {
-	o, err := cmdline.Parse(args, stderr)
+	o, err := cmdline.Parse(args, stderr, platforms()...)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return 0

@@ -142,7 +142,7 @@ func TestTLSAndSASLEndToEnd(t *testing.T) {
 // TLS and SASL need a real cluster: the embedded one speaks plaintext.
 func TestSecurityFlagsNeedBrokers(t *testing.T) {
 	var out, errs bytes.Buffer
-	if code := run([]string{"--headless", "--tls"}, &out, &errs); code != 2 || !strings.Contains(errs.String(), "need --brokers") {
+	if code := run([]string{"--headless", "--tls"}, &out, &errs); code != 2 || !strings.Contains(errs.String(), "needs --brokers") {
 		t.Fatalf("exit %d, stderr %q", code, errs.String())
 	}
 }

@@ -23,14 +23,17 @@ type servers struct {
 
 // listen binds what the flags ask for; nil when nothing is served.
 func listen(o cmdline.Options) (*servers, error) {
-	if o.SSH == nil && o.Metrics == "" {
+	if o.SSH.Addr == "" && o.Metrics == "" {
 		return nil, nil
 	}
 	srv := &servers{}
-	if o.SSH != nil {
-		var err error
-		if srv.ssh, err = sshd.Listen(*o.SSH); err != nil {
-			if errors.Is(err, fs.ErrNotExist) && o.SSHDefaultKeys {
+	if o.SSH.Addr != "" {
+		cfg, err := sshConfig(o.SSH)
+		if err != nil {
+			return nil, err
+		}
+		if srv.ssh, err = sshd.Listen(cfg); err != nil {
+			if errors.Is(err, fs.ErrNotExist) && o.SSH.DefaultKeys {
 				err = fmt.Errorf("%w (name the keys allowed in with --ssh-authorized-keys FILE)", err)
 			}
 			return nil, fmt.Errorf("--ssh: %w", err)
@@ -45,6 +48,18 @@ func listen(o cmdline.Options) (*servers, error) {
 		srv.metrics = m
 	}
 	return srv, nil
+}
+
+// sshConfig is the SSH server's settings from the flags' values.
+func sshConfig(o cmdline.SSH) (sshd.Config, error) {
+	cfg := sshd.Config{Addr: o.Addr, AuthorizedKeys: o.AuthorizedKeys, ViewOnlyKeys: o.ViewOnlyKeys, HostKey: o.HostKey, IdleTimeout: o.IdleTimeout, Tick: o.Refresh}
+	if cfg.HostKey == "" {
+		var err error
+		if cfg.HostKey, err = sshd.DefaultHostKey(); err != nil {
+			return cfg, fmt.Errorf("--ssh-host-key: %w", err)
+		}
+	}
+	return cfg, nil
 }
 
 // serve starts accepting viewers of eng; they are served until close or

@@ -23,6 +23,7 @@ import (
 
 	"partop/cmdline"
 	"partop/headless"
+	"partop/sshd"
 	"partop/sshd/sshtest"
 )
 
@@ -206,7 +207,7 @@ func scrapeMetrics(t *testing.T, url string) map[string]*dto.MetricFamily {
 // close.
 func TestMetricsMatchSummary(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	opts, err := cmdline.Parse([]string{"--headless", "--port", "-1", "--duration", "2500ms", "--partitioner", "round-robin", "--at", "1s:add=2", "--metrics", "127.0.0.1:0"}, &stderr)
+	opts, err := cmdline.Parse([]string{"--headless", "--port", "-1", "--duration", "2500ms", "--partitioner", "round-robin", "--at", "1s:add=2", "--metrics", "127.0.0.1:0"}, &stderr, platforms()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,6 +322,13 @@ func TestServeFlagErrors(t *testing.T) {
 		if strings.Contains(stderr.String(), "embedded cluster") {
 			t.Errorf("%q: partop started a cluster before failing: %s", c.args, stderr.String())
 		}
+	}
+}
+
+// TestSSHDefaults: --ssh-idle-timeout's default is the SSH server's.
+func TestSSHDefaults(t *testing.T) {
+	if cmdline.DefaultSSHIdleTimeout != sshd.DefaultIdleTimeout {
+		t.Errorf("--ssh-idle-timeout defaults to %s, the server to %s", cmdline.DefaultSSHIdleTimeout, sshd.DefaultIdleTimeout)
 	}
 }
 

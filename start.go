@@ -5,47 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
-	"partop/backend/fluvio"
-	"partop/backend/kafka"
-	"partop/backend/kafka/cluster"
 	"partop/cmdline"
 	"partop/engine"
 	"partop/source"
 )
 
-// openBackend opens the cluster the flags name: a Fluvio SC with --fluvio,
-// else Kafka (the user's brokers, or the embedded cluster). It is the one
-// place the platform is chosen.
-func openBackend(ctx context.Context, o cmdline.Options, stderr io.Writer) (source.Backend, error) {
-	if o.Fluvio != "" {
-		return fluvio.Open(ctx, fluvio.Options{SC: o.Fluvio, PollInterval: o.PollInterval})
-	}
-	b, err := kafka.Open(ctx, kafka.Options{
-		Cluster:           cluster.Config{Brokers: o.Brokers, Security: o.Security, Embedded: cluster.EmbeddedConfig{Port: o.Port}},
-		DiscoveryInterval: o.DiscoveryInterval,
-		PollInterval:      o.PollInterval,
-		ProducersInterval: o.ProducersInterval, ProducersGrace: o.ProducersGrace,
-		GroupsInterval: o.GroupsInterval,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if b.Embedded() {
-		seeds := b.Cluster().Seeds()
-		fmt.Fprintf(stderr, "partop: embedded cluster on %s (kcat -b %s -L)\n", strings.Join(seeds, ","), seeds[0])
-	}
-	return b, nil
-}
-
-// start opens the backend, finds the topic, checks the --at plan against
-// it and makes the engine around the source the flags ask for: partop's
+// start opens the backend the flags chose, finds the topic, checks the --at
+// plan against it and makes the engine around the source the flags ask
+// for: partop's
 // producer (with the whole topic counted beside it), or in observe mode the
 // topic's end offsets. Nothing is sent or polled until the engine runs; the
 // backend is the caller's to close after it.
 func start(ctx context.Context, o cmdline.Options, stderr io.Writer) (*engine.Engine, source.Backend, error) {
-	b, err := openBackend(ctx, o, stderr)
+	b, err := o.Platform.Open(ctx, o.Common, stderr)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,7 +1,18 @@
-// Package cmdline parses partop's command line into Options: every flag,
-// its help text, and every check a flag needs before anything connects,
-// with errors that name the flag and the fix. Limits and defaults come from
+// Package cmdline parses partop's command line into Options: plain values,
+// checked before anything connects, with errors that name the flag and the
+// fix, and a --help grouped by purpose. Limits and defaults come from
 // package rules, so a flag and the code that acts on it cannot disagree.
+//
+// The platforms partop runs on are not known here. main passes each
+// backend's platform.Platform (a small interface: its flags, its naming
+// rules, its refusals, --consume's default, how to open it); Parse defines
+// every platform's flags beside the common ones, and the platform whose
+// flags were given is the one chosen (the first one when none were). This
+// is simpler than the alternatives tried on paper: a flag per platform
+// saying which it is would still need each platform's flags here, and a
+// registry filled by init functions would hide which backends are built
+// in. So cmdline imports no backend and no view, and a new backend is a
+// new directory plus one entry in main's list.
 package cmdline
 
 import (
@@ -13,90 +24,54 @@ import (
 	"strings"
 	"time"
 
-	"partop/backend/kafka/cluster"
+	"partop/cmdline/platform"
 	"partop/engine"
-	"partop/producer"
-	"partop/source"
-	"partop/sshd"
 )
 
 // Options is the parsed, checked command line.
 type Options struct {
-	Brokers []string // empty: the embedded cluster (unless Fluvio)
-	Port    int      // the embedded cluster's first port
-	Fluvio  string   // a Fluvio SC's host:port; empty: Kafka
-	// Security reaches the brokers (TLS, SASL); the password comes from
-	// the environment or a file.
-	Security cluster.Security
-
-	Topic      string
-	Partitions int  // when partop creates the topic
-	Create     bool // create the topic on a real cluster
-
-	Observe bool // produce nothing: count every producer's records
-	// Intervals: the producer's metadata watcher, end offsets, the
-	// producers list (observe mode) and how long producers have to adopt
-	// new partitions.
-	DiscoveryInterval, PollInterval, ProducersInterval, ProducersGrace time.Duration
-
-	Workload producer.Config // what partop sends
-
-	// Consume runs partop's own consumer group beside its producer.
-	Consume  bool
-	Consumer source.ConsumerConfig
-	// GroupsInterval is how often every consumer group on the topic is
-	// polled; negative: never.
-	GroupsInterval time.Duration
+	// Common are the values every platform reads.
+	platform.Common
+	// Platform is the platform chosen: the one whose flags were given,
+	// else the first. Its Open makes the backend.
+	Platform platform.Platform
 
 	Headless bool
 	Duration time.Duration   // 0: until interrupted
 	At       []engine.Action // --at, sorted by offset
 	Tick     time.Duration
 
-	SSH *sshd.Config // nil: no SSH dashboards
-	// SSHDefaultKeys: the authorized keys are DefaultAuthorizedKeys, not a
-	// file the user named (a missing one gets a hint).
-	SSHDefaultKeys bool
-	Metrics        string // host:port of /metrics; empty: none
+	SSH     SSH    // SSH.Addr empty: no SSH dashboards
+	Metrics string // host:port of /metrics; empty: none
 }
 
 // ErrVersion is what Parse returns for --version: print Version and exit 0.
 var ErrVersion = errors.New("version requested")
 
-const usageHead = `partop: watch how a topic's load spreads over its partitions, add
-partitions, and see the producer pick them up.
-
-Usage:
-  partop [flags]                         dashboard on the embedded cluster
-  partop --brokers host:9092 --topic t   dashboard on a real cluster
-  partop --headless --duration 30s       JSON lines on stdout, no terminal needed
-  partop --observe --brokers host:9092 --topic t
-                                         every producer's traffic on t; partop sends nothing
-  partop --fluvio 127.0.0.1:9003 --topic t --create
-                                         the same on a Fluvio cluster
-  partop --version                       the version, from the build
-
-Flags:
-`
-
-// Parse reads args (without the program name). For --help it prints the
-// usage on stderr and returns flag.ErrHelp; for --version it returns
-// ErrVersion. Any other error names the flag at fault and means exit 2.
-func Parse(args []string, stderr io.Writer) (Options, error) {
+// Parse reads args (without the program name) with the flags of platforms
+// (main's list, the default first) beside the common ones. For --help it
+// prints the usage on stderr and returns flag.ErrHelp; for --version it
+// returns ErrVersion. Any other error names the flag at fault and means
+// exit 2.
+func Parse(args []string, stderr io.Writer, platforms ...platform.Platform) (Options, error) {
 	var o Options
+	if len(platforms) == 0 {
+		return o, errors.New("cmdline.Parse: no platform to run on")
+	}
 	fs := flag.NewFlagSet("partop", flag.ContinueOnError)
 	// The flag package prints usage on every error; partop prints one
 	// specific line instead, and the usage only for --help.
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	raw := defineFlags(fs, &o)
-	sec := addSecurityFlags(fs)
-	serve := addServeFlags(fs)
+	u := newUsage(fs)
+	owners := definePlatforms(u, platforms)
+	defineFlags(fs, u, &o, platforms)
+	serve := defineServeFlags(fs, u)
+	raw := defineRunFlags(fs, u, &o)
+	u.examples = append(u.examples, commonExamples...)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stderr)
-			fmt.Fprint(stderr, usageHead)
-			fs.PrintDefaults()
+			u.print(stderr)
 			return o, err
 		}
 		return o, flagError(err)
@@ -107,35 +82,45 @@ func Parse(args []string, stderr io.Writer) (Options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (flags start with --; see --help)", fs.Arg(0))
 	}
-	o.Brokers = splitList(*raw.brokers)
+	o.Given = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.Given[f.Name] = true })
+	var err error
+	if o.Platform, err = choose(platforms, owners, o.Given); err != nil {
+		return o, err
+	}
 	o.Workload.Topic = o.Topic
-	if firstGiven(fs, func(name string) bool { return name == "consume" }) == "" {
-		// The demo shows both sides of an expansion; on someone's cluster
-		// partop creates no group unless asked.
-		o.Consume = len(o.Brokers) == 0 && o.Fluvio == "" && !o.Observe
+	if !o.Given["partitioner"] {
+		o.Workload.Partitioner = o.Platform.Rules().Partitioners[0]
+	}
+	if !o.Given["consume"] {
+		o.Consume = o.Platform.ConsumeDefault(o.Common)
 	}
 	sort.SliceStable(o.At, func(i, j int) bool { return o.At[i].At < o.At[j].At })
-	if err := check(fs, o, sec.any()); err != nil {
+	if err := check(o); err != nil {
 		return o, err
 	}
-	var err error
-	if o.Security, err = sec.security(); err != nil {
-		return o, err
-	}
-	if o.SSH, o.Metrics, o.SSHDefaultKeys, err = serve.options(); err != nil {
-		return o, err
-	}
-	return o, nil
+	o.SSH, o.Metrics, err = serve.options()
+	return o, err
 }
 
-func splitList(s string) []string {
-	var out []string
-	for _, b := range strings.Split(s, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			out = append(out, b)
+// definePlatforms defines each platform's flags under its own heading and
+// returns which platform (by index) owns each flag.
+func definePlatforms(u *usage, platforms []platform.Platform) map[string]int {
+	owners := map[string]int{}
+	for i, p := range platforms {
+		pu := p.DefineFlags(u.fs)
+		for _, name := range u.section(pu.Title) {
+			owners[name] = i
 		}
+		u.examples = append(u.examples, pu.Examples...)
 	}
-	return out
+	return owners
+}
+
+// commonExamples end the examples in --help.
+var commonExamples = []platform.Example{
+	{Args: "--headless --duration 30s", Does: "JSON lines on stdout, no terminal needed"},
+	{Args: "--version", Does: "the version, from the build"},
 }
 
 // flagError rewrites the flag package's wording ("invalid value "x" for

@@ -10,9 +10,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"partop/sshd"
 )
+
+// SSH are the --ssh flags' values; main makes the SSH server's settings
+// from them.
+type SSH struct {
+	Addr string // host:port to listen on; empty: no SSH dashboards
+	// AuthorizedKeys may watch and act, ViewOnlyKeys only watch: files,
+	// a leading ~ resolved; empty: none.
+	AuthorizedKeys, ViewOnlyKeys string
+	// DefaultKeys: AuthorizedKeys is DefaultAuthorizedKeys, not a file the
+	// user named (a missing one gets a hint).
+	DefaultKeys bool
+	HostKey     string // the server's private key file; empty: the server's default
+	IdleTimeout time.Duration
+	Refresh     time.Duration // 0: the server's default
+}
 
 // serveOptions are the settings for views served to others: dashboards
 // over SSH (--ssh) and Prometheus metrics (--metrics).
@@ -30,15 +43,21 @@ type serveOptions struct {
 // DefaultAuthorizedKeys is --ssh-authorized-keys' default.
 const DefaultAuthorizedKeys = "~/.ssh/authorized_keys"
 
-func addServeFlags(fs *flag.FlagSet) *serveOptions {
+// DefaultSSHIdleTimeout is --ssh-idle-timeout's default (the SSH server's
+// own default, which main's tests hold equal).
+const DefaultSSHIdleTimeout = 30 * time.Minute
+
+func defineServeFlags(fs *flag.FlagSet, u *usage) *serveOptions {
 	s := &serveOptions{fs: fs}
 	fs.StringVar(&s.ssh, "ssh", "", "serve the dashboard over SSH on `ADDR` (host:port; a bare port like 2222 means 127.0.0.1), one dashboard per session")
 	fs.StringVar(&s.authorizedKeys, "ssh-authorized-keys", DefaultAuthorizedKeys, "public keys that may watch and act over SSH, in authorized_keys `FILE` format (\"\": none)")
 	fs.StringVar(&s.viewOnlyKeys, "ssh-view-only-keys", "", "public keys that may only watch over SSH: no adding partitions, rate changes or pause (`FILE`)")
 	fs.StringVar(&s.hostKey, "ssh-host-key", "", "the SSH server's private key `FILE`, created on first start (default: partop/ssh_host_ed25519_key in the user's config directory)")
-	fs.DurationVar(&s.idleTimeout, "ssh-idle-timeout", sshd.DefaultIdleTimeout, "end an SSH session after this long without a keystroke")
+	fs.DurationVar(&s.idleTimeout, "ssh-idle-timeout", DefaultSSHIdleTimeout, "end an SSH session after this long without a keystroke")
 	fs.DurationVar(&s.refresh, "ssh-refresh", 0, "how often SSH dashboards redraw (default 500ms, or --tick if slower): each redraw of each viewer costs about 1 ms of CPU at 8 partitions")
+	u.section("SSH dashboards")
 	fs.StringVar(&s.metrics, "metrics", "", "serve Prometheus metrics on http://`ADDR`/metrics (host:port; a bare port like 9464 means 127.0.0.1)")
+	u.section("Metrics")
 	return s
 }
 
@@ -110,44 +129,31 @@ func expandHome(path string) (string, error) {
 	return filepath.Join(home, strings.TrimPrefix(path, "~")), nil
 }
 
-// options checks the serving flags and returns the SSH server's settings
-// (nil without --ssh), the metrics address (empty without --metrics), and
-// whether the authorized keys are the default file rather than one named.
-func (s *serveOptions) options() (*sshd.Config, string, bool, error) {
+// options checks the serving flags and returns the SSH settings (zero
+// without --ssh) and the metrics address ("" without --metrics).
+func (s *serveOptions) options() (SSH, string, error) {
 	if err := s.check(); err != nil {
-		return nil, "", false, err
+		return SSH{}, "", err
 	}
 	if s.ssh == "" {
-		return nil, s.metrics, false, nil
+		return SSH{}, s.metrics, nil
 	}
-	cfg, err := s.sshConfig()
-	if err != nil {
-		return nil, "", false, err
-	}
-	return &cfg, s.metrics, s.authorizedKeys == DefaultAuthorizedKeys, nil
+	cfg, err := s.sshSettings()
+	return cfg, s.metrics, err
 }
 
-// sshConfig resolves the SSH flags' file names.
-func (s *serveOptions) sshConfig() (sshd.Config, error) {
-	cfg := sshd.Config{Addr: s.ssh, IdleTimeout: s.idleTimeout, Tick: s.refresh}
+// sshSettings resolves the SSH flags' file names.
+func (s *serveOptions) sshSettings() (SSH, error) {
+	cfg := SSH{Addr: s.ssh, IdleTimeout: s.idleTimeout, Refresh: s.refresh, DefaultKeys: s.authorizedKeys == DefaultAuthorizedKeys}
 	var err error
-	if s.authorizedKeys != "" {
-		if cfg.AuthorizedKeys, err = expandHome(s.authorizedKeys); err != nil {
-			return cfg, fmt.Errorf("--ssh-authorized-keys %s: %w", s.authorizedKeys, err)
-		}
+	if cfg.AuthorizedKeys, err = expandHome(s.authorizedKeys); err != nil {
+		return cfg, fmt.Errorf("--ssh-authorized-keys %s: %w", s.authorizedKeys, err)
 	}
-	if s.viewOnlyKeys != "" {
-		if cfg.ViewOnlyKeys, err = expandHome(s.viewOnlyKeys); err != nil {
-			return cfg, fmt.Errorf("--ssh-view-only-keys %s: %w", s.viewOnlyKeys, err)
-		}
+	if cfg.ViewOnlyKeys, err = expandHome(s.viewOnlyKeys); err != nil {
+		return cfg, fmt.Errorf("--ssh-view-only-keys %s: %w", s.viewOnlyKeys, err)
 	}
-	if s.hostKey == "" {
-		cfg.HostKey, err = sshd.DefaultHostKey()
-	} else {
-		cfg.HostKey, err = expandHome(s.hostKey)
-	}
-	if err != nil {
-		return cfg, fmt.Errorf("--ssh-host-key: %w", err)
+	if cfg.HostKey, err = expandHome(s.hostKey); err != nil {
+		return cfg, fmt.Errorf("--ssh-host-key %s: %w", s.hostKey, err)
 	}
 	return cfg, nil
 }

@@ -179,7 +179,7 @@ func TestFailuresSayWhat(t *testing.T) {
 		{"SC unreachable", []string{"--fluvio", "127.0.0.1:1", "--headless"}, "cannot reach Fluvio SC 127.0.0.1:1"},
 		{"topic missing", []string{"--fluvio", e.SC, "--topic", missing, "--headless"}, "pass --create"},
 		{"observe missing topic", []string{"--fluvio", e.SC, "--topic", missing, "--observe", "--headless"}, "creates nothing"},
-		{"with --brokers", []string{"--fluvio", e.SC, "--brokers", "x:9092", "--headless"}, "--fluvio and --brokers"},
+		{"with --brokers", []string{"--fluvio", e.SC, "--brokers", "x:9092", "--headless"}, "--brokers with --fluvio"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			began := time.Now()
