@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 	"time"
 
 	"partop/cmdline/platform"
@@ -74,7 +73,7 @@ func Parse(args []string, stderr io.Writer, platforms ...platform.Platform) (Opt
 			u.print(stderr)
 			return o, err
 		}
-		return o, flagError(err)
+		return o, flagError(fs, err)
 	}
 	if *raw.version {
 		return o, ErrVersion
@@ -121,16 +120,4 @@ func definePlatforms(u *usage, platforms []platform.Platform) map[string]int {
 var commonExamples = []platform.Example{
 	{Args: "--headless --duration 30s", Does: "JSON lines on stdout, no terminal needed"},
 	{Args: "--version", Does: "the version, from the build"},
-}
-
-// flagError rewrites the flag package's wording ("invalid value "x" for
-// flag -at: ...") into partop's: the flag as users type it, then the reason.
-func flagError(err error) error {
-	msg := err.Error()
-	if _, after, ok := strings.Cut(msg, "for flag -at: "); ok {
-		return errors.New(after) // our own message already names --at
-	}
-	msg = strings.ReplaceAll(msg, "flag -", "flag --")
-	msg = strings.ReplaceAll(msg, "flag provided but not defined: -", "unknown flag --")
-	return fmt.Errorf("%s (see partop --help)", msg)
 }

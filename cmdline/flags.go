@@ -44,9 +44,9 @@ func defineFlags(fs *flag.FlagSet, u *usage, o *Options, platforms []platform.Pl
 func defineRunFlags(fs *flag.FlagSet, u *usage, o *Options) rawFlags {
 	raw := rawFlags{version: fs.Bool("version", false, "print partop's version (from the build) and exit")}
 	fs.BoolVar(&o.Headless, "headless", false, "no dashboard: print one JSON object per second on stdout, and a summary at the end")
-	fs.DurationVar(&o.Duration, "duration", 0, "stop after this long (0: run until interrupted)")
+	durationVar(fs, &o.Duration, "duration", 0, "stop after this long (0: run until interrupted)", false)
 	fs.Var(atFlag{&o.At}, "at", "schedule an action, `OFFSET:ACTION`, repeatable: 10s:add=4 (or 10s:+4), 20s:partitions=16 (or 20s:=16), 30s:rate=5000, 40s:pause, 50s:resume")
-	fs.DurationVar(&o.Tick, "tick", rules.DefaultTick, "how often partop samples its counters: the rates' resolution and the dashboard's refresh")
+	durationVar(fs, &o.Tick, "tick", rules.DefaultTick, "how often partop samples its counters: the rates' resolution and the dashboard's refresh", false)
 	u.section("Run and output")
 	return raw
 }
@@ -62,15 +62,15 @@ func defineProducer(fs *flag.FlagSet, o *Options, platforms []platform.Platform)
 	fs.IntVar(&w.KeySpace, "key-space", rules.DefaultKeySpace, "distinct keys for --keys uniform or zipf")
 	// The default shown is the first platform's; the chosen one's applies.
 	fs.StringVar(&w.Partitioner, "partitioner", platforms[0].Rules().Partitioners[0], "partitioner: "+partitioners(platforms))
-	fs.DurationVar(&w.FlushTimeout, "flush-timeout", rules.DefaultFlushTimeout, "on exit, how long to wait for in-flight records")
-	fs.DurationVar(&o.DiscoveryInterval, "discovery-interval", rules.DefaultDiscoveryInterval, "how often to poll the topic's metadata for partitions added by others (at least 10ms)")
+	durationVar(fs, &w.FlushTimeout, "flush-timeout", rules.DefaultFlushTimeout, "on exit, how long to wait for in-flight records", false)
+	durationVar(fs, &o.DiscoveryInterval, "discovery-interval", rules.DefaultDiscoveryInterval, "how often to poll the topic's metadata for partitions added by others (at least 10ms)", false)
 }
 
 func defineObserve(fs *flag.FlagSet, o *Options) {
 	fs.BoolVar(&o.Observe, "observe", false, "produce nothing: show every producer's traffic on --topic from end offsets (needs a cluster other producers write to)")
-	fs.DurationVar(&o.PollInterval, "observe-interval", rules.DefaultPollInterval, "how often to poll end offsets: in observe mode, and while producing for the topic's total rate")
-	fs.DurationVar(&o.ProducersInterval, "producers-interval", rules.DefaultProducersInterval, "observe mode: how often to list the topic's producer ids (Kafka's DescribeProducers); negative: never")
-	fs.DurationVar(&o.ProducersGrace, "producers-grace", rules.DefaultProducersGrace, "observe mode: how long producers have to write to new partitions before one that does not is stale")
+	durationVar(fs, &o.PollInterval, "observe-interval", rules.DefaultPollInterval, "how often to poll end offsets: in observe mode, and while producing for the topic's total rate", false)
+	durationVar(fs, &o.ProducersInterval, "producers-interval", rules.DefaultProducersInterval, "observe mode: how often to list the topic's producer ids (Kafka's DescribeProducers); negative: never", true)
+	durationVar(fs, &o.ProducersGrace, "producers-grace", rules.DefaultProducersGrace, "observe mode: how long producers have to write to new partitions before one that does not is stale", false)
 }
 
 func defineGroups(fs *flag.FlagSet, o *Options) {
@@ -78,7 +78,7 @@ func defineGroups(fs *flag.FlagSet, o *Options) {
 	fs.StringVar(&o.Consumer.Group, "group", rules.DefaultGroup, "--consume: the consumer group's name")
 	fs.StringVar(&o.Consumer.Protocol, "consumer-protocol", "", "--consume: group protocol, consumer (KIP-848) or classic (default consumer where the cluster supports it, else classic)")
 	fs.StringVar(&o.Consumer.Reset, "consumer-reset", rules.ResetLatest, "--consume: where the group starts on a partition it has no commit for: earliest, latest (the Java client's default) or by-duration:D")
-	fs.DurationVar(&o.GroupsInterval, "groups-interval", rules.DefaultGroupsInterval, "how often to poll every consumer group on the topic, where the platform has groups; negative: never")
+	durationVar(fs, &o.GroupsInterval, "groups-interval", rules.DefaultGroupsInterval, "how often to poll every consumer group on the topic, where the platform has groups; negative: never", true)
 }
 
 // partitioners lists every platform's partitioners, the first platform's

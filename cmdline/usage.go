@@ -109,8 +109,13 @@ func writeFlag(b *strings.Builder, f *flag.Flag) {
 // flag.Value.
 func typeName(f *flag.Flag) string {
 	if g, ok := f.Value.(flag.Getter); ok {
-		if _, isBool := g.Get().(bool); isBool {
+		switch g.Get().(type) {
+		case bool:
 			return ""
+		default:
+			if _, ok := f.Value.(*durationFlag); ok {
+				return "duration"
+			}
 		}
 	}
 	return "value"
