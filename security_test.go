@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -14,40 +13,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 )
-
-// A password on the command line is refused as an unknown flag, and the
-// message does not echo it.
-func TestNoPasswordFlag(t *testing.T) {
-	for _, args := range [][]string{
-		{"--sasl-password", clustertest.Secret},
-		{"--sasl-password=" + clustertest.Secret},
-	} {
-		var out, errs bytes.Buffer
-		code := run(append([]string{"--headless"}, args...), &out, &errs)
-		if code != 2 || !strings.Contains(errs.String(), "unknown flag --sasl-password") {
-			t.Errorf("%v: exit %d, stderr %q", args, code, errs.String())
-		}
-		if strings.Contains(errs.String()+out.String(), clustertest.Secret) {
-			t.Errorf("%v: output contains the password: %q", args, errs.String())
-		}
-	}
-	var errs bytes.Buffer
-	run([]string{"--help"}, io.Discard, &errs)
-	for _, f := range []string{"--tls", "--tls-ca", "--tls-cert", "--tls-key", "--tls-insecure-skip-verify", "--tls-server-name", "--sasl-mechanism", "--sasl-user", "--sasl-password-file", cluster.PasswordEnv} {
-		if !strings.Contains(errs.String(), strings.TrimPrefix(f, "-")) {
-			t.Errorf("--help does not mention %s", f)
-		}
-	}
-}
-
-// Bad security flags stop partop before it connects, with exit code 2.
-func TestSecurityFlagErrorExitCode(t *testing.T) {
-	var out, errs bytes.Buffer
-	code := run([]string{"--headless", "--brokers", "127.0.0.1:1", "--tls-cert", "c.pem"}, &out, &errs)
-	if code != 2 || !strings.Contains(errs.String(), "needs --tls-key") {
-		t.Fatalf("exit %d, stderr %q", code, errs.String())
-	}
-}
 
 // runPartop runs the whole command for about a second and returns its exit
 // code, stderr and the summary line (nil if there is none).
@@ -137,12 +102,4 @@ func TestTLSAndSASLEndToEnd(t *testing.T) {
 		code, stderr, sum := runPartop(t, "--brokers", addr, "--create", "--tls-insecure-skip-verify", "--topic", "isv", "--sasl-mechanism", "PLAIN", "--sasl-user", "plain-user")
 		ok(t, code, stderr, sum)
 	})
-}
-
-// TLS and SASL need a real cluster: the embedded one speaks plaintext.
-func TestSecurityFlagsNeedBrokers(t *testing.T) {
-	var out, errs bytes.Buffer
-	if code := run([]string{"--headless", "--tls"}, &out, &errs); code != 2 || !strings.Contains(errs.String(), "needs --brokers") {
-		t.Fatalf("exit %d, stderr %q", code, errs.String())
-	}
 }
