@@ -6,13 +6,16 @@
 // The platforms partop runs on are not known here. main passes each
 // backend's platform.Platform (a small interface: its flags, its naming
 // rules, its refusals, --consume's default, how to open it); Parse defines
-// every platform's flags beside the common ones, and the platform whose
-// flags were given is the one chosen (the first one when none were). This
-// is simpler than the alternatives tried on paper: a flag per platform
-// saying which it is would still need each platform's flags here, and a
-// registry filled by init functions would hide which backends are built
-// in. So cmdline imports no backend and no view, and a new backend is a
-// new directory plus one entry in main's list.
+// every platform's flags beside the common ones and chooses the platform
+// whose flags were given (the first in main's list when none were). This
+// is the simpler design: users choose a cluster with the flags they type
+// anyway (--brokers, --fluvio), so there is no --platform flag to agree
+// with them, and main's explicit list shows which backends are built in
+// where a registry filled by init functions would hide it. The contract
+// lives in cmdline/platform so that a backend implements it without
+// importing this package, and through it the engine (for --at). So cmdline
+// imports no backend and no view, and a new backend is a new directory
+// plus one entry in main's list.
 package cmdline
 
 import (
