@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"os/exec"
 	"strconv"
@@ -12,16 +11,11 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// The command line's behaviour (every flag error, --help, --version, exit
-// codes) is written as scripts in testdata/script, in the style of
-// soft-serve's testscript: each runs the partop command, which is this
-// test binary running run() (TestMain), in a fresh directory with a bare
-// environment. Scripts need no cluster but the embedded one.
-//
-// go test -run TestScripts -update rewrites the files scripts compare
-// against (cmp), such as --help's text.
-var updateScripts = flag.Bool("update", false, "rewrite the files testdata/script compares output with")
-
+// TestMain gives the scripts their partop command: this test binary,
+// running run(). The command line's behaviour (every flag error, --help,
+// --version, exit codes) is written as scripts in testdata/script, in the
+// style of soft-serve's testscript; each runs in a fresh directory with a
+// bare environment, and needs no cluster but the embedded one.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"partop": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
@@ -33,9 +27,8 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		// A flag accepted by mistake runs partop until interrupted: fail
 		// within minutes, not at go test's timeout.
-		Deadline:      time.Now().Add(3 * time.Minute),
-		UpdateScripts: *updateScripts,
-		Cmds:          map[string]func(ts *testscript.TestScript, neg bool, args []string){"exits": exits},
+		Deadline: time.Now().Add(3 * time.Minute),
+		Cmds:     map[string]func(ts *testscript.TestScript, neg bool, args []string){"exits": exits},
 	})
 }
 
