@@ -21,6 +21,7 @@ import (
 // TestHeadlessExpansion is the check, shortened: round-robin, add 4
 // partitions mid-run, and the summary shows all 8 used and a fast pickup.
 func TestHeadlessExpansion(t *testing.T) {
+	t.Parallel()
 	var out, errs bytes.Buffer
 	code := run([]string{"--headless", "--port", "-1", "--duration", "4s", "--partitioner", "round-robin", "--at", "1500ms:add=4"}, &out, &errs)
 	if code != 0 {
@@ -87,6 +88,7 @@ func TestHeadlessExpansion(t *testing.T) {
 // unless turned off, and never on a real cluster unless asked (the scripts
 // in testdata/script check the messages; this, the parsed value).
 func TestConsumeByDefault(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		args []string
 		want bool
@@ -109,6 +111,7 @@ func TestConsumeByDefault(t *testing.T) {
 // TestPlatformChosen: the platform whose flags are given runs; Kafka's
 // embedded cluster when none are.
 func TestPlatformChosen(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		args []string
 		want string
@@ -128,6 +131,7 @@ func TestPlatformChosen(t *testing.T) {
 // TestObserveUnknownTopic: observe mode on a topic that does not exist
 // says so, exits 1 and creates nothing.
 func TestObserveUnknownTopic(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cl, _ := embeddedtest.Start(t, "", 0)
@@ -146,6 +150,7 @@ func TestObserveUnknownTopic(t *testing.T) {
 // and outlives it: the observer's summary counts exactly what the
 // producer acknowledged, partition by partition.
 func TestObserveCountsAnotherPartop(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cl, _ := embeddedtest.Start(t, "", 0)
@@ -216,6 +221,7 @@ func lastLine(t *testing.T, b *bytes.Buffer) map[string]any {
 // group was assigned the new partitions, when it first committed on them,
 // and exactly how many records it skipped.
 func TestHeadlessConsume(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a 14 s run")
 	}

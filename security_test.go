@@ -35,7 +35,63 @@ func runPartop(t *testing.T, args ...string) (int, string, map[string]any) {
 	return code, errs.String(), sum
 }
 
+// TestTLSAndSASLEndToEnd: the whole command against a kfake cluster behind
+// TLS with SASL users: every mechanism and a server name succeed, and a
+// wrong password, server name or CA exits 1 naming what failed.
 func TestTLSAndSASLEndToEnd(t *testing.T) {
+	t.Parallel()
+	p, addr := saslCluster(t)
+	passFile := clustertest.WriteFile(t, t.TempDir(), "pass", clustertest.Secret+"\n")
+	wrongFile := clustertest.WriteFile(t, t.TempDir(), "wrong", clustertest.Secret+"-wrong\n")
+	base := []string{"--brokers", addr, "--tls-ca", p.CA, "--create"}
+	plain := []string{"--sasl-mechanism", "PLAIN", "--sasl-user", "plain-user", "--sasl-password-file", passFile}
+	// Each case is a run of about a second on its own topic: in parallel.
+	cases := []tlsCase{
+		{"server-name", append(append([]string{"--topic", "sn", "--tls-server-name", "localhost"}, base...), plain...), succeeded},
+		// kfake hangs up on a bad password where Kafka answers
+		// SASL_AUTHENTICATION_FAILED (see backend/kafka/e2e for that message).
+		{"wrong-password", append([]string{"--topic", "wp", "--sasl-mechanism", "SCRAM-SHA-256", "--sasl-user", "scram-user", "--sasl-password-file", wrongFile}, base...),
+			failedNaming(addr)},
+		{"wrong-server-name", append(append([]string{"--topic", "wsn", "--tls-server-name", "kafka.example"}, base...), plain...), failedNaming("kafka.example")},
+		{"unknown-CA", append([]string{"--brokers", addr, "--tls", "--topic", "uca"}, plain...), failedNaming("unknown authority")},
+		{"insecure-skip-verify", append([]string{"--brokers", addr, "--create", "--tls-insecure-skip-verify", "--topic", "isv"}, plain...), succeeded},
+	}
+	for _, mech := range []struct{ name, user string }{
+		{"PLAIN", "plain-user"}, {"SCRAM-SHA-256", "scram-user"}, {"SCRAM-SHA-512", "scram-user"},
+	} {
+		cases = append(cases, tlsCase{mech.name, append([]string{"--topic", "file-" + mech.name, "--sasl-mechanism", mech.name, "--sasl-user", mech.user, "--sasl-password-file", passFile}, base...), succeeded})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			code, stderr, sum := runPartop(t, c.args...)
+			c.want(t, code, stderr, sum)
+			if d := time.Since(start); d > 10*time.Second {
+				t.Fatalf("took %s", d)
+			}
+		})
+	}
+}
+
+// tlsCase is one run of TestTLSAndSASLEndToEnd and what it must end in.
+type tlsCase struct {
+	name string
+	args []string
+	want func(t *testing.T, code int, stderr string, sum map[string]any)
+}
+
+// TestSASLPasswordFromEnv: the password from $PARTOP_SASL_PASSWORD (not in
+// parallel: the environment is the process's).
+func TestSASLPasswordFromEnv(t *testing.T) {
+	p, addr := saslCluster(t)
+	t.Setenv(cluster.PasswordEnv, clustertest.Secret)
+	code, stderr, sum := runPartop(t, "--brokers", addr, "--tls-ca", p.CA, "--create", "--topic", "env", "--sasl-mechanism", "SCRAM-SHA-512", "--sasl-user", "scram-user")
+	succeeded(t, code, stderr, sum)
+}
+
+// saslCluster is a kfake cluster behind TLS with a PLAIN and a SCRAM user.
+func saslCluster(t *testing.T) (*clustertest.PKI, string) {
 	p := clustertest.NewPKI(t)
 	users := []kfake.Opt{
 		kfake.EnableSASL(),
@@ -43,63 +99,26 @@ func TestTLSAndSASLEndToEnd(t *testing.T) {
 		kfake.Superuser("SCRAM-SHA-256", "scram-user", clustertest.Secret),
 		kfake.Superuser("SCRAM-SHA-512", "scram-user", clustertest.Secret),
 	}
-	addr := clustertest.KfakeTLS(t, p, false, users...)
-	passFile := clustertest.WriteFile(t, t.TempDir(), "pass", clustertest.Secret+"\n")
-	ok := func(t *testing.T, code int, stderr string, sum map[string]any) {
+	return p, clustertest.KfakeTLS(t, p, false, users...)
+}
+
+// succeeded: partop ran, acknowledged records and failed none.
+func succeeded(t *testing.T, code int, stderr string, sum map[string]any) {
+	t.Helper()
+	if code != 0 || sum == nil {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if acked, _ := sum["acked"].(float64); acked <= 0 || sum["errors"] != 0.0 {
+		t.Fatalf("summary acked %v errors %v", sum["acked"], sum["errors"])
+	}
+}
+
+// failedNaming: partop exited 1 with an error that names what.
+func failedNaming(what string) func(t *testing.T, code int, stderr string, _ map[string]any) {
+	return func(t *testing.T, code int, stderr string, _ map[string]any) {
 		t.Helper()
-		if code != 0 || sum == nil {
-			t.Fatalf("exit %d, stderr %q", code, stderr)
-		}
-		if acked, _ := sum["acked"].(float64); acked <= 0 || sum["errors"] != 0.0 {
-			t.Fatalf("summary acked %v errors %v", sum["acked"], sum["errors"])
+		if code != 1 || !strings.Contains(stderr, what) {
+			t.Fatalf("exit %d, stderr %q, want exit 1 naming %q", code, stderr, what)
 		}
 	}
-	base := []string{"--brokers", addr, "--tls-ca", p.CA, "--create"}
-	for _, mech := range []struct{ name, user string }{
-		{"PLAIN", "plain-user"}, {"SCRAM-SHA-256", "scram-user"}, {"SCRAM-SHA-512", "scram-user"},
-	} {
-		t.Run(mech.name+"/env", func(t *testing.T) {
-			t.Setenv(cluster.PasswordEnv, clustertest.Secret)
-			code, stderr, sum := runPartop(t, append(base, "--topic", "env-"+mech.name, "--sasl-mechanism", mech.name, "--sasl-user", mech.user)...)
-			ok(t, code, stderr, sum)
-		})
-		t.Run(mech.name+"/file", func(t *testing.T) {
-			code, stderr, sum := runPartop(t, append(base, "--topic", "file-"+mech.name, "--sasl-mechanism", mech.name, "--sasl-user", mech.user, "--sasl-password-file", passFile)...)
-			ok(t, code, stderr, sum)
-		})
-	}
-	t.Run("server-name", func(t *testing.T) {
-		t.Setenv(cluster.PasswordEnv, clustertest.Secret)
-		code, stderr, sum := runPartop(t, append(base, "--topic", "sn", "--tls-server-name", "localhost", "--sasl-mechanism", "PLAIN", "--sasl-user", "plain-user")...)
-		ok(t, code, stderr, sum)
-	})
-	t.Run("wrong-password", func(t *testing.T) {
-		t.Setenv(cluster.PasswordEnv, clustertest.Secret+"-wrong")
-		start := time.Now()
-		// kfake hangs up on a bad password where Kafka answers
-		// SASL_AUTHENTICATION_FAILED (see backend/kafka/e2e for that message).
-		code, stderr, _ := runPartop(t, append(base, "--topic", "wp", "--sasl-mechanism", "SCRAM-SHA-256", "--sasl-user", "scram-user")...)
-		if code != 1 || !strings.Contains(stderr, addr) || time.Since(start) > 10*time.Second {
-			t.Fatalf("exit %d after %s, stderr %q", code, time.Since(start), stderr)
-		}
-	})
-	t.Run("wrong-server-name", func(t *testing.T) {
-		t.Setenv(cluster.PasswordEnv, clustertest.Secret)
-		code, stderr, _ := runPartop(t, append(base, "--topic", "wsn", "--tls-server-name", "kafka.example", "--sasl-mechanism", "PLAIN", "--sasl-user", "plain-user")...)
-		if code != 1 || !strings.Contains(stderr, "kafka.example") {
-			t.Fatalf("exit %d, stderr %q", code, stderr)
-		}
-	})
-	t.Run("unknown-CA", func(t *testing.T) {
-		t.Setenv(cluster.PasswordEnv, clustertest.Secret)
-		code, stderr, _ := runPartop(t, "--brokers", addr, "--tls", "--topic", "uca", "--sasl-mechanism", "PLAIN", "--sasl-user", "plain-user")
-		if code != 1 || !strings.Contains(stderr, "unknown authority") {
-			t.Fatalf("exit %d, stderr %q", code, stderr)
-		}
-	})
-	t.Run("insecure-skip-verify", func(t *testing.T) {
-		t.Setenv(cluster.PasswordEnv, clustertest.Secret)
-		code, stderr, sum := runPartop(t, "--brokers", addr, "--create", "--tls-insecure-skip-verify", "--topic", "isv", "--sasl-mechanism", "PLAIN", "--sasl-user", "plain-user")
-		ok(t, code, stderr, sum)
-	})
 }

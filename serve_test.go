@@ -35,6 +35,7 @@ import (
 // the run and the other viewer going; when partop stops, the last viewer
 // is told and gets its terminal back.
 func TestSSHViewers(t *testing.T) {
+	t.Parallel()
 	sshtest.Require(t)
 	dir := t.TempDir()
 	actorKey, actorLine := sshtest.Key(t, dir, "actor")
@@ -206,6 +207,7 @@ func scrapeMetrics(t *testing.T, url string) map[string]*dto.MetricFamily {
 // it, so the endpoint can be scraped between the final snapshot and
 // close.
 func TestMetricsMatchSummary(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	opts, err := cmdline.Parse([]string{"--headless", "--port", "-1", "--duration", "2500ms", "--partitioner", "round-robin", "--at", "1s:add=2", "--metrics", "127.0.0.1:0"}, &stderr, platforms()...)
 	if err != nil {
@@ -289,6 +291,7 @@ func absDiff(a, b float64) float64 {
 // TestServeTakenPort: a taken port exits 1 before partop starts a cluster
 // (testdata/script/serve.txtar has the flag errors).
 func TestServeTakenPort(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	_, line := sshtest.Key(t, dir, "k")
 	keys := filepath.Join(dir, "keys")
@@ -318,6 +321,7 @@ func TestServeTakenPort(t *testing.T) {
 
 // TestSSHDefaults: --ssh-idle-timeout's default is the SSH server's.
 func TestSSHDefaults(t *testing.T) {
+	t.Parallel()
 	if cmdline.DefaultSSHIdleTimeout != sshd.DefaultIdleTimeout {
 		t.Errorf("--ssh-idle-timeout defaults to %s, the server to %s", cmdline.DefaultSSHIdleTimeout, sshd.DefaultIdleTimeout)
 	}
