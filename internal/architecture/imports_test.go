@@ -50,8 +50,9 @@ func load(t *testing.T) map[string]pkg {
 // under reports whether path is dir or a package below it.
 func under(path, dir string) bool { return path == dir || strings.HasPrefix(path, dir+"/") }
 
-// forbidden is a rule: packages matching from must not depend (directly
-// or not) on any import path starting with one of never.
+// forbidden is a rule: packages at or below from must not depend
+// (directly or not) on any package at or below one of never ("partop/":
+// any of the module's).
 type forbidden struct {
 	from  string // a package and those below it
 	never []string
@@ -64,8 +65,8 @@ var rules = []forbidden{
 	{"partop/producer", []string{"partop/backend", "partop/engine", "charm.land", "partop/tui", "github.com/twmb/franz-go"}, "what both producers share imports no client and no UI"},
 	{"partop/stats", []string{"partop/", "charm.land"}, "counters and balance stand alone"},
 	{"partop/rules", []string{"partop/", "charm.land"}, "rules are plain values"},
-	{"partop/backend/kafka", []string{"partop/backend/fluvio", "partop/engine", "partop/tui", "charm.land"}, "a backend feeds the engine; it imports neither it nor a view nor another backend"},
-	{"partop/backend/fluvio", []string{"partop/backend/kafka", "github.com/twmb/franz-go", "partop/engine", "partop/tui", "charm.land"}, "a backend feeds the engine; it imports neither it nor a view nor another backend"},
+	{"partop/backend/fluvio", []string{"github.com/twmb/franz-go"}, "Fluvio speaks its own protocol"},
+	{"partop/cmdline", []string{"partop/backend", "partop/tui", "partop/sshd", "github.com/twmb/franz-go", "charm.land"}, "the command line returns plain values; each backend owns its flags"},
 	{"partop/tui", []string{"partop/backend", "github.com/twmb/franz-go"}, "views read snapshots and do no network I/O of their own"},
 	{"partop/headless", []string{"partop/backend", "github.com/twmb/franz-go", "charm.land"}, "views read snapshots"},
 	{"partop/metrics", []string{"partop/backend", "github.com/twmb/franz-go", "charm.land"}, "views read snapshots"},
@@ -74,7 +75,7 @@ var rules = []forbidden{
 
 func TestImportDirections(t *testing.T) {
 	pkgs := load(t)
-	for _, r := range rules {
+	for _, r := range append(rules, backendRules(pkgs)...) {
 		found := false
 		for path, p := range pkgs {
 			if !under(path, r.from) {
@@ -83,7 +84,7 @@ func TestImportDirections(t *testing.T) {
 			found = true
 			for _, d := range p.Deps {
 				for _, n := range r.never {
-					if strings.HasPrefix(d, n) {
+					if d == n || strings.HasPrefix(d, strings.TrimSuffix(n, "/")+"/") {
 						t.Errorf("%s depends on %s: %s", path, d, r.why)
 					}
 				}
@@ -93,6 +94,40 @@ func TestImportDirections(t *testing.T) {
 			t.Errorf("no package %s: update the rule with the code", r.from)
 		}
 	}
+}
+
+// backends are the directories under backend/, each one platform's.
+func backends(pkgs map[string]pkg) []string {
+	var out []string
+	for path := range pkgs {
+		rest, ok := strings.CutPrefix(path, module+"/backend/")
+		if !ok {
+			continue
+		}
+		b := module + "/backend/" + strings.Split(rest, "/")[0]
+		if !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// backendRules: a backend feeds the engine through the seam, so it
+// imports neither the engine nor a view nor another backend.
+func backendRules(pkgs map[string]pkg) []forbidden {
+	var out []forbidden
+	all := backends(pkgs)
+	for _, b := range all {
+		never := []string{"partop/engine", "partop/tui", "partop/headless", "partop/metrics", "partop/sshd", "charm.land"}
+		for _, other := range all {
+			if other != b {
+				never = append(never, other)
+			}
+		}
+		out = append(out, forbidden{b, never, "a backend feeds the engine; it imports neither it nor a view nor another backend"})
+	}
+	return out
 }
 
 // TestNoTopLevelPackageOfOneBackend: what only Kafka or only Fluvio uses
@@ -111,7 +146,7 @@ func TestNoTopLevelPackageOfOneBackend(t *testing.T) {
 			continue
 		}
 		by := importers[path]
-		for _, b := range []string{"partop/backend/kafka", "partop/backend/fluvio"} {
+		for _, b := range backends(pkgs) {
 			if len(by) > 0 && !slices.ContainsFunc(by, func(i string) bool { return !under(i, b) }) {
 				t.Errorf("%s is used only by %s (%v): move it there", path, b, by)
 			}
