@@ -86,7 +86,7 @@ func checkRun(o Options) error {
 	case rules.CheckTick(o.Tick) != nil:
 		return fmt.Errorf("--tick %s: %w", o.Tick, rules.CheckTick(o.Tick))
 	case rules.CheckPollInterval(o.PollInterval) != nil:
-		return fmt.Errorf("--observe-interval %s: %w", o.PollInterval, rules.CheckPollInterval(o.PollInterval))
+		return fmt.Errorf("--poll-interval %s: %w", o.PollInterval, rules.CheckPollInterval(o.PollInterval))
 	case rules.CheckProducersInterval(o.ProducersInterval) != nil:
 		return fmt.Errorf("--producers-interval %s: %w", o.ProducersInterval, rules.CheckProducersInterval(o.ProducersInterval))
 	case rules.CheckProducersGrace(o.ProducersGrace) != nil:

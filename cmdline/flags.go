@@ -34,7 +34,7 @@ func (f atFlag) Set(s string) error {
 func defineFlags(fs *flag.FlagSet, u *usage, o *Options, platforms []platform.Platform) {
 	defineProducer(fs, o, platforms)
 	u.section("Topic and producer")
-	defineObserve(fs, o)
+	defineObserve(fs, u, o)
 	u.section("Observe mode: every producer's traffic, partop sends nothing")
 	defineGroups(fs, o)
 	u.section("Consumer groups")
@@ -66,9 +66,12 @@ func defineProducer(fs *flag.FlagSet, o *Options, platforms []platform.Platform)
 	durationVar(fs, &o.DiscoveryInterval, "discovery-interval", rules.DefaultDiscoveryInterval, "how often to poll the topic's metadata for partitions added by others (at least 10ms)", false)
 }
 
-func defineObserve(fs *flag.FlagSet, o *Options) {
+func defineObserve(fs *flag.FlagSet, u *usage, o *Options) {
 	fs.BoolVar(&o.Observe, "observe", false, "produce nothing: show every producer's traffic on --topic from end offsets (needs a cluster other producers write to)")
-	durationVar(fs, &o.PollInterval, "observe-interval", rules.DefaultPollInterval, "how often to poll end offsets: in observe mode, and while producing for the topic's total rate", false)
+	durationVar(fs, &o.PollInterval, "poll-interval", rules.DefaultPollInterval, "how often to poll the topic's end offsets: every producer's traffic in observe mode, and the whole topic's rate beside partop's own while producing", false)
+	// The flag's name until it was seen to set the poll while producing too.
+	fs.Var(fs.Lookup("poll-interval").Value, "observe-interval", "the former name of --poll-interval")
+	u.hide("observe-interval")
 	durationVar(fs, &o.ProducersInterval, "producers-interval", rules.DefaultProducersInterval, "observe mode: how often to list the topic's producer ids (Kafka's DescribeProducers); negative: never", true)
 	durationVar(fs, &o.ProducersGrace, "producers-grace", rules.DefaultProducersGrace, "observe mode: how long producers have to write to new partitions before one that does not is stale", false)
 }

@@ -29,6 +29,9 @@ func newUsage(fs *flag.FlagSet) *usage {
 	return &usage{fs: fs, placed: map[string]bool{}}
 }
 
+// hide leaves a flag out of --help (a former name kept working).
+func (u *usage) hide(name string) { u.placed[name] = true }
+
 // section puts every flag defined on u.fs since the last section under
 // title, and returns their names.
 func (u *usage) section(title string) []string {
