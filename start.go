@@ -47,13 +47,13 @@ func wire(ctx context.Context, b source.Backend, o cmdline.Options, stderr io.Wr
 	}
 	var srcs source.Sources
 	if o.Observe {
-		srcs, err = b.Observer(ctx, t)
+		srcs, err = b.Observing(ctx, t)
 	} else {
 		var consume *source.ConsumerConfig
 		if o.Consume {
 			consume = &o.Consumer
 		}
-		srcs, err = b.Producer(ctx, o.Workload, consume, t)
+		srcs, err = b.Producing(ctx, o.Workload, consume, t)
 	}
 	if err != nil {
 		return nil, err

@@ -40,14 +40,15 @@ type Backend interface {
 	// CreateTopic creates a topic with partitions and describes it; one
 	// that someone else created meanwhile is described, not an error.
 	CreateTopic(ctx context.Context, name string, partitions int) (Topic, error)
-	// Producer makes partop's producer for w on t and what runs beside
-	// it: a count of every producer's records on t (end offsets) that
-	// shares the producer's view of the topic, the groups poll, and, when
-	// consume is set, partop's own consumer group.
-	Producer(ctx context.Context, w producer.Config, consume *ConsumerConfig, t Topic) (Sources, error)
-	// Observer makes a source that counts every producer's records on t
-	// from end offsets and sends nothing, and the groups poll beside it.
-	Observer(ctx context.Context, t Topic) (Sources, error)
+	// Producing wires the sources of a run where partop produces w on t:
+	// partop's producer, and beside it a count of every producer's records
+	// on t (end offsets) that shares the producer's view of the topic, the
+	// groups poll, and, when consume is set, partop's own consumer group.
+	Producing(ctx context.Context, w producer.Config, consume *ConsumerConfig, t Topic) (Sources, error)
+	// Observing wires the sources of observe mode: a source that counts
+	// every producer's records on t from end offsets and sends nothing,
+	// and the groups poll beside it.
+	Observing(ctx context.Context, t Topic) (Sources, error)
 	// Close releases the connection (and an embedded cluster). Call it
 	// after the sources are closed.
 	Close()

@@ -88,14 +88,14 @@ func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) 
 	return b.Topic(ctx, name)
 }
 
-// Producer makes partop's producer for w on t, and beside it an observer of
+// Producing makes partop's producer for w on t, and beside it an observer of
 // the whole topic that reads the leaders the producer's watch stream
 // announces instead of opening a stream of its own.
 //
 // Fluvio has no consumer groups partop can run or see: consume is
 // refused (with the message Flags.Check gives --consume), and there is no
 // groups poll.
-func (b *Backend) Producer(ctx context.Context, w producer.Config, consume *source.ConsumerConfig, t source.Topic) (source.Sources, error) {
+func (b *Backend) Producing(ctx context.Context, w producer.Config, consume *source.ConsumerConfig, t source.Topic) (source.Sources, error) {
 	if consume != nil {
 		return source.Sources{}, noGroup("consume")
 	}
@@ -115,8 +115,8 @@ func (b *Backend) Producer(ctx context.Context, w producer.Config, consume *sour
 	return source.Sources{Source: p, WholeTopic: whole}, nil
 }
 
-// Observer makes observe mode's source on t.
-func (b *Backend) Observer(ctx context.Context, t source.Topic) (source.Sources, error) {
+// Observing makes observe mode's source on t, and the groups poll beside it.
+func (b *Backend) Observing(ctx context.Context, t source.Topic) (source.Sources, error) {
 	ft, err := b.describe(ctx, t.Name)
 	if err != nil {
 		return source.Sources{}, err

@@ -81,11 +81,11 @@ func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) 
 	return source.Topic{Name: name, Leaders: t.Leaders()}, err
 }
 
-// Producer makes partop's producer for w on t, and beside it an observer of
+// Producing makes partop's producer for w on t, and beside it an observer of
 // the whole topic that reads the producer's leaders instead of polling
 // metadata itself, the groups poll, and partop's consumer group when
 // consume is set (it asks the brokers which group protocol they support).
-func (b *Backend) Producer(ctx context.Context, w producer.Config, consume *source.ConsumerConfig, t source.Topic) (source.Sources, error) {
+func (b *Backend) Producing(ctx context.Context, w producer.Config, consume *source.ConsumerConfig, t source.Topic) (source.Sources, error) {
 	p, err := kproducer.New(kproducer.Config{Config: w, DiscoveryInterval: b.opts.DiscoveryInterval, ClientOpts: b.cl.ClientOpts()}, b.cl, clusterTopic(t))
 	if err != nil {
 		return source.Sources{}, err
@@ -112,8 +112,8 @@ func (b *Backend) Producer(ctx context.Context, w producer.Config, consume *sour
 	return srcs, nil
 }
 
-// Observer makes observe mode's source on t.
-func (b *Backend) Observer(_ context.Context, t source.Topic) (source.Sources, error) {
+// Observing makes observe mode's source on t, and the groups poll beside it.
+func (b *Backend) Observing(_ context.Context, t source.Topic) (source.Sources, error) {
 	o, err := observe.New(b.observeConfig(t.Name), b.cl, clusterTopic(t))
 	if err != nil {
 		return source.Sources{}, err

@@ -79,7 +79,7 @@ func startPlainConsumer(b *testing.B, kb *kafka.Backend, t source.Topic) func() 
 // startPartop runs partop's producer as main does, with its consumer group
 // when consume is set.
 func startPartop(b *testing.B, kb *kafka.Backend, t source.Topic, consume *source.ConsumerConfig) func() {
-	srcs, err := kb.Producer(context.Background(), producer.Config{Topic: t.Name, Rate: 0}, consume, t)
+	srcs, err := kb.Producing(context.Background(), producer.Config{Topic: t.Name, Rate: 0}, consume, t)
 	if err != nil {
 		b.Fatal(err)
 	}
