@@ -56,6 +56,16 @@ type Step struct{ At time.Time }
 // steady-state cost of discovery.
 type MetadataSent struct{}
 
+// FirstWrite is the first record on a partition as the record itself
+// dates it (observe mode reads it after an expansion): the fleet's first
+// write there, to the millisecond, instead of the poll that saw the end
+// offset move. LogAppendTime says the broker, not the producer, stamped it.
+type FirstWrite struct {
+	Partition     int32
+	At            time.Time
+	LogAppendTime bool
+}
+
 func (Metadata) fact()      {}
 func (Routed) fact()        {}
 func (RecordFailed) fact()  {}
@@ -65,6 +75,7 @@ func (EndOffsets) fact()    {}
 func (ProducersSeen) fact() {}
 func (Step) fact()          {}
 func (MetadataSent) fact()  {}
+func (FirstWrite) fact()    {}
 
 // Reporter takes a source's facts. Report is quick and never blocks on
 // I/O: sources call it from their hot paths (a failed record).

@@ -1,34 +1,9 @@
 package source
 
-import (
-	"context"
-	"time"
+// What partop's consumer group and the groups poll report, and how
+// partop's own group is set up.
 
-	"partop/stats"
-)
-
-// Companion runs beside the engine's source and counts something of its
-// own: the whole topic's records (end offsets), partop's consumer's reads.
-type Companion interface {
-	Counters() *stats.Counters
-	Run(ctx context.Context, r Reporter)
-	Close() error
-}
-
-// Runner runs beside the engine's source and only reports facts: the
-// groups poller.
-type Runner interface {
-	Run(ctx context.Context, r Reporter)
-	Close() error
-}
-
-// Waker is a Runner that can poll at once when asked: the groups poll,
-// which the engine wakes when partop's own consumer is assigned
-// partitions, so the group shows as soon as it exists instead of at the
-// next interval.
-type Waker interface {
-	Wake()
-}
+import "time"
 
 // ConsumerConfig sets up partop's own consumer group.
 type ConsumerConfig struct {
@@ -136,16 +111,6 @@ type Committed struct {
 	At        time.Time
 }
 
-// FirstWrite is the first record on a partition as the record itself
-// dates it (observe mode reads it after an expansion): the fleet's first
-// write there, to the millisecond, instead of the poll that saw the end
-// offset move. LogAppendTime says the broker, not the producer, stamped it.
-type FirstWrite struct {
-	Partition     int32
-	At            time.Time
-	LogAppendTime bool
-}
-
 func (GroupsSeen) fact()       {}
 func (ConsumerStarted) fact()  {}
 func (Assigned) fact()         {}
@@ -153,4 +118,3 @@ func (EndsAtAssignment) fact() {}
 func (Revoked) fact()          {}
 func (FirstFetch) fact()       {}
 func (Committed) fact()        {}
-func (FirstWrite) fact()       {}
