@@ -35,7 +35,7 @@ func wire(ctx context.Context, b source.Backend, o cmdline.Options, stderr io.Wr
 	if err != nil {
 		return nil, err
 	}
-	if err := engine.CheckPlan(t.Partitions(), o.At); err != nil {
+	if err := engine.CheckPlan(b.Platform(), t.Partitions(), o.At); err != nil {
 		return nil, err
 	}
 	cfg := engine.Config{

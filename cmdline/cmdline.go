@@ -23,7 +23,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"time"
 
 	"partop/cmdline/platform"
@@ -97,7 +96,9 @@ func Parse(args []string, stderr io.Writer, platforms ...platform.Platform) (Opt
 	if !o.Given["consume"] {
 		o.Consume = o.Platform.ConsumeDefault(o.Common)
 	}
-	sort.SliceStable(o.At, func(i, j int) bool { return o.At[i].At < o.At[j].At })
+	if o.At, err = parseAt(o.Platform.Rules().Name, *raw.at); err != nil {
+		return o, err
+	}
 	if err := check(o); err != nil {
 		return o, err
 	}

@@ -3,6 +3,7 @@ package cmdline
 import (
 	"flag"
 	"slices"
+	"sort"
 	"strings"
 
 	"partop/cmdline/platform"
@@ -13,20 +14,31 @@ import (
 // rawFlags are the flags that need work after parsing.
 type rawFlags struct {
 	version *bool
+	at      *[]string // parsed once the platform is chosen: a refusal names it
 }
 
-// atFlag collects repeated --at values, parsing each as it comes so the
-// error names the one that is wrong.
-type atFlag struct{ actions *[]engine.Action }
+// atFlag collects repeated --at values.
+type atFlag struct{ values *[]string }
 
 func (f atFlag) String() string { return "" }
 func (f atFlag) Set(s string) error {
-	a, err := engine.ParseAt(s)
-	if err != nil {
-		return err
-	}
-	*f.actions = append(*f.actions, a)
+	*f.values = append(*f.values, s)
 	return nil
+}
+
+// parseAt parses the --at values for platform, naming the first that is
+// wrong, in the order of their offsets.
+func parseAt(platform string, values []string) ([]engine.Action, error) {
+	var out []engine.Action
+	for _, s := range values {
+		a, err := engine.ParseAt(platform, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
+	return out, nil
 }
 
 // defineFlags defines what partop does on any platform on fs, a section
@@ -42,10 +54,10 @@ func defineFlags(fs *flag.FlagSet, u *usage, o *Options, platforms []platform.Pl
 
 // defineRunFlags defines how long partop runs and how it shows the run.
 func defineRunFlags(fs *flag.FlagSet, u *usage, o *Options) rawFlags {
-	raw := rawFlags{version: fs.Bool("version", false, "print partop's version (from the build) and exit")}
+	raw := rawFlags{version: fs.Bool("version", false, "print partop's version (from the build) and exit"), at: new([]string)}
 	fs.BoolVar(&o.Headless, "headless", false, "no dashboard: print one JSON object per second on stdout, and a summary at the end")
 	durationVar(fs, &o.Duration, "duration", 0, "stop after this long (0: run until interrupted)", false)
-	fs.Var(atFlag{&o.At}, "at", "schedule an action, `OFFSET:ACTION`, repeatable: 10s:add=4 (or 10s:+4), 20s:partitions=16 (or 20s:=16), 30s:rate=5000, 40s:pause, 50s:resume")
+	fs.Var(atFlag{raw.at}, "at", "schedule an action, `OFFSET:ACTION`, repeatable: 10s:add=4 (or 10s:+4), 20s:partitions=16 (or 20s:=16), 30s:rate=5000, 40s:pause, 50s:resume")
 	durationVar(fs, &o.Tick, "tick", rules.DefaultTick, "how often partop samples its counters: the rates' resolution and the dashboard's refresh", false)
 	u.section("Run and output")
 	return raw

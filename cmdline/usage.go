@@ -18,6 +18,7 @@ type usage struct {
 	examples []platform.Example
 	sections []section
 	placed   map[string]bool // flags already in a section
+	hidden   map[string]bool // former names kept working, in no section
 }
 
 type section struct {
@@ -26,11 +27,11 @@ type section struct {
 }
 
 func newUsage(fs *flag.FlagSet) *usage {
-	return &usage{fs: fs, placed: map[string]bool{}}
+	return &usage{fs: fs, placed: map[string]bool{}, hidden: map[string]bool{}}
 }
 
 // hide leaves a flag out of --help (a former name kept working).
-func (u *usage) hide(name string) { u.placed[name] = true }
+func (u *usage) hide(name string) { u.placed[name], u.hidden[name] = true, true }
 
 // section puts every flag defined on u.fs since the last section under
 // title, and returns their names.

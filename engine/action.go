@@ -70,21 +70,20 @@ func GrowAction(g rules.Grow) Action {
 	return Action{Kind: ActAdd, N: g.N}
 }
 
-// Check says whether the cluster would take a partition action on a topic
-// of current partitions (rules.CheckGrow).
-func (a Action) Check(current int) error {
+// Check says whether the cluster, of platform, would take a partition
+// action on a topic of current partitions (rules.CheckGrow).
+func (a Action) Check(platform string, current int) error {
 	if !a.Grows() {
 		return nil
 	}
-	return rules.CheckGrow(current, a.Target(current))
+	return rules.CheckGrow(platform, current, a.Target(current))
 }
 
 const actionForms = "add=N (or +N), partitions=N (or =N), rate=R, pause or resume"
 
 // ParseAt parses a scheduled action, OFFSET:ACTION, such as 10s:add=4.
-// It is parsed before the cluster is known: a refused count names both
-// platforms' rule (rules.ParseGrow).
-func ParseAt(s string) (Action, error) {
+// platform names the cluster in a refused count's reason (rules.ParseGrow).
+func ParseAt(platform, s string) (Action, error) {
 	off, act, ok := strings.Cut(s, ":")
 	if !ok {
 		return Action{}, fmt.Errorf("--at %q: want OFFSET:ACTION, for example 10s:add=4 (actions: %s)", s, actionForms)
@@ -93,7 +92,7 @@ func ParseAt(s string) (Action, error) {
 	if err != nil || at < 0 {
 		return Action{}, fmt.Errorf("--at %q: offset %q is not a duration like 10s or 1m30s", s, off)
 	}
-	a, err := ParseAction(act)
+	a, err := ParseAction(platform, act)
 	if err != nil {
 		return Action{}, fmt.Errorf("--at %q: %w", s, err)
 	}
@@ -104,10 +103,10 @@ func ParseAt(s string) (Action, error) {
 // ParseAction parses add=N, partitions=N, +N, =N, rate=R, pause or resume.
 // Partition changes and rates are read by rules.ParseGrow and
 // rules.ParseRate, as the dashboard reads them.
-func ParseAction(s string) (Action, error) {
+func ParseAction(platform, s string) (Action, error) {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "+") || strings.HasPrefix(s, "=") {
-		return parseGrow(s)
+		return parseGrow(platform, s)
 	}
 	name, val, hasVal := strings.Cut(s, "=")
 	switch name {
@@ -127,7 +126,7 @@ func ParseAction(s string) (Action, error) {
 		if name == "partitions" {
 			sign = "="
 		}
-		return parseGrow(sign + val)
+		return parseGrow(platform, sign+val)
 	case "rate":
 		r, err := rules.ParseRate(val)
 		if err != nil {
@@ -138,10 +137,9 @@ func ParseAction(s string) (Action, error) {
 	return Action{}, fmt.Errorf("unknown action %q: want %s", s, actionForms)
 }
 
-// parseGrow reads a partition change for --at, where the platform is not
-// known yet.
-func parseGrow(s string) (Action, error) {
-	g, err := rules.ParseGrow("", s)
+// parseGrow reads a partition change for --at.
+func parseGrow(platform, s string) (Action, error) {
+	g, err := rules.ParseGrow(platform, s)
 	if err != nil {
 		return Action{}, err
 	}
@@ -151,12 +149,12 @@ func parseGrow(s string) (Action, error) {
 // CheckPlan walks scheduled partition actions from the topic's current
 // count and reports the first one the cluster would refuse, before anything
 // runs. Someone else may still add partitions meanwhile; Apply checks again.
-func CheckPlan(current int, actions []Action) error {
+func CheckPlan(platform string, current int, actions []Action) error {
 	for _, a := range actions {
 		if !a.Grows() {
 			continue
 		}
-		if err := a.Check(current); err != nil {
+		if err := a.Check(platform, current); err != nil {
 			return fmt.Errorf("--at %s:%s: %w", a.At, a, err)
 		}
 		current = a.Target(current)

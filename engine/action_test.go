@@ -20,7 +20,7 @@ func TestParseAt(t *testing.T) {
 		"4s:resume":           {At: 4 * time.Second, Kind: ActResume},
 	}
 	for in, want := range good {
-		got, err := ParseAt(in)
+		got, err := ParseAt(rules.Kafka, in)
 		if err != nil || got != want {
 			t.Errorf("ParseAt(%q) = %+v, %v; want %+v", in, got, err, want)
 		}
@@ -43,7 +43,7 @@ func TestParseAt(t *testing.T) {
 		"10s:pause=1":          "no value",
 	}
 	for in, want := range bad {
-		_, err := ParseAt(in)
+		_, err := ParseAt(rules.Kafka, in)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseAt(%q) error = %v, want it to mention %q", in, err, want)
 		}
@@ -54,8 +54,8 @@ func TestParseAt(t *testing.T) {
 // and =N are one grammar (rules.ParseGrow) with the same errors.
 func TestOneParserForBoth(t *testing.T) {
 	for _, pair := range [][2]string{{"add=4", "+4"}, {"add=4", "4"}, {"partitions=9", "=9"}, {"add=0", "+0"}, {"add=x", "+x"}, {"partitions=20000", "=20000"}} {
-		a, errA := ParseAction(pair[0])
-		g, errB := rules.ParseGrow("", pair[1])
+		a, errA := ParseAction(rules.Kafka, pair[0])
+		g, errB := rules.ParseGrow(rules.Kafka, pair[1])
 		var b Action
 		if errB == nil {
 			b = GrowAction(g)
@@ -68,14 +68,14 @@ func TestOneParserForBoth(t *testing.T) {
 
 func TestCheckPlan(t *testing.T) {
 	plan := []Action{{Kind: ActAdd, N: 4}, {Kind: ActRate, Rate: 5}, {Kind: ActSetTotal, N: 12}}
-	if err := CheckPlan(4, plan); err != nil {
+	if err := CheckPlan(rules.Kafka, 4, plan); err != nil {
 		t.Fatalf("4 → 8 → 12 refused: %v", err)
 	}
-	err := CheckPlan(4, []Action{{Kind: ActAdd, N: 4}, {At: time.Second, Kind: ActSetTotal, N: 8}})
+	err := CheckPlan(rules.Kafka, 4, []Action{{Kind: ActAdd, N: 4}, {At: time.Second, Kind: ActSetTotal, N: 8}})
 	if err == nil || !strings.Contains(err.Error(), "cannot shrink") || !strings.Contains(err.Error(), "partitions=8") {
 		t.Fatalf("8 → 8 error = %v, want a shrink message naming the action", err)
 	}
-	if err := CheckPlan(9990, []Action{{Kind: ActAdd, N: 20}}); err == nil || !strings.Contains(err.Error(), "10000") {
+	if err := CheckPlan(rules.Kafka, 9990, []Action{{Kind: ActAdd, N: 20}}); err == nil || !strings.Contains(err.Error(), "10000") {
 		t.Fatalf("over the limit: %v", err)
 	}
 }

@@ -25,13 +25,13 @@ const MaxPartitions = 10000
 
 // CheckGrow says whether growing a topic from current to target partitions
 // is something the cluster and partop will do: Kafka and Fluvio only add
-// partitions.
-func CheckGrow(current, target int) error {
+// partitions. platform names the cluster in the reason.
+func CheckGrow(platform string, current, target int) error {
 	if err := checkTotal(target); err != nil {
 		return err
 	}
 	if target <= current {
-		return fmt.Errorf("the topic has %d partitions; Kafka and Fluvio cannot shrink a topic or keep its count, so the new total must be above %d (asked for %d)", current, current, target)
+		return fmt.Errorf("the topic has %d partitions; %s cannot shrink a topic or keep its count, so the new total must be above %d (asked for %d)", current, clusterName(platform), current, target)
 	}
 	return nil
 }
@@ -70,9 +70,8 @@ const growForms = "N or +N adds N, =N grows to N in total"
 // ParseGrow reads a partition change the way operators type it, in the
 // dashboard's prompt and in --at: N or +N adds N partitions, =N grows the
 // topic to N in total. It checks what needs no cluster; CheckGrow does the
-// rest against the current count. platform (Kafka or Fluvio) is the one
-// the reason names; empty when the cluster is not known yet (--at is
-// parsed before the flags that choose it), and the reason names both.
+// rest against the current count. platform (Kafka, Fluvio) is the one the
+// reason names ("the cluster" when empty).
 func ParseGrow(platform, s string) (Grow, error) {
 	s = strings.TrimSpace(s)
 	g, num := Grow{}, s
@@ -99,15 +98,21 @@ func ParseGrow(platform, s string) (Grow, error) {
 			return Grow{}, err
 		}
 	case n < 1:
-		if platform == "" {
-			platform = Kafka + " and " + Fluvio
-		}
-		return Grow{}, fmt.Errorf("add at least 1 partition (got %d): %s cannot remove partitions", n, platform)
+		return Grow{}, fmt.Errorf("add at least 1 partition (got %d): %s cannot remove partitions", n, clusterName(platform))
 	case n > MaxPartitions:
 		// current+n could overflow for absurd n; the limit applies anyway.
 		return Grow{}, fmt.Errorf("adding %d is over partop's limit of %d partitions", n, MaxPartitions)
 	}
 	return g, nil
+}
+
+// clusterName is platform as a reason names it: "the cluster" when it is
+// not known.
+func clusterName(platform string) string {
+	if platform == "" {
+		return "the cluster"
+	}
+	return platform
 }
 
 // DefaultPartitions is a new topic's partition count.

@@ -10,7 +10,7 @@ func TestCheckGrow(t *testing.T) {
 		cur, target int
 		ok          bool
 	}{{4, 8, true}, {4, 4, false}, {4, 3, false}, {0, 1, true}, {0, 0, false}, {4, MaxPartitions, true}, {4, MaxPartitions + 1, false}} {
-		if err := CheckGrow(tc.cur, tc.target); (err == nil) != tc.ok {
+		if err := CheckGrow(Kafka, tc.cur, tc.target); (err == nil) != tc.ok {
 			t.Errorf("CheckGrow(%d, %d) = %v", tc.cur, tc.target, err)
 		}
 	}
@@ -40,11 +40,14 @@ func TestParseGrow(t *testing.T) {
 	for platform, want := range map[string]string{
 		Kafka:  "add at least 1 partition (got 0): Kafka cannot remove partitions",
 		Fluvio: "add at least 1 partition (got 0): Fluvio cannot remove partitions",
-		"":     "add at least 1 partition (got 0): Kafka and Fluvio cannot remove partitions",
+		"":     "add at least 1 partition (got 0): the cluster cannot remove partitions",
 	} {
 		if _, err := ParseGrow(platform, "+0"); err == nil || err.Error() != want {
 			t.Errorf("ParseGrow(%q, +0) error %v, want %q", platform, err, want)
 		}
+	}
+	if err := CheckGrow(Fluvio, 4, 4); err == nil || !strings.Contains(err.Error(), "Fluvio cannot shrink a topic") {
+		t.Errorf("CheckGrow(Fluvio, 4, 4) = %v, want Fluvio's rule", err)
 	}
 	if g := (Grow{N: 4}); g.Target(8) != 12 {
 		t.Errorf("+4 on 8: %d", g.Target(8))

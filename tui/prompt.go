@@ -79,7 +79,7 @@ func parseAdd(platform, s string, current int) (engine.Action, error) {
 		return engine.Action{}, err
 	}
 	a := engine.GrowAction(g)
-	if err := a.Check(current); err != nil {
+	if err := a.Check(platform, current); err != nil {
 		return engine.Action{}, err
 	}
 	return a, nil

@@ -20,7 +20,7 @@ func addPartitions(ctx context.Context, cl *client.Client, topic string, target 
 	}
 	from = len(tp.Partitions)
 	to = target(from)
-	if err := rules.CheckGrow(from, to); err != nil {
+	if err := rules.CheckGrow(rules.Fluvio, from, to); err != nil {
 		return from, from, err
 	}
 	if err := cl.AddPartitions(ctx, topic, to-from); err != nil {

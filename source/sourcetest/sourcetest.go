@@ -79,7 +79,7 @@ func (s *Source) Grow(ctx context.Context, target func(int) int) (from, to int, 
 	s.mu.Lock()
 	from = s.partitions
 	to = target(from)
-	if err := rules.CheckGrow(from, to); err != nil {
+	if err := rules.CheckGrow("", from, to); err != nil {
 		s.mu.Unlock()
 		return from, from, err
 	}

@@ -147,7 +147,7 @@ func (c *Cluster) Grow(ctx context.Context, topic string, target func(current in
 		return 0, 0, err
 	}
 	from, to = t.Count(), target(t.Count())
-	if err := rules.CheckGrow(from, to); err != nil {
+	if err := rules.CheckGrow(rules.Kafka, from, to); err != nil {
 		return from, from, err
 	}
 	resp, err := c.adm.UpdatePartitions(ctx, to, topic)
