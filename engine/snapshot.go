@@ -10,7 +10,7 @@ import (
 // Info is what never changes while the engine runs.
 type Info struct {
 	Cluster     string // where partop is connected: "embedded 127.0.0.1:9092", the broker list
-	Platform    string // rules.Kafka or rules.Fluvio: whose rules apply (the backend's); empty when not told
+	Platform    string // the backend's platform, as refusals name it ("Kafka"); empty: "the cluster"
 	Topic       string
 	Mode        string // ModeProduce or ModeObserve
 	Partitioner string // the producer's partitioner; empty when partop sends nothing

@@ -30,7 +30,8 @@ type Backend interface {
 	// Name says where partop is connected, for the header: "embedded
 	// 127.0.0.1:9092", a broker list, "fluvio 127.0.0.1:9003".
 	Name() string
-	// Platform is rules.Kafka or rules.Fluvio: which rules apply.
+	// Platform names the platform in messages and on screen ("Kafka",
+	// "Fluvio": its rules.Platform's Name).
 	Platform() string
 	// Embedded reports whether the cluster is partop's own, in-process:
 	// its topics are created without being asked.
