@@ -1,4 +1,4 @@
-//go:build fluvio
+//go:build fluvio && capture
 
 package client
 
@@ -14,15 +14,12 @@ import (
 
 // TestCaptureResponses records real SC and SPU response bodies into
 // testdata/, for the decoding tests that run without a server
-// (decode_test.go). It runs only with FLUVIO_CAPTURE=1, on a fresh
-// cluster, because the captured lists include every topic:
+// (decode_test.go). It is built only with the capture tag, and run on a
+// fresh cluster, because the captured lists include every topic:
 //
 //	scripts/fluvio.sh start && eval "$(scripts/fluvio.sh env)"
-//	FLUVIO_CAPTURE=1 go test -tags fluvio -run Capture ./fluvio/
+//	go test -tags fluvio,capture -run Capture ./backend/fluvio/client/
 func TestCaptureResponses(t *testing.T) {
-	if os.Getenv("FLUVIO_CAPTURE") != "1" {
-		t.Skip("set FLUVIO_CAPTURE=1 to record testdata from a fresh cluster")
-	}
 	c := dialT(t)
 	ctx := testCtx(t, time.Minute)
 	const topic = "golden"

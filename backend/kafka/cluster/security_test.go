@@ -106,17 +106,14 @@ func TestSecurityErrors(t *testing.T) {
 	}
 }
 
+// TestUnreadableFileError: a password file partop cannot read is named in
+// the error with the reason. (A directory: root, as CI runs, reads files
+// whatever their mode, so a mode of 0 would prove nothing there.)
 func TestUnreadableFileError(t *testing.T) {
 	t.Parallel()
-	if os.Geteuid() == 0 {
-		t.Skip("root reads files whatever their mode")
-	}
-	f := clustertest.WriteFile(t, t.TempDir(), "pass", clustertest.Secret)
-	if err := os.Chmod(f, 0); err != nil {
-		t.Fatal(err)
-	}
+	f := t.TempDir()
 	_, err := Security{SASLMechanism: "PLAIN", SASLUser: "u", SASLPasswordFile: f}.Opts()
-	if err == nil || !strings.Contains(err.Error(), "permission denied") || !strings.Contains(err.Error(), f) {
+	if err == nil || !strings.Contains(err.Error(), "is a directory") || !strings.Contains(err.Error(), f) {
 		t.Fatalf("error %v", err)
 	}
 }
