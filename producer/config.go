@@ -1,10 +1,20 @@
 // Package producer is what partop's producers share, on Kafka and on
 // Fluvio alike: the records (values that carry a run id and a sequence
 // number, keys by key mode), the pacer that holds a target rate and
-// pauses, and the run-once, stop-once lifecycle of a send loop. The
-// producers add only what their platform needs: a client, a partitioner,
-// partition discovery; each client lives in its backend
-// (backend/kafka/kproducer, backend/fluvio).
+// pauses, the run-once, stop-once lifecycle of a send loop, and the
+// choosing of partitions that is the same on every platform
+// (partition.go: round-robin, uniform-sticky's byte budget, keyed records
+// by a platform's hash). The producers add only what their platform
+// needs: a client, partition discovery, and how keys are hashed; each
+// client lives in its backend.
+//
+// What lives where: Fluvio's producer (backend/fluvio) places records
+// itself with NewPartitioner and its own key hash (SipHash, as Fluvio's
+// producer). Kafka's (backend/kafka/kproducer) lets kgo place them through
+// kgo's Partitioner interface, with kgo's own partitioners (murmur2 as the
+// Java client); it takes only what is not kgo's from here. A third
+// backend whose client places records itself uses NewPartitioner with its
+// platform's hash.
 package producer
 
 import (

@@ -37,8 +37,9 @@
 //
 // # Partitioners
 //
-// round-robin; uniform-sticky (64 KiB per partition, then another at
-// random, as kgo's default); key-hash (SipHash-2-4 as Fluvio's own
-// producer hashes keys, keyless records round-robin). least-backup is not
+// producer's (producer.NewPartitioner), with keys hashed by SipHash-2-4
+// as Fluvio's own producer hashes them (keyPartition): round-robin;
+// uniform-sticky (64 KiB per partition, then another at random, as kgo's
+// default); key-hash (keyless records round-robin). least-backup is not
 // offered.
 package fluvio

@@ -28,7 +28,7 @@ type Producer struct {
 	initial  []int32                 // leaders when NewProducer was called
 	leaders  atomic.Pointer[[]int32] // as the watch stream last announced them
 	routes   *routeTable
-	part     partitioner
+	part     *partitioner
 	records  *producer.Records
 	// lastRouted is the count the send loop routed over last (send loop only).
 	lastRouted int

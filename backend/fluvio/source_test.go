@@ -48,40 +48,18 @@ func TestKeyPartitionMatchesFluvio(t *testing.T) {
 	}
 }
 
-func TestRoundRobinSpreadsEvenly(t *testing.T) {
-	rr := newPartitioner(rules.RoundRobin)
-	counts := make([]int, 5)
-	for range 1000 {
-		counts[rr.pick(nil, 100, 5)]++
-	}
-	for p, n := range counts {
-		if n != 200 {
-			t.Errorf("partition %d got %d of 1000, want 200", p, n)
+// TestPartitionersHashKeysAsFluvio: every partitioner but round-robin
+// places a keyed record where Fluvio's own producer does.
+func TestPartitionersHashKeysAsFluvio(t *testing.T) {
+	for _, name := range rules.FluvioRules.Partitioners {
+		pt := newPartitioner(name)
+		for i := range 50 {
+			key := []byte("key-" + strconv.Itoa(i))
+			got, want := pt.pick(key, 10, 6), keyPartition(key, 6)
+			if name != rules.RoundRobin && got != want {
+				t.Errorf("%s: key %s on %d, Fluvio puts it on %d", name, key, got, want)
+			}
 		}
-	}
-	// Growing the count uses the new partitions on the next records.
-	seen := map[int]bool{}
-	for range 8 {
-		seen[rr.pick(nil, 100, 8)] = true
-	}
-	if len(seen) != 8 {
-		t.Errorf("8 records after growing to 8 went to %d partitions", len(seen))
-	}
-}
-
-func TestStickyFillsThenMoves(t *testing.T) {
-	s := newPartitioner(rules.UniformSticky)
-	first := s.pick(nil, 1024, 4)
-	for i := 1; i < stickyBytes/1024; i++ {
-		if p := s.pick(nil, 1024, 4); p != first {
-			t.Fatalf("record %d went to %d before %d bytes filled %d", i, p, stickyBytes, first)
-		}
-	}
-	if p := s.pick(nil, 1024, 4); p == first {
-		t.Errorf("after %d bytes the next record stayed on %d", stickyBytes, first)
-	}
-	if a, b := s.pick([]byte("key-5"), 10, 6), keyPartition([]byte("key-5"), 6); a != b {
-		t.Errorf("keyed record: %d, want the key's partition %d", a, b)
 	}
 }
 

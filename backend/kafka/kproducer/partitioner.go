@@ -3,6 +3,7 @@ package kproducer
 import (
 	"sync/atomic"
 
+	"partop/producer"
 	"partop/rules"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -18,7 +19,7 @@ func basePartitioner(name string) kgo.Partitioner {
 	case rules.LeastBackup:
 		return kgo.LeastBackupPartitioner()
 	default:
-		return kgo.UniformBytesPartitioner(64<<10, true, true, nil) // kgo's default
+		return kgo.UniformBytesPartitioner(producer.StickyBytes, true, true, nil) // kgo's default
 	}
 }
 
