@@ -3,6 +3,7 @@ package producer
 import (
 	"context"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,17 +16,20 @@ import (
 type Pacer struct {
 	rate   atomic.Uint64 // math.Float64bits of the target rate
 	paused atomic.Bool
-	idle   atomic.Bool   // the loop is not sending: paused, stopped or not started
 	wake   chan struct{} // rate or pause changed: re-plan
+
+	mu    sync.Mutex    // guards idle and idled, which change only when the loop starts, stops or pauses
+	idle  bool          // the loop is not sending: paused, stopped or not started
+	idled chan struct{} // closed while idle: SetPaused(true) waits for it
 }
 
 // NewPacer returns a pacer at rate records/s (0: as fast as send returns),
 // paused or not.
 func NewPacer(rate float64, paused bool) *Pacer {
-	p := &Pacer{wake: make(chan struct{}, 1)}
+	p := &Pacer{wake: make(chan struct{}, 1), idle: true, idled: make(chan struct{})}
+	close(p.idled)
 	p.rate.Store(math.Float64bits(rate))
 	p.paused.Store(paused)
-	p.idle.Store(true)
 	return p
 }
 
@@ -47,7 +51,8 @@ func (p *Pacer) SetRate(r float64) error {
 
 // SetPaused pauses or resumes sending. Pausing returns once the loop has
 // stopped calling send (or after pauseWait, if a full buffer holds it up),
-// so whatever is counted after a flush stays put.
+// so whatever is counted after a flush stays put. It waits on a channel
+// the loop closes as it goes idle: no polling.
 func (p *Pacer) SetPaused(paused bool) {
 	if p.paused.Swap(paused) != paused {
 		p.poke()
@@ -55,9 +60,35 @@ func (p *Pacer) SetPaused(paused bool) {
 	if !paused {
 		return
 	}
-	deadline := time.Now().Add(pauseWait)
-	for !p.idle.Load() && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	p.mu.Lock()
+	idled := p.idled
+	p.mu.Unlock()
+	select {
+	case <-idled:
+		return
+	default:
+	}
+	t := time.NewTimer(pauseWait)
+	defer t.Stop()
+	select {
+	case <-idled:
+	case <-t.C:
+	}
+}
+
+// setIdle records whether the loop is sending; going idle releases every
+// SetPaused(true) waiting for it.
+func (p *Pacer) setIdle(idle bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if idle == p.idle {
+		return
+	}
+	p.idle = idle
+	if idle {
+		close(p.idled)
+	} else {
+		p.idled = make(chan struct{})
 	}
 }
 
@@ -91,16 +122,16 @@ func (p *Pacer) Run(ctx context.Context, send func(ctx context.Context, n int) i
 	)
 	defer timer.Stop()
 	replan := func() { epoch, sent = time.Time{}, 0 }
-	p.idle.Store(false)
-	defer p.idle.Store(true)
+	p.setIdle(false)
+	defer p.setIdle(true)
 	for ctx.Err() == nil {
 		if p.paused.Load() {
-			p.idle.Store(true) // SetPaused(true) returns once it sees this
+			p.setIdle(true) // SetPaused(true) returns now
 			select {
 			case <-ctx.Done():
 			case <-p.wake:
 			}
-			p.idle.Store(false)
+			p.setIdle(false)
 			replan()
 			continue
 		}

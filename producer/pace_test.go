@@ -103,3 +103,78 @@ func TestPacerPause(t *testing.T) {
 		}
 	})
 }
+
+// TestPacerPausePrompt: SetPaused(true) returns at the very moment the
+// send in progress ends (on the fake clock: not a poll interval later, so
+// nothing polls), resuming sends at once, and a send held longer than
+// pauseWait lets SetPaused return after exactly pauseWait.
+func TestPacerPausePrompt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := NewPacer(5, false) // one record per chunk: the pause is seen after each
+		start := time.Now()
+		p.SetPaused(true) // not running: idle already
+		if d := time.Since(start); d != 0 {
+			t.Fatalf("pausing a pacer that is not running took %v", d)
+		}
+		p.SetPaused(false)
+
+		hold := make(chan chan struct{}) // each send waits until the test closes its channel
+		quit := make(chan struct{})
+		defer runPacer(p, func() bool {
+			release := make(chan struct{})
+			select {
+			case hold <- release:
+			case <-quit:
+				return false
+			}
+			select {
+			case <-release:
+				return true
+			case <-quit:
+				return false
+			}
+		})()
+		defer close(quit) // before the stop above
+
+		// A send is in progress, held 300.5 ms (as by a full buffer).
+		release := <-hold
+		start = time.Now()
+		returned := make(chan time.Duration, 1)
+		go func() { p.SetPaused(true); returned <- time.Since(start) }()
+		time.Sleep(300*time.Millisecond + 500*time.Microsecond)
+		synctest.Wait()
+		select {
+		case d := <-returned:
+			t.Fatalf("SetPaused(true) returned after %v, during a send", d)
+		default:
+		}
+		close(release)
+		if d := <-returned; d != 300*time.Millisecond+500*time.Microsecond {
+			t.Fatalf("SetPaused(true) returned %v after the pause began, want 300.5ms: the moment the send ended", d)
+		}
+		time.Sleep(time.Hour)
+		select {
+		case <-hold:
+			t.Fatal("a send began while paused")
+		default:
+		}
+
+		// Resuming at full speed: the next send begins at once.
+		if err := p.SetRate(0); err != nil {
+			t.Fatal(err)
+		}
+		resumed := time.Now()
+		p.SetPaused(false)
+		release = <-hold
+		if d := time.Since(resumed); d != 0 {
+			t.Fatalf("the first send after resuming began %v later", d)
+		}
+
+		// A send held past pauseWait: SetPaused gives up after pauseWait.
+		start = time.Now()
+		go func() { p.SetPaused(true); returned <- time.Since(start) }()
+		if d := <-returned; d != pauseWait {
+			t.Fatalf("with the send held, SetPaused(true) returned after %v, want pauseWait (%v)", d, pauseWait)
+		}
+	})
+}
