@@ -68,9 +68,9 @@ func TestSSHViewers(t *testing.T) {
 	// header, nothing wider than 80 cells), the other's stays at 120×40.
 	actor.Resize(80, 24)
 	actor.WaitFor(5*time.Second, "the 80×24 layout", func(s string) bool {
-		return widest(s) <= 80 && strings.Contains(s, "BALANCE") && !strings.Contains(s, "partitioner uniform-sticky")
+		return widest(s) <= 80 && strings.Contains(s, "BALANCE") && !strings.Contains(s, "partitioner batch-round-robin")
 	})
-	if s := watcher.Screen(); widest(s) <= 80 || !strings.Contains(s, "partitioner uniform-sticky") {
+	if s := watcher.Screen(); widest(s) <= 80 || !strings.Contains(s, "partitioner batch-round-robin") {
 		t.Fatalf("the watcher's screen changed with the actor's size:\n%s", s)
 	}
 

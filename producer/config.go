@@ -3,8 +3,8 @@
 // number, keys by key mode), the pacer that holds a target rate and
 // pauses, the run-once, stop-once lifecycle of a send loop, and the
 // choosing of partitions that is the same on every platform
-// (partition.go: round-robin, uniform-sticky's byte budget, keyed records
-// by a platform's hash). The producers add only what their platform
+// (partition.go: partop's default, batch-round-robin; round-robin;
+// uniform-sticky's byte budget; keyed records by a platform's hash). The producers add only what their platform
 // needs: a client, partition discovery, and how keys are hashed; each
 // client lives in its backend.
 //
@@ -12,7 +12,8 @@
 // itself with NewPartitioner and its own key hash (SipHash, as Fluvio's
 // producer). Kafka's (backend/kafka/kproducer) lets kgo place them through
 // kgo's Partitioner interface, with kgo's own partitioners (murmur2 as the
-// Java client); it takes only what is not kgo's from here. A third
+// Java client), and partop's default, BatchRoundRobin, behind kgo's
+// interface (kgo's OnNewBatch ends a turn). A third
 // backend whose client places records itself uses NewPartitioner with its
 // platform's hash.
 package producer
@@ -33,7 +34,8 @@ type Config struct {
 	ValueSize int    // bytes per value (default rules.DefaultValueSize, at least rules.MinValueSize)
 	Keys      string // one of rules.KeyModes (default none; uniform with key-hash)
 	KeySpace  int    // distinct keys (default rules.DefaultKeySpace)
-	// Partitioner is one of rules.Partitioners (default uniform-sticky).
+	// Partitioner is one of rules.Partitioners (default
+	// rules.DefaultPartitioner, batch-round-robin).
 	Partitioner string
 	// FlushTimeout bounds how long Close waits for in-flight records
 	// (default rules.DefaultFlushTimeout).
@@ -46,7 +48,7 @@ type Config struct {
 func (c Config) WithDefaults() Config {
 	c.ValueSize = cmp.Or(c.ValueSize, rules.DefaultValueSize)
 	c.KeySpace = cmp.Or(c.KeySpace, rules.DefaultKeySpace)
-	c.Partitioner = cmp.Or(c.Partitioner, rules.UniformSticky)
+	c.Partitioner = cmp.Or(c.Partitioner, rules.DefaultPartitioner)
 	if c.Keys == "" {
 		c.Keys = rules.KeysNone
 		if c.Partitioner == rules.KeyHash {

@@ -48,14 +48,14 @@ func (p Platform) CheckPartitioner(name string) error {
 // of each partition's buffer), and Kafka's topic names.
 var KafkaRules = Platform{
 	Name:         Kafka,
-	Partitioners: []string{UniformSticky, RoundRobin, KeyHash, LeastBackup},
+	Partitioners: []string{BatchRoundRobin, UniformSticky, RoundRobin, KeyHash, LeastBackup},
 	TopicName:    kafkaTopicName,
 }
 
 // FluvioRules are Fluvio's: no least-backup, and Fluvio's topic names.
 var FluvioRules = Platform{
 	Name:         Fluvio,
-	Partitioners: []string{UniformSticky, RoundRobin, KeyHash},
+	Partitioners: []string{BatchRoundRobin, UniformSticky, RoundRobin, KeyHash},
 	TopicName:    fluvioTopicName,
 }
 
@@ -68,7 +68,15 @@ const (
 )
 
 // partitioners are every partitioner partop has, on some platform.
-var partitioners = []string{UniformSticky, RoundRobin, KeyHash, LeastBackup}
+var partitioners = []string{BatchRoundRobin, UniformSticky, RoundRobin, KeyHash, LeastBackup}
+
+// The default partitioner: each batch to the next partition in turn, so
+// partitions just added are used within milliseconds (producer.BatchRoundRobin).
+// Every platform lists it first.
+const (
+	BatchRoundRobin    = "batch-round-robin"
+	DefaultPartitioner = BatchRoundRobin
+)
 
 // Key modes.
 const (

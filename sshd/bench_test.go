@@ -90,7 +90,8 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 
 // BenchmarkSessionBytes measures what one SSH session at 120×40 costs on
 // the wire while partop produces 1,000 records/s (uniform-sticky, the
-// default, whose bursts make every row change; and round-robin): terminal
+// default when this was measured, whose bursts make every row change; and
+// round-robin): terminal
 // bytes per second (what the dashboard writes) and wire bytes per second
 // (with SSH framing, MAC and encryption), with the 256 colours most
 // clients get (TERM=xterm-256color) and with COLORTERM=truecolor. The

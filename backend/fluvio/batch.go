@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"partop/backend/fluvio/client"
@@ -38,6 +39,7 @@ type accumulator struct {
 	records  int // pending
 	bytes    int // pending
 	inFlight int
+	takes    atomic.Uint64 // takes that found something pending: each closes every pending batch
 	ready    chan struct{} // something is pending (capacity 1)
 	changed  chan struct{} // records were taken or finished (capacity 1)
 }
@@ -94,6 +96,7 @@ func (a *accumulator) take() (map[int32][]client.Record, int) {
 		return nil, 0
 	}
 	a.pending = map[int32][]client.Record{}
+	a.takes.Add(1)
 	a.inFlight += n
 	a.records, a.bytes = 0, 0
 	return batch, n

@@ -38,8 +38,10 @@
 // # Partitioners
 //
 // producer's (producer.NewPartitioner), with keys hashed by SipHash-2-4
-// as Fluvio's own producer hashes them (keyPartition): round-robin;
-// uniform-sticky (64 KiB per partition, then another at random, as kgo's
+// as Fluvio's own producer hashes them (keyPartition): batch-round-robin,
+// the default (each take of the flush loop, every linger at a modest rate,
+// ends a partition's turn; Fluvio's own producer puts keyless records
+// round-robin too); round-robin; uniform-sticky (64 KiB per partition, then another at random, as kgo's
 // default); key-hash (keyless records round-robin). least-backup is not
 // offered.
 package fluvio

@@ -63,7 +63,6 @@ func NewProducer(cfg producer.Config, cl *client.Client, initial client.Topic) (
 	p := &Producer{
 		cfg: cfg, cl: cl,
 		counters:  stats.NewCounters(len(initial.Partitions)),
-		part:      newPartitioner(cfg.Partitioner),
 		records:   producer.NewRecords(cfg, rand.Uint64()),
 		acc:       newAccumulator(),
 		slots:     make(chan struct{}, maxInFlight),
@@ -71,6 +70,7 @@ func NewProducer(cfg producer.Config, cl *client.Client, initial client.Topic) (
 		quitFlush: make(chan struct{}),
 		flushDone: make(chan struct{}),
 	}
+	p.part = newPartitioner(cfg.Partitioner, &p.acc.takes)
 	p.produceCtx, p.cancelProduce = context.WithCancel(context.Background())
 	p.Pacer = producer.NewPacer(cfg.Rate, cfg.Paused)
 	p.initial = initial.Leaders()

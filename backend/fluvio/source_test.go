@@ -2,8 +2,10 @@ package fluvio
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,7 +54,8 @@ func TestKeyPartitionMatchesFluvio(t *testing.T) {
 // places a keyed record where Fluvio's own producer does.
 func TestPartitionersHashKeysAsFluvio(t *testing.T) {
 	for _, name := range rules.FluvioRules.Partitioners {
-		pt := newPartitioner(name)
+		var takes atomic.Uint64
+		pt := newPartitioner(name, &takes)
 		for i := range 50 {
 			key := []byte("key-" + strconv.Itoa(i))
 			got, want := pt.pick(key, 10, 6), keyPartition(key, 6)
@@ -63,8 +66,32 @@ func TestPartitionersHashKeysAsFluvio(t *testing.T) {
 	}
 }
 
+// TestBatchRoundRobinTurnsAtEachTake: the default fills one partition
+// until the flush loop takes what is pending, then the next in turn;
+// partitions added get a record each at once.
+func TestBatchRoundRobinTurnsAtEachTake(t *testing.T) {
+	var takes atomic.Uint64
+	pt := newPartitioner(rules.BatchRoundRobin, &takes)
+	var got []int
+	for range 5 { // five flushes of three records each
+		for range 3 {
+			got = append(got, pt.pick(nil, 100, 4))
+		}
+		takes.Add(1)
+	}
+	for range 3 { // grown to 6: one record on each new partition, then the last's turn
+		got = append(got, pt.pick(nil, 100, 6))
+	}
+	takes.Add(1)
+	got = append(got, pt.pick(nil, 100, 6))
+	want := []int{0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 0, 0, 0, 4, 5, 5, 0}
+	if !slices.Equal(got, want) {
+		t.Errorf("partitions %v, want %v", got, want)
+	}
+}
+
 func TestKeyHashWithoutKeyRoundRobins(t *testing.T) {
-	k := newPartitioner(rules.KeyHash)
+	k := newPartitioner(rules.KeyHash, new(atomic.Uint64))
 	for i := range 6 {
 		if p := k.pick(nil, 10, 3); p != i%3 {
 			t.Fatalf("keyless record %d: partition %d, want %d", i, p, i%3)
@@ -82,7 +109,7 @@ func TestPlacementNamesWhatPlacesKeyedRecords(t *testing.T) {
 		if got := placement(name, false); got != name {
 			t.Errorf("%s unkeyed: %q, want the partitioner", name, got)
 		}
-		pt := newPartitioner(name)
+		pt := newPartitioner(name, new(atomic.Uint64))
 		hashed, seen := true, map[int]bool{}
 		for i := range 200 {
 			key := []byte("key-" + strconv.Itoa(i%10))

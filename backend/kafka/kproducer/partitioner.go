@@ -9,7 +9,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// basePartitioner maps a partitioner name to kgo's implementation.
+// basePartitioner maps a partitioner name to kgo's implementation, or
+// for partop's default to producer.BatchRoundRobin behind kgo's interface.
 func basePartitioner(name string) kgo.Partitioner {
 	switch name {
 	case rules.RoundRobin:
@@ -18,18 +19,71 @@ func basePartitioner(name string) kgo.Partitioner {
 		return kgo.StickyKeyPartitioner(nil) // murmur2 like the Java client; sticky only for nil keys
 	case rules.LeastBackup:
 		return kgo.LeastBackupPartitioner()
-	default:
+	case rules.UniformSticky:
 		return kgo.UniformBytesPartitioner(producer.StickyBytes, true, true, nil) // kgo's default
+	default:
+		return batchRoundRobin{}
+	}
+}
+
+// batchRoundRobin is producer.BatchRoundRobin for kgo: kgo tells it that
+// the partition it chose has no open batch (OnNewBatch, then it asks
+// again for the same record: KIP-480's protocol). At the start of a
+// partition's turn that is expected, and it answers the same partition
+// again; otherwise that partition's batch has gone to the broker, and its
+// turn is over; so is a turn that has placed producer.StickyBytes, as
+// kgo's default moves on after them. Keyed records are placed by murmur2,
+// as the Java client places them.
+type batchRoundRobin struct{}
+
+func (batchRoundRobin) ForTopic(string) kgo.TopicPartitioner {
+	return &batchRoundRobinTopic{
+		rr:    producer.BatchRoundRobin{Budget: producer.StickyBytes},
+		keyed: kgo.StickyKeyPartitioner(nil).ForTopic(""),
+	}
+}
+
+type batchRoundRobinTopic struct {
+	rr     producer.BatchRoundRobin
+	keyed  kgo.TopicPartitioner // murmur2, for records with a key
+	last   int                  // the last keyless choice
+	turned bool                 // it began a partition's turn
+	again  bool                 // kgo asks again for the same record: answer last
+}
+
+func (t *batchRoundRobinTopic) RequiresConsistency(r *kgo.Record) bool { return r.Key != nil }
+
+func (t *batchRoundRobinTopic) Partition(r *kgo.Record, n int) int {
+	if r.Key != nil {
+		t.again = false
+		return t.keyed.Partition(r, n)
+	}
+	if t.again && t.last < n {
+		t.again = false
+		return t.last
+	}
+	t.last, t.turned = t.rr.Choose(len(r.Value), n)
+	t.again = false
+	return t.last
+}
+
+// OnNewBatch: the record just placed would open a new batch on its
+// partition.
+func (t *batchRoundRobinTopic) OnNewBatch() {
+	if t.turned {
+		t.again = true
+	} else {
+		t.rr.EndBatch()
 	}
 }
 
 // placement names what places records sent with partitioner name
-// (source.About.Placement). kgo's uniform-bytes partitioner (keys on, as
-// basePartitioner makes it) and its sticky-key partitioner both hash keyed
-// records with murmur2, as Kafka's Java client does; round-robin and
-// least-backup ignore keys.
+// (source.About.Placement). partop's batch-round-robin, kgo's
+// uniform-bytes partitioner (keys on, as basePartitioner makes it) and its
+// sticky-key partitioner all hash keyed records with murmur2, as Kafka's
+// Java client does; round-robin and least-backup ignore keys.
 func placement(name string, keyed bool) string {
-	if keyed && (name == rules.UniformSticky || name == rules.KeyHash) {
+	if keyed && (name == rules.BatchRoundRobin || name == rules.UniformSticky || name == rules.KeyHash) {
 		return rules.KeyHash + ", murmur2"
 	}
 	return name

@@ -3,6 +3,7 @@ package kproducer
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -125,5 +126,56 @@ func TestPlacementNamesWhatPlacesKeyedRecords(t *testing.T) {
 				t.Errorf("keyed: %q, want %q or key-hash, murmur2", got, name)
 			}
 		})
+	}
+}
+
+// TestBatchRoundRobinOnKgo drives the default partitioner as kgo does
+// (KIP-480: a record whose partition has no open batch makes kgo call
+// OnNewBatch and ask again): records stay on one partition while its
+// batch is open, go to the next when it has been sent, one to each new
+// partition when the topic grows, and keyed records go where murmur2
+// puts them.
+func TestBatchRoundRobinOnKgo(t *testing.T) {
+	tp := basePartitioner(rules.BatchRoundRobin).ForTopic("t")
+	nb, ok := tp.(kgo.TopicPartitionerOnNewBatch)
+	if !ok {
+		t.Fatal("no OnNewBatch: kgo would never say a batch closed")
+	}
+	open := map[int]bool{} // partitions with an open batch
+	produce := func(r *kgo.Record, n int) int {
+		p := tp.Partition(r, n)
+		if !open[p] {
+			nb.OnNewBatch()
+			p = tp.Partition(r, n)
+			open[p] = true
+		}
+		return p
+	}
+	send := func() { clear(open) } // the batches go to the brokers
+	var got []int
+	for range 5 {
+		for range 3 {
+			got = append(got, produce(&kgo.Record{}, 4))
+		}
+		send()
+	}
+	got = append(got, produce(&kgo.Record{}, 4)) // partition 1's batch is open when the topic grows
+	for range 3 {
+		got = append(got, produce(&kgo.Record{}, 6), produce(&kgo.Record{}, 6))
+		send()
+	}
+	want := []int{0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 0, 0, 0, 1, 4, 5, 0, 0, 1, 1}
+	if !slices.Equal(got, want) {
+		t.Errorf("partitions %v,\nwant       %v", got, want)
+	}
+	murmur := basePartitioner(rules.KeyHash).ForTopic("t")
+	for i := range 100 {
+		r := &kgo.Record{Key: []byte("key-" + strconv.Itoa(i))}
+		if !tp.RequiresConsistency(r) {
+			t.Fatal("a keyed record does not require consistency")
+		}
+		if p, w := produce(r, 6), murmur.Partition(r, 6); p != w {
+			t.Fatalf("%s: partition %d, murmur2 %d", r.Key, p, w)
+		}
 	}
 }
