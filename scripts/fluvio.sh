@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/fluvio.sh - run one Fluvio SC and one SPU on 127.0.0.1 for the
 # tests of partop's Fluvio client (package fluvio), from the binaries in
-# /work/shared/fluvio (see its README.md; nothing is downloaded).
+# $FLUVIO_HOME, by default ../shared/fluvio beside this checkout (see its
+# README.md; nothing is downloaded).
 #
 # Usage (from anywhere):
 #   scripts/fluvio.sh start       start a fresh cluster on free ports and wait
@@ -19,16 +20,16 @@
 #   scripts/fluvio.sh cli ARGS..  Fluvio's CLI against this cluster, e.g. `cli partition list`
 #
 # Environment:
-#   FLUVIO_HOME        default: the first of ../shared/fluvio beside this checkout,
-#                      beside the repository it was cloned from (CI runs a fresh
-#                      clone elsewhere), and /work/shared/fluvio
+#   FLUVIO_HOME        default: the first of ../shared/fluvio beside this checkout
+#                      and beside the repository it was cloned from (CI runs a
+#                      fresh clone elsewhere)
 #   PARTOP_FLUVIO_DIR  state directory, default ${TMPDIR:-/tmp}/partop-fluvio; it holds
 #                      meta/ (the SC's YAML metadata), data/ (the SPU's log), logs/,
 #                      home/ (a HOME with a CLI profile), ports, sc.pid, spu.pid
 #   PARTOP_FLUVIO_WAIT seconds to wait for readiness (default 60)
 #
 # Layout: one SC (public and private port) and one custom SPU with id 5001
-# (public and private port), as in /work/shared/fluvio/start-local.sh, but
+# (public and private port), as in $FLUVIO_HOME/start-local.sh, but
 # on four free ports. Readiness comes from the SC's own metadata files: it
 # writes the SPU's status to meta/SPU/custom-spu-5001.yaml.
 set -euo pipefail
@@ -39,7 +40,7 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 find_home() {
   local origin
   origin=$(git -C "$SCRIPT_DIR" remote get-url origin 2>/dev/null || true)
-  for d in "$SCRIPT_DIR/../../shared/fluvio" ${origin:+"$origin/../shared/fluvio"} /work/shared/fluvio; do
+  for d in "$SCRIPT_DIR/../../shared/fluvio" ${origin:+"$origin/../shared/fluvio"}; do
     if [[ -x $d/bin/fluvio-run ]]; then
       echo "$d"
       return
