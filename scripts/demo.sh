@@ -3,14 +3,16 @@
 #   assets/demo.cast  the asciinema recording (asciicast v2: `asciinema play assets/demo.cast`)
 #   assets/demo.svg   the same as an animated SVG, made by svg-term-cli
 #
-# The run: partop on its embedded cluster with the round-robin partitioner
-# (it picks new partitions up crisply), ~9 s of steady load on 4 partitions,
+# The run: partop on its embedded cluster, started exactly as `go run .`
+# starts it (no flags: the default partitioner, batch-round-robin, picks
+# new partitions up within milliseconds), ~9 s of steady load on 4 partitions,
 # `a` `4` (the prompt previews 4 → 8 and the share of keys that move), Enter,
 # ~14 s of the pickup (event log line, `+` marks going away, BALANCE chart
 # dipping and recovering), `s` to sort the table (by rate), then q. About 31 s.
 #
 # Usage: bash scripts/demo.sh            about a minute; rerun any time
 #        DEMO_TICK=500ms bash scripts/demo.sh   half the frames: smaller files
+#                                                (--tick 500ms, the one flag then)
 #
 # Installs what it lacks, and says so: asciinema and tmux (Debian packages,
 # apt-get), svg-term-cli (pinned, from npm, into $XDG_CACHE_HOME/partop-demo).
@@ -28,7 +30,7 @@ trap 'echo "demo.sh: FAILED at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 
 cols=110 rows=34                    # partop's terminal size
-tick=${DEMO_TICK:-250ms}            # partop's refresh, so the cast's frame rate
+tick=${DEMO_TICK:-}                 # partop's refresh, so the cast's frame rate (default: partop's, 250ms)
 svgterm_version=2.1.1               # pinned svg-term-cli
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/partop-demo
 max_cast=$((1024 * 1024))           # the cast must stay commit-sized
@@ -121,12 +123,11 @@ wait_for() {
   done
 }
 
-say "recording partop at ${cols}x${rows}, --tick $tick (about 31 s)"
-# --port -1: free ports, so the demo never clashes with a cluster on 9092.
-# stderr goes to a file: it holds only the startup note and errors, which
-# would otherwise show on the terminal.
-printf -v app_cmd '%q --port -1 --partitioner round-robin --tick %q 2>%q' \
-  "$tmp/partop" "$tick" "$tmp/partop.stderr"
+say "recording partop at ${cols}x${rows}${tick:+, --tick $tick} (about 31 s)"
+# No flags: what `go run .` shows (if 9092 is taken, partop picks free
+# ports and says so on stderr). stderr goes to a file: it holds only the
+# startup note and errors, which would otherwise show on the terminal.
+printf -v app_cmd '%q%s 2>%q' "$tmp/partop" "${tick:+ --tick $(printf %q "$tick")}" "$tmp/partop.stderr"
 tm new-session -d -s app -x "$cols" -y "$rows" "$app_cmd"
 # Keep partop at cols×rows whatever size the recording client has. (Set on
 # this window only: tmux 3.3a crashes on a later `new-session -d` when
