@@ -3,12 +3,12 @@
 // Integration tests against a real Fluvio SC and SPU. Run them with
 // scripts/fluvio-test.sh, or start a cluster yourself:
 //
-//	scripts/client.sh start && eval "$(scripts/client.sh env)"
-//	go test -tags fluvio -count=1 -v ./fluvio/
+//	scripts/fluvio.sh start && eval "$(scripts/fluvio.sh env)"
+//	go test -tags fluvio -count=1 -v ./backend/fluvio/client/
 //
 // They read the SC address from FLUVIO_SC, find Fluvio's CLI under
-// FLUVIO_HOME (default ../../shared/fluvio) and kill and restart the SPU
-// with ../scripts/client.sh, which must be the script that started it
+// FLUVIO_HOME (default ../shared/fluvio beside the checkout) and kill and restart the SPU
+// with scripts/fluvio.sh, which must be the script that started it
 // (same PARTOP_FLUVIO_DIR). Figures are logged as "FIGURE name: value".
 package client_test
 

@@ -1,12 +1,12 @@
 // Package fluviotest holds what partop's Fluvio integration tests (build
-// tag fluvio, in backend/fluvio and fluvio/e2e) share: the cluster under
+// tag fluvio, in backend/fluvio, its client and e2e) share: the cluster under
 // test, Fluvio's CLI, and Fluvio's own client (Python, PyPI fluvio
 // 0.21.0) as the independent reader and producer. Run the tests with
 // scripts/fluvio-test.sh, which starts the cluster and installs the
 // Python client; by hand:
 //
-//	scripts/client.sh start && eval "$(scripts/client.sh env)"
-//	PARTOP_FLUVIO_PYTHON=/path/to/venv/bin/python go test -tags fluvio -p 1 ./fluvio/...
+//	scripts/fluvio.sh start && eval "$(scripts/fluvio.sh env)"
+//	PARTOP_FLUVIO_PYTHON=/path/to/venv/bin/python go test -tags fluvio -p 1 ./backend/fluvio/...
 //
 // Figures are logged as "FIGURE name: value"; the script collects them.
 package fluviotest
@@ -26,7 +26,7 @@ import (
 	"partop/backend/fluvio/client"
 )
 
-// Env is what scripts/client.sh env and scripts/fluvio-test.sh set.
+// Env is what scripts/fluvio.sh env and scripts/fluvio-test.sh set.
 type Env struct {
 	SC, Home, Python, Root string
 }
@@ -42,14 +42,14 @@ func EnvT(t *testing.T) Env {
 }
 
 // ClusterEnvT is the environment for tests that need only the cluster,
-// Fluvio's CLI and scripts/client.sh, so that they also run against a
+// Fluvio's CLI and scripts/fluvio.sh, so that they also run against a
 // cluster started by hand without the Python client.
 func ClusterEnvT(t *testing.T) Env {
 	t.Helper()
 	e := env(t)
 	if e.SC == "" {
 		t.Fatal(`FLUVIO_SC is not set: these tests need a running Fluvio SC. ` +
-			`Run scripts/fluvio-test.sh, or: scripts/client.sh start && eval "$(scripts/client.sh env)"`)
+			`Run scripts/fluvio-test.sh, or: scripts/fluvio.sh start && eval "$(scripts/fluvio.sh env)"`)
 	}
 	return e
 }
@@ -134,12 +134,12 @@ func CLI(t *testing.T, e Env, args ...string) (string, error) {
 	return Run(t, time.Minute, env, bin, args...)
 }
 
-// ClusterScript runs scripts/client.sh (kill-spu, start-spu).
+// ClusterScript runs scripts/fluvio.sh (kill-spu, start-spu).
 func ClusterScript(t *testing.T, e Env, args ...string) {
 	t.Helper()
-	out, err := Run(t, 90*time.Second, nil, "bash", append([]string{filepath.Join(e.Root, "scripts", "client.sh")}, args...)...)
+	out, err := Run(t, 90*time.Second, nil, "bash", append([]string{filepath.Join(e.Root, "scripts", "fluvio.sh")}, args...)...)
 	if err != nil {
-		t.Fatalf("scripts/client.sh %s: %v\n%s", strings.Join(args, " "), err, out)
+		t.Fatalf("scripts/fluvio.sh %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }
 
@@ -157,7 +157,7 @@ type ReadBack struct {
 func PyRead(t *testing.T, e Env, topic string, partitions int) ReadBack {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "read.json")
-	if o, err := Run(t, 2*time.Minute, nil, e.Python, filepath.Join(e.Root, "fluvio", "fluviotest", "pyfluvio.py"),
+	if o, err := Run(t, 2*time.Minute, nil, e.Python, filepath.Join(e.Root, "backend", "fluvio", "fluviotest", "pyfluvio.py"),
 		"read", e.SC, topic, fmt.Sprint(partitions), out); err != nil {
 		t.Fatalf("reading back with Fluvio's client: %v\n%s", err, o)
 	}
@@ -179,7 +179,7 @@ type PyFirst struct {
 func PyFirsts(t *testing.T, e Env, topic string, partitions int) map[int32]PyFirst {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "firsts.json")
-	if o, err := Run(t, 2*time.Minute, nil, e.Python, filepath.Join(e.Root, "fluvio", "fluviotest", "pyfluvio.py"),
+	if o, err := Run(t, 2*time.Minute, nil, e.Python, filepath.Join(e.Root, "backend", "fluvio", "fluviotest", "pyfluvio.py"),
 		"firsts", e.SC, topic, fmt.Sprint(partitions), out); err != nil {
 		t.Fatalf("reading the first records with Fluvio's client: %v\n%s", err, o)
 	}
@@ -236,7 +236,7 @@ func pyProduce(t *testing.T, e Env, out, topic string, rate int, secs float64, k
 	done := make(chan error, 1)
 	go func() {
 		_, err := Run(t, time.Duration(secs*float64(time.Second))+time.Minute, nil, e.Python,
-			append([]string{filepath.Join(e.Root, "fluvio", "fluviotest", "pyfluvio.py"),
+			append([]string{filepath.Join(e.Root, "backend", "fluvio", "fluviotest", "pyfluvio.py"),
 				"produce", e.SC, topic, fmt.Sprint(rate), fmt.Sprint(secs), out, fmt.Sprint(keys)}, compression...)...)
 		done <- err
 	}()
