@@ -41,7 +41,7 @@ func pickupLines(ps []engine.GroupPickup) []GroupPickupLine {
 	out := make([]GroupPickupLine, 0, len(ps))
 	for _, p := range ps {
 		l := GroupPickupLine{Group: p.Group, TargetAt: stamp(p.TargetAt), AssignedAt: stamp(p.AssignedAt),
-			FirstCommitAt: stamp(p.FirstCommitAt), SkippedExact: p.SkippedExact}
+			FirstCommitAt: stamp(p.CommittedAt), SkippedExact: p.SkippedExact}
 		if p.UnreadAtAssignment >= 0 && !p.AssignedAt.IsZero() {
 			u := p.UnreadAtAssignment
 			l.UnreadAtAssignment = &u

@@ -31,3 +31,15 @@ type Runner interface {
 type Waker interface {
 	Wake()
 }
+
+// Burster is a Runner that can look often for a while: the groups poll,
+// which the engine asks to burst when it logs an expansion (partop's own
+// or anyone's), so that each group's assignment of the new partitions is
+// timed to a fraction of a second instead of to the poll's interval.
+// Burst never blocks and may be called while the engine holds its lock.
+type Burster interface {
+	// Burst says partitions from..to-1 are new: look at the assignments
+	// of the groups with a stake in the topic often, until each has them
+	// all or a limit passes.
+	Burst(from, to int)
+}

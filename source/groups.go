@@ -65,14 +65,25 @@ func (g Group) Lag() int64 {
 
 // Groups is the latest look at the consumer groups on the topic.
 type Groups struct {
-	At   time.Time // zero before the first look
-	List []Group   // by name
+	// Asked is when the look began asking and At when it had every
+	// answer: what it saw was so somewhere between the two, and what it
+	// did not see was not so at Asked. Zero before the first look.
+	Asked time.Time
+	At    time.Time
+	List  []Group // by name
 	// Err says why the list is empty or stale: denied, not supported.
 	Err string
 }
 
 // GroupsSeen is the groups poller's latest look.
 type GroupsSeen struct{ Groups Groups }
+
+// AssignmentsSeen is a burst look (source.Burster): only the assignments
+// of the groups it lists, each with only the new partitions it has
+// assigned or in its target. It says nothing of commits (Committed is
+// -1), nor of groups it does not list; End is the latest end offset the
+// poller knew, or -1.
+type AssignmentsSeen struct{ Groups Groups }
 
 // ConsumerStarted says partop's consumer group is up, with the protocol it
 // ended up with (the header shows it).
@@ -112,6 +123,7 @@ type Committed struct {
 }
 
 func (GroupsSeen) fact()       {}
+func (AssignmentsSeen) fact()  {}
 func (ConsumerStarted) fact()  {}
 func (Assigned) fact()         {}
 func (EndsAtAssignment) fact() {}

@@ -113,8 +113,8 @@ func pickupText(e *engine.Event, group string, st *Styles) string {
 			return st.Warn.Render(fmt.Sprintf("%d→%d not assigned yet", e.From, e.To))
 		}
 		parts := []string{fmt.Sprintf("%d→%d assigned +%s", e.From, e.To, delay(p.AssignedAt.Sub(e.Start())))}
-		if !p.FirstCommitAt.IsZero() {
-			parts = append(parts, "committed +"+delay(p.FirstCommitAt.Sub(e.Start())))
+		if !p.CommittedAt.IsZero() {
+			parts = append(parts, "committed +"+delay(p.CommittedAt.Sub(e.Start())))
 		}
 		switch {
 		case p.SkippedExact && p.Skipped > 0:

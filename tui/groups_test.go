@@ -29,7 +29,7 @@ func consuming() *fakeEngine {
 	exp.Groups = []engine.GroupPickup{
 		{Group: "billing", TargetAt: created.Add(4 * time.Second), AssignedAt: created.Add(4 * time.Second), UnreadAtAssignment: 310},
 		{Group: "partop", TargetAt: created.Add(1200 * time.Millisecond), AssignedAt: created.Add(1200 * time.Millisecond),
-			FirstCommitAt: created.Add(2300 * time.Millisecond), Skipped: 142, SkippedKnown: true, SkippedExact: true},
+			CommittedAt: created.Add(2300 * time.Millisecond), Skipped: 142, SkippedKnown: true, SkippedExact: true},
 		{Group: "reports"},
 	}
 	s.Events = append(append([]engine.Event(nil), s.Events[:len(s.Events)-1]...), exp)
@@ -80,12 +80,12 @@ func TestPickupText(t *testing.T) {
 	}{
 		{engine.GroupPickup{}, "4→8 not assigned yet"},
 		{engine.GroupPickup{AssignedAt: assigned, UnreadAtAssignment: -1}, "4→8 assigned +300ms"},
-		{engine.GroupPickup{AssignedAt: assigned, FirstCommitAt: committed, Skipped: 484, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 480},
+		{engine.GroupPickup{AssignedAt: assigned, CommittedAt: committed, Skipped: 484, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 480},
 			"4→8 assigned +300ms · committed +1.5s · skipped 484"},
-		{engine.GroupPickup{AssignedAt: assigned, FirstCommitAt: committed, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 484},
+		{engine.GroupPickup{AssignedAt: assigned, CommittedAt: committed, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 484},
 			"4→8 assigned +300ms · committed +1.5s · skipped 0 of 484"},
 		{engine.GroupPickup{AssignedAt: assigned, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 0}, "4→8 assigned +300ms · skipped none"},
-		{engine.GroupPickup{AssignedAt: assigned, FirstCommitAt: committed, Skipped: 310, SkippedKnown: true, UnreadAtAssignment: 310},
+		{engine.GroupPickup{AssignedAt: assigned, CommittedAt: committed, Skipped: 310, SkippedKnown: true, UnreadAtAssignment: 310},
 			"4→8 assigned +300ms · committed +1.5s · likely skipped 310"},
 		{engine.GroupPickup{AssignedAt: assigned, UnreadAtAssignment: 310}, "4→8 assigned +300ms · 310 unread at assignment"},
 	} {
