@@ -127,6 +127,9 @@ func New(src source.Source, cfg Config) *Engine {
 	if b, ok := cfg.Groups.(source.Burster); ok {
 		e.topic.burst = b.Burst
 	}
+	if d, ok := cfg.Groups.(source.Backdater); ok {
+		e.topic.askEnds = d.AskEndsAt
+	}
 	e.sampler = stats.NewSampler(src.Counters(), cfg.Stats)
 	if cfg.WholeTopic != nil {
 		e.whole = stats.NewSampler(cfg.WholeTopic.Counters(), stats.Config{History: 8, TotalHistory: 2, NowWindow: cfg.StepWindow})

@@ -32,8 +32,16 @@ type GroupPickup struct {
 	CommittedAfter, CommittedAt time.Time
 	// UnreadAtAssignment is the new partitions' end offsets when the group
 	// was assigned them: what a group that resets to latest skips. -1:
-	// not known.
-	UnreadAtAssignment int64
+	// not known. Where the groups poll can date records (a
+	// source.Backdater), it is found after the fact from the records' own
+	// times at each partition's bracket: at least UnreadMin (the ends at
+	// the last look that did not see it assigned), at most UnreadMax (the
+	// ends at the first that did). Narrow says every new partition's
+	// bracket is at most NarrowBracket wide: the value is then the middle
+	// of the range; otherwise UnreadMax, and the range is what is known.
+	// partop's own group's is exact (its consumer asked when assigned).
+	UnreadAtAssignment, UnreadMin, UnreadMax int64
+	Narrow                                   bool
 	// Skipped is how many records on the new partitions the group did not
 	// read, when known (SkippedKnown): exactly for partop's own group
 	// (SkippedExact, from its first fetched offsets), or likely for a
@@ -42,6 +50,11 @@ type GroupPickup struct {
 	Skipped                    int64
 	SkippedKnown, SkippedExact bool
 }
+
+// NarrowBracket is the widest assignment bracket whose unread count is
+// given as a value: a burst's looks (200 ms apart) make brackets this
+// narrow, the full poll (every second at the most often) never does.
+const NarrowBracket = time.Second
 
 // groupWatch follows the groups' pickups of one expansion.
 type groupWatch struct {
@@ -52,6 +65,10 @@ type groupWatch struct {
 	// partitions), or, for partop's own expansion, when partop asked
 	// for them, whichever is later.
 	floor time.Time
+	// endsAt are the new partitions' end offsets at past times, by
+	// UnixNano, as the groups poll dated them (source.EndsAt); a time in
+	// it with a nil map is asked for and not answered yet.
+	endsAt map[int64]map[int32]int64
 }
 
 // groupState is one group's progress on an expansion's new partitions.
@@ -65,6 +82,7 @@ type groupState struct {
 	endAtAssig map[int32]int64
 	firstFetch map[int32]int64 // partop's own group: first fetched offsets
 	commits    map[int32]int64 // first commits' offsets
+	exactEnds  bool            // endAtAssig is partop's own consumer's
 }
 
 // bracket is when something happened as looks saw it: after the last
@@ -131,7 +149,8 @@ type own struct {
 // partop's own consumer already did on its partitions. asked is when
 // partop asked for the new partitions (zero: someone else added them).
 func (t *topic) watchGroups(now, asked time.Time, e *Event) {
-	w := &groupWatch{ev: e, groups: map[string]*groupState{}, floor: maxTime(cmp.Or(t.groups.Asked, t.groups.At), asked)}
+	w := &groupWatch{ev: e, groups: map[string]*groupState{}, floor: maxTime(cmp.Or(t.groups.Asked, t.groups.At), asked),
+		endsAt: map[int64]map[int32]int64{}}
 	t.groupWatches = append(t.groupWatches, w)
 	if t.burst != nil {
 		t.burst(e.From, e.To)
@@ -149,7 +168,7 @@ func (t *topic) watchGroups(now, asked time.Time, e *Event) {
 	}
 	for _, p := range parts {
 		if end, ok := t.own.endAtAssig[p]; ok {
-			st.endAtAssig[p] = end
+			st.endAtAssig[p], st.exactEnds = end, true
 		}
 		if off, ok := t.own.firstFetch[p]; ok {
 			st.firstFetch[p] = off
@@ -159,7 +178,7 @@ func (t *topic) watchGroups(now, asked time.Time, e *Event) {
 			st.commit[int(p)-e.From].exact(c.at)
 		}
 	}
-	st.settle(parts)
+	t.settleGroup(w, st)
 	t.publishGroups(w)
 }
 
@@ -205,7 +224,9 @@ func (t *topic) groupsSeen(gs source.Groups, burst bool) {
 			// partop's own group too: its consumer's exact facts cover only
 			// the partitions it holds, the poll the whole group's.
 			_, known := w.groups[g.Name]
-			if st := w.state(g.Name); st.observe(g, parts, asked, gs.At, !burst) || !known {
+			st := w.state(g.Name)
+			observed := st.observe(g, parts, asked, gs.At, !burst)
+			if t.settleGroup(w, st) || observed || !known {
 				changed = true
 			}
 		}
@@ -213,6 +234,7 @@ func (t *topic) groupsSeen(gs source.Groups, burst bool) {
 			for name, st := range w.groups {
 				if !listed[name] {
 					st.observe(source.Group{}, parts, asked, gs.At, true)
+					t.settleGroup(w, st)
 				}
 			}
 			w.floor = maxTime(w.floor, asked)
@@ -264,13 +286,55 @@ func (st *groupState) observe(g source.Group, parts []int32, asked, at time.Time
 	if st.pick.TargetAt.IsZero() && targeted {
 		st.pick.TargetAt, changed = at, true
 	}
-	return st.settle(parts) || changed
+	return changed
+}
+
+// settleGroup completes what st's facts decide (groupState.settle), first
+// asking the groups poll to date the ends of st's assignment brackets
+// where it can, and taking its answers.
+func (t *topic) settleGroup(w *groupWatch, st *groupState) bool {
+	if t.askEnds != nil && !st.exactEnds {
+		parts := newParts(w.ev)
+		for _, b := range st.assign {
+			if b.at.IsZero() {
+				continue
+			}
+			for _, at := range []time.Time{b.after, b.at} {
+				if k := at.UnixNano(); !at.IsZero() {
+					if _, asked := w.endsAt[k]; !asked {
+						w.endsAt[k] = nil
+						t.askEnds(at, parts)
+					}
+				}
+			}
+		}
+	}
+	return st.settle(newParts(w.ev), w.endsAt, t.askEnds != nil)
+}
+
+// endsAt takes the groups poll's dated end offsets.
+func (t *topic) endsAt(f source.EndsAt) {
+	k := f.At.UnixNano()
+	for _, w := range t.groupWatches {
+		if ends, asked := w.endsAt[k]; !asked || ends != nil {
+			continue
+		}
+		w.endsAt[k] = f.Ends
+		changed := false
+		for _, st := range w.groups {
+			changed = t.settleGroup(w, st) || changed
+		}
+		if changed {
+			t.publishGroups(w)
+			t.log.changed()
+		}
+	}
 }
 
 // settle completes what the group's facts decide: the assignment of and
 // first commit on every new partition, the unread count at assignment and
 // the skipped count. It reports a change.
-func (st *groupState) settle(parts []int32) bool {
+func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, dated bool) bool {
 	changed := false
 	if after, at, ok := span(st.assign); ok && (!at.Equal(st.pick.AssignedAt) || !after.Equal(st.pick.AssignedAfter)) {
 		st.pick.AssignedAfter, st.pick.AssignedAt, changed = after, at, true
@@ -278,12 +342,24 @@ func (st *groupState) settle(parts []int32) bool {
 	if after, at, ok := span(st.commit); ok && (!at.Equal(st.pick.CommittedAt) || !after.Equal(st.pick.CommittedAfter)) {
 		st.pick.CommittedAfter, st.pick.CommittedAt, changed = after, at, true
 	}
-	if st.pick.UnreadAtAssignment < 0 && !st.pick.AssignedAt.IsZero() && len(st.endAtAssig) == len(parts) {
-		var n int64
-		for _, end := range st.endAtAssig {
-			n += end
+	if st.pick.UnreadAtAssignment < 0 && !st.pick.AssignedAt.IsZero() {
+		switch {
+		case st.exactEnds || !dated:
+			// partop's own consumer's ends when assigned; or, where the
+			// poll cannot date records, the ends the first look that saw
+			// each partition assigned knew.
+			if len(st.endAtAssig) == len(parts) {
+				var n int64
+				for _, end := range st.endAtAssig {
+					n += end
+				}
+				st.pick.UnreadAtAssignment, st.pick.UnreadMin, st.pick.UnreadMax = n, n, n
+				st.pick.Narrow = st.exactEnds
+				changed = true
+			}
+		default:
+			changed = st.dated(parts, endsAt) || changed
 		}
-		st.pick.UnreadAtAssignment, changed = n, true
 	}
 	if !st.pick.SkippedExact && len(st.firstFetch) == len(parts) {
 		var n int64
@@ -297,11 +373,57 @@ func (st *groupState) settle(parts []int32) bool {
 		for p, off := range st.commits {
 			likely = likely && off >= st.endAtAssig[p]
 		}
+		likely = likely && (st.pick.Narrow || !dated)
 		if likely { // it committed past everything there at assignment: likely never read it
 			st.pick.Skipped, st.pick.SkippedKnown, changed = st.pick.UnreadAtAssignment, true, true
 		}
 	}
 	return changed
+}
+
+// dated computes the unread count at assignment from the dated end
+// offsets at each new partition's bracket, once every one is answered:
+// the range, and the value (the middle of a narrow range, else its top).
+// endAtAssig then holds each partition's value, for the skipped count.
+func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64) bool {
+	var lo, hi int64
+	narrow := true
+	los := make(map[int32]int64, len(parts))
+	his := make(map[int32]int64, len(parts))
+	for i, p := range parts {
+		b := st.assign[i]
+		var min int64 // no look before: nothing is known to have been there
+		if !b.after.IsZero() {
+			ends := endsAt[b.after.UnixNano()]
+			end, ok := ends[p]
+			if !ok {
+				return false
+			}
+			min = end
+		}
+		end, ok := endsAt[b.at.UnixNano()][p]
+		if !ok {
+			return false
+		}
+		los[p], his[p] = min, max(end, min)
+		lo, hi = lo+los[p], hi+his[p]
+		narrow = narrow && !b.after.IsZero() && b.at.Sub(b.after) <= NarrowBracket
+	}
+	st.pick.UnreadMin, st.pick.UnreadMax, st.pick.Narrow = lo, hi, narrow
+	st.pick.UnreadAtAssignment = hi
+	for _, p := range parts {
+		st.endAtAssig[p] = his[p]
+		if narrow {
+			st.endAtAssig[p] = (los[p] + his[p] + 1) / 2
+		}
+	}
+	if narrow {
+		st.pick.UnreadAtAssignment = 0
+		for _, p := range parts {
+			st.pick.UnreadAtAssignment += st.endAtAssig[p]
+		}
+	}
+	return true
 }
 
 // publishGroups copies the groups' pickups into the event, by group name,
@@ -373,8 +495,11 @@ func (t *topic) ownFact(now time.Time, f source.Fact) {
 			}
 		case source.EndsAtAssignment:
 			for p, end := range f.Ends {
-				if _, seen := st.endAtAssig[p]; inRange(p, w.ev) && !seen {
-					st.endAtAssig[p], changed = end, true
+				if inRange(p, w.ev) && (!st.exactEnds || !hasKey(st.endAtAssig, p)) {
+					if !st.exactEnds {
+						clear(st.endAtAssig) // a poll's ends give way to the consumer's own
+					}
+					st.endAtAssig[p], st.exactEnds, changed = end, true, true
 				}
 			}
 		case source.FirstFetch:
@@ -387,7 +512,7 @@ func (t *topic) ownFact(now time.Time, f source.Fact) {
 				st.commit[int(f.Partition)-w.ev.From].exact(f.At)
 			}
 		}
-		if st.settle(parts) || changed {
+		if t.settleGroup(w, st) || changed {
 			t.publishGroups(w)
 			t.log.changed()
 		}
@@ -416,4 +541,9 @@ func (t *topic) dropGroupWatches(now time.Time) {
 	}
 	clear(t.groupWatches[len(keep):])
 	t.groupWatches = keep
+}
+
+func hasKey[K comparable, V any](m map[K]V, k K) bool {
+	_, ok := m[k]
+	return ok
 }

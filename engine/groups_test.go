@@ -332,3 +332,79 @@ func TestPolledGroupBracket(t *testing.T) {
 		}
 	})
 }
+
+// datingPoll is a groups poll that bursts and dates: it keeps the times
+// the engine asks end offsets at.
+type datingPoll struct {
+	burstingPoll
+	asked []time.Time
+}
+
+func (d *datingPoll) AskEndsAt(at time.Time, parts []int32) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if slices.Equal(parts, []int32{4, 5}) {
+		d.asked = append(d.asked, at)
+	}
+}
+
+// TestUnreadFromDatedEnds: where the groups poll dates records, the
+// engine asks for the new partitions' end offsets at both ends of each
+// group's assignment bracket and takes what was unread at assignment
+// from them: a narrow bracket gives a value (the middle) and allows
+// "likely skipped"; a wide one gives a range, its top as the value, and
+// no claim about skipping.
+func TestUnreadFromDatedEnds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := sourcetest.NewSender(4, 1000, source.About{})
+		polls := &datingPoll{burstingPoll: burstingPoll{Source: sourcetest.NewSource(4, source.About{})}}
+		eng, _ := running(t, src, engine.Config{Groups: polls})
+		<-polls.Started()
+		full := func(asked time.Time, gs ...source.Group) {
+			polls.Report(source.GroupsSeen{Groups: source.Groups{Asked: asked, At: time.Now(), List: gs}})
+		}
+		full(time.Now(), group("billing", 4, true, nil, nil))
+		time.Sleep(2 * time.Second)
+		t0 := time.Now()
+		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+		notYet := time.Now()
+		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: notYet, At: notYet.Add(5 * time.Millisecond),
+			List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic}}}})
+		time.Sleep(200 * time.Millisecond)
+		g := group("billing", 6, true, nil, nil)
+		g.Partitions = g.Partitions[4:]
+		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: time.Now(), At: time.Now().Add(5 * time.Millisecond), List: []source.Group{g}}})
+		seen := time.Now().Add(5 * time.Millisecond)
+		time.Sleep(5 * time.Second)
+		fullAt := time.Now().Add(10 * time.Millisecond)
+		polls.Report(source.GroupsSeen{Groups: source.Groups{Asked: time.Now(), At: fullAt, List: []source.Group{
+			group("billing", 6, true, map[int32]int64{4: 45, 5: 45}, nil), group("late", 6, true, map[int32]int64{4: 90, 5: 90}, nil)}}})
+		polls.mu.Lock()
+		asked := slices.Clone(polls.asked)
+		polls.mu.Unlock()
+		want := []time.Time{t0, notYet, seen, fullAt}
+		slices.SortFunc(asked, time.Time.Compare)
+		if !slices.EqualFunc(asked, want, time.Time.Equal) {
+			t.Fatalf("asked end offsets at %v, want at %v (each bracket's ends, once each)", asked, want)
+		}
+		polls.Report(source.EndsAt{At: notYet, Ends: map[int32]int64{4: 10, 5: 12}})
+		polls.Report(source.EndsAt{At: seen, Ends: map[int32]int64{4: 30, 5: 28}})
+		polls.Report(source.EndsAt{At: t0, Ends: map[int32]int64{4: 0, 5: 0}})
+		polls.Report(source.EndsAt{At: fullAt, Ends: map[int32]int64{4: 700, 5: 800}})
+		time.Sleep(time.Second)
+		b := pickup(t, eng, "billing")
+		if !b.Narrow || b.UnreadMin != 22 || b.UnreadMax != 58 || b.UnreadAtAssignment != 40 {
+			t.Fatalf("billing unread %d (%d..%d, narrow %v), want 40, the middle of 22..58", b.UnreadAtAssignment, b.UnreadMin, b.UnreadMax, b.Narrow)
+		}
+		if !b.SkippedKnown || b.SkippedExact || b.Skipped != 40 {
+			t.Fatalf("billing skipped %d (known %v): its first commits are above what was there: likely 40", b.Skipped, b.SkippedKnown)
+		}
+		l := pickup(t, eng, "late")
+		if l.Narrow || l.UnreadMin != 0 || l.UnreadMax != 1500 || l.UnreadAtAssignment != 1500 || l.SkippedKnown {
+			t.Fatalf("late %+v: a 5 s bracket gives 0..1500 and no claim of skipping", l)
+		}
+	})
+}

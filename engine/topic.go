@@ -54,7 +54,10 @@ type topic struct {
 	// burst, when set, asks the groups poll to burst over an
 	// expansion's new partitions (source.Burster; it never blocks).
 	burst func(from, to int)
-	ans   answering
+	// askEnds, when set, asks the groups poll for the end offsets
+	// partitions had at a past time (source.Backdater; it never blocks).
+	askEnds func(at time.Time, partitions []int32)
+	ans     answering
 }
 
 func newTopic(about source.About, counters *stats.Counters) *topic {
@@ -177,6 +180,8 @@ func (t *topic) report(now time.Time, from factsFrom, f source.Fact) {
 		t.groupsSeen(f.Groups, false)
 	case source.AssignmentsSeen:
 		t.groupsSeen(f.Groups, true)
+	case source.EndsAt:
+		t.endsAt(f)
 	case source.FirstWrite:
 		t.firstWrite(f)
 	case source.ConsumerStarted, source.Assigned, source.EndsAtAssignment, source.Revoked, source.FirstFetch, source.Committed:

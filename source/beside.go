@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"time"
 
 	"partop/stats"
 )
@@ -42,4 +43,15 @@ type Burster interface {
 	// of the groups with a stake in the topic often, until each has them
 	// all or a limit passes.
 	Burst(from, to int)
+}
+
+// Backdater is a Runner that can tell, after the fact, the end offsets
+// partitions had at a past time, from their records' own timestamps (the
+// first offset at or after the time), reported as EndsAt: the groups
+// poll, which the engine asks at the ends of each group's assignment
+// bracket, so what a group found unread on the new partitions does not
+// depend on when a look ran. AskEndsAt never blocks and may be called
+// while the engine holds its lock.
+type Backdater interface {
+	AskEndsAt(at time.Time, partitions []int32)
 }

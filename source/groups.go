@@ -79,8 +79,8 @@ type Groups struct {
 type GroupsSeen struct{ Groups Groups }
 
 // AssignmentsSeen is a burst look (source.Burster): only the assignments
-// of the groups it lists, each with only the new partitions it has
-// assigned or in its target. It says nothing of commits (Committed is
+// of the groups it lists (every group it described), each with only the
+// new partitions it has assigned or in its target, maybe none. It says nothing of commits (Committed is
 // -1), nor of groups it does not list; End is the latest end offset the
 // poller knew, or -1.
 type AssignmentsSeen struct{ Groups Groups }
@@ -122,7 +122,17 @@ type Committed struct {
 	At        time.Time
 }
 
+// EndsAt answers Backdater.AskEndsAt: the end offsets partitions had at
+// At, as their records date themselves (the first offset whose record's
+// timestamp is at or after At; the end where none is that late). A
+// partition that could not be asked about is missing from Ends.
+type EndsAt struct {
+	At   time.Time
+	Ends map[int32]int64
+}
+
 func (GroupsSeen) fact()       {}
+func (EndsAt) fact()           {}
 func (AssignmentsSeen) fact()  {}
 func (ConsumerStarted) fact()  {}
 func (Assigned) fact()         {}

@@ -128,8 +128,8 @@ func (p *Poller) bursts(ctx context.Context, r source.Reporter) {
 	}
 }
 
-// burstLook is one burst look: the groups with any new partition, which
-// have them all, which are gone.
+// burstLook is one burst look: the groups described (each with the new
+// partitions it has, maybe none), which have them all, which are gone.
 type burstLook struct {
 	List      []source.Group
 	has, gone map[string]bool
@@ -240,11 +240,11 @@ func (p *Poller) assignments(ctx context.Context, ss []stake, b bursting) burstL
 	}
 	for _, s := range ss {
 		g := state[s.name]
-		fs := flags[s.name]
-		if g == nil || fs == nil {
-			continue
+		if g == nil {
+			continue // not described: the look says nothing of it
 		}
-		all := true
+		fs := flags[s.name]
+		all := fs != nil
 		for i, f := range fs {
 			all = all && f&assigned != 0
 			if f != 0 {

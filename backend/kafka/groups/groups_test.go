@@ -661,8 +661,8 @@ func TestBurstFollowsTheAssignments(t *testing.T) {
 		if g.Asked.Sub(start) > limit {
 			t.Errorf("look %d at +%s, after the burst's limit %s", i, g.Asked.Sub(start), limit)
 		}
-		if _, ok := find(g, "billing"); ok {
-			t.Errorf("look %d: billing listed with new partitions: %s", i, show(g))
+		if b, ok := find(g, "billing"); !ok || len(b.Partitions) > 0 || b.Protocol != rules.ProtocolClassic {
+			t.Errorf("look %d: billing not listed, or listed with new partitions: %s", i, show(g))
 		}
 		if a, ok := find(g, "audit"); ok && len(a.Partitions) == 2 && a.Partitions[0].Assigned && a.Partitions[1].Assigned {
 			if a.Partitions[0].End != 7 || a.Partitions[1].End != 9 || a.Partitions[0].Committed != -1 || a.Protocol != rules.ProtocolConsumer {
@@ -725,5 +725,51 @@ func TestBurstEndsWhenEveryGroupHasThem(t *testing.T) {
 	time.Sleep(5 * BurstEvery)
 	if later := len(r.bursts()); later != n {
 		t.Fatalf("%d looks after audit had every new partition, want none", later-n)
+	}
+}
+
+// TestAskEndsAt: the end offsets a partition had at a past time come from
+// its records' own timestamps, DateAfter later: the records before the
+// time, and the end where none is as late.
+func TestAskEndsAt(t *testing.T) {
+	t.Parallel()
+	opts := embedded(t, "dated", 2)
+	produce(t, opts, "dated", 5, 0, 1)
+	time.Sleep(50 * time.Millisecond)
+	between := time.Now()
+	time.Sleep(50 * time.Millisecond)
+	produce(t, opts, "dated", 3, 0)
+	time.Sleep(50 * time.Millisecond)
+	after := time.Now()
+	p := poller(t, Config{Topic: "dated", ClientOpts: opts, Interval: time.Minute})
+	var r recorder
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(runCtx, &r) }()
+	defer func() { cancel(); <-done }()
+	asked := time.Now()
+	p.AskEndsAt(between, []int32{0, 1})
+	p.AskEndsAt(after, []int32{0})
+	var got []source.EndsAt
+	waitfor.That(t, settle, "both answers", func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		got = got[:0]
+		for _, f := range r.facts {
+			if e, ok := f.(source.EndsAt); ok {
+				got = append(got, e)
+			}
+		}
+		return len(got) == 2
+	})
+	if time.Since(asked) < DateAfter-time.Second {
+		t.Fatalf("answered %s after asking, want no sooner than %s after the times", time.Since(asked), DateAfter)
+	}
+	slices.SortFunc(got, func(a, b source.EndsAt) int { return a.At.Compare(b.At) })
+	if !got[0].At.Equal(between) || got[0].Ends[0] != 5 || got[0].Ends[1] != 5 || len(got[0].Ends) != 2 {
+		t.Fatalf("at the time between: %+v, want 5 on both", got[0])
+	}
+	if !got[1].At.Equal(after) || got[1].Ends[0] != 8 || len(got[1].Ends) != 1 {
+		t.Fatalf("after every record: %+v, want the end, 8", got[1])
 	}
 }

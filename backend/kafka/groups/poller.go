@@ -22,6 +22,13 @@
 // metadata watch of its own. The burst runs beside the polls, in its own
 // goroutine, sharing only what Poller.mu guards.
 //
+// The engine then asks (source.Backdater) for the end offsets the new
+// partitions had at the ends of each group's assignment bracket: the
+// poller asks the leaders by timestamp (ListOffsets, the first offset at
+// or after the time) DateAfter later, so what a group found unread when
+// it was assigned comes from the records' own times, not from when a
+// look ran.
+//
 // What a group is, when it is not an ordinary subscribed group, is said in
 // its note rather than guessed: commits with no members (a manually
 // assigned consumer, committing with generation -1), no commits on the
@@ -70,16 +77,20 @@ type Poller struct {
 	cl    *kgo.Client
 	wake  chan struct{} // a poll at once: Run's first, and each Wake
 	burst chan struct{} // a burst asked for (Burst)
-	mu    sync.Mutex    // guards b
+	mu    sync.Mutex    // guards b and datings
 	b     bursting
+	// datings are AskEndsAt's times not yet answered; dated signals one.
+	datings []dating
+	dated   chan struct{}
 	// look's state, owned by Run's goroutine (or a test's).
 	st state
 }
 
 var (
-	_ source.Runner  = (*Poller)(nil)
-	_ source.Waker   = (*Poller)(nil)
-	_ source.Burster = (*Poller)(nil)
+	_ source.Runner    = (*Poller)(nil)
+	_ source.Waker     = (*Poller)(nil)
+	_ source.Burster   = (*Poller)(nil)
+	_ source.Backdater = (*Poller)(nil)
 )
 
 // New makes a poller; it connects on its first poll.
@@ -96,7 +107,7 @@ func New(cfg Config) (*Poller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("groups client: %w", err)
 	}
-	p := &Poller{cfg: cfg, cl: cl, wake: make(chan struct{}, 1), burst: make(chan struct{}, 1)}
+	p := &Poller{cfg: cfg, cl: cl, wake: make(chan struct{}, 1), burst: make(chan struct{}, 1), dated: make(chan struct{}, 1)}
 	p.Wake()
 	return p, nil
 }
@@ -110,6 +121,7 @@ func (p *Poller) Run(ctx context.Context, r source.Reporter) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { p.bursts(ctx, r) })
+	wg.Go(func() { p.dates(ctx, r) })
 	var last source.Groups
 	source.Poll(ctx, p.cfg.Interval, true, p.wake, func(ctx context.Context) error {
 		gs, err := p.look(ctx)
