@@ -354,7 +354,7 @@ func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, da
 					n += end
 				}
 				st.pick.UnreadAtAssignment, st.pick.UnreadMin, st.pick.UnreadMax = n, n, n
-				st.pick.Narrow = st.exactEnds
+				st.pick.Narrow = st.exactEnds || narrow(st.assign)
 				changed = true
 			}
 		default:
@@ -373,7 +373,7 @@ func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, da
 		for p, off := range st.commits {
 			likely = likely && off >= st.endAtAssig[p]
 		}
-		likely = likely && (st.pick.Narrow || !dated)
+		likely = likely && st.pick.Narrow
 		if likely { // it committed past everything there at assignment: likely never read it
 			st.pick.Skipped, st.pick.SkippedKnown, changed = st.pick.UnreadAtAssignment, true, true
 		}
@@ -387,7 +387,6 @@ func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, da
 // endAtAssig then holds each partition's value, for the skipped count.
 func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64) bool {
 	var lo, hi int64
-	narrow := true
 	los := make(map[int32]int64, len(parts))
 	his := make(map[int32]int64, len(parts))
 	for i, p := range parts {
@@ -407,20 +406,30 @@ func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64) boo
 		}
 		los[p], his[p] = min, max(end, min)
 		lo, hi = lo+los[p], hi+his[p]
-		narrow = narrow && !b.after.IsZero() && b.at.Sub(b.after) <= NarrowBracket
 	}
-	st.pick.UnreadMin, st.pick.UnreadMax, st.pick.Narrow = lo, hi, narrow
+	isNarrow := narrow(st.assign)
+	st.pick.UnreadMin, st.pick.UnreadMax, st.pick.Narrow = lo, hi, isNarrow
 	st.pick.UnreadAtAssignment = hi
 	for _, p := range parts {
 		st.endAtAssig[p] = his[p]
-		if narrow {
+		if isNarrow {
 			st.endAtAssig[p] = (los[p] + his[p] + 1) / 2
 		}
 	}
-	if narrow {
+	if isNarrow {
 		st.pick.UnreadAtAssignment = 0
 		for _, p := range parts {
 			st.pick.UnreadAtAssignment += st.endAtAssig[p]
+		}
+	}
+	return true
+}
+
+// narrow says every bracket is known to within NarrowBracket.
+func narrow(bs []bracket) bool {
+	for _, b := range bs {
+		if b.after.IsZero() || b.at.Sub(b.after) > NarrowBracket {
+			return false
 		}
 	}
 	return true
