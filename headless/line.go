@@ -73,8 +73,8 @@ type GroupPartitionLine struct {
 // GroupPickupLine is what one group made of an expansion: times are absent
 // while pending.
 type GroupPickupLine struct {
-	Group              string `json:"group"`
-	TargetAt           string `json:"target_at,omitempty"`
+	Group    string `json:"group"`
+	TargetAt string `json:"target_at,omitempty"`
 	// AssignedAfter is the last look that did not see every new
 	// partition assigned, AssignedAt the first that did: the assignment
 	// happened between them (the same instant for partop's own group).
@@ -91,8 +91,8 @@ type GroupPickupLine struct {
 	UnreadAtAssignment    *int64 `json:"unread_at_assignment,omitempty"`
 	UnreadAtAssignmentMin *int64 `json:"unread_at_assignment_min,omitempty"`
 	UnreadAtAssignmentMax *int64 `json:"unread_at_assignment_max,omitempty"`
-	Skipped            *int64 `json:"skipped,omitempty"` // absent while not known
-	SkippedExact       bool   `json:"skipped_exact"`     // false with skipped: likely
+	Skipped               *int64 `json:"skipped,omitempty"` // absent while not known
+	SkippedExact          bool   `json:"skipped_exact"`     // false with skipped: likely
 }
 
 // ProducerLine is one producer id writing to the topic (observe mode).
