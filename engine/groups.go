@@ -267,7 +267,7 @@ func (st *groupState) observe(g source.Group, parts []int32, asked, at time.Time
 			if _, known := st.endAtAssig[p]; !known && gp.End >= 0 {
 				st.endAtAssig[p], changed = gp.End, true
 			}
-		} else {
+		} else if g.Err == "" { // a group the look could not describe may have them
 			st.assign[i].notSeen(asked)
 		}
 		if !commits {

@@ -298,6 +298,10 @@ func TestPolledGroupBracket(t *testing.T) {
 		time.Sleep(190 * time.Millisecond)
 		lastNot, _ = look(10*time.Millisecond, burst, group("billing", 6, false, nil, nil))
 		time.Sleep(190 * time.Millisecond)
+		denied := group("billing", 6, false, nil, nil)
+		denied.Err = "describing: denied"
+		look(10*time.Millisecond, burst, denied) // says nothing of its assignment
+		time.Sleep(190 * time.Millisecond)
 		_, first := look(10*time.Millisecond, burst, group("billing", 6, true, nil, nil))
 		// a full poll asked before the burst's first look that saw it,
 		// answering after: it changes nothing
