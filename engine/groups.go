@@ -52,7 +52,7 @@ type GroupPickup struct {
 }
 
 // NarrowBracket is the widest assignment bracket whose unread count is
-// given as a value: a burst's looks (200 ms apart) make brackets this
+// given as a value: a burst's looks (100 ms apart) make brackets this
 // narrow, the full poll (every second at the most often) never does.
 const NarrowBracket = time.Second
 

@@ -20,7 +20,7 @@ import (
 const (
 	// BurstEvery is how often a burst looks: an assignment is timed to
 	// about this (and the look's round trip).
-	BurstEvery = 200 * time.Millisecond
+	BurstEvery = 100 * time.Millisecond
 	// BurstFor bounds a burst: a KIP-848 group is assigned new partitions
 	// at its members' next heartbeat (5 s by default), a classic group
 	// when its leader's metadata refreshes (5 minutes by default in Kafka's
