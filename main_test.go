@@ -246,7 +246,7 @@ func TestHeadlessConsume(t *testing.T) {
 	if pick == nil {
 		t.Fatalf("no pickup by the partop group in %v", sum["events"])
 	}
-	for _, k := range []string{"assigned_at", "first_commit_at"} {
+	for _, k := range []string{"assigned_after", "assigned_at", "committed_after", "committed_at"} {
 		if ts, _ := pick[k].(string); ts == "" {
 			t.Errorf("%s missing: %v", k, pick)
 		}

@@ -70,6 +70,7 @@ func (e *Engine) grow(ctx context.Context, a Action) error {
 	e.mu.Lock()
 	e.topic.adding++
 	e.mu.Unlock()
+	asked := time.Now() // no group has the new partitions before this
 	from, to, err := e.src.Grow(ctx, a.Target)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -78,7 +79,7 @@ func (e *Engine) grow(ctx context.Context, a Action) error {
 		return err
 	}
 	now := time.Now()
-	e.topic.expanded(from, to, ByPartop, now, now)
+	e.topic.expanded(from, to, ByPartop, asked, now, now)
 	return nil
 }
 

@@ -54,7 +54,11 @@ type Config struct {
 	// the group exactly.
 	Consumer source.Companion
 	// Groups, when set, polls every consumer group on the topic:
-	// Snapshot.Groups and each expansion's group pickups.
+	// Snapshot.Groups and each expansion's group pickups. When it is a
+	// source.Burster, the engine asks it to burst at every expansion it
+	// logs: the engine is where every expansion is known first (partop's
+	// own from its admin call, anyone's from the source's watcher), where
+	// the poll would need a fast metadata watch of its own.
 	Groups source.Runner
 	// StepWindow is the "rate now" window of a stepped source (observe
 	// mode) and of WholeTopic: at least one of their steps (default 1s).
@@ -119,6 +123,12 @@ func New(src source.Source, cfg Config) *Engine {
 		e.cfg.Info.Mode, e.cfg.Info.Partitioner, e.cfg.Info.Keyed = ModeProduce, about.Partitioner, about.Keyed
 		e.cfg.Info.Placement = cmp.Or(about.Placement, about.Partitioner)
 		e.cfg.Info.GivesUpAfter = about.GivesUpAfter
+	}
+	if b, ok := cfg.Groups.(source.Burster); ok {
+		e.topic.burst = b.Burst
+	}
+	if d, ok := cfg.Groups.(source.Backdater); ok {
+		e.topic.askEnds = d.AskEndsAt
 	}
 	e.sampler = stats.NewSampler(src.Counters(), cfg.Stats)
 	if cfg.WholeTopic != nil {

@@ -14,16 +14,34 @@ import (
 // were on them when it was assigned them, and how many it skipped.
 //
 // An outside observer (the groups poll) knows assignment and commits only
-// to its poll interval; partop's own group reports its own exactly.
+// between two looks: each is a bracket, from the last look that did not
+// see it (…After) to the first that did (…At). The groups poll bursts
+// after an expansion (source.Burster), so an assignment's bracket is a
+// fraction of a second wide; commits are looked at only by the full poll
+// (--groups-interval). partop's own group reports its own exactly: its
+// brackets are points.
 type GroupPickup struct {
-	Group         string
-	TargetAt      time.Time // all new partitions in the target assignment (KIP-848); zero: not yet
-	AssignedAt    time.Time // all new partitions assigned to members; zero: pending
-	FirstCommitAt time.Time // a commit on every new partition; zero: not yet
+	Group    string
+	TargetAt time.Time // all new partitions in the target assignment (KIP-848); zero: not yet
+	// AssignedAfter is the last look that did not see every new partition
+	// assigned (zero: no look before, not known), AssignedAt the first
+	// that did (zero: pending).
+	AssignedAfter, AssignedAt time.Time
+	// CommittedAfter is the last look that did not see a commit on every
+	// new partition, CommittedAt the first that did (zero: not yet).
+	CommittedAfter, CommittedAt time.Time
 	// UnreadAtAssignment is the new partitions' end offsets when the group
 	// was assigned them: what a group that resets to latest skips. -1:
-	// not known.
-	UnreadAtAssignment int64
+	// not known. Where the groups poll can date records (a
+	// source.Backdater), it is found after the fact from the records' own
+	// times at each partition's bracket: at least UnreadMin (the ends at
+	// the last look that did not see it assigned), at most UnreadMax (the
+	// ends at the first that did). Narrow says every new partition's
+	// bracket is at most NarrowBracket wide: the value is then the middle
+	// of the range; otherwise UnreadMax, and the range is what is known.
+	// partop's own group's is exact (its consumer asked when assigned).
+	UnreadAtAssignment, UnreadMin, UnreadMax int64
+	Narrow                                   bool
 	// Skipped is how many records on the new partitions the group did not
 	// read, when known (SkippedKnown): exactly for partop's own group
 	// (SkippedExact, from its first fetched offsets), or likely for a
@@ -33,19 +51,82 @@ type GroupPickup struct {
 	SkippedKnown, SkippedExact bool
 }
 
+// NarrowBracket is the widest assignment bracket whose unread count is
+// given as a value: a burst's looks (100 ms apart) make brackets this
+// narrow, the full poll (every second at the most often) never does.
+const NarrowBracket = time.Second
+
 // groupWatch follows the groups' pickups of one expansion.
 type groupWatch struct {
 	ev     *Event
 	groups map[string]*groupState
+	// floor is where a group's brackets start when it is first heard
+	// of: the last full look before (which did not list it with the new
+	// partitions), or, for partop's own expansion, when partop asked
+	// for them, whichever is later.
+	floor time.Time
+	// endsAt are the new partitions' end offsets at past times, by
+	// UnixNano, as the groups poll dated them (source.EndsAt); a time in
+	// it with a nil map is asked for and not answered yet.
+	endsAt map[int64]map[int32]int64
 }
 
 // groupState is one group's progress on an expansion's new partitions.
 type groupState struct {
-	pick       GroupPickup
-	recorded   bool            // its assignment is in the topic's pickups
-	endAtAssig map[int32]int64 // end offsets when assigned
+	pick     GroupPickup
+	recorded bool      // its assignment is in the topic's pickups
+	assign   []bracket // by new partition (partition - From)
+	commit   []bracket
+	// end offsets when assigned: partop's own consumer's, or the first
+	// look that saw the partition assigned and knew its end offset.
+	endAtAssig map[int32]int64
 	firstFetch map[int32]int64 // partop's own group: first fetched offsets
-	commits    map[int32]commit
+	commits    map[int32]int64 // first commits' offsets
+	exactEnds  bool            // endAtAssig is partop's own consumer's
+}
+
+// bracket is when something happened as looks saw it: after the last
+// look that did not see it (after) and by the first that did (at).
+type bracket struct{ after, at time.Time }
+
+// notSeen takes a look, asked at asked, that did not see it.
+func (b *bracket) notSeen(asked time.Time) {
+	if (b.at.IsZero() || asked.Before(b.at)) && asked.After(b.after) {
+		b.after = asked
+	}
+}
+
+// seen takes a look, done by at, that saw it.
+func (b *bracket) seen(at time.Time) bool {
+	if !b.at.IsZero() && !at.Before(b.at) {
+		return false
+	}
+	b.at = at
+	if b.after.After(at) {
+		b.after = at
+	}
+	return true
+}
+
+// exact takes partop's own consumer's word: it happened at at.
+func (b *bracket) exact(at time.Time) bool {
+	if !b.at.IsZero() {
+		return false
+	}
+	b.after, b.at = at, at
+	return true
+}
+
+// span is when every bracket's event had happened: after the latest
+// after, by the latest at; ok is false while one has not.
+func span(bs []bracket) (after, at time.Time, ok bool) {
+	for _, b := range bs {
+		if b.at.IsZero() {
+			return time.Time{}, time.Time{}, false
+		}
+		after, at = maxTime(after, b.after), maxTime(at, b.at)
+	}
+	return after, at, true
 }
 
 type commit struct {
@@ -65,38 +146,52 @@ type own struct {
 }
 
 // watchGroups starts following the groups' pickups of e, from what
-// partop's own consumer already did on its partitions.
-func (t *topic) watchGroups(now time.Time, e *Event) {
-	w := &groupWatch{ev: e, groups: map[string]*groupState{}}
+// partop's own consumer already did on its partitions. asked is when
+// partop asked for the new partitions (zero: someone else added them).
+func (t *topic) watchGroups(now, asked time.Time, e *Event) {
+	w := &groupWatch{ev: e, groups: map[string]*groupState{}, floor: maxTime(cmp.Or(t.groups.Asked, t.groups.At), asked),
+		endsAt: map[int64]map[int32]int64{}}
 	t.groupWatches = append(t.groupWatches, w)
+	if t.burst != nil {
+		t.burst(e.From, e.To)
+	}
 	if t.own.group == "" {
 		return
 	}
 	st := w.state(t.own.group)
 	parts := newParts(e)
 	if t.ownHas(parts) {
-		st.pick.AssignedAt, st.pick.TargetAt = now, now
+		st.pick.TargetAt = now
+		for i := range st.assign {
+			st.assign[i].exact(now)
+		}
 	}
 	for _, p := range parts {
 		if end, ok := t.own.endAtAssig[p]; ok {
-			st.endAtAssig[p] = end
+			st.endAtAssig[p], st.exactEnds = end, true
 		}
 		if off, ok := t.own.firstFetch[p]; ok {
 			st.firstFetch[p] = off
 		}
 		if c, ok := t.own.commits[p]; ok {
-			st.commits[p] = c
+			st.commits[p] = c.offset
+			st.commit[int(p)-e.From].exact(c.at)
 		}
 	}
-	st.settle(parts)
+	t.settleGroup(w, st)
 	t.publishGroups(w)
 }
 
 func (w *groupWatch) state(group string) *groupState {
 	g := w.groups[group]
 	if g == nil {
+		n := w.ev.To - w.ev.From
 		g = &groupState{pick: GroupPickup{Group: group, UnreadAtAssignment: -1},
-			endAtAssig: map[int32]int64{}, firstFetch: map[int32]int64{}, commits: map[int32]commit{}}
+			assign: make([]bracket, n), commit: make([]bracket, n),
+			endAtAssig: map[int32]int64{}, firstFetch: map[int32]int64{}, commits: map[int32]int64{}}
+		for i := range n {
+			g.assign[i].after, g.commit[i].after = w.floor, w.floor
+		}
 		w.groups[group] = g
 	}
 	return g
@@ -111,20 +206,38 @@ func newParts(e *Event) []int32 {
 	return out
 }
 
-// groupsSeen takes a groups poll: each group's target, assignment, commits
-// and end offsets as of gs.At.
-func (t *topic) groupsSeen(gs source.Groups) {
-	t.groups = gs
+// groupsSeen takes a look at the groups: each group's target, assignment,
+// end offsets and, unless burst (an AssignmentsSeen), commits, as of
+// gs.Asked..gs.At. A full look also says that a group it does not list
+// had nothing then.
+func (t *topic) groupsSeen(gs source.Groups, burst bool) {
+	if !burst {
+		t.groups = gs
+	}
+	asked := cmp.Or(gs.Asked, gs.At)
 	for _, w := range t.groupWatches {
 		parts := newParts(w.ev)
 		changed := false
+		listed := make(map[string]bool, len(gs.List))
 		for _, g := range gs.List {
+			listed[g.Name] = true
 			// partop's own group too: its consumer's exact facts cover only
 			// the partitions it holds, the poll the whole group's.
 			_, known := w.groups[g.Name]
-			if st := w.state(g.Name); st.observe(g, parts, gs.At) || !known {
+			st := w.state(g.Name)
+			observed := st.observe(g, parts, asked, gs.At, !burst)
+			if t.settleGroup(w, st) || observed || !known {
 				changed = true
 			}
+		}
+		if !burst && gs.Err == "" {
+			for name, st := range w.groups {
+				if !listed[name] {
+					st.observe(source.Group{}, parts, asked, gs.At, true)
+					t.settleGroup(w, st)
+				}
+			}
+			w.floor = maxTime(w.floor, asked)
 		}
 		if changed {
 			t.publishGroups(w)
@@ -133,8 +246,9 @@ func (t *topic) groupsSeen(gs source.Groups) {
 	}
 }
 
-// observe takes one group as a poll at at saw it; it reports a change.
-func (st *groupState) observe(g source.Group, parts []int32, at time.Time) bool {
+// observe takes one group as a look from asked to at saw it (commits: the
+// look fetched its commits); it reports a change.
+func (st *groupState) observe(g source.Group, parts []int32, asked, at time.Time, commits bool) bool {
 	// g.Partitions are ascending: a few lookups, no index of thousands.
 	find := func(p int32) (source.GroupPartition, bool) {
 		i, ok := slices.BinarySearchFunc(g.Partitions, p, func(gp source.GroupPartition, p int32) int { return cmp.Compare(gp.Partition, p) })
@@ -143,60 +257,109 @@ func (st *groupState) observe(g source.Group, parts []int32, at time.Time) bool 
 		}
 		return g.Partitions[i], true
 	}
-	all := func(ok func(source.GroupPartition) bool) bool {
-		for _, p := range parts {
-			if gp, found := find(p); !found || !ok(gp) {
-				return false
-			}
-		}
-		return true
-	}
 	changed := false
-	if st.pick.TargetAt.IsZero() && all(func(p source.GroupPartition) bool { return p.Target }) {
-		st.pick.TargetAt, changed = at, true
-	}
-	if st.pick.AssignedAt.IsZero() && all(func(p source.GroupPartition) bool { return p.Assigned }) {
-		st.pick.AssignedAt, changed = at, true
-		st.pick.UnreadAtAssignment = 0
-		for _, p := range parts {
-			gp, _ := find(p)
-			end := gp.End
-			if end < 0 {
-				st.pick.UnreadAtAssignment = -1
-				break
+	targeted := true
+	for i, p := range parts {
+		gp, found := find(p)
+		targeted = targeted && found && gp.Target
+		if found && gp.Assigned {
+			changed = st.assign[i].seen(at) || changed
+			if _, known := st.endAtAssig[p]; !known && gp.End >= 0 {
+				st.endAtAssig[p], changed = gp.End, true
 			}
-			st.endAtAssig[p] = end
-			st.pick.UnreadAtAssignment += end
+		} else if g.Err == "" { // a group the look could not describe may have them
+			st.assign[i].notSeen(asked)
 		}
-	}
-	for _, p := range parts {
-		if gp, ok := find(p); ok && gp.Committed >= 0 {
+		if !commits {
+			continue
+		}
+		if found && gp.Committed >= 0 {
 			if _, seen := st.commits[p]; !seen {
-				st.commits[p] = commit{offset: gp.Committed, at: at}
+				st.commits[p] = gp.Committed
+				st.commit[i].seen(at)
 				changed = true
 			}
+		} else {
+			st.commit[i].notSeen(asked)
 		}
 	}
-	return st.settle(parts) || changed
+	if st.pick.TargetAt.IsZero() && targeted {
+		st.pick.TargetAt, changed = at, true
+	}
+	return changed
 }
 
-// settle completes what the group's facts decide: the first commit on
-// every new partition, and the skipped count. It reports a change.
-func (st *groupState) settle(parts []int32) bool {
-	changed := false
-	if st.pick.UnreadAtAssignment < 0 && !st.pick.AssignedAt.IsZero() && len(st.endAtAssig) == len(parts) {
-		var n int64 // partop's own group: its consumer asked when assigned
-		for _, end := range st.endAtAssig {
-			n += end
+// settleGroup completes what st's facts decide (groupState.settle), first
+// asking the groups poll to date the ends of st's assignment brackets
+// where it can, and taking its answers.
+func (t *topic) settleGroup(w *groupWatch, st *groupState) bool {
+	if t.askEnds != nil && !st.exactEnds {
+		parts := newParts(w.ev)
+		for _, b := range st.assign {
+			if b.at.IsZero() {
+				continue
+			}
+			for _, at := range []time.Time{b.after, b.at} {
+				if k := at.UnixNano(); !at.IsZero() {
+					if _, asked := w.endsAt[k]; !asked {
+						w.endsAt[k] = nil
+						t.askEnds(at, parts)
+					}
+				}
+			}
 		}
-		st.pick.UnreadAtAssignment, changed = n, true
 	}
-	if st.pick.FirstCommitAt.IsZero() && len(st.commits) == len(parts) {
-		var last time.Time
-		for _, c := range st.commits {
-			last = maxTime(last, c.at)
+	return st.settle(newParts(w.ev), w.endsAt, t.askEnds != nil)
+}
+
+// endsAt takes the groups poll's dated end offsets.
+func (t *topic) endsAt(f source.EndsAt) {
+	k := f.At.UnixNano()
+	for _, w := range t.groupWatches {
+		if ends, asked := w.endsAt[k]; !asked || ends != nil {
+			continue
 		}
-		st.pick.FirstCommitAt, changed = last, true
+		w.endsAt[k] = f.Ends
+		changed := false
+		for _, st := range w.groups {
+			changed = t.settleGroup(w, st) || changed
+		}
+		if changed {
+			t.publishGroups(w)
+			t.log.changed()
+		}
+	}
+}
+
+// settle completes what the group's facts decide: the assignment of and
+// first commit on every new partition, the unread count at assignment and
+// the skipped count. It reports a change.
+func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, dated bool) bool {
+	changed := false
+	if after, at, ok := span(st.assign); ok && (!at.Equal(st.pick.AssignedAt) || !after.Equal(st.pick.AssignedAfter)) {
+		st.pick.AssignedAfter, st.pick.AssignedAt, changed = after, at, true
+	}
+	if after, at, ok := span(st.commit); ok && (!at.Equal(st.pick.CommittedAt) || !after.Equal(st.pick.CommittedAfter)) {
+		st.pick.CommittedAfter, st.pick.CommittedAt, changed = after, at, true
+	}
+	if st.pick.UnreadAtAssignment < 0 && !st.pick.AssignedAt.IsZero() {
+		switch {
+		case st.exactEnds || !dated:
+			// partop's own consumer's ends when assigned; or, where the
+			// poll cannot date records, the ends the first look that saw
+			// each partition assigned knew.
+			if len(st.endAtAssig) == len(parts) {
+				var n int64
+				for _, end := range st.endAtAssig {
+					n += end
+				}
+				st.pick.UnreadAtAssignment, st.pick.UnreadMin, st.pick.UnreadMax = n, n, n
+				st.pick.Narrow = st.exactEnds || narrow(st.assign)
+				changed = true
+			}
+		default:
+			changed = st.dated(parts, endsAt) || changed
+		}
 	}
 	if !st.pick.SkippedExact && len(st.firstFetch) == len(parts) {
 		var n int64
@@ -207,9 +370,10 @@ func (st *groupState) settle(parts []int32) bool {
 	}
 	if !st.pick.SkippedKnown && !st.pick.AssignedAt.IsZero() && st.pick.UnreadAtAssignment >= 0 && len(st.commits) == len(parts) {
 		likely := true
-		for p, c := range st.commits {
-			likely = likely && c.offset >= st.endAtAssig[p]
+		for p, off := range st.commits {
+			likely = likely && off >= st.endAtAssig[p]
 		}
+		likely = likely && st.pick.Narrow
 		if likely { // it committed past everything there at assignment: likely never read it
 			st.pick.Skipped, st.pick.SkippedKnown, changed = st.pick.UnreadAtAssignment, true, true
 		}
@@ -217,8 +381,63 @@ func (st *groupState) settle(parts []int32) bool {
 	return changed
 }
 
+// dated computes the unread count at assignment from the dated end
+// offsets at each new partition's bracket, once every one is answered:
+// the range, and the value (the middle of a narrow range, else its top).
+// endAtAssig then holds each partition's value, for the skipped count.
+func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64) bool {
+	var lo, hi int64
+	los := make(map[int32]int64, len(parts))
+	his := make(map[int32]int64, len(parts))
+	for i, p := range parts {
+		b := st.assign[i]
+		var min int64 // no look before: nothing is known to have been there
+		if !b.after.IsZero() {
+			ends := endsAt[b.after.UnixNano()]
+			end, ok := ends[p]
+			if !ok {
+				return false
+			}
+			min = end
+		}
+		end, ok := endsAt[b.at.UnixNano()][p]
+		if !ok {
+			return false
+		}
+		los[p], his[p] = min, max(end, min)
+		lo, hi = lo+los[p], hi+his[p]
+	}
+	isNarrow := narrow(st.assign)
+	st.pick.UnreadMin, st.pick.UnreadMax, st.pick.Narrow = lo, hi, isNarrow
+	st.pick.UnreadAtAssignment = hi
+	for _, p := range parts {
+		st.endAtAssig[p] = his[p]
+		if isNarrow {
+			st.endAtAssig[p] = (los[p] + his[p] + 1) / 2
+		}
+	}
+	if isNarrow {
+		st.pick.UnreadAtAssignment = 0
+		for _, p := range parts {
+			st.pick.UnreadAtAssignment += st.endAtAssig[p]
+		}
+	}
+	return true
+}
+
+// narrow says every bracket is known to within NarrowBracket.
+func narrow(bs []bracket) bool {
+	for _, b := range bs {
+		if b.after.IsZero() || b.at.Sub(b.after) > NarrowBracket {
+			return false
+		}
+	}
+	return true
+}
+
 // publishGroups copies the groups' pickups into the event, by group name,
-// and records each group's assignment of the new partitions once.
+// and records each group's assignment of the new partitions once, at the
+// end of its bracket.
 func (t *topic) publishGroups(w *groupWatch) {
 	names := make([]string, 0, len(w.groups))
 	for n := range w.groups {
@@ -275,13 +494,21 @@ func (t *topic) ownFact(now time.Time, f source.Fact) {
 		changed := false
 		switch f := f.(type) {
 		case source.Assigned:
-			if st.pick.AssignedAt.IsZero() && t.ownHas(parts) {
-				st.pick.AssignedAt, st.pick.TargetAt, changed = now, now, true
+			for _, p := range f.Partitions {
+				if inRange(p, w.ev) && st.assign[int(p)-w.ev.From].exact(now) {
+					changed = true
+				}
+			}
+			if st.pick.TargetAt.IsZero() && t.ownHas(parts) {
+				st.pick.TargetAt, changed = now, true
 			}
 		case source.EndsAtAssignment:
 			for p, end := range f.Ends {
-				if _, seen := st.endAtAssig[p]; inRange(p, w.ev) && !seen {
-					st.endAtAssig[p], changed = end, true
+				if inRange(p, w.ev) && (!st.exactEnds || !hasKey(st.endAtAssig, p)) {
+					if !st.exactEnds {
+						clear(st.endAtAssig) // a poll's ends give way to the consumer's own
+					}
+					st.endAtAssig[p], st.exactEnds, changed = end, true, true
 				}
 			}
 		case source.FirstFetch:
@@ -290,10 +517,11 @@ func (t *topic) ownFact(now time.Time, f source.Fact) {
 			}
 		case source.Committed:
 			if _, seen := st.commits[f.Partition]; inRange(f.Partition, w.ev) && !seen {
-				st.commits[f.Partition], changed = commit{offset: f.Offset, at: f.At}, true
+				st.commits[f.Partition], changed = f.Offset, true
+				st.commit[int(f.Partition)-w.ev.From].exact(f.At)
 			}
 		}
-		if st.settle(parts) || changed {
+		if t.settleGroup(w, st) || changed {
 			t.publishGroups(w)
 			t.log.changed()
 		}
@@ -322,4 +550,9 @@ func (t *topic) dropGroupWatches(now time.Time) {
 	}
 	clear(t.groupWatches[len(keep):])
 	t.groupWatches = keep
+}
+
+func hasKey[K comparable, V any](m map[K]V, k K) bool {
+	_, ok := m[k]
+	return ok
 }

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -58,8 +59,9 @@ func TestOwnGroupPickupIsExact(t *testing.T) {
 		cons.Report(source.Committed{Partition: 5, Offset: 250, At: time.Now()})
 		time.Sleep(time.Second)
 		p := pickup(t, eng, "partop")
-		if p.AssignedAt.Sub(t0) != 1200*time.Millisecond || p.FirstCommitAt.Sub(t0) != 2250*time.Millisecond {
-			t.Fatalf("assigned +%s, first commit +%s; want +1.2s, +2.25s", p.AssignedAt.Sub(t0), p.FirstCommitAt.Sub(t0))
+		if p.AssignedAt.Sub(t0) != 1200*time.Millisecond || p.CommittedAt.Sub(t0) != 2250*time.Millisecond ||
+			!p.AssignedAfter.Equal(p.AssignedAt) || !p.CommittedAfter.Equal(p.CommittedAt) {
+			t.Fatalf("assigned +%s, first commit +%s; want +1.2s, +2.25s", p.AssignedAt.Sub(t0), p.CommittedAt.Sub(t0))
 		}
 		if !p.SkippedExact || p.Skipped != 200 {
 			t.Fatalf("skipped %d (exact %v), want exactly 200 (120 + 80 records before the first fetches)", p.Skipped, p.SkippedExact)
@@ -92,9 +94,10 @@ func group(name string, n int, assigned bool, commits, ends map[int32]int64) sou
 }
 
 // TestPolledGroupPickup: a group the poll sees assigned the new partitions
-// is timed to the poll; the new partitions' end offsets then are what it
-// had not read; a first commit at or above them means it likely skipped
-// them. A group never assigned them stays pending.
+// is timed to the poll; where the poll cannot date records, the new
+// partitions' end offsets then are what it had not read; with a bracket
+// as wide as the poll's interval, a first commit at or above them says
+// nothing of skipping. A group never assigned them stays pending.
 func TestPolledGroupPickup(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := sourcetest.NewSender(4, 1000, source.About{})
@@ -116,11 +119,11 @@ func TestPolledGroupPickup(t *testing.T) {
 		seen(group("billing", 6, true, map[int32]int64{4: 55, 5: 61}, map[int32]int64{4: 55, 5: 61}), group("audit", 6, false, nil, nil))
 		time.Sleep(time.Second)
 		b := pickup(t, eng, "billing")
-		if !b.AssignedAt.Equal(assigned) || b.UnreadAtAssignment != 110 || b.FirstCommitAt.Sub(assigned) != 5*time.Second {
+		if !b.AssignedAt.Equal(assigned) || b.UnreadAtAssignment != 110 || b.CommittedAt.Sub(assigned) != 5*time.Second {
 			t.Fatalf("billing %+v: want assigned at the second poll with 110 unread, first commit a poll later", b)
 		}
-		if !b.SkippedKnown || b.SkippedExact || b.Skipped != 110 {
-			t.Fatalf("billing skipped %d known %v exact %v: want likely 110", b.Skipped, b.SkippedKnown, b.SkippedExact)
+		if b.SkippedKnown || b.Narrow {
+			t.Fatalf("billing skipped %d known %v: assigned within a 5 s bracket, it is not said to have skipped anything", b.Skipped, b.SkippedKnown)
 		}
 		if a := pickup(t, eng, "audit"); !a.AssignedAt.IsZero() || a.SkippedKnown {
 			t.Fatalf("audit %+v: never assigned the new partitions, so pending", a)
@@ -228,6 +231,185 @@ func TestOwnGroupSharedWithAnotherMember(t *testing.T) {
 		p := pickup(t, eng, "shared")
 		if !p.AssignedAt.Equal(polled) || p.SkippedExact {
 			t.Fatalf("pickup %+v: want assigned at the poll, and no exact skipped count (5 started at the other member's commit)", p)
+		}
+	})
+}
+
+// burstingPoll is a groups poll that keeps the engine's Burst calls.
+type burstingPoll struct {
+	*sourcetest.Source
+	mu     sync.Mutex
+	bursts [][2]int
+}
+
+func (b *burstingPoll) Burst(from, to int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.bursts = append(b.bursts, [2]int{from, to})
+}
+
+// TestPolledGroupBracket: an expansion makes the engine ask the groups
+// poll to burst; each group's assignment is bracketed by the last look
+// that did not see it and the first that did (a burst's looks, which
+// say nothing of commits, or a full poll's), its first commit by full
+// polls only; a group first heard of after the expansion starts its
+// bracket at the last full poll before, or when partop asked for the
+// partitions, whichever is later; a look arriving late does not widen a
+// bracket.
+func TestPolledGroupBracket(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := sourcetest.NewSender(4, 1000, source.About{})
+		src.GrowTakes = 50 * time.Millisecond
+		polls := &burstingPoll{Source: sourcetest.NewSource(4, source.About{})}
+		eng, _ := running(t, src, engine.Config{Groups: polls})
+		<-polls.Started()
+		full := func(asked time.Time, gs ...source.Group) {
+			polls.Report(source.GroupsSeen{Groups: source.Groups{Asked: asked, At: time.Now(), List: gs}})
+		}
+		burst := func(asked time.Time, gs ...source.Group) {
+			for i := range gs {
+				gs[i].Partitions = slices.DeleteFunc(gs[i].Partitions, func(p source.GroupPartition) bool { return p.Partition < 4 || !p.Assigned })
+				for j := range gs[i].Partitions {
+					gs[i].Partitions[j].Committed, gs[i].Partitions[j].End = -1, -1
+				}
+			}
+			polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: asked, At: time.Now(), List: gs}})
+		}
+		asked := time.Now()
+		time.Sleep(10 * time.Millisecond)
+		full(asked, group("billing", 4, true, nil, nil))
+		time.Sleep(3 * time.Second)
+		t0 := time.Now()
+		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
+			t.Fatal(err)
+		}
+		polls.mu.Lock()
+		if !slices.Equal(polls.bursts, [][2]int{{4, 6}}) {
+			t.Fatalf("bursts %v, want one over 4..5", polls.bursts)
+		}
+		polls.mu.Unlock()
+		look := func(d time.Duration, f func(time.Time, ...source.Group), gs ...source.Group) (asked, at time.Time) {
+			asked = time.Now()
+			time.Sleep(d)
+			f(asked, gs...)
+			return asked, time.Now()
+		}
+		lastNot, _ := look(10*time.Millisecond, burst, group("billing", 6, false, nil, nil))
+		time.Sleep(190 * time.Millisecond)
+		lastNot, _ = look(10*time.Millisecond, burst, group("billing", 6, false, nil, nil))
+		time.Sleep(190 * time.Millisecond)
+		denied := group("billing", 6, false, nil, nil)
+		denied.Err = "describing: denied"
+		look(10*time.Millisecond, burst, denied) // says nothing of its assignment
+		time.Sleep(190 * time.Millisecond)
+		_, first := look(10*time.Millisecond, burst, group("billing", 6, true, nil, nil))
+		// a full poll asked before the burst's first look that saw it,
+		// answering after: it changes nothing
+		full(lastNot.Add(-time.Second), group("billing", 6, false, nil, nil))
+		time.Sleep(time.Second) // the next snapshot
+		b := pickup(t, eng, "billing")
+		if !b.AssignedAfter.Equal(lastNot) || !b.AssignedAt.Equal(first) {
+			t.Fatalf("billing assigned +%s..+%s, want +%s..+%s", b.AssignedAfter.Sub(t0), b.AssignedAt.Sub(t0), lastNot.Sub(t0), first.Sub(t0))
+		}
+		if !b.CommittedAt.IsZero() || b.UnreadAtAssignment >= 0 {
+			t.Fatalf("billing %+v: a burst says nothing of commits or end offsets", b)
+		}
+		time.Sleep(3 * time.Second)
+		notCommitted, _ := look(20*time.Millisecond, full,
+			group("billing", 6, true, nil, map[int32]int64{4: 50, 5: 60}), group("late", 6, true, nil, nil))
+		time.Sleep(5 * time.Second)
+		_, committed := look(20*time.Millisecond, full,
+			group("billing", 6, true, map[int32]int64{4: 70, 5: 80}, map[int32]int64{4: 70, 5: 80}), group("late", 6, true, nil, nil))
+		time.Sleep(time.Second)
+		b = pickup(t, eng, "billing")
+		if !b.CommittedAfter.Equal(notCommitted) || !b.CommittedAt.Equal(committed) || b.UnreadAtAssignment != 110 {
+			t.Fatalf("billing committed +%s..+%s, unread %d; want +%s..+%s, 110 (the ends the first full look after the assignment knew)",
+				b.CommittedAfter.Sub(t0), b.CommittedAt.Sub(t0), b.UnreadAtAssignment, notCommitted.Sub(t0), committed.Sub(t0))
+		}
+		// late was first heard of at a full poll: not listed before, so
+		// not assigned when partop asked for the partitions
+		if l := pickup(t, eng, "late"); !l.AssignedAfter.Equal(t0) || l.AssignedAt.Sub(notCommitted) != 20*time.Millisecond {
+			t.Fatalf("late assigned +%s..+%s, want +0s..+%s", l.AssignedAfter.Sub(t0), l.AssignedAt.Sub(t0), notCommitted.Add(20*time.Millisecond).Sub(t0))
+		}
+		x := expansions(eng.Snapshot())[0]
+		if ps := eng.Snapshot().PickupsSince(0); len(ps) != 2 || ps[0].Group != "billing" || ps[0].Latency != first.Sub(x.Start()) {
+			t.Fatalf("pickups %+v: want billing's recorded at its bracket's end", ps)
+		}
+	})
+}
+
+// datingPoll is a groups poll that bursts and dates: it keeps the times
+// the engine asks end offsets at.
+type datingPoll struct {
+	burstingPoll
+	asked []time.Time
+}
+
+func (d *datingPoll) AskEndsAt(at time.Time, parts []int32) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if slices.Equal(parts, []int32{4, 5}) {
+		d.asked = append(d.asked, at)
+	}
+}
+
+// TestUnreadFromDatedEnds: where the groups poll dates records, the
+// engine asks for the new partitions' end offsets at both ends of each
+// group's assignment bracket and takes what was unread at assignment
+// from them: a narrow bracket gives a value (the middle) and allows
+// "likely skipped"; a wide one gives a range, its top as the value, and
+// no claim about skipping.
+func TestUnreadFromDatedEnds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := sourcetest.NewSender(4, 1000, source.About{})
+		polls := &datingPoll{burstingPoll: burstingPoll{Source: sourcetest.NewSource(4, source.About{})}}
+		eng, _ := running(t, src, engine.Config{Groups: polls})
+		<-polls.Started()
+		full := func(asked time.Time, gs ...source.Group) {
+			polls.Report(source.GroupsSeen{Groups: source.Groups{Asked: asked, At: time.Now(), List: gs}})
+		}
+		full(time.Now(), group("billing", 4, true, nil, nil))
+		time.Sleep(2 * time.Second)
+		t0 := time.Now()
+		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+		notYet := time.Now()
+		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: notYet, At: notYet.Add(5 * time.Millisecond),
+			List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic}}}})
+		time.Sleep(200 * time.Millisecond)
+		g := group("billing", 6, true, nil, nil)
+		g.Partitions = g.Partitions[4:]
+		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: time.Now(), At: time.Now().Add(5 * time.Millisecond), List: []source.Group{g}}})
+		seen := time.Now().Add(5 * time.Millisecond)
+		time.Sleep(5 * time.Second)
+		fullAt := time.Now().Add(10 * time.Millisecond)
+		polls.Report(source.GroupsSeen{Groups: source.Groups{Asked: time.Now(), At: fullAt, List: []source.Group{
+			group("billing", 6, true, map[int32]int64{4: 45, 5: 45}, nil), group("late", 6, true, map[int32]int64{4: 90, 5: 90}, nil)}}})
+		polls.mu.Lock()
+		asked := slices.Clone(polls.asked)
+		polls.mu.Unlock()
+		want := []time.Time{t0, notYet, seen, fullAt}
+		slices.SortFunc(asked, time.Time.Compare)
+		if !slices.EqualFunc(asked, want, time.Time.Equal) {
+			t.Fatalf("asked end offsets at %v, want at %v (each bracket's ends, once each)", asked, want)
+		}
+		polls.Report(source.EndsAt{At: notYet, Ends: map[int32]int64{4: 10, 5: 12}})
+		polls.Report(source.EndsAt{At: seen, Ends: map[int32]int64{4: 30, 5: 28}})
+		polls.Report(source.EndsAt{At: t0, Ends: map[int32]int64{4: 0, 5: 0}})
+		polls.Report(source.EndsAt{At: fullAt, Ends: map[int32]int64{4: 700, 5: 800}})
+		time.Sleep(time.Second)
+		b := pickup(t, eng, "billing")
+		if !b.Narrow || b.UnreadMin != 22 || b.UnreadMax != 58 || b.UnreadAtAssignment != 40 {
+			t.Fatalf("billing unread %d (%d..%d, narrow %v), want 40, the middle of 22..58", b.UnreadAtAssignment, b.UnreadMin, b.UnreadMax, b.Narrow)
+		}
+		if !b.SkippedKnown || b.SkippedExact || b.Skipped != 40 {
+			t.Fatalf("billing skipped %d (known %v): its first commits are above what was there: likely 40", b.Skipped, b.SkippedKnown)
+		}
+		l := pickup(t, eng, "late")
+		if l.Narrow || l.UnreadMin != 0 || l.UnreadMax != 1500 || l.UnreadAtAssignment != 1500 || l.SkippedKnown {
+			t.Fatalf("late %+v: a 5 s bracket gives 0..1500 and no claim of skipping", l)
 		}
 	})
 }

@@ -51,7 +51,13 @@ type topic struct {
 	// groupWatches follow the groups' pickups of recent expansions.
 	groupWatches []*groupWatch
 	own          own // partop's own consumer group
-	ans          answering
+	// burst, when set, asks the groups poll to burst over an
+	// expansion's new partitions (source.Burster; it never blocks).
+	burst func(from, to int)
+	// askEnds, when set, asks the groups poll for the end offsets
+	// partitions had at a past time (source.Backdater; it never blocks).
+	askEnds func(at time.Time, partitions []int32)
+	ans     answering
 }
 
 func newTopic(about source.About, counters *stats.Counters) *topic {
@@ -75,8 +81,9 @@ func (t *topic) stateNow() TopicState {
 	return v
 }
 
-// expanded records that the topic grew from..to.
-func (t *topic) expanded(from, to int, by string, created, seen time.Time) {
+// expanded records that the topic grew from..to; asked is when partop
+// asked for the partitions (zero: someone else added them).
+func (t *topic) expanded(from, to int, by string, asked, created, seen time.Time) {
 	t.counters.Extend(to) // new partitions show up at once, idle until used
 	e := &Event{Kind: KindExpansion, At: seen, From: from, To: to, By: by, Created: created, Seen: seen}
 	if t.about.Routes && t.state.Partitions >= to { // the client found them before we did
@@ -86,7 +93,7 @@ func (t *topic) expanded(from, to int, by string, created, seen time.Time) {
 	t.log.add(e)
 	t.pending = append(t.pending, e)
 	t.settling = append(t.settling, e)
-	t.watchGroups(seen, e)
+	t.watchGroups(seen, asked, e)
 }
 
 // metadata takes a fresh look at the topic from a source's watcher.
@@ -110,7 +117,7 @@ func (t *topic) metadata(now time.Time, m source.Metadata) {
 		// partop's own Grow is in flight: the source may see the new
 		// count before the admin call answers; it is partop's change.
 	case to > from && from > 0:
-		t.expanded(from, to, ByExternal, time.Time{}, now)
+		t.expanded(from, to, ByExternal, time.Time{}, time.Time{}, now)
 	default:
 		t.state.Cluster = max(t.state.Cluster, to)
 	}
@@ -170,7 +177,11 @@ func (t *topic) report(now time.Time, from factsFrom, f source.Fact) {
 	case source.MetadataSent:
 		t.state.MetadataRequests++
 	case source.GroupsSeen:
-		t.groupsSeen(f.Groups)
+		t.groupsSeen(f.Groups, false)
+	case source.AssignmentsSeen:
+		t.groupsSeen(f.Groups, true)
+	case source.EndsAt:
+		t.endsAt(f)
 	case source.FirstWrite:
 		t.firstWrite(f)
 	case source.ConsumerStarted, source.Assigned, source.EndsAtAssignment, source.Revoked, source.FirstFetch, source.Committed:

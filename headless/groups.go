@@ -40,11 +40,16 @@ func groupLines(gs source.Groups) []GroupLine {
 func pickupLines(ps []engine.GroupPickup) []GroupPickupLine {
 	out := make([]GroupPickupLine, 0, len(ps))
 	for _, p := range ps {
-		l := GroupPickupLine{Group: p.Group, TargetAt: stamp(p.TargetAt), AssignedAt: stamp(p.AssignedAt),
-			FirstCommitAt: stamp(p.FirstCommitAt), SkippedExact: p.SkippedExact}
+		l := GroupPickupLine{Group: p.Group, TargetAt: stamp(p.TargetAt),
+			AssignedAfter: stamp(p.AssignedAfter), AssignedAt: stamp(p.AssignedAt),
+			CommittedAfter: stamp(p.CommittedAfter), CommittedAt: stamp(p.CommittedAt), SkippedExact: p.SkippedExact}
 		if p.UnreadAtAssignment >= 0 && !p.AssignedAt.IsZero() {
 			u := p.UnreadAtAssignment
 			l.UnreadAtAssignment = &u
+			if !p.Narrow && p.UnreadMin != p.UnreadMax {
+				lo, hi := p.UnreadMin, p.UnreadMax
+				l.UnreadAtAssignmentMin, l.UnreadAtAssignmentMax = &lo, &hi
+			}
 		}
 		if p.SkippedKnown {
 			n := p.Skipped

@@ -73,13 +73,26 @@ type GroupPartitionLine struct {
 // GroupPickupLine is what one group made of an expansion: times are absent
 // while pending.
 type GroupPickupLine struct {
-	Group              string `json:"group"`
-	TargetAt           string `json:"target_at,omitempty"`
-	AssignedAt         string `json:"assigned_at,omitempty"`
-	FirstCommitAt      string `json:"first_commit_at,omitempty"`
-	UnreadAtAssignment *int64 `json:"unread_at_assignment,omitempty"`
-	Skipped            *int64 `json:"skipped,omitempty"` // absent while not known
-	SkippedExact       bool   `json:"skipped_exact"`     // false with skipped: likely
+	Group    string `json:"group"`
+	TargetAt string `json:"target_at,omitempty"`
+	// AssignedAfter is the last look that did not see every new
+	// partition assigned, AssignedAt the first that did: the assignment
+	// happened between them (the same instant for partop's own group).
+	AssignedAfter string `json:"assigned_after,omitempty"`
+	AssignedAt    string `json:"assigned_at,omitempty"`
+	// CommittedAfter and CommittedAt bracket the first commit on every
+	// new partition the same way.
+	CommittedAfter string `json:"committed_after,omitempty"`
+	CommittedAt    string `json:"committed_at,omitempty"`
+	// UnreadAtAssignment is what was on the new partitions when the group
+	// was assigned them (what a latest group skips): a value where the
+	// bracket is narrow, else the most it can have been, with the range
+	// in UnreadAtAssignmentMin and UnreadAtAssignmentMax.
+	UnreadAtAssignment    *int64 `json:"unread_at_assignment,omitempty"`
+	UnreadAtAssignmentMin *int64 `json:"unread_at_assignment_min,omitempty"`
+	UnreadAtAssignmentMax *int64 `json:"unread_at_assignment_max,omitempty"`
+	Skipped               *int64 `json:"skipped,omitempty"` // absent while not known
+	SkippedExact          bool   `json:"skipped_exact"`     // false with skipped: likely
 }
 
 // ProducerLine is one producer id writing to the topic (observe mode).

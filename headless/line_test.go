@@ -126,14 +126,29 @@ func TestObserveLine(t *testing.T) {
 	})
 }
 
+// dating is a groups poll that dates records: every partition has a
+// record every 10 ms from start.
+type dating struct {
+	*sourcetest.Source
+	start time.Time
+}
+
+func (d *dating) AskEndsAt(at time.Time, parts []int32) {
+	ends := map[int32]int64{}
+	for _, p := range parts {
+		ends[p] = max(int64(at.Sub(d.start)/(10*time.Millisecond)), 0)
+	}
+	go d.Report(source.EndsAt{At: at, Ends: ends}) // never while the engine holds its lock
+}
+
 // consuming runs an engine with partop's consumer group and the groups
-// poll for 8 s: 4 partitions added at 1 s, partop's group assigned them
+// poll (which dates records) for 8 s: 4 partitions added at 1 s, partop's group assigned them
 // 1.2 s later and skipping exactly what was on them, another group
 // assigned them at its next poll, a third never.
 func consuming(t *testing.T) *engine.Snapshot {
 	src := sourcetest.NewSender(4, 1000, source.About{Partitioner: "round-robin"})
 	cons := sourcetest.NewSource(4, source.About{})
-	polls := sourcetest.NewSource(4, source.About{})
+	polls := &dating{Source: sourcetest.NewSource(4, source.About{}), start: time.Now()}
 	eng := engine.New(src, engine.Config{
 		Info: engine.Info{Cluster: "embedded 127.0.0.1:9092", Topic: "partop"}, Tick: 200 * time.Millisecond,
 		Consumer: cons, Groups: polls,
@@ -187,7 +202,7 @@ func consuming(t *testing.T) *engine.Snapshot {
 			committed = 40
 		}
 		if tick%25 == 0 { // a groups poll every 2.5 s
-			polls.Report(source.GroupsSeen{Groups: source.Groups{At: time.Now(), List: []source.Group{billing(n, assigned, committed), idle}}})
+			polls.Report(source.GroupsSeen{Groups: source.Groups{Asked: time.Now().Add(-10 * time.Millisecond), At: time.Now(), List: []source.Group{billing(n, assigned, committed), idle}}})
 		}
 		src.AckEach(int(n), 100/int(n))
 		cons.AckEach(int(n), 100/int(n))

@@ -42,7 +42,8 @@ func newPickups() *pickups {
 		assigned: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "partop_group_assignment_delay_seconds",
 			Help: "Time from partitions being added to a consumer group having all of them assigned to its members " +
-				"(to the groups poll's interval; exact for partop's own group). A group still waiting is not observed.",
+				"(the end of its bracket: the first look that saw them all assigned; the groups poll looks every 100 ms " +
+				"for up to 30 s after an expansion, else at its interval; exact for partop's own group). A group still waiting is not observed.",
 			Buckets: pickupBuckets,
 		}, []string{"topic", "group"}),
 	}

@@ -65,14 +65,25 @@ func (g Group) Lag() int64 {
 
 // Groups is the latest look at the consumer groups on the topic.
 type Groups struct {
-	At   time.Time // zero before the first look
-	List []Group   // by name
+	// Asked is when the look began asking and At when it had every
+	// answer: what it saw was so somewhere between the two, and what it
+	// did not see was not so at Asked. Zero before the first look.
+	Asked time.Time
+	At    time.Time
+	List  []Group // by name
 	// Err says why the list is empty or stale: denied, not supported.
 	Err string
 }
 
 // GroupsSeen is the groups poller's latest look.
 type GroupsSeen struct{ Groups Groups }
+
+// AssignmentsSeen is a burst look (source.Burster): only the assignments
+// of the groups it lists (every group it described), each with only the
+// new partitions it has assigned or in its target, maybe none. It says nothing of commits (Committed is
+// -1), nor of groups it does not list; End is the latest end offset the
+// poller knew, or -1.
+type AssignmentsSeen struct{ Groups Groups }
 
 // ConsumerStarted says partop's consumer group is up, with the protocol it
 // ended up with (the header shows it).
@@ -111,7 +122,18 @@ type Committed struct {
 	At        time.Time
 }
 
+// EndsAt answers Backdater.AskEndsAt: the end offsets partitions had at
+// At, as their records date themselves (the first offset whose record's
+// timestamp is at or after At; the end where none is that late). A
+// partition that could not be asked about is missing from Ends.
+type EndsAt struct {
+	At   time.Time
+	Ends map[int32]int64
+}
+
 func (GroupsSeen) fact()       {}
+func (EndsAt) fact()           {}
+func (AssignmentsSeen) fact()  {}
 func (ConsumerStarted) fact()  {}
 func (Assigned) fact()         {}
 func (EndsAtAssignment) fact() {}

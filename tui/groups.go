@@ -112,9 +112,9 @@ func pickupText(e *engine.Event, group string, st *Styles) string {
 		if p.AssignedAt.IsZero() {
 			return st.Warn.Render(fmt.Sprintf("%d→%d not assigned yet", e.From, e.To))
 		}
-		parts := []string{fmt.Sprintf("%d→%d assigned +%s", e.From, e.To, delay(p.AssignedAt.Sub(e.Start())))}
-		if !p.FirstCommitAt.IsZero() {
-			parts = append(parts, "committed +"+delay(p.FirstCommitAt.Sub(e.Start())))
+		parts := []string{fmt.Sprintf("%d→%d assigned %s", e.From, e.To, when(p.AssignedAfter, p.AssignedAt, e.Start()))}
+		if !p.CommittedAt.IsZero() {
+			parts = append(parts, "committed "+when(p.CommittedAfter, p.CommittedAt, e.Start()))
 		}
 		switch {
 		case p.SkippedExact && p.Skipped > 0:
@@ -123,14 +123,41 @@ func pickupText(e *engine.Event, group string, st *Styles) string {
 			parts = append(parts, st.Good.Render(fmt.Sprintf("skipped 0 of %s", compact(float64(p.UnreadAtAssignment)))))
 		case p.SkippedExact:
 			parts = append(parts, st.Good.Render("skipped none"))
-		case p.SkippedKnown && p.Skipped > 0:
+		case p.SkippedKnown && p.Skipped > 0: // the engine says so only where the bracket is narrow
 			parts = append(parts, st.Warn.Render(fmt.Sprintf("likely skipped %s", compact(float64(p.Skipped)))))
 		case p.UnreadAtAssignment > 0:
-			parts = append(parts, fmt.Sprintf("%s unread at assignment", compact(float64(p.UnreadAtAssignment))))
+			// partop cannot see an outside group's reset policy: say what a
+			// latest group does, not what this one did.
+			parts = append(parts, unread(p)+" unread at assignment (a latest group skips these)")
 		}
 		return strings.Join(parts, " · ")
 	}
 	return ""
+}
+
+// when says when something happened from the expansion's start: exactly
+// ("+300ms") where the bracket is a point, "+0.10–0.32s" where it is
+// narrow, and "by +5.1s" where it is wide or began before the start.
+func when(after, at, start time.Time) string {
+	switch {
+	case after.Equal(at):
+		return "+" + delay(at.Sub(start))
+	case after.IsZero() || after.Before(start) || at.Sub(after) > engine.NarrowBracket:
+		return "by +" + delay(at.Sub(start))
+	}
+	return fmt.Sprintf("+%.2f–%.2fs", after.Sub(start).Seconds(), at.Sub(start).Seconds())
+}
+
+// unread is the unread count at assignment as precise as it is known: a
+// value where narrow, else the range ("up to 2.12k", "1.1k–2.12k").
+func unread(p engine.GroupPickup) string {
+	switch {
+	case p.Narrow || p.UnreadMin == p.UnreadMax:
+		return compact(float64(p.UnreadAtAssignment))
+	case p.UnreadMin <= 0:
+		return "up to " + compact(float64(p.UnreadMax))
+	}
+	return compact(float64(p.UnreadMin)) + "–" + compact(float64(p.UnreadMax))
 }
 
 // delay renders a delay such as 340ms or 1.2s.

@@ -27,9 +27,10 @@ func consuming() *fakeEngine {
 	created := s.Events[len(s.Events)-1].Created
 	exp := s.Events[len(s.Events)-1]
 	exp.Groups = []engine.GroupPickup{
-		{Group: "billing", TargetAt: created.Add(4 * time.Second), AssignedAt: created.Add(4 * time.Second), UnreadAtAssignment: 310},
-		{Group: "partop", TargetAt: created.Add(1200 * time.Millisecond), AssignedAt: created.Add(1200 * time.Millisecond),
-			FirstCommitAt: created.Add(2300 * time.Millisecond), Skipped: 142, SkippedKnown: true, SkippedExact: true},
+		{Group: "billing", TargetAt: created.Add(4 * time.Second), AssignedAfter: created.Add(-time.Second), AssignedAt: created.Add(4 * time.Second),
+			UnreadAtAssignment: 310, UnreadMax: 310},
+		{Group: "partop", TargetAt: created.Add(1200 * time.Millisecond), AssignedAfter: created.Add(1200 * time.Millisecond), AssignedAt: created.Add(1200 * time.Millisecond),
+			CommittedAfter: created.Add(2300 * time.Millisecond), CommittedAt: created.Add(2300 * time.Millisecond), Skipped: 142, SkippedKnown: true, SkippedExact: true},
 		{Group: "reports"},
 	}
 	s.Events = append(append([]engine.Event(nil), s.Events[:len(s.Events)-1]...), exp)
@@ -79,15 +80,26 @@ func TestPickupText(t *testing.T) {
 		want string
 	}{
 		{engine.GroupPickup{}, "4→8 not assigned yet"},
-		{engine.GroupPickup{AssignedAt: assigned, UnreadAtAssignment: -1}, "4→8 assigned +300ms"},
-		{engine.GroupPickup{AssignedAt: assigned, FirstCommitAt: committed, Skipped: 484, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 480},
+		{engine.GroupPickup{AssignedAfter: assigned, AssignedAt: assigned, UnreadAtAssignment: -1}, "4→8 assigned +300ms"},
+		{engine.GroupPickup{AssignedAfter: assigned, AssignedAt: assigned, CommittedAfter: committed, CommittedAt: committed, Skipped: 484, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 480},
 			"4→8 assigned +300ms · committed +1.5s · skipped 484"},
-		{engine.GroupPickup{AssignedAt: assigned, FirstCommitAt: committed, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 484},
+		{engine.GroupPickup{AssignedAfter: assigned, AssignedAt: assigned, CommittedAfter: committed, CommittedAt: committed, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 484},
 			"4→8 assigned +300ms · committed +1.5s · skipped 0 of 484"},
-		{engine.GroupPickup{AssignedAt: assigned, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 0}, "4→8 assigned +300ms · skipped none"},
-		{engine.GroupPickup{AssignedAt: assigned, FirstCommitAt: committed, Skipped: 310, SkippedKnown: true, UnreadAtAssignment: 310},
-			"4→8 assigned +300ms · committed +1.5s · likely skipped 310"},
-		{engine.GroupPickup{AssignedAt: assigned, UnreadAtAssignment: 310}, "4→8 assigned +300ms · 310 unread at assignment"},
+		{engine.GroupPickup{AssignedAfter: assigned, AssignedAt: assigned, SkippedKnown: true, SkippedExact: true, UnreadAtAssignment: 0}, "4→8 assigned +300ms · skipped none"},
+		// an outside group timed by a burst: a narrow bracket, a value, a likely skip
+		{engine.GroupPickup{AssignedAfter: created.Add(100 * time.Millisecond), AssignedAt: created.Add(320 * time.Millisecond),
+			CommittedAfter: created.Add(time.Second), CommittedAt: committed, Skipped: 39, SkippedKnown: true, UnreadAtAssignment: 39, UnreadMin: 20, UnreadMax: 58, Narrow: true},
+			"4→8 assigned +0.10–0.32s · committed +1.00–1.50s · likely skipped 39"},
+		{engine.GroupPickup{AssignedAfter: created.Add(100 * time.Millisecond), AssignedAt: created.Add(320 * time.Millisecond),
+			UnreadAtAssignment: 39, UnreadMin: 20, UnreadMax: 58, Narrow: true},
+			"4→8 assigned +0.10–0.32s · 39 unread at assignment (a latest group skips these)"},
+		// seen only by the full poll: a wide bracket, a range, no claim
+		{engine.GroupPickup{AssignedAfter: created.Add(-2 * time.Second), AssignedAt: created.Add(5100 * time.Millisecond),
+			UnreadAtAssignment: 2120, UnreadMax: 2120},
+			"4→8 assigned by +5.1s · up to 2.12k unread at assignment (a latest group skips these)"},
+		{engine.GroupPickup{AssignedAfter: created.Add(2 * time.Second), AssignedAt: created.Add(5100 * time.Millisecond),
+			UnreadAtAssignment: 2120, UnreadMin: 800, UnreadMax: 2120},
+			"4→8 assigned by +5.1s · 800–2.12k unread at assignment (a latest group skips these)"},
 	} {
 		tc.pick.Group = "g"
 		ev.Groups = []engine.GroupPickup{tc.pick}

@@ -614,7 +614,7 @@ func pickups(t *testing.T, ev map[string]any) map[string]pickup {
 		m, _ := e.(map[string]any)
 		name, _ := m["group"].(string)
 		p := pickup{targetAt: stampOf(t, m, "target_at"), assignedAt: stampOf(t, m, "assigned_at"),
-			firstCommit: stampOf(t, m, "first_commit_at"), unread: jsonInt(m["unread_at_assignment"]), skipped: jsonInt(m["skipped"])}
+			firstCommit: stampOf(t, m, "committed_at"), unread: jsonInt(m["unread_at_assignment"]), skipped: jsonInt(m["skipped"])}
 		p.skippedExact, _ = m["skipped_exact"].(bool)
 		out[name] = p
 	}

@@ -219,7 +219,7 @@ func TestGroupsOnKafka(t *testing.T) {
 	p := byProd[own]
 	switch {
 	case p.assignedAt.IsZero() || p.firstCommit.IsZero() || p.targetAt.IsZero():
-		t.Errorf("partop's group: assigned_at %v, target_at %v, first_commit_at %v: want all three", p.assignedAt, p.targetAt, p.firstCommit)
+		t.Errorf("partop's group: assigned_at %v, target_at %v, committed_at %v: want all three", p.assignedAt, p.targetAt, p.firstCommit)
 	case p.assignedAt.Before(created) || p.assignedAt.After(created.Add(kip848Bound)):
 		t.Errorf("partop's group assigned %s after the expansion, want within %s", p.assignedAt.Sub(created), kip848Bound)
 	case p.firstCommit.Before(p.assignedAt):
@@ -291,7 +291,7 @@ func TestGroupsOnKafka(t *testing.T) {
 	}
 	for _, byWhom := range []map[string]pickup{byProd, byObs} {
 		if got := byWhom[idle]; !got.firstCommit.IsZero() || got.skipped != nil {
-			t.Errorf("%s never commits, yet first_commit_at %v, skipped %v", idle, got.firstCommit, got.skipped)
+			t.Errorf("%s never commits, yet committed_at %v, skipped %v", idle, got.firstCommit, got.skipped)
 		}
 	}
 	// A group that read everything from offset 0 and committed past

@@ -257,3 +257,67 @@ func usage(b *testing.B) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkBurstCPU is the groups poller's CPU at 10,000 partitions and
+// 50 groups over a burst's whole length and a little more (BurstFor + 5
+// s, with the full polls every 5 s beside it), as a share of one core:
+// each run adds 2 partitions and asks for a burst at once. The KIP-848
+// members are assigned the new partitions at their next heartbeat (100
+// ms); the classic ones wait for their leader's metadata refresh (5
+// minutes), so the burst describes 25 groups of 10,000 partitions every
+// BurstEvery until its limit: the worst case.
+func BenchmarkBurstCPU(b *testing.B) {
+	n, groups := benchScale()
+	seeds := clusterProcess(b, n, groups)
+	adm := kadm.NewClient(func() *kgo.Client {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(cl.Close)
+		return cl
+	}())
+	now := n // the topic's partitions
+	b.Run(fmt.Sprintf("shared-ends/partitions=%d/groups=%d", n, groups), func(b *testing.B) {
+		for range b.N {
+			cfg := Config{Topic: benchTopic, ClientOpts: []kgo.Opt{kgo.SeedBrokers(seeds...)}, EndOffsets: sharedEnds(b, seeds)}
+			p, err := New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), BurstFor+5*time.Second)
+			c := &burstCounter{}
+			before, start := usage(b), time.Now()
+			done := make(chan struct{})
+			go func() { defer close(done); p.Run(ctx, c) }()
+			for c.polls.Load() == 0 && ctx.Err() == nil {
+				time.Sleep(10 * time.Millisecond)
+			}
+			resp, err := adm.CreatePartitions(context.Background(), 2, benchTopic)
+			if err != nil || resp.Error() != nil {
+				b.Fatal(err, resp.Error())
+			}
+			p.Burst(now, now+2)
+			now += 2
+			<-done
+			cpu, wall := usage(b)-before, time.Since(start)
+			cancel()
+			_ = p.Close()
+			b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "%core")
+			b.ReportMetric(float64(c.looks.Load()), "burst-looks")
+			b.ReportMetric(float64(c.polls.Load()), "polls")
+		}
+	})
+}
+
+// burstCounter counts full polls and burst looks.
+type burstCounter struct{ polls, looks atomic.Int64 }
+
+func (c *burstCounter) Report(f source.Fact) {
+	switch f.(type) {
+	case source.GroupsSeen:
+		c.polls.Add(1)
+	case source.AssignmentsSeen:
+		c.looks.Add(1)
+	}
+}

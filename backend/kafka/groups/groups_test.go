@@ -575,3 +575,201 @@ func TestSlotFillsAndClears(t *testing.T) {
 		t.Fatalf("slot not cleared: %+v", s)
 	}
 }
+
+// requests counts the requests a client sends, by key.
+type requests struct {
+	mu sync.Mutex
+	n  map[int16]int
+}
+
+// OnBrokerWrite implements kgo.HookBrokerWrite.
+func (r *requests) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, _ error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n == nil {
+		r.n = map[int16]int{}
+	}
+	r.n[key]++
+}
+
+// take returns the counts so far and starts again.
+func (r *requests) take() map[int16]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := r.n
+	r.n = nil
+	return n
+}
+
+// bursts are the burst looks recorded.
+func (r *recorder) bursts() []source.Groups {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []source.Groups
+	for _, f := range r.facts {
+		if a, ok := f.(source.AssignmentsSeen); ok {
+			out = append(out, a.Groups)
+		}
+	}
+	return out
+}
+
+// TestBurstFollowsTheAssignments: after an expansion a burst looks at
+// the groups' assignments every BurstEvery with describes only: a
+// KIP-848 group (100 ms heartbeats) is seen with the new partitions
+// within a few looks and then left out; a classic group whose leader
+// refreshes metadata once a minute is looked at until the limit, and
+// then the burst stops.
+func TestBurstFollowsTheAssignments(t *testing.T) {
+	t.Parallel()
+	opts := embedded(t, "orders", 4)
+	consume(t, opts, "audit", "orders", kgo.ServerSideBalancer())
+	consume(t, opts, "billing", "orders", kgo.MetadataMaxAge(time.Minute))
+	var reqs requests
+	const every, limit = 200 * time.Millisecond, 3 * time.Second
+	p := poller(t, Config{Topic: "orders", ClientOpts: append(slices.Clone(opts), kgo.WithHooks(&reqs)), Interval: time.Minute,
+		BurstEvery: every, BurstFor: limit, EndOffsets: func() []int64 { return []int64{0, 0, 0, 0, 7, 9} }})
+	lookUntil(t, p, "both groups assigned every partition", func(gs source.Groups) bool {
+		a, okA := find(gs, "audit")
+		b, okB := find(gs, "billing")
+		return okA && okB && len(a.Partitions) == 4 && a.Partitions[3].Assigned && len(b.Partitions) == 4 && b.Partitions[3].Assigned
+	})
+	var r recorder
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(runCtx, &r) }()
+	defer func() { cancel(); <-done }()
+	waitfor.That(t, settle, "the first poll", func() bool { gs, _ := r.seen(); return len(gs) == 1 })
+	if _, err := kadm.NewClient(client(t, opts)).CreatePartitions(ctx(t), 2, "orders"); err != nil {
+		t.Fatal(err)
+	}
+	reqs.take()
+	start := time.Now()
+	p.Burst(4, 6)
+	waitfor.That(t, settle, "the burst's end", func() bool { return time.Since(start) > limit+time.Second })
+	sent := reqs.take()
+	looks := r.bursts()
+
+	var sawAudit time.Time
+	auditLooks := 0
+	for i, g := range looks {
+		if i > 0 {
+			if gap := g.Asked.Sub(looks[i-1].Asked); gap < every-10*time.Millisecond || gap > every+300*time.Millisecond {
+				t.Errorf("look %d asked %s after the one before, want about %s", i, gap, every)
+			}
+		}
+		if g.Asked.Sub(start) > limit {
+			t.Errorf("look %d at +%s, after the burst's limit %s", i, g.Asked.Sub(start), limit)
+		}
+		if b, ok := find(g, "billing"); !ok || len(b.Partitions) > 0 || b.Protocol != rules.ProtocolClassic {
+			t.Errorf("look %d: billing not listed, or listed with new partitions: %s", i, show(g))
+		}
+		if a, ok := find(g, "audit"); ok && len(a.Partitions) == 2 && a.Partitions[0].Assigned && a.Partitions[1].Assigned {
+			if a.Partitions[0].End != 7 || a.Partitions[1].End != 9 || a.Partitions[0].Committed != -1 || a.Protocol != rules.ProtocolConsumer {
+				t.Errorf("audit in look %d: %s", i, show(g))
+			}
+			auditLooks++
+			if sawAudit.IsZero() {
+				sawAudit = g.At
+			}
+		}
+	}
+	if n := len(looks); n < int(limit/every)/2 || n > int(limit/every)+1 {
+		t.Errorf("%d looks in a %s burst every %s", n, limit, every)
+	}
+	if sawAudit.IsZero() || sawAudit.Sub(start) > 2*time.Second || auditLooks != 1 {
+		t.Fatalf("audit seen with the new partitions at +%s in %d looks: want within 2 s, then left out", sawAudit.Sub(start), auditLooks)
+	}
+	for key, n := range sent {
+		if key != int16(kmsg.DescribeGroups) && key != int16(kmsg.ConsumerGroupDescribe) {
+			t.Errorf("%d %s requests during the burst: want describes only (%v)", n, kmsg.NameForKey(key), sent)
+		}
+	}
+	if sent[int16(kmsg.ConsumerGroupDescribe)] > auditLooks+int(sawAudit.Sub(start)/every)+1 {
+		t.Errorf("%d ConsumerGroupDescribe requests: audit was looked at after it had the new partitions", sent[int16(kmsg.ConsumerGroupDescribe)])
+	}
+	t.Logf("%d looks; audit assigned by +%s; requests %v", len(looks), sawAudit.Sub(start), sent)
+}
+
+// TestBurstEndsWhenEveryGroupHasThem: a burst over groups that all get
+// the new partitions stops at the look that sees it, long before its
+// limit.
+func TestBurstEndsWhenEveryGroupHasThem(t *testing.T) {
+	t.Parallel()
+	opts := embedded(t, "clicks", 2)
+	consume(t, opts, "audit", "clicks", kgo.ServerSideBalancer())
+	p := poller(t, Config{Topic: "clicks", ClientOpts: opts, Interval: time.Minute, BurstFor: time.Minute})
+	lookUntil(t, p, "audit assigned every partition", func(gs source.Groups) bool {
+		a, ok := find(gs, "audit")
+		return ok && len(a.Partitions) == 2 && a.Partitions[1].Assigned
+	})
+	var r recorder
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(runCtx, &r) }()
+	defer func() { cancel(); <-done }()
+	waitfor.That(t, settle, "the first poll", func() bool { gs, _ := r.seen(); return len(gs) == 1 })
+	if _, err := kadm.NewClient(client(t, opts)).CreatePartitions(ctx(t), 1, "clicks"); err != nil {
+		t.Fatal(err)
+	}
+	p.Burst(2, 3)
+	waitfor.That(t, settle, "audit seen with partition 2", func() bool {
+		looks := r.bursts()
+		if len(looks) == 0 {
+			return false
+		}
+		a, ok := find(looks[len(looks)-1], "audit")
+		return ok && len(a.Partitions) == 1 && a.Partitions[0].Assigned
+	})
+	n := len(r.bursts())
+	time.Sleep(5 * BurstEvery)
+	if later := len(r.bursts()); later != n {
+		t.Fatalf("%d looks after audit had every new partition, want none", later-n)
+	}
+}
+
+// TestAskEndsAt: the end offsets a partition had at a past time come from
+// its records' own timestamps, DateAfter later: the records before the
+// time, and the end where none is as late.
+func TestAskEndsAt(t *testing.T) {
+	t.Parallel()
+	opts := embedded(t, "dated", 2)
+	produce(t, opts, "dated", 5, 0, 1)
+	time.Sleep(50 * time.Millisecond)
+	between := time.Now()
+	time.Sleep(50 * time.Millisecond)
+	produce(t, opts, "dated", 3, 0)
+	time.Sleep(50 * time.Millisecond)
+	after := time.Now()
+	p := poller(t, Config{Topic: "dated", ClientOpts: opts, Interval: time.Minute})
+	var r recorder
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(runCtx, &r) }()
+	defer func() { cancel(); <-done }()
+	asked := time.Now()
+	p.AskEndsAt(between, []int32{0, 1})
+	p.AskEndsAt(after, []int32{0})
+	var got []source.EndsAt
+	waitfor.That(t, settle, "both answers", func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		got = got[:0]
+		for _, f := range r.facts {
+			if e, ok := f.(source.EndsAt); ok {
+				got = append(got, e)
+			}
+		}
+		return len(got) == 2
+	})
+	if time.Since(asked) < DateAfter-time.Second {
+		t.Fatalf("answered %s after asking, want no sooner than %s after the times", time.Since(asked), DateAfter)
+	}
+	slices.SortFunc(got, func(a, b source.EndsAt) int { return a.At.Compare(b.At) })
+	if !got[0].At.Equal(between) || got[0].Ends[0] != 5 || got[0].Ends[1] != 5 || len(got[0].Ends) != 2 {
+		t.Fatalf("at the time between: %+v, want 5 on both", got[0])
+	}
+	if !got[1].At.Equal(after) || got[1].Ends[0] != 8 || len(got[1].Ends) != 1 {
+		t.Fatalf("after every record: %+v, want the end, 8", got[1])
+	}
+}

@@ -65,6 +65,7 @@ type state struct {
 
 // look polls once: every group with a stake in the topic, by name.
 func (p *Poller) look(ctx context.Context) (source.Groups, error) {
+	asked := time.Now()
 	gs, partial, err := p.list(ctx)
 	if err != nil {
 		return source.Groups{}, err
@@ -86,7 +87,7 @@ func (p *Poller) look(ctx context.Context) (source.Groups, error) {
 			errs = append(errs, e.Error())
 		}
 	}
-	return source.Groups{At: at, List: list, Err: strings.Join(errs, "; ")}, nil
+	return source.Groups{Asked: asked, At: at, List: list, Err: strings.Join(errs, "; ")}, nil
 }
 
 // list asks every broker for its groups: classic and KIP-848 consumer

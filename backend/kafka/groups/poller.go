@@ -10,6 +10,25 @@
 // the partitions a group has assigned with no commit yet, whose lag is
 // everything on them.
 //
+// After an expansion the engine asks for a burst (source.Burster): the
+// assignments of only the groups with a stake in the topic (DescribeGroups
+// and ConsumerGroupDescribe, nothing else) every BurstEvery, until each
+// has every new partition or BurstFor passes, reported as
+// source.AssignmentsSeen, so each group's assignment is timed to a
+// fraction of a second. The engine asks, rather than the poller watching
+// the partition count itself: the engine already knows of every expansion
+// the moment it logs it (partop's own from its admin call, anyone's from
+// the source's metadata watch), where the poller would need a fast
+// metadata watch of its own. The burst runs beside the polls, in its own
+// goroutine, sharing only what Poller.mu guards.
+//
+// The engine then asks (source.Backdater) for the end offsets the new
+// partitions had at the ends of each group's assignment bracket: the
+// poller asks the leaders by timestamp (ListOffsets, the first offset at
+// or after the time) DateAfter later, so what a group found unread when
+// it was assigned comes from the records' own times, not from when a
+// look ran.
+//
 // What a group is, when it is not an ordinary subscribed group, is said in
 // its note rather than guessed: commits with no members (a manually
 // assigned consumer, committing with generation -1), no commits on the
@@ -21,6 +40,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -46,25 +66,37 @@ type Config struct {
 	// the slice during a poll and keeps none of it. Nil: the poller asks
 	// the leaders itself (ListOffsets) at every poll.
 	EndOffsets func() []int64
+	// BurstEvery and BurstFor set a burst's cadence and bound (default
+	// BurstEvery and BurstFor).
+	BurstEvery, BurstFor time.Duration
 }
 
 // Poller polls the consumer groups on a topic. It is a source.Runner.
 type Poller struct {
-	cfg  Config
-	cl   *kgo.Client
-	wake chan struct{} // a poll at once: Run's first, and each Wake
+	cfg   Config
+	cl    *kgo.Client
+	wake  chan struct{} // a poll at once: Run's first, and each Wake
+	burst chan struct{} // a burst asked for (Burst)
+	mu    sync.Mutex    // guards b and datings
+	b     bursting
+	// datings are AskEndsAt's times not yet answered; dated signals one.
+	datings []dating
+	dated   chan struct{}
 	// look's state, owned by Run's goroutine (or a test's).
 	st state
 }
 
 var (
-	_ source.Runner = (*Poller)(nil)
-	_ source.Waker  = (*Poller)(nil)
+	_ source.Runner    = (*Poller)(nil)
+	_ source.Waker     = (*Poller)(nil)
+	_ source.Burster   = (*Poller)(nil)
+	_ source.Backdater = (*Poller)(nil)
 )
 
 // New makes a poller; it connects on its first poll.
 func New(cfg Config) (*Poller, error) {
 	cfg.Interval = cmp.Or(cfg.Interval, rules.DefaultGroupsInterval)
+	cfg.BurstEvery, cfg.BurstFor = cmp.Or(cfg.BurstEvery, BurstEvery), cmp.Or(cfg.BurstFor, BurstFor)
 	if err := rules.CheckGroupsInterval(cfg.Interval); err != nil || cfg.Interval < 0 {
 		return nil, fmt.Errorf("groups interval %s: must be at least %s", cfg.Interval, rules.MinGroupsInterval)
 	}
@@ -75,7 +107,7 @@ func New(cfg Config) (*Poller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("groups client: %w", err)
 	}
-	p := &Poller{cfg: cfg, cl: cl, wake: make(chan struct{}, 1)}
+	p := &Poller{cfg: cfg, cl: cl, wake: make(chan struct{}, 1), burst: make(chan struct{}, 1), dated: make(chan struct{}, 1)}
 	p.Wake()
 	return p, nil
 }
@@ -83,8 +115,13 @@ func New(cfg Config) (*Poller, error) {
 // Run polls at once and then every Interval until ctx ends (backing off
 // while polls fail), and at once after each Wake, reporting
 // source.GroupsSeen after every poll: on a failed poll, the last list
-// seen with the error.
+// seen with the error. Beside the polls it runs the bursts Burst asks
+// for, reporting source.AssignmentsSeen after each of their looks.
 func (p *Poller) Run(ctx context.Context, r source.Reporter) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { p.bursts(ctx, r) })
+	wg.Go(func() { p.dates(ctx, r) })
 	var last source.Groups
 	source.Poll(ctx, p.cfg.Interval, true, p.wake, func(ctx context.Context) error {
 		gs, err := p.look(ctx)
@@ -98,6 +135,7 @@ func (p *Poller) Run(ctx context.Context, r source.Reporter) {
 			return err
 		}
 		last = gs
+		p.staked(gs)
 		r.Report(source.GroupsSeen{Groups: gs})
 		return nil
 	})
