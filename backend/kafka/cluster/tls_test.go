@@ -175,7 +175,7 @@ func TestOpenRejectsBadSecurity(t *testing.T) {
 // rest of what it reads as a huge request, so only the handshake's own time
 // limit ends the wait.
 func TestTLSToPlaintextListener(t *testing.T) {
-	t.Parallel()
+	// Not in parallel: it shortens the package's handshake limit.
 	defer func(d time.Duration) { handshakeTimeout = d }(handshakeTimeout)
 	handshakeTimeout = time.Second
 	c, err := kfake.NewCluster(kfake.NumBrokers(1))
