@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"partop/cmdline"
+	"partop/cmdline/platform"
 	"partop/engine"
 	"partop/source"
 )
@@ -17,7 +18,7 @@ import (
 // producer (with the whole topic counted beside it), or in observe mode the
 // topic's end offsets. Nothing is sent or polled until the engine runs; the
 // backend is the caller's to close after it.
-func start(ctx context.Context, o cmdline.Options, stderr io.Writer) (*engine.Engine, source.Backend, error) {
+func start(ctx context.Context, o cmdline.Options, stderr io.Writer) (*engine.Engine, platform.Backend, error) {
 	b, err := o.Platform.Open(ctx, o.Common, stderr)
 	if err != nil {
 		return nil, nil, err
@@ -30,7 +31,7 @@ func start(ctx context.Context, o cmdline.Options, stderr io.Writer) (*engine.En
 	return eng, b, nil
 }
 
-func wire(ctx context.Context, b source.Backend, o cmdline.Options, stderr io.Writer) (*engine.Engine, error) {
+func wire(ctx context.Context, b platform.Backend, o cmdline.Options, stderr io.Writer) (*engine.Engine, error) {
 	t, err := findTopic(ctx, b, o, stderr)
 	if err != nil {
 		return nil, err
@@ -64,7 +65,7 @@ func wire(ctx context.Context, b source.Backend, o cmdline.Options, stderr io.Wr
 
 // findTopic describes the topic, creating it when partop may: on the
 // embedded cluster, or with --create (never in observe mode).
-func findTopic(ctx context.Context, b source.Backend, o cmdline.Options, stderr io.Writer) (source.Topic, error) {
+func findTopic(ctx context.Context, b platform.Backend, o cmdline.Options, stderr io.Writer) (source.Topic, error) {
 	t, err := b.Topic(ctx, o.Topic)
 	switch {
 	case !errors.Is(err, source.ErrUnknownTopic):

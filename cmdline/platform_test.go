@@ -10,7 +10,6 @@ import (
 
 	"partop/cmdline/platform"
 	"partop/rules"
-	"partop/source"
 )
 
 // fake is a platform as a new backend would add one: its own flag, rules,
@@ -46,7 +45,7 @@ func (f *fake) Check(c platform.Common) error {
 
 func (f *fake) ConsumeDefault(platform.Common) bool { return f.consume }
 
-func (f *fake) Open(context.Context, platform.Common, io.Writer) (source.Backend, error) {
+func (f *fake) Open(context.Context, platform.Common, io.Writer) (platform.Backend, error) {
 	return nil, errors.New("not opened in tests")
 }
 

@@ -20,40 +20,8 @@ import (
 	"errors"
 	"time"
 
-	"partop/producer"
-	"partop/rules"
 	"partop/stats"
 )
-
-// Backend is a cluster partop runs on.
-type Backend interface {
-	// Name says where partop is connected, for the header: "embedded
-	// 127.0.0.1:9092", a broker list, "fluvio 127.0.0.1:9003".
-	Name() string
-	// Platform names the platform in messages and on screen ("Kafka",
-	// "Fluvio": its rules.Platform's Name).
-	Platform() string
-	// Embedded reports whether the cluster is partop's own, in-process:
-	// its topics are created without being asked.
-	Embedded() bool
-	// Topic describes an existing topic; ErrUnknownTopic if there is none.
-	Topic(ctx context.Context, name string) (Topic, error)
-	// CreateTopic creates a topic with partitions and describes it; one
-	// that someone else created meanwhile is described, not an error.
-	CreateTopic(ctx context.Context, name string, partitions int) (Topic, error)
-	// Producing wires the sources of a run where partop produces w on t:
-	// partop's producer, and beside it a count of every producer's records
-	// on t (end offsets) that shares the producer's view of the topic, the
-	// groups poll, and, when consume is set, partop's own consumer group.
-	Producing(ctx context.Context, w producer.Config, consume *ConsumerConfig, t Topic) (Sources, error)
-	// Observing wires the sources of observe mode: a source that counts
-	// every producer's records on t from end offsets and sends nothing,
-	// and the groups poll beside it.
-	Observing(ctx context.Context, t Topic) (Sources, error)
-	// Close releases the connection (and an embedded cluster). Call it
-	// after the sources are closed.
-	Close()
-}
 
 // Sources are what a backend runs for one engine: its source, and what
 // runs beside it, wired to each other inside the backend (the whole-topic
@@ -154,14 +122,4 @@ type About struct {
 	// partitioner); empty: no note.
 	SlowNote  string
 	SlowAfter time.Duration
-}
-
-// AboutSender is what a producer sending w is.
-func AboutSender(w producer.Config, leaders []int32) About {
-	w = w.WithDefaults()
-	a := About{Leaders: leaders, Routes: true, Partitioner: w.Partitioner, Keyed: w.Keyed()}
-	if w.Partitioner == rules.UniformSticky && !w.Keyed() { // keyed records are hashed, so new partitions get theirs at once
-		a.SlowNote, a.SlowAfter = producer.StickyNote, producer.SlowPickupAfter
-	}
-	return a
 }

@@ -25,7 +25,7 @@ type Options struct {
 // accepts but never answers fails with a message.
 const connectTimeout = 10 * time.Second
 
-// Backend is a Fluvio cluster as a source.Backend.
+// Backend is a Fluvio cluster as a platform.Backend.
 type Backend struct {
 	cl   *client.Client
 	opts Options

@@ -10,7 +10,6 @@ import (
 
 	"partop/cmdline/platform"
 	"partop/rules"
-	"partop/source"
 )
 
 // Flags are Fluvio's part of partop's command line (a platform.Platform):
@@ -69,6 +68,6 @@ func (f *Flags) Check(c platform.Common) error {
 func (f *Flags) ConsumeDefault(platform.Common) bool { return false }
 
 // Open connects to the SC.
-func (f *Flags) Open(ctx context.Context, c platform.Common, _ io.Writer) (source.Backend, error) {
+func (f *Flags) Open(ctx context.Context, c platform.Common, _ io.Writer) (platform.Backend, error) {
 	return Open(ctx, Options{SC: f.sc, PollInterval: c.PollInterval})
 }

@@ -12,7 +12,6 @@ import (
 	"partop/backend/kafka/cluster"
 	"partop/cmdline/platform"
 	"partop/rules"
-	"partop/source"
 )
 
 // Flags are Kafka's part of partop's command line (a platform.Platform):
@@ -99,7 +98,7 @@ func (f *Flags) ConsumeDefault(c platform.Common) bool {
 
 // Open starts the embedded cluster (and says where it listens) or connects
 // to the brokers.
-func (f *Flags) Open(ctx context.Context, c platform.Common, stderr io.Writer) (source.Backend, error) {
+func (f *Flags) Open(ctx context.Context, c platform.Common, stderr io.Writer) (platform.Backend, error) {
 	sec, err := f.security(c)
 	if err != nil {
 		return nil, err

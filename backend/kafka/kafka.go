@@ -1,7 +1,7 @@
 // Package kafka is partop's backend for Kafka-protocol clusters: the
 // embedded kfake cluster or the user's brokers (package cluster), partop's
 // producer (package kproducer) and the end-offsets observer (package
-// observe), wired behind source.Backend.
+// observe), wired behind platform.Backend.
 package kafka
 
 import (
@@ -37,7 +37,7 @@ type Options struct {
 	GroupsInterval time.Duration
 }
 
-// Backend is a Kafka-protocol cluster as a source.Backend.
+// Backend is a Kafka-protocol cluster as a platform.Backend.
 type Backend struct {
 	cl   *cluster.Cluster
 	opts Options

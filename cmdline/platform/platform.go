@@ -2,7 +2,7 @@
 // platforms it runs on (Kafka in backend/kafka, Fluvio in backend/fluvio).
 // Each backend implements Platform: it defines its own flags (where its
 // cluster is and how to reach it), gives its naming rules, refuses what it
-// cannot do, and opens its source.Backend from its flags and the Common
+// cannot do, and opens its Backend from its flags and the Common
 // values every platform reads. main lists the backends' Platforms; package
 // cmdline parses the command line with them and picks the one whose flags
 // were given.
@@ -23,6 +23,39 @@ import (
 	"partop/source"
 )
 
+// Backend is a cluster partop runs on, as Platform.Open opens it: main
+// finds the topic and has the backend wire the sources of the run. (Here,
+// not in package source, so that the engine, which imports source, knows
+// nothing of what producers send.)
+type Backend interface {
+	// Name says where partop is connected, for the header: "embedded
+	// 127.0.0.1:9092", a broker list, "fluvio 127.0.0.1:9003".
+	Name() string
+	// Platform names the platform in messages and on screen ("Kafka",
+	// "Fluvio": its rules.Platform's Name).
+	Platform() string
+	// Embedded reports whether the cluster is partop's own, in-process:
+	// its topics are created without being asked.
+	Embedded() bool
+	// Topic describes an existing topic; source.ErrUnknownTopic if there is none.
+	Topic(ctx context.Context, name string) (source.Topic, error)
+	// CreateTopic creates a topic with partitions and describes it; one
+	// that someone else created meanwhile is described, not an error.
+	CreateTopic(ctx context.Context, name string, partitions int) (source.Topic, error)
+	// Producing wires the sources of a run where partop produces w on t:
+	// partop's producer, and beside it a count of every producer's records
+	// on t (end offsets) that shares the producer's view of the topic, the
+	// groups poll, and, when consume is set, partop's own consumer group.
+	Producing(ctx context.Context, w producer.Config, consume *source.ConsumerConfig, t source.Topic) (source.Sources, error)
+	// Observing wires the sources of observe mode: a source that counts
+	// every producer's records on t from end offsets and sends nothing,
+	// and the groups poll beside it.
+	Observing(ctx context.Context, t source.Topic) (source.Sources, error)
+	// Close releases the connection (and an embedded cluster). Call it
+	// after the sources are closed.
+	Close()
+}
+
 // Platform is one backend's part of the command line.
 type Platform interface {
 	// Rules are the platform's naming rules (topic names, partitioners);
@@ -42,9 +75,9 @@ type Platform interface {
 	// no group on somebody's cluster).
 	ConsumeDefault(c Common) bool
 	// Open connects to the cluster the flags name (or starts it) as a
-	// source.Backend. stderr is for what the user should know, such as
+	// Backend. stderr is for what the user should know, such as
 	// where an embedded cluster listens.
-	Open(ctx context.Context, c Common, stderr io.Writer) (source.Backend, error)
+	Open(ctx context.Context, c Common, stderr io.Writer) (Backend, error)
 }
 
 // Usage is how --help shows a platform.

@@ -60,8 +60,8 @@ type forbidden struct {
 }
 
 var rules = []forbidden{
-	{"partop/engine", []string{"partop/backend", "github.com/twmb/franz-go", "partop/tui", "charm.land"}, "the engine runs any backend and serves every view"},
-	{"partop/source", []string{"partop/backend", "partop/engine", "github.com/twmb/franz-go"}, "the seam holds interfaces and facts only"},
+	{"partop/engine", []string{"partop/backend", "partop/producer", "partop/cmdline", "github.com/twmb/franz-go", "partop/tui", "charm.land"}, "the engine runs any backend and serves every view: it knows no backend's code, not even what producers share"},
+	{"partop/source", []string{"partop/backend", "partop/producer", "partop/engine", "github.com/twmb/franz-go"}, "the seam holds interfaces and facts only"},
 	{"partop/producer", []string{"partop/backend", "partop/engine", "charm.land", "partop/tui", "github.com/twmb/franz-go"}, "what both producers share imports no client and no UI"},
 	{"partop/stats", []string{"partop/", "charm.land"}, "counters and balance stand alone"},
 	{"partop/rules", []string{"partop/", "charm.land"}, "rules are plain values"},

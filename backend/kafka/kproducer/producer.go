@@ -111,7 +111,7 @@ func (p *Producer) Counters() *stats.Counters { return p.counters }
 
 // About says what the engine needs to know of the producer.
 func (p *Producer) About() source.About {
-	a := source.AboutSender(p.cfg.Config, p.initial)
+	a := producer.AboutSender(p.cfg.Config, p.initial)
 	a.Placement = placement(a.Partitioner, a.Keyed)
 	return a
 }
