@@ -156,9 +156,7 @@ func (p *Poller) assignments(ctx context.Context, ss []stake, b bursting) burstL
 	}
 	classic := kmsg.NewPtrDescribeGroupsRequest()
 	consumer := kmsg.NewPtrConsumerGroupDescribeRequest()
-	protocol := map[string]string{}
 	for _, s := range ss {
-		protocol[s.name] = s.protocol
 		if s.protocol == rules.ProtocolClassic {
 			classic.Groups = append(classic.Groups, s.name)
 		} else {
@@ -166,74 +164,8 @@ func (p *Poller) assignments(ctx context.Context, ss []stake, b bursting) burstL
 		}
 	}
 	state := map[string]*source.Group{}
-	if len(classic.Groups) > 0 {
-		for _, sh := range p.cl.RequestSharded(ctx, classic) {
-			if sh.Err != nil {
-				continue // the next look asks again
-			}
-			for _, rg := range sh.Resp.(*kmsg.DescribeGroupsResponse).Groups {
-				err := kerr.ErrorForCode(rg.ErrorCode)
-				if errors.Is(err, kerr.GroupIDNotFound) || err == nil && rg.State == "Dead" {
-					out.gone[rg.Group] = true
-					continue
-				}
-				if err != nil {
-					continue
-				}
-				state[rg.Group] = &source.Group{Name: rg.Group, Protocol: rules.ProtocolClassic, State: rg.State, Members: len(rg.Members)}
-				for _, m := range rg.Members {
-					var a kmsg.ConsumerMemberAssignment
-					if a.ReadFrom(m.MemberAssignment) != nil {
-						continue
-					}
-					for _, t := range a.Topics {
-						if t.Topic == p.cfg.Topic {
-							for _, part := range t.Partitions {
-								mark(rg.Group, part, assigned|target)
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	if len(consumer.Groups) > 0 {
-		ours := func(t kmsg.AssignmentTopicPartition) bool {
-			return t.Topic == p.cfg.Topic || t.Topic == "" && b.topicID != [16]byte{} && t.TopicID == b.topicID
-		}
-		for _, sh := range p.cl.RequestSharded(ctx, consumer) {
-			if sh.Err != nil {
-				continue
-			}
-			for _, rg := range sh.Resp.(*kmsg.ConsumerGroupDescribeResponse).Groups {
-				err := kerr.ErrorForCode(rg.ErrorCode)
-				if errors.Is(err, kerr.GroupIDNotFound) {
-					out.gone[rg.Group] = true
-					continue
-				}
-				if err != nil {
-					continue
-				}
-				state[rg.Group] = &source.Group{Name: rg.Group, Protocol: rules.ProtocolConsumer, State: rg.State, Members: len(rg.Members)}
-				for _, m := range rg.Members {
-					for _, t := range m.Assignment.TopicPartitions {
-						if ours(t) {
-							for _, part := range t.Partitions {
-								mark(rg.Group, part, assigned)
-							}
-						}
-					}
-					for _, t := range m.TargetAssignment.TopicPartitions {
-						if ours(t) {
-							for _, part := range t.Partitions {
-								mark(rg.Group, part, target)
-							}
-						}
-					}
-				}
-			}
-		}
-	}
+	p.burstClassic(ctx, classic, state, out.gone, mark)
+	p.burstConsumer(ctx, consumer, b.topicID, state, out.gone, mark)
 	var ends []int64
 	if p.cfg.EndOffsets != nil && len(flags) > 0 {
 		ends = p.cfg.EndOffsets()
@@ -257,4 +189,76 @@ func (p *Poller) assignments(ctx context.Context, ss []stake, b bursting) burstL
 	}
 	slices.SortFunc(out.List, func(a, b source.Group) int { return cmp.Compare(a.Name, b.Name) })
 	return out
+}
+
+// burstClassic describes the classic groups of a burst look: their state,
+// members, and (mark) the topic's partitions each member holds.
+func (p *Poller) burstClassic(ctx context.Context, req *kmsg.DescribeGroupsRequest, state map[string]*source.Group, gone map[string]bool, mark func(string, int32, uint8)) {
+	if len(req.Groups) == 0 {
+		return
+	}
+	for _, sh := range p.cl.RequestSharded(ctx, req) {
+		if sh.Err != nil {
+			continue // the next look asks again
+		}
+		for _, rg := range sh.Resp.(*kmsg.DescribeGroupsResponse).Groups {
+			err := kerr.ErrorForCode(rg.ErrorCode)
+			if errors.Is(err, kerr.GroupIDNotFound) || err == nil && rg.State == "Dead" {
+				gone[rg.Group] = true
+				continue
+			}
+			if err != nil {
+				continue
+			}
+			state[rg.Group] = &source.Group{Name: rg.Group, Protocol: rules.ProtocolClassic, State: rg.State, Members: len(rg.Members)}
+			for _, m := range rg.Members {
+				for _, part := range classicAssigned(m, p.cfg.Topic) {
+					mark(rg.Group, part, assigned|target)
+				}
+			}
+		}
+	}
+}
+
+// burstConsumer describes the KIP-848 groups of a burst look: their state,
+// members, and (mark) each member's assignment and target assignment.
+func (p *Poller) burstConsumer(ctx context.Context, req *kmsg.ConsumerGroupDescribeRequest, topicID [16]byte, state map[string]*source.Group, gone map[string]bool, mark func(string, int32, uint8)) {
+	if len(req.Groups) == 0 {
+		return
+	}
+	ours := func(t kmsg.AssignmentTopicPartition) bool {
+		return t.Topic == p.cfg.Topic || t.Topic == "" && topicID != [16]byte{} && t.TopicID == topicID
+	}
+	for _, sh := range p.cl.RequestSharded(ctx, req) {
+		if sh.Err != nil {
+			continue
+		}
+		for _, rg := range sh.Resp.(*kmsg.ConsumerGroupDescribeResponse).Groups {
+			err := kerr.ErrorForCode(rg.ErrorCode)
+			if errors.Is(err, kerr.GroupIDNotFound) {
+				gone[rg.Group] = true
+				continue
+			}
+			if err != nil {
+				continue
+			}
+			state[rg.Group] = &source.Group{Name: rg.Group, Protocol: rules.ProtocolConsumer, State: rg.State, Members: len(rg.Members)}
+			for _, m := range rg.Members {
+				for _, t := range m.Assignment.TopicPartitions {
+					if ours(t) {
+						for _, part := range t.Partitions {
+							mark(rg.Group, part, assigned)
+						}
+					}
+				}
+				for _, t := range m.TargetAssignment.TopicPartitions {
+					if ours(t) {
+						for _, part := range t.Partitions {
+							mark(rg.Group, part, target)
+						}
+					}
+				}
+			}
+		}
+	}
 }

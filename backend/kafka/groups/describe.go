@@ -78,19 +78,30 @@ func (p *Poller) classic(g *seen, rg kmsg.DescribeGroupsResponseGroup) {
 		if meta.ReadFrom(m.ProtocolMetadata) == nil && slices.Contains(meta.Topics, p.cfg.Topic) {
 			g.subscribed = true
 		}
-		var a kmsg.ConsumerMemberAssignment
-		if a.ReadFrom(m.MemberAssignment) != nil {
-			continue
-		}
-		for _, t := range a.Topics {
-			if t.Topic == p.cfg.Topic && len(t.Partitions) > 0 {
-				s := p.slotOf(g)
-				for _, part := range t.Partitions {
-					s.mark(part, assigned|target, 0)
-				}
+		if parts := classicAssigned(m, p.cfg.Topic); len(parts) > 0 {
+			s := p.slotOf(g)
+			for _, part := range parts {
+				s.mark(part, assigned|target, 0)
 			}
 		}
 	}
+}
+
+// classicAssigned is the partitions of topic in a classic group member's
+// assignment (the consumer protocol's bytes; none when they do not parse).
+// The full poll and the burst both read assignments with it.
+func classicAssigned(m kmsg.DescribeGroupsResponseGroupMember, topic string) []int32 {
+	var a kmsg.ConsumerMemberAssignment
+	if a.ReadFrom(m.MemberAssignment) != nil {
+		return nil
+	}
+	var out []int32
+	for _, t := range a.Topics {
+		if t.Topic == topic {
+			out = append(out, t.Partitions...)
+		}
+	}
+	return out
 }
 
 // describeConsumer describes the KIP-848 consumer groups
