@@ -223,9 +223,15 @@ func TestUnreadAtAssignmentOnKafka(t *testing.T) {
 				msg := fmt.Sprintf("round %d, %s: skipped %d; partop: unread at assignment %d (%d..%d), assigned +%s..+%s: not within 10%% (at least 50)",
 					round+1, g, skipped, pick.UnreadAtAssignment, pick.UnreadMin, pick.UnreadMax,
 					secs(pick.AssignedAfter.Sub(ev.Start())), secs(pick.AssignedAt.Sub(ev.Start())))
-				if pick.AssignedAfter.Sub(ev.Start()) >= time.Second {
-					t.Error(msg)
-				} else {
+				switch {
+				case d < 0:
+					// Fewer than the group skipped: librdkafka resets to
+					// latest 100-150 ms after its assignment and skips what
+					// arrives meanwhile too (docs/BENCHMARKS.md).
+					t.Log(msg + " (fewer: the group skipped more than was unread at its assignment: reported)")
+				case pick.AssignedAfter.Sub(ev.Start()) >= time.Second:
+					t.Error(msg) // overstating a loss is what the issue forbids
+				default:
 					t.Log(msg + " (assigned within a second of the expansion: reported)")
 				}
 			}
