@@ -22,7 +22,12 @@ import (
 // skipped; partop, which sees the group only from outside (the groups
 // poll, its burst, end offsets dated by the records' own times), says
 // what was unread at assignment within 10% of that (at least 50 records
-// of slack), with an assignment bracket at most 0.3 s wide.
+// of slack), with an assignment bracket at most 0.3 s wide. A group that
+// resets late (its first record on a new partition was produced more than
+// lateReset after its own assignment callback, as under the race
+// detector's slowdown) skipped records that arrived after its assignment:
+// there partop's figure must not be above what the group skipped, and the
+// gap is logged, not failed.
 func TestLatestGroupPickupOnEmbedded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for about 15 s")
@@ -30,6 +35,11 @@ func TestLatestGroupPickupOnEmbedded(t *testing.T) {
 	t.Run("classic", func(t *testing.T) { latestGroupPickup(t) })
 	t.Run("kip848", func(t *testing.T) { latestGroupPickup(t, kgo.ServerSideBalancer()) })
 }
+
+// lateReset is how long after its assignment a prompt group has started
+// reading: its offset fetch and ListOffsets, a few milliseconds on an idle
+// machine.
+const lateReset = 100 * time.Millisecond
 
 func latestGroupPickup(t *testing.T, groupOpts ...kgo.Opt) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -56,9 +66,21 @@ func latestGroupPickup(t *testing.T, groupOpts ...kgo.Opt) {
 	// on each partition
 	var mu sync.Mutex
 	first := map[int32]int64{}
+	firstAt := map[int32]time.Time{}    // the first record's own timestamp
+	assignedAt := map[int32]time.Time{} // the group's assignment, by its own callback
 	opts := append(b.Cluster().ClientOpts(), kgo.ConsumerGroup("kc-latest"), kgo.ConsumeTopics("orders"),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()), kgo.MetadataMinAge(100*time.Millisecond), kgo.MetadataMaxAge(time.Second),
-		kgo.AutoCommitInterval(time.Second))
+		kgo.AutoCommitInterval(time.Second),
+		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+			now := time.Now()
+			mu.Lock()
+			defer mu.Unlock()
+			for _, p := range m["orders"] {
+				if _, ok := assignedAt[p]; !ok {
+					assignedAt[p] = now
+				}
+			}
+		}))
 	cl, err := kgo.NewClient(append(opts, groupOpts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +96,7 @@ func latestGroupPickup(t *testing.T, groupOpts ...kgo.Opt) {
 			fs.EachRecord(func(r *kgo.Record) {
 				mu.Lock()
 				if _, ok := first[r.Partition]; !ok {
-					first[r.Partition] = r.Offset
+					first[r.Partition], firstAt[r.Partition] = r.Offset, r.Timestamp
 				}
 				mu.Unlock()
 			})
@@ -94,16 +116,18 @@ func latestGroupPickup(t *testing.T, groupOpts ...kgo.Opt) {
 		t.Fatal(err)
 	}
 	var skipped int64
+	var late time.Duration // the group's slowest reset after its own assignment
 	waitfor.That(t, time.Minute, "kc-latest reads every new partition", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		skipped = 0
+		skipped, late = 0, 0
 		for p := int32(4); p < 8; p++ {
 			off, ok := first[p]
 			if !ok {
 				return false
 			}
 			skipped += off
+			late = max(late, firstAt[p].Sub(assignedAt[p]))
 		}
 		return true
 	})
@@ -123,13 +147,19 @@ func latestGroupPickup(t *testing.T, groupOpts ...kgo.Opt) {
 		}
 		return false
 	})
-	t.Logf("kc-latest skipped %d; partop: unread at assignment %d (%d..%d, narrow %v), assigned +%s..+%s, likely skipped %v %d",
-		skipped, pick.UnreadAtAssignment, pick.UnreadMin, pick.UnreadMax, pick.Narrow,
+	t.Logf("kc-latest skipped %d, resetting up to %s after its assignment; partop: unread at assignment %d (%d..%d, narrow %v), assigned +%s..+%s, likely skipped %v %d",
+		skipped, late.Round(time.Millisecond), pick.UnreadAtAssignment, pick.UnreadMin, pick.UnreadMax, pick.Narrow,
 		pick.AssignedAfter.Sub(ev.Start()), pick.AssignedAt.Sub(ev.Start()), pick.SkippedKnown, pick.Skipped)
 	if w := pick.AssignedAt.Sub(pick.AssignedAfter); w > 300*time.Millisecond || !pick.Narrow {
 		t.Errorf("assignment bracket %s wide (narrow %v), want at most 300ms", w, pick.Narrow)
 	}
-	if d := pick.UnreadAtAssignment - skipped; max(d, -d) > max(50, skipped/10) {
-		t.Errorf("unread at assignment %d, the group skipped %d: want within 10%% (at least 50)", pick.UnreadAtAssignment, skipped)
+	slack := max(50, skipped/10)
+	switch d := pick.UnreadAtAssignment - skipped; {
+	case d > slack:
+		t.Errorf("unread at assignment %d, the group skipped %d: partop overstates the loss (slack %d)", pick.UnreadAtAssignment, skipped, slack)
+	case -d > slack && late > lateReset:
+		t.Logf("unread at assignment %d is below the %d the group skipped: it reset %s after its assignment, so it skipped records that came later", pick.UnreadAtAssignment, skipped, late.Round(time.Millisecond))
+	case -d > slack:
+		t.Errorf("unread at assignment %d, the group skipped %d having reset within %s of its assignment: want within 10%% (at least 50)", pick.UnreadAtAssignment, skipped, lateReset)
 	}
 }
