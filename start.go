@@ -59,7 +59,7 @@ func wire(ctx context.Context, b platform.Backend, o cmdline.Options, stderr io.
 	if err != nil {
 		return nil, err
 	}
-	cfg.WholeTopic, cfg.Consumer, cfg.Groups = srcs.WholeTopic, srcs.Consumer, srcs.Groups
+	cfg.WholeTopic, cfg.Consumer, cfg.Groups, cfg.Keys = srcs.WholeTopic, srcs.Consumer, srcs.Groups, srcs.Keys
 	return engine.New(srcs.Source, cfg), nil
 }
 

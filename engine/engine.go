@@ -60,6 +60,9 @@ type Config struct {
 	// own from its admin call, anyone's from the source's watcher), where
 	// the poll would need a fast metadata watch of its own.
 	Groups source.Runner
+	// Keys, when set, samples the topic's records (source.Sampled): the
+	// latest sample of each partition is Snapshot.Keys.
+	Keys source.Runner
 	// StepWindow is the "rate now" window of a stepped source (observe
 	// mode) and of WholeTopic: at least one of their steps (default 1s).
 	StepWindow time.Duration
@@ -242,6 +245,9 @@ func (e *Engine) runnersBeside() []runnerBeside {
 	if e.cfg.Groups != nil {
 		out = append(out, runnerBeside{e.cfg.Groups, fromGroups})
 	}
+	if e.cfg.Keys != nil {
+		out = append(out, runnerBeside{e.cfg.Keys, fromKeys})
+	}
 	return out
 }
 
@@ -275,6 +281,7 @@ const (
 	fromWholeTopic           // only its steps are read (the source's TopicState is the one published)
 	fromConsumer             // partop's consumer: its own facts, and problems
 	fromGroups               // the groups poller: GroupsSeen, and problems
+	fromKeys                 // the record sampler: Sampled, and problems
 )
 
 // reporter takes one runner's facts for the engine.
@@ -381,6 +388,8 @@ func (e *Engine) publish(s *stats.Snapshot) {
 		TopicKnown: topicKnown,
 		Producers:  e.topic.producers,
 		Groups:     e.topic.groups,
+		Keys:       e.topic.keys,
+		KeysDenied: e.topic.keysDenied,
 		Reads:      e.readStats,
 		Unanswered: unanswered,
 		Held:       heldNow,

@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"partop/keys"
 	"partop/source"
 	"partop/stats"
 )
@@ -70,6 +71,10 @@ type Snapshot struct {
 	// Groups are the consumer groups on the topic as the latest groups
 	// poll saw them.
 	Groups source.Groups
+	// Keys is the latest sample of each partition's records, where a
+	// sampler runs (Config.Keys); KeysDenied says the cluster refused it.
+	Keys       keys.Sample
+	KeysDenied bool
 	// Reads are partop's own consumer's reads per partition (--consume);
 	// zero without one.
 	Reads stats.Snapshot

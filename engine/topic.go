@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"partop/keys"
 	"partop/source"
 	"partop/stats"
 )
@@ -47,6 +48,8 @@ type topic struct {
 	lastProblem [fromGroups + 1]time.Time
 	producers   source.Producers
 	groups      source.Groups
+	keys        keys.Sample // the latest sample of each partition's records
+	keysDenied  bool
 	firstWrites map[int32]source.FirstWrite // observe mode: first records, as dated
 	// groupWatches follow the groups' pickups of recent expansions.
 	groupWatches []*groupWatch
@@ -176,6 +179,8 @@ func (t *topic) report(now time.Time, from factsFrom, f source.Fact) {
 		t.producers = f.Producers
 	case source.MetadataSent:
 		t.state.MetadataRequests++
+	case source.Sampled:
+		t.keysSampled(f)
 	case source.GroupsSeen:
 		t.groupsSeen(f.Groups, false)
 	case source.AssignmentsSeen:

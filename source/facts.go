@@ -3,6 +3,8 @@ package source
 import (
 	"sync/atomic"
 	"time"
+
+	"partop/keys"
 )
 
 // Fact is something a source learned, reported to the engine. The engine
@@ -66,6 +68,15 @@ type FirstWrite struct {
 	LogAppendTime bool
 }
 
+// Sampled is a round of the record sampler: each partition in it has a
+// fresh sample (replacing its earlier one); partitions not in it keep
+// theirs. Denied says the cluster refused to let partop read the topic.
+type Sampled struct {
+	Sample keys.Sample
+	Denied bool
+}
+
+func (Sampled) fact()       {}
 func (Metadata) fact()      {}
 func (Routed) fact()        {}
 func (RecordFailed) fact()  {}

@@ -32,6 +32,7 @@ type Sources struct {
 	WholeTopic Companion // every producer's records while partop produces; nil in observe mode
 	Consumer   Companion // partop's own consumer group; nil without --consume
 	Groups     Runner    // every consumer group on the topic; nil where there is no groups poll
+	Keys       Runner    // samples the topic's records (Sampled); nil where nothing samples
 }
 
 // ErrUnknownTopic is what Backend.Topic returns for a topic that does not

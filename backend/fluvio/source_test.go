@@ -16,30 +16,6 @@ import (
 	"partop/source/sourcetest"
 )
 
-// SipHash-2-4 reference vectors (the SipHash paper, appendix A: key
-// 00..0f, messages 00, 00 01, ...).
-func TestSipHashVectors(t *testing.T) {
-	msg := make([]byte, 15)
-	for i := range msg {
-		msg[i] = byte(i)
-	}
-	k0, k1 := uint64(0x0706050403020100), uint64(0x0f0e0d0c0b0a0908)
-	for _, c := range []struct {
-		n    int
-		want uint64
-	}{{0, 0x726fdb47dd0e0e31}, {1, 0x74f839c593dc67fd}, {8, 0x93f5f5799a932462}, {15, 0xa129ca6149be45e5}} {
-		if got := sipHash24(k0, k1, msg[:c.n], nil); got != c.want {
-			t.Errorf("%d bytes: %#x, want %#x", c.n, got, c.want)
-		}
-		// Split anywhere, the same hash.
-		if c.n > 3 {
-			if got := sipHash24(k0, k1, msg[:3], msg[3:c.n]); got != c.want {
-				t.Errorf("%d bytes split at 3: %#x, want %#x", c.n, got, c.want)
-			}
-		}
-	}
-}
-
 // Partitions Fluvio's own producer (Python fluvio 0.21.0) chose for these
 // keys on a 6-partition topic; TestKeyHashMatchesFluvio checks more live.
 func TestKeyPartitionMatchesFluvio(t *testing.T) {
