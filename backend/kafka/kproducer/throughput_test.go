@@ -40,15 +40,24 @@ type throughputSide struct {
 // consuming is a second workload, which a plain producer does not do,
 // measured beside the producer by consumer.BenchmarkBesideProducer.
 var partopSide = throughputSide{"partop", func(b *testing.B, kb *kafka.Backend, t source.Topic) func() {
-	return startPartop(b, kb, t, nil)
+	return startPartop(b, kb, t, nil, os.Getenv("PARTOP_BENCH_PARTITIONER"))
 }}
+
+// partitionerSide is partop as partopSide runs it, with the partitioner
+// named name: PARTOP_BENCH_ALSO=name adds it as a third side, to compare
+// two of partop's partitioners in the same rounds.
+func partitionerSide(name string) throughputSide {
+	return throughputSide{name, func(b *testing.B, kb *kafka.Backend, t source.Topic) func() {
+		return startPartop(b, kb, t, nil, name)
+	}}
+}
 
 // consumingSides are partop with --consume (its own consumer group reading
 // the topic beside the producer) against a plain kgo producer with a plain
 // kgo consumer group beside it: issue 14's comparison, PARTOP_BENCH_CONSUME=1.
 var consumingSides = []throughputSide{
 	{"partop", func(b *testing.B, kb *kafka.Backend, t source.Topic) func() {
-		return startPartop(b, kb, t, &source.ConsumerConfig{Group: fmt.Sprintf("partop-%d", time.Now().UnixNano())})
+		return startPartop(b, kb, t, &source.ConsumerConfig{Group: fmt.Sprintf("partop-%d", time.Now().UnixNano())}, os.Getenv("PARTOP_BENCH_PARTITIONER"))
 	}},
 	{"kgo", func(b *testing.B, kb *kafka.Backend, t source.Topic) func() {
 		stopConsumer := startPlainConsumer(b, kb, t)
@@ -77,9 +86,9 @@ func startPlainConsumer(b *testing.B, kb *kafka.Backend, t source.Topic) func() 
 }
 
 // startPartop runs partop's producer as main does, with its consumer group
-// when consume is set.
-func startPartop(b *testing.B, kb *kafka.Backend, t source.Topic, consume *source.ConsumerConfig) func() {
-	srcs, err := kb.Producing(context.Background(), producer.Config{Topic: t.Name, Rate: 0}, consume, t)
+// when consume is set, and the partitioner named (its default when "").
+func startPartop(b *testing.B, kb *kafka.Backend, t source.Topic, consume *source.ConsumerConfig, partitioner string) func() {
+	srcs, err := kb.Producing(context.Background(), producer.Config{Topic: t.Name, Rate: 0, Partitioner: partitioner}, consume, t)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -99,7 +108,7 @@ var bareSide = throughputSide{"bare", func(b *testing.B, kb *kafka.Backend, t so
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := kproducer.New(kproducer.Config{Config: producer.Config{Topic: t.Name, Rate: 0}, ClientOpts: kb.Cluster().ClientOpts()}, kb.Cluster(), top)
+	p, err := kproducer.New(kproducer.Config{Config: producer.Config{Topic: t.Name, Rate: 0, Partitioner: os.Getenv("PARTOP_BENCH_PARTITIONER")}, ClientOpts: kb.Cluster().ClientOpts()}, kb.Cluster(), top)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -201,6 +210,10 @@ func gcSeconds() float64 {
 // side runs a consumer group beside its producer (partop's own, --consume;
 // a plain kgo one): the same goal, issue 14's.
 //
+// PARTOP_BENCH_PARTITIONER=name runs partop with that partitioner instead
+// of its default (the plain kgo side keeps kgo's default, uniform-sticky);
+// PARTOP_BENCH_ALSO=name adds partop with that partitioner as a third side.
+//
 // PARTOP_BENCH_PROFILE=dir writes a CPU profile of every measured round
 // (the whole process: clients, cluster, garbage collector) as
 // dir/<side>-<round>.pprof: `go tool pprof` takes a side's files together.
@@ -217,6 +230,8 @@ func BenchmarkThroughput(b *testing.B) {
 		sides = []throughputSide{partopSide, bareSide, plainSide}
 	case os.Getenv("PARTOP_BENCH_CONSUME") != "":
 		sides = consumingSides
+	case os.Getenv("PARTOP_BENCH_ALSO") != "":
+		sides = []throughputSide{partopSide, partitionerSide(os.Getenv("PARTOP_BENCH_ALSO")), plainSide}
 	}
 	for range b.N {
 		kb, err := kafka.Open(context.Background(), kafka.Options{Cluster: cluster.Config{Embedded: cluster.EmbeddedConfig{Port: -1}}})
@@ -266,6 +281,9 @@ func BenchmarkThroughput(b *testing.B) {
 		b.ReportMetric(mean("kgo", perRec)/mean("partop", perRec), "cpu-ratio")
 		if _, ok := res["bare"]; ok {
 			b.ReportMetric(mean("bare", rate)/mean("kgo", rate), "bare-ratio")
+		}
+		if also := os.Getenv("PARTOP_BENCH_ALSO"); also != "" {
+			b.ReportMetric(mean(also, rate)/mean("kgo", rate), also+"-ratio")
 		}
 		for _, s := range sides {
 			var rates, cpus, ns, gc []int
