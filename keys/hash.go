@@ -19,18 +19,41 @@ type Hasher struct {
 }
 
 // Hashers are the placements of the common clients, in the order a tie is
-// broken. Two FNV-1a entries differ only in Place: librdkafka takes the
-// unsigned hash modulo n, sarama and segmentio/kafka-go the absolute value
-// of the signed one.
+// broken (the first two must stay murmur2 and CRC-32: Record.ID joins
+// their sums). Each formula was read in the client's source:
+//
+//   - Java: BuiltInPartitioner.partitionForKey,
+//     Utils.toPositive(Utils.murmur2(key)) % n, toPositive masking the sign
+//     bit; franz-go's KafkaHasher, librdkafka's murmur2 and murmur2_random
+//     (src/rdkafka_msg.c, "(rd_murmur2(key) & 0x7fffffff) % cnt") and
+//     segmentio/kafka-go's Murmur2Balancer (balancer.go) do the same.
+//   - librdkafka's consistent and consistent_random, its default (and so
+//     kcat's and confluent-kafka's): rd_crc32(key) % cnt, unsigned;
+//     kafka-go's CRC32Balancer the same. consistent_random puts empty keys,
+//     not only null ones, at random (Analyze allows for it).
+//   - sarama's default HashPartitioner (partitioner.go): FNV-1a 32, the
+//     signed hash % n, negated when negative; kafka-go's Hash (balancer.go)
+//     copies it, and so does librdkafka's fnv1a and fnv1a_random: rd_fnv1a
+//     (src/rdfnv1a.c) takes the absolute value of the signed hash before
+//     its unsigned % cnt, "to match the Sarama NewHashPartitioner", which
+//     places every key where sarama does (|h| % n == -(h % n) for h < 0,
+//     and -MinInt32 wraps to 2^31 in both).
+//   - sarama's NewReferenceHashPartitioner and kafka-go's ReferenceHash:
+//     FNV-1a with Java's sign mask.
+//   - sarama's WithHashUnsigned option: FNV-1a, unsigned % n; franz-go's
+//     SaramaHasher(fnv32a) lands there too on 64-bit platforms (its doc:
+//     "only the 64-bit behavior matches librdkafka"), unlike its
+//     SaramaCompatHasher, which is sarama's default.
 var Hashers = [numHashers]Hasher{
-	{Name: Murmur2, Clients: "Java, franz-go, librdkafka murmur2", Sum: murmur2Sum, Place: positiveMod},
-	{Name: CRC32, Clients: "librdkafka default: kcat, confluent-kafka", Sum: crc32Sum, Place: unsignedMod},
-	{Name: FNV1a, Clients: "librdkafka fnv1a", Sum: fnv1aSum, Place: unsignedMod},
-	{Name: FNV1a, Clients: "sarama, segmentio/kafka-go", Sum: fnv1aSum, Place: absMod},
+	{Name: Murmur2, Clients: "Java, franz-go, librdkafka murmur2, kafka-go Murmur2Balancer", Sum: murmur2Sum, Place: positiveMod},
+	{Name: CRC32, Clients: "librdkafka default (kcat, confluent-kafka), kafka-go CRC32Balancer", Sum: crc32Sum, Place: unsignedMod},
+	{Name: FNV1a, Clients: "sarama default, kafka-go Hash, librdkafka fnv1a", Sum: fnv1aSum, Place: absMod},
+	{Name: FNV1a, Clients: "sarama NewReferenceHashPartitioner, kafka-go ReferenceHash", Sum: fnv1aSum, Place: positiveMod},
+	{Name: FNV1a, Clients: "sarama WithHashUnsigned, franz-go SaramaHasher", Sum: fnv1aSum, Place: unsignedMod},
 	{Name: SipHash, Clients: "Fluvio", Sum: sipHashSum, Place: unsigned64Mod},
 }
 
-const numHashers = 5
+const numHashers = 6
 
 // The partitioner names headless reports.
 const (
@@ -53,10 +76,11 @@ func SipHashPartition(key []byte, n int) int { return unsigned64Mod(sipHashSum(k
 // positiveMod is Kafka's Utils.toPositive(h) % n.
 func positiveMod(sum uint64, n int) int { return int(uint32(sum)&0x7fffffff) % n }
 
-// unsignedMod is librdkafka's unsigned 32-bit hash % n.
+// unsignedMod is librdkafka's consistent: the unsigned 32-bit hash % n.
 func unsignedMod(sum uint64, n int) int { return int(uint32(sum) % uint32(n)) }
 
-// absMod is sarama's: the signed 32-bit hash % n, negated when negative.
+// absMod is sarama's: the signed 32-bit hash % n, negated when negative
+// (and librdkafka's fnv1a: |hash| % n, the same partition).
 func absMod(sum uint64, n int) int {
 	p := int32(sum) % int32(n)
 	if p < 0 {
