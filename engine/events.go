@@ -66,6 +66,9 @@ type Event struct {
 	// Groups are the consumer groups' pickups of the new partitions, by
 	// group name.
 	Groups []GroupPickup
+	// Prediction is what the record sample said this expansion would do
+	// to balance, and once settled what it did; nil without a sample.
+	Prediction *Prediction
 }
 
 // Start is where an expansion's pickup latency is measured from.

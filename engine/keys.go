@@ -2,21 +2,116 @@ package engine
 
 import (
 	"maps"
+	"time"
 
 	"partop/keys"
 	"partop/source"
+	"partop/stats"
 )
 
+// TopKeys is how many keys the analysis lists, for the topic and for each
+// partition.
+const TopKeys = 10
+
+// keyState is what the engine keeps of the record sampler's rounds.
+type keyState struct {
+	sample   keys.Sample   // the latest sample of each partition
+	analysis keys.Analysis // of sample, as of the latest round
+	denied   bool
+	rates    []float64 // the partitions' records/s over the balance window, as of the latest tick
+	window   time.Duration
+}
+
 // keysSampled takes a sampler's round: its partitions' samples replace
-// theirs, the others stay. The map is copied, not changed, as published
-// snapshots share it.
+// theirs, the others stay, and the analysis is redone. The map is copied,
+// not changed, as published snapshots share it.
 func (t *topic) keysSampled(f source.Sampled) {
-	t.keysDenied = f.Denied
+	t.keys.denied = f.Denied
 	if len(f.Sample.Partitions) == 0 {
 		return
 	}
-	next := make(map[int32]keys.PartitionSample, max(len(t.keys.Partitions), len(f.Sample.Partitions)))
-	maps.Copy(next, t.keys.Partitions)
+	next := make(map[int32]keys.PartitionSample, max(len(t.keys.sample.Partitions), len(f.Sample.Partitions)))
+	maps.Copy(next, t.keys.sample.Partitions)
 	maps.Copy(next, f.Sample.Partitions)
-	t.keys = keys.Sample{Partitions: next}
+	t.keys.sample = keys.Sample{Partitions: next}
+	t.keys.analysis = keys.Analyze(t.keys.sample, t.keys.rates, t.counts(), TopKeys)
 }
+
+// counts are the partition counts the sampled records may have been
+// written under: the current one, then each expansion's earlier count,
+// newest first.
+func (t *topic) counts() []int {
+	out := []int{max(t.state.Cluster, len(t.keys.rates))}
+	for i := len(t.log.events) - 1; i >= 0; i-- {
+		if e := t.log.events[i]; e.Kind == KindExpansion && e.From > 0 && e.From != out[len(out)-1] {
+			out = append(out, e.From)
+		}
+	}
+	return out
+}
+
+// keysTick notes the latest rates (the analysis's and the prediction's
+// weights) and completes the predictions whose expansion has settled.
+func (t *topic) keysTick(now time.Time, s *stats.Snapshot) {
+	t.keys.window = s.Config.BalanceWindow
+	rates := make([]float64, len(s.Partitions)) // new each tick: Predict reads the old one unlocked
+	for i, p := range s.Partitions {
+		rates[i] = p.RateBalance
+	}
+	t.keys.rates = rates
+	for _, e := range t.log.events {
+		if e.Kind != KindExpansion || e.Prediction == nil || e.Prediction.Measured || !e.Done {
+			continue
+		}
+		// Measured over the same window as the balance line's Jain, once
+		// a whole window has passed since the last new partition's first
+		// record.
+		if now.Sub(e.FirstRecord) >= t.keys.window && s.Balance.Partitions == e.To {
+			p := *e.Prediction // published snapshots share the old one
+			p.MeasuredJain, p.MeasuredMaxMean, p.Measured = s.Balance.Jain, s.Balance.MaxMean, true
+			e.Prediction = &p
+			t.log.changed()
+		}
+	}
+}
+
+// Prediction is what the sample said an expansion would do to balance,
+// and, once it settled, what it did.
+type Prediction struct {
+	keys.Prediction
+	Partitioner                   string // the placement the keyed records were re-hashed with (keys.Analysis's)
+	MeasuredJain, MeasuredMaxMean float64
+	Measured                      bool
+}
+
+// predict is the prediction for growing to `to`, or nil without a sample.
+func (t *topic) predict(to int) *Prediction {
+	if len(t.keys.sample.Partitions) == 0 || to <= 0 {
+		return nil
+	}
+	p := keys.Predict(t.keys.sample, t.keys.rates, t.keys.analysis, to)
+	return &Prediction{Prediction: p, Partitioner: t.keys.analysis.Partitioner}
+}
+
+// Predict is what the latest sample says growing the topic to `to`
+// partitions would do to its balance; ok is false without a sample. The
+// add-partitions prompt asks it for the count typed.
+//
+// It computes outside the engine's lock (the sample, rates and analysis
+// it reads are never changed once made), but costs up to a few
+// milliseconds at 1,000 partitions: call it from a tea.Cmd.
+func (e *Engine) Predict(to int) (p keys.Prediction, balancedAt int, ok bool) {
+	e.mu.Lock()
+	t := e.topic
+	s, rates, a := t.keys.sample, t.keys.rates, t.keys.analysis
+	from := max(t.state.Cluster, len(rates))
+	e.mu.Unlock()
+	if len(s.Partitions) == 0 || to <= 0 {
+		return p, 0, false
+	}
+	return keys.Predict(s, rates, a, to), keys.Balanced(s, rates, a, from, MaxPredict(from), 0.9), true
+}
+
+// MaxPredict is the highest count the prompt looks at for the smallest
+// one that would balance the topic.
+func MaxPredict(from int) int { return max(4*from, 64) }

@@ -1,6 +1,8 @@
 package engine_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -45,4 +47,61 @@ func TestKeysSampled(t *testing.T) {
 			t.Fatalf("an earlier snapshot changed: %+v", first.Keys.Partitions)
 		}
 	})
+}
+
+// TestExpansionPredictionChecked: with a sample of keyed records placed
+// by murmur2, an expansion carries the sample's prediction for the new
+// count; once a whole balance window has passed since the new partitions'
+// first records, it carries the balance measured then too.
+func TestExpansionPredictionChecked(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := sourcetest.NewSender(4, 1000, source.About{})
+		sampler := sourcetest.NewSource(4, source.About{})
+		eng, _ := running(t, src, engine.Config{Keys: sampler})
+		<-sampler.Started()
+		parts := map[int32]keys.PartitionSample{}
+		for i := range 400 {
+			k := []byte(fmt.Sprintf("customer-%d", i))
+			p := int32(keys.Murmur2Partition(k, 4))
+			s := parts[p]
+			s.Records, s.Seen = append(s.Records, keys.NewRecord(k, 100)), s.Seen+1
+			parts[p] = s
+		}
+		for range 60 { // 6 s at an even 1,000 records/s
+			src.AckEach(4, 25)
+			time.Sleep(100 * time.Millisecond)
+		}
+		sampler.Report(source.Sampled{Sample: keys.Sample{Partitions: parts}})
+		time.Sleep(time.Second)
+		if a := eng.Snapshot().KeyAnalysis; a.Partitioner != keys.Murmur2 || a.Explained != 1 {
+			t.Fatalf("analysis: %s explaining %.2f, want murmur2 explaining all", a.Partitioner, a.Explained)
+		}
+		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 4}); err != nil {
+			t.Fatal(err)
+		}
+		ev := expansion(t, eng)
+		if ev.Prediction == nil || ev.Prediction.Partitions != 8 || ev.Prediction.Partitioner != keys.Murmur2 || ev.Prediction.Jain < 0.9 || ev.Prediction.Measured {
+			t.Fatalf("prediction %+v: want one for 8 partitions under murmur2, Jain at least 0.9, not measured yet", ev.Prediction)
+		}
+		for range 80 { // 8 s, even over 8
+			src.AckEach(8, 13)
+			time.Sleep(100 * time.Millisecond)
+		}
+		s := eng.Snapshot()
+		ev = expansion(t, eng)
+		if ev.Prediction == nil || !ev.Prediction.Measured || ev.Prediction.MeasuredJain < 0.999 || s.Stats.Balance.Jain < 0.999 {
+			t.Fatalf("prediction %+v, balance now %.3f: want measured Jain 1 once settled", ev.Prediction, s.Stats.Balance.Jain)
+		}
+	})
+}
+
+func expansion(t *testing.T, eng *engine.Engine) engine.Event {
+	t.Helper()
+	for _, e := range eng.Snapshot().Events {
+		if e.Kind == engine.KindExpansion {
+			return e
+		}
+	}
+	t.Fatal("no expansion logged")
+	return engine.Event{}
 }

@@ -73,8 +73,9 @@ type Snapshot struct {
 	Groups source.Groups
 	// Keys is the latest sample of each partition's records, where a
 	// sampler runs (Config.Keys); KeysDenied says the cluster refused it.
-	Keys       keys.Sample
-	KeysDenied bool
+	Keys        keys.Sample
+	KeyAnalysis keys.Analysis // of Keys: the partitioner, the hottest keys
+	KeysDenied  bool
 	// Reads are partop's own consumer's reads per partition (--consume);
 	// zero without one.
 	Reads stats.Snapshot

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"partop/keys"
 	"partop/source"
 	"partop/stats"
 )
@@ -48,8 +47,7 @@ type topic struct {
 	lastProblem [fromGroups + 1]time.Time
 	producers   source.Producers
 	groups      source.Groups
-	keys        keys.Sample // the latest sample of each partition's records
-	keysDenied  bool
+	keys        keyState
 	firstWrites map[int32]source.FirstWrite // observe mode: first records, as dated
 	// groupWatches follow the groups' pickups of recent expansions.
 	groupWatches []*groupWatch
@@ -88,7 +86,7 @@ func (t *topic) stateNow() TopicState {
 // asked for the partitions (zero: someone else added them).
 func (t *topic) expanded(from, to int, by string, asked, created, seen time.Time) {
 	t.counters.Extend(to) // new partitions show up at once, idle until used
-	e := &Event{Kind: KindExpansion, At: seen, From: from, To: to, By: by, Created: created, Seen: seen}
+	e := &Event{Kind: KindExpansion, At: seen, From: from, To: to, By: by, Created: created, Seen: seen, Prediction: t.predict(to)}
 	if t.about.Routes && t.state.Partitions >= to { // the client found them before we did
 		e.Routed = seen
 	}
@@ -225,6 +223,7 @@ func (t *topic) firstWrite(f source.FirstWrite) {
 func (t *topic) sampled(now time.Time, s *stats.Snapshot) {
 	t.finish(s.Partitions)
 	t.settle(now, s.Partitions)
+	t.keysTick(now, s)
 	t.dropGroupWatches(now)
 }
 
