@@ -36,6 +36,12 @@ type Line struct {
 	Consumer          *ConsumerLine   `json:"consumer,omitempty"`       // --consume: partop's own group
 	Groups            []GroupLine     `json:"groups,omitempty"`         // every group on the topic, from the groups poll
 	GroupsError       string          `json:"groups_error,omitempty"`
+	// Keys is what the record sample says (where sampling runs);
+	// JainBytes is Jain's index over the partitions' bytes/s, which are
+	// records/s times sampled bytes per record: BytesEstimated.
+	Keys           *KeysLine `json:"keys,omitempty"`
+	JainBytes      *float64  `json:"jain_bytes,omitempty"`
+	BytesEstimated bool      `json:"bytes_estimated,omitempty"`
 }
 
 // ConsumerLine is partop's own consumer group (--consume).
@@ -117,6 +123,10 @@ type PartitionLine struct {
 	// ReadRate is partop's consumer's records/s on the partition
 	// (--consume).
 	ReadRate *float64 `json:"read_rate,omitempty"`
+	// BytesRate (bytes/s, an estimate: Line.BytesEstimated) and TopKeys
+	// are the record sample's, where sampling runs.
+	BytesRate *float64  `json:"bytes_rate,omitempty"`
+	TopKeys   []KeyLine `json:"top_keys,omitempty"`
 }
 
 // EventLine is one event of the log; expansions carry their timeline.
@@ -139,12 +149,21 @@ type EventLine struct {
 	FirstWriteAt  string            `json:"first_write_at,omitempty"`
 	LogAppendTime bool              `json:"log_append_time,omitempty"`
 	Groups        []GroupPickupLine `json:"groups,omitempty"`
+	// The record sample's prediction for the new count (predicted_with:
+	// the partitioner keyed records were re-hashed with) and, a balance
+	// window after the new partitions' first records, what was measured.
+	PredictedJain    *float64 `json:"predicted_jain,omitempty"`
+	PredictedMaxMean *float64 `json:"predicted_max_mean,omitempty"`
+	PredictedWith    string   `json:"predicted_with,omitempty"`
+	SkewFloor        *float64 `json:"skew_floor,omitempty"` // the hottest key's share, when above the new fair share
+	MeasuredJain     *float64 `json:"measured_jain,omitempty"`
+	MeasuredMaxMean  *float64 `json:"measured_max_mean,omitempty"`
 }
 
 // LineOf is the per-second line for a snapshot.
 func LineOf(s *engine.Snapshot) Line {
 	st := &s.Stats
-	return Line{
+	l := Line{
 		Mode:              s.Mode,
 		T:                 st.At.Sub(s.Start).Seconds(),
 		Time:              st.At.UTC().Format(time.RFC3339Nano),
@@ -169,6 +188,8 @@ func LineOf(s *engine.Snapshot) Line {
 		Groups:            groupLines(s.Groups),
 		GroupsError:       s.Groups.Err,
 	}
+	withKeys(&l, s)
+	return l
 }
 
 func topicRate(s *engine.Snapshot) *float64 {
@@ -234,6 +255,7 @@ func eventLines(evs []engine.Event) []EventLine {
 			l.FirstAckAt, l.BalancedAt = stamp(ev.FirstRecord), stamp(ev.Balanced)
 			l.FirstWriteAt, l.LogAppendTime = stamp(ev.FirstWrite), ev.LogAppendTime
 			l.Groups = pickupLines(ev.Groups)
+			predictionLine(&l, ev.Prediction)
 			if ev.Done {
 				ms := float64(ev.Pickup.Microseconds()) / 1000
 				l.PickupMs = &ms

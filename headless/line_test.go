@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"partop/engine"
+	"partop/keys"
 	"partop/rules"
 	"partop/source"
 	"partop/source/sourcetest"
@@ -70,10 +73,13 @@ func produce(t *testing.T) (line, summary *engine.Snapshot) {
 	return line, eng.Snapshot()
 }
 
-// observe runs an engine in observe mode with a producers list.
+// observe runs an engine in observe mode with a producers list and a
+// record sample: keys placed by murmur2, one of them hot, a quarter of
+// the records with no key, one key with a newline and one of 100 bytes.
 func observe(t *testing.T) *engine.Snapshot {
 	src := sourcetest.NewSource(2, source.About{Stepped: true})
-	eng := engine.New(src, engine.Config{Info: engine.Info{Cluster: "kafka-1:9092", Topic: "orders"}})
+	sampler := sourcetest.NewSource(2, source.About{})
+	eng := engine.New(src, engine.Config{Info: engine.Info{Cluster: "kafka-1:9092", Topic: "orders"}, Keys: sampler})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = eng.Run(ctx) }()
@@ -88,10 +94,35 @@ func observe(t *testing.T) *engine.Snapshot {
 		{ID: 4002, Epoch: 3, State: source.ProducerStale, Partitions: []int32{0}, LastWrite: time.Now().Add(-2 * time.Second), Rate: 40},
 		{ID: 4001, State: source.ProducerActive, Partitions: []int32{0, 1}, LastWrite: time.Now().Add(-time.Second), Rate: 60},
 	}}})
+	<-sampler.Started()
+	sampler.Report(source.Sampled{Sample: sampleOf(2, map[string]int{"tenant-7": 40, "a\nb": 5, string(bytes.Repeat([]byte("k"), 100)): 5, "": 2}, 20)})
 	time.Sleep(time.Second)
 	s := eng.Snapshot()
 	cancel()
 	<-eng.Done()
+	return s
+}
+
+// sampleOf places count records of each key by murmur2 over n
+// partitions, and null-key records on each partition.
+func sampleOf(n int, counts map[string]int, nulls int) keys.Sample {
+	s := keys.Sample{Partitions: map[int32]keys.PartitionSample{}}
+	add := func(p int32, r keys.Record) {
+		ps := s.Partitions[p]
+		ps.Records, ps.Seen = append(ps.Records, r), ps.Seen+1
+		s.Partitions[p] = ps
+	}
+	names := slices.Sorted(maps.Keys(counts))
+	for _, k := range names {
+		for range counts[k] {
+			add(int32(keys.Murmur2Partition([]byte(k), n)), keys.NewRecord([]byte(k), 100))
+		}
+	}
+	for p := range n {
+		for range nulls / n {
+			add(int32(p), keys.NewRecord(nil, 100))
+		}
+	}
 	return s
 }
 
@@ -219,4 +250,24 @@ func TestConsumingSummary(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		golden.RequireEqual(t, encode(t, SummaryOf(consuming(t))))
 	})
+}
+
+// An expansion's prediction is on its line; the measured figures only
+// once measured; the skew floor only where there is one.
+func TestPredictionLine(t *testing.T) {
+	p := &engine.Prediction{Partitioner: keys.Murmur2}
+	p.Partitions, p.Jain, p.MaxMean, p.SkewFloor = 8, 0.78, 2.5, 0.31
+	got := eventLines([]engine.Event{{Kind: engine.KindExpansion, From: 4, To: 8, Prediction: p}})[0]
+	if got.PredictedJain == nil || *got.PredictedJain != 0.78 || *got.PredictedMaxMean != 2.5 || *got.SkewFloor != 0.31 || got.MeasuredJain != nil || got.PredictedWith != "murmur2" {
+		t.Fatalf("before it settled: %+v", got)
+	}
+	m := *p
+	m.SkewFloor, m.Measured, m.MeasuredJain, m.MeasuredMaxMean = 0, true, 0.77, 2.6
+	got = eventLines([]engine.Event{{Kind: engine.KindExpansion, From: 4, To: 8, Prediction: &m}})[0]
+	if got.SkewFloor != nil || got.MeasuredJain == nil || *got.MeasuredJain != 0.77 || *got.MeasuredMaxMean != 2.6 {
+		t.Fatalf("once measured: %+v", got)
+	}
+	if got := eventLines([]engine.Event{{Kind: engine.KindExpansion, From: 4, To: 8}})[0]; got.PredictedJain != nil {
+		t.Fatalf("without a sample: %+v", got)
+	}
 }
