@@ -93,25 +93,6 @@ func (t *topic) predict(to int) *Prediction {
 	return &Prediction{Prediction: p, Partitioner: t.keys.analysis.Partitioner}
 }
 
-// Predict is what the latest sample says growing the topic to `to`
-// partitions would do to its balance; ok is false without a sample. The
-// add-partitions prompt asks it for the count typed.
-//
-// It computes outside the engine's lock (the sample, rates and analysis
-// it reads are never changed once made), but costs up to a few
-// milliseconds at 1,000 partitions: call it from a tea.Cmd.
-func (e *Engine) Predict(to int) (p keys.Prediction, balancedAt int, ok bool) {
-	e.mu.Lock()
-	t := e.topic
-	s, rates, a := t.keys.sample, t.keys.rates, t.keys.analysis
-	from := max(t.state.Cluster, len(rates))
-	e.mu.Unlock()
-	if len(s.Partitions) == 0 || to <= 0 {
-		return p, 0, false
-	}
-	return keys.Predict(s, rates, a, to), keys.Balanced(s, rates, a, from, MaxPredict(from), 0.9), true
-}
-
 // MaxPredict is the highest count the prompt looks at for the smallest
 // one that would balance the topic.
 func MaxPredict(from int) int { return max(4*from, 64) }

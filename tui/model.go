@@ -117,11 +117,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.key(msg)
 	case actionDoneMsg:
 		cmd = m.done(msg)
+	case predictionMsg:
+		m.prompt.pred = msg
 	default:
 		if !m.prompt.open {
 			return m, nil // nothing changed: keep the frame
 		}
 		cmd = m.prompt.update(msg, m.view.Cluster)
+	}
+	if m.prompt.open {
+		cmd = tea.Batch(cmd, m.askPrediction())
 	}
 	m.render()
 	return m, cmd

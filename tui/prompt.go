@@ -19,6 +19,8 @@ type prompt struct {
 	platform string        // whose rule a refusal names (engine.Info.Platform)
 	action   engine.Action // what Enter would do, when err is nil
 	err      error
+	asked    int           // the count the latest prediction was asked for
+	pred     predictionMsg // the latest prediction that came
 }
 
 func newPrompt(st *Styles, platform string) prompt {
@@ -41,7 +43,7 @@ func (p *prompt) setStyles(st *Styles, isDark bool) {
 
 // start opens the prompt, empty.
 func (p *prompt) start(current int) tea.Cmd {
-	p.open = true
+	p.open, p.asked, p.pred = true, 0, predictionMsg{}
 	p.input.Reset()
 	p.validate(current)
 	return p.input.Focus()
@@ -95,24 +97,39 @@ func (p *prompt) lines(current, width int, keyed bool, st *Styles) []string {
 	}
 	to := p.action.Target(current)
 	line += st.Good.Render(fmt.Sprintf("  %d → %d partitions (+%d)", current, to, to-current))
-	return []string{fit(line, width), remapLine(current, to, width, keyed, st)}
+	out := []string{fit(line, width)}
+	if pl := p.predictionLine(to, width, st); pl != "" {
+		out = append(out, pl)
+	}
+	moved, seen := engine.KeysMoved(current, to), false
+	if p.pred.to == to && p.pred.p.Known && p.pred.p.Moved > 0 {
+		moved, seen = p.pred.p.Moved, true // weighted by the traffic sampled
+	}
+	return append(out, remapLine(moved, seen, width, keyed, st))
 }
 
 // remapLine says what growing from n to m does to keyed records: under
 // hash-mod partitioning a share of the keys changes partition, and their
 // order is not kept across the change. It is a warning when partop's own
 // records are keyed, a note otherwise (other producers may key theirs).
-func remapLine(n, m, width int, keyed bool, st *Styles) string {
-	moved := percentWhole(engine.KeysMoved(n, m))
+//
+// share is the keys' share that changes partition, or (seen) the keyed
+// traffic's, from the record sample.
+func remapLine(share float64, seen bool, width int, keyed bool, st *Styles) string {
+	moved := percentWhole(share)
+	of := "keys"
+	if seen {
+		of = "keyed traffic"
+	}
 	if keyed {
 		return joinFit(width, " ",
-			segment{long: st.Warn.Render(fmt.Sprintf("! %s of keys change partition; per-key order is not kept across the change", moved)),
+			segment{long: st.Warn.Render(fmt.Sprintf("! %s of %s changes partition; per-key order is not kept across the change", moved, of)),
 				short: st.Warn.Render(fmt.Sprintf("! %s of keys move partition", moved))},
 		)
 	}
 	return joinFit(width, st.Muted.Render(" · "),
 		segment{long: st.Muted.Render("N or +N adds N · =N grows to N in total"), short: st.Muted.Render("N/+N adds · =N total"), prio: 2},
-		segment{long: st.Muted.Render(fmt.Sprintf("producers that hash keys: %s of keys change partition", moved)), short: st.Muted.Render(fmt.Sprintf("hashed keys: %s move", moved)), prio: 1},
+		segment{long: st.Muted.Render(fmt.Sprintf("producers that hash keys: %s of %s changes partition", moved, of)), short: st.Muted.Render(fmt.Sprintf("hashed keys: %s move", moved)), prio: 1},
 	)
 }
 
