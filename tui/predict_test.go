@@ -55,7 +55,6 @@ func TestPromptPredicts(t *testing.T) {
 	}
 }
 
-
 // promptArea is the screen from the prompt's line on.
 func promptArea(s string) string {
 	if i := strings.Index(s, "add partitions ›"); i >= 0 {
