@@ -49,17 +49,21 @@ func TestSampleBytesFlag(t *testing.T) {
 	}
 }
 
-// reports collects Sampled facts.
+// reports collects Sampled facts and problems.
 type reports struct {
-	mu      sync.Mutex
-	sampled []source.Sampled
+	mu       sync.Mutex
+	sampled  []source.Sampled
+	problems []string
 }
 
 func (r *reports) Report(f source.Fact) {
-	if s, ok := f.(source.Sampled); ok {
-		r.mu.Lock()
-		r.sampled = append(r.sampled, s)
-		r.mu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch f := f.(type) {
+	case source.Sampled:
+		r.sampled = append(r.sampled, f)
+	case source.Problem:
+		r.problems = append(r.problems, f.Message)
 	}
 }
 
@@ -134,6 +138,9 @@ func TestKeysBesideTheSource(t *testing.T) {
 	waitfor.That(t, 45*time.Second, "the sampler's first records", func() bool { return r.records() >= 100 })
 	stop()
 	wg.Wait()
+	if len(r.problems) != 0 {
+		t.Errorf("problems: %q", r.problems)
+	}
 	_ = srcs.Keys.Close()
 	_ = srcs.WholeTopic.Close()
 	_ = srcs.Source.Close()

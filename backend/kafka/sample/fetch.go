@@ -32,6 +32,7 @@ type partResult struct {
 	sample       keys.PartitionSample
 	bytes        int   // record-batch bytes read
 	batchRecords int   // records in the batches read, control records and those before the offset asked included
+	batches      int   // the batches read
 	logStart     int64 // as the leader said; -1: not said
 	err          error
 }
@@ -83,6 +84,7 @@ func (s *Sampler) readLeader(ctx context.Context, b *kgo.Broker, id [16]byte, re
 			break // not reached this round: the next one plans it again
 		}
 		// Alone, the broker sends the whole first batch, however large.
+		rd.maxBytes = int32(min(int(rd.maxBytes), res.share-res.bytes))
 		still, err := s.readSome(ctx, b, id, []read{rd}, seed, &res)
 		if err == nil && len(still) > 0 {
 			err = errors.New("read alone, it still came without a whole batch")
@@ -126,9 +128,8 @@ func (s *Sampler) readSome(ctx context.Context, b *kgo.Broker, id [16]byte, read
 			res.parts = append(res.parts, pr)
 		}
 	}
-	for _, rd := range byID {
-		res.parts = append(res.parts, partResult{id: rd.id, logStart: -1, err: errors.New("left out of the leader's answer")})
-	}
+	// Partitions left out of the answer (the response was full) are not
+	// reached this round: the next one plans them again.
 	return again, nil
 }
 
@@ -157,7 +158,10 @@ func decode(topic string, rp *kmsg.FetchResponseTopicPartition, rd read, capacit
 	res := keys.NewReservoir(capacity, seed^uint64(rd.id)*0x9e3779b97f4a7c15)
 	fp, next := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{
 		Topic: topic, Partition: rd.id, Offset: rd.from, IsolationLevel: kgo.ReadUncommitted(),
-	}, rp, decompressor, func(m kgo.FetchBatchMetrics) { pr.batchRecords += m.NumRecords })
+	}, rp, decompressor, func(m kgo.FetchBatchMetrics) {
+		pr.batchRecords += m.NumRecords
+		pr.batches++
+	})
 	for _, r := range fp.Records {
 		res.Add(keys.NewRecord(r.Key, len(r.Value)))
 	}

@@ -22,6 +22,7 @@ type partition struct {
 	sampledEnd int64   // its end offset when it was last sampled (0: never)
 	logStart   int64   // its log start as the last read said
 	perRecord  float64 // record-batch bytes per record its last read found; 0: not known
+	perBatch   float64 // and per batch
 }
 
 // state is partition p's state, made on first use.
@@ -78,14 +79,16 @@ func (s *Sampler) plan(ends []int64, leaders []int32) []read {
 	left := s.cfg.Budget
 	var reads []read
 	for _, c := range cands {
-		per := s.perRecordOf(c.id)
-		want := min(max(int(math.Ceil(float64(s.cfg.Capacity)*per)), minPartitionBytes), maxPartitionBytes)
+		// Capacity records, and the batch the first of them is in: it
+		// begins earlier, and comes whole.
+		per, batch := s.perRecordOf(c.id)
+		want := min(max(int(math.Ceil(float64(s.cfg.Capacity)*per+batch)), minPartitionBytes), maxPartitionBytes)
 		if left <= 0 || (left < want/2 && len(reads) > 0) {
 			break // what is left would read a sliver: a poorer sample than the one the partition has
 		}
 		b := min(want, left)
 		left -= b
-		n := max(int64(float64(b)/per), 1)
+		n := max(int64((float64(b)-batch)/per), 1)
 		ps := s.state(c.id)
 		end := ends[c.id]
 		from := max(end-n, 0)
@@ -97,14 +100,15 @@ func (s *Sampler) plan(ends []int64, leaders []int32) []read {
 	return reads
 }
 
-// perRecordOf is partition p's record-batch bytes per record: as its last
-// read found, else as the topic's latest round did, else a guess.
-func (s *Sampler) perRecordOf(p int32) float64 {
+// perRecordOf is partition p's record-batch bytes per record and per
+// batch: as its last read found, else as the topic's latest round did,
+// else a guess (a record a batch).
+func (s *Sampler) perRecordOf(p int32) (perRecord, perBatch float64) {
 	if ps := s.parts[p]; ps != nil && ps.perRecord > 0 {
-		return ps.perRecord
+		return ps.perRecord, ps.perBatch
 	}
 	if s.perRecord > 0 {
-		return s.perRecord
+		return s.perRecord, s.perBatch
 	}
-	return guessPerRecord
+	return guessPerRecord, guessPerRecord
 }

@@ -401,3 +401,37 @@ func TestRunSamplesUntilStopped(t *testing.T) {
 		t.Errorf("problems: %q", p)
 	}
 }
+
+// With the end offsets handed over (Config.EndOffsets), a round before
+// the observer's first poll reads nothing and says nothing; once they
+// are known it samples from them.
+func TestSampleFromHandedEnds(t *testing.T) {
+	t.Parallel()
+	const topic = "handed"
+	opts := embedded(t, topic, 2)
+	w := produce(t, client(t, opts), zipfKeys(topic, 300, 10, 20, 5))
+	var ends []int64
+	s := sampler(t, Config{Topic: topic, ClientOpts: opts, EndOffsets: func() []int64 { return ends }})
+	f := &facts{}
+	if st, err := s.round(ctx(t), f); err != nil || st.Planned != 0 || len(f.fs) != 0 {
+		t.Fatalf("before the first poll: %+v, %v, %d facts", st, err, len(f.fs))
+	}
+	got, err := endOffsets(t, opts, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends = []int64{got[0], got[1]}
+	if _, err := s.round(ctx(t), f); err != nil {
+		t.Fatal(err)
+	}
+	sample := onlySample(t, f).Sample
+	for p := range int32(2) {
+		held := 0
+		for _, n := range w.byPartition[p] {
+			held += n
+		}
+		if n := len(sample.Partitions[p].Records); n != min(held, DefaultCapacity) {
+			t.Errorf("partition %d: %d records sampled of %d written", p, n, held)
+		}
+	}
+}

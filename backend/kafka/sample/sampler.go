@@ -94,6 +94,7 @@ type Sampler struct {
 	parts       map[int32]*partition
 	topicID     [16]byte // the topic the state is about: a recreated topic starts anew
 	perRecord   float64  // the topic's bytes per record as the latest round read them
+	perBatch    float64  // and per batch
 	denied      bool     // the latest read was denied
 	retryAt     time.Time
 	lastProblem time.Time
@@ -149,8 +150,14 @@ func (s *Sampler) Close() error {
 	return nil
 }
 
-// errDenied is a Fetch the cluster refused for want of Read on the topic.
-var errDenied = errors.New("read denied")
+var (
+	// errDenied is a Fetch the cluster refused for want of Read on the
+	// topic.
+	errDenied = errors.New("read denied")
+	// errNoEndsYet: the observer handing the end offsets over has not
+	// polled yet.
+	errNoEndsYet = errors.New("no end offsets yet")
+)
 
 // roundStats are what a round did (tests and benchmarks read them).
 type roundStats struct {
@@ -175,10 +182,13 @@ func (s *Sampler) round(ctx context.Context, r source.Reporter) (roundStats, err
 		return st, err
 	}
 	if t.ID != s.topicID {
-		s.topicID, s.parts, s.perRecord = t.ID, map[int32]*partition{}, 0
+		s.topicID, s.parts, s.perRecord, s.perBatch = t.ID, map[int32]*partition{}, 0, 0
 	}
 	leaders := t.Leaders()
 	ends, err := s.ends(ctx, leaders)
+	if errors.Is(err, errNoEndsYet) {
+		return st, nil // the observer beside has not polled yet: the next round
+	}
 	if ends == nil {
 		s.problem(r, err)
 		return st, err
@@ -242,7 +252,7 @@ func (s *Sampler) ends(ctx context.Context, leaders []int32) ([]int64, error) {
 			}
 		}
 		if !known {
-			return nil, errors.New("no end offsets yet")
+			return nil, errNoEndsYet
 		}
 		return out, nil
 	}
@@ -287,6 +297,7 @@ func (s *Sampler) take(results []result, st *roundStats) (keys.Sample, error, bo
 			}
 			if p.batchRecords > 0 {
 				ps.perRecord = float64(p.bytes) / float64(p.batchRecords)
+				ps.perBatch = float64(p.bytes) / float64(p.batches)
 			}
 			switch {
 			case errors.Is(p.err, errDenied):
@@ -314,14 +325,14 @@ func (s *Sampler) take(results []result, st *roundStats) (keys.Sample, error, bo
 // learnPerRecord keeps the round's bytes per record over every partition
 // read, the guess for partitions not read yet.
 func (s *Sampler) learnPerRecord(results []result) {
-	var bytes, records int
+	var bytes, records, batches int
 	for _, res := range results {
 		for _, p := range res.parts {
-			bytes, records = bytes+p.bytes, records+p.batchRecords
+			bytes, records, batches = bytes+p.bytes, records+p.batchRecords, batches+p.batches
 		}
 	}
 	if records > 0 {
-		s.perRecord = float64(bytes) / float64(records)
+		s.perRecord, s.perBatch = float64(bytes)/float64(records), float64(bytes)/float64(batches)
 	}
 }
 
