@@ -15,6 +15,7 @@ import (
 	"partop/backend/kafka/groups"
 	"partop/backend/kafka/kproducer"
 	"partop/backend/kafka/observe"
+	"partop/backend/kafka/sample"
 	"partop/producer"
 	"partop/rules"
 	"partop/source"
@@ -35,6 +36,9 @@ type Options struct {
 	// GroupsInterval is how often every consumer group on the topic is
 	// polled (default rules.DefaultGroupsInterval); negative: never.
 	GroupsInterval time.Duration
+	// SampleBytes is what a round of the record sampler fetches at most
+	// (default sample.DefaultBudget); negative: records are not sampled.
+	SampleBytes int
 }
 
 // Backend is a Kafka-protocol cluster as a platform.Backend.
@@ -83,8 +87,9 @@ func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) 
 
 // Producing makes partop's producer for w on t, and beside it an observer of
 // the whole topic that reads the producer's leaders instead of polling
-// metadata itself, the groups poll, and partop's consumer group when
-// consume is set (it asks the brokers which group protocol they support).
+// metadata itself, the groups poll and the record sampler (both reading
+// the observer's end offsets), and partop's consumer group when consume
+// is set (it asks the brokers which group protocol they support).
 func (b *Backend) Producing(ctx context.Context, w producer.Config, consume *source.ConsumerConfig, t source.Topic) (source.Sources, error) {
 	p, err := kproducer.New(kproducer.Config{Config: w, DiscoveryInterval: b.opts.DiscoveryInterval, ClientOpts: b.cl.ClientOpts()}, b.cl, clusterTopic(t))
 	if err != nil {
@@ -98,32 +103,49 @@ func (b *Backend) Producing(ctx context.Context, w producer.Config, consume *sou
 		return source.Sources{}, err
 	}
 	srcs := source.Sources{Source: p, WholeTopic: whole}
-	if srcs.Groups, err = b.groups(t.Name, whole); err == nil && consume != nil {
+	srcs.Groups, err = b.groups(t.Name, whole)
+	if err == nil {
+		srcs.Keys, err = b.keys(t.Name, whole)
+	}
+	if err == nil && consume != nil {
 		srcs.Consumer, err = consumer.New(ctx, consumer.Config{Topic: t.Name, ClientOpts: b.cl.ClientOpts(), ConsumerConfig: *consume, DiscoveryInterval: b.opts.DiscoveryInterval})
 	}
 	if err != nil {
 		_ = p.Close()
 		_ = whole.Close()
-		if srcs.Groups != nil {
-			_ = srcs.Groups.Close()
-		}
+		closeRunners(srcs)
 		return source.Sources{}, err
 	}
 	return srcs, nil
 }
 
-// Observing makes observe mode's source on t, and the groups poll beside it.
+// Observing makes observe mode's source on t, and beside it the groups
+// poll and the record sampler.
 func (b *Backend) Observing(_ context.Context, t source.Topic) (source.Sources, error) {
 	o, err := observe.New(b.observeConfig(t.Name), b.cl, clusterTopic(t))
 	if err != nil {
 		return source.Sources{}, err
 	}
 	srcs := source.Sources{Source: o}
-	if srcs.Groups, err = b.groups(t.Name, o); err != nil {
+	srcs.Groups, err = b.groups(t.Name, o)
+	if err == nil {
+		srcs.Keys, err = b.keys(t.Name, o)
+	}
+	if err != nil {
 		_ = o.Close()
+		closeRunners(srcs)
 		return source.Sources{}, err
 	}
 	return srcs, nil
+}
+
+// closeRunners closes the runners made before a later one failed.
+func closeRunners(srcs source.Sources) {
+	for _, r := range []source.Runner{srcs.Groups, srcs.Keys} {
+		if r != nil {
+			_ = r.Close()
+		}
+	}
 }
 
 // groups is the poll of every consumer group on topic, reading the end
@@ -133,6 +155,15 @@ func (b *Backend) groups(topic string, o *observe.Observer) (source.Runner, erro
 		return nil, nil
 	}
 	return groups.New(groups.Config{Topic: topic, ClientOpts: b.cl.ClientOpts(), Interval: b.opts.GroupsInterval, EndOffsets: o.Ends})
+}
+
+// keys is the record sampler on topic, reading the end offsets the
+// observer o already polls; nil when the flags turned it off.
+func (b *Backend) keys(topic string, o *observe.Observer) (source.Runner, error) {
+	if b.opts.SampleBytes < 0 {
+		return nil, nil
+	}
+	return sample.New(sample.Config{Topic: topic, ClientOpts: b.cl.ClientOpts(), Budget: b.opts.SampleBytes, EndOffsets: o.Ends})
 }
 
 func (b *Backend) observeConfig(topic string) observe.Config {
