@@ -206,3 +206,12 @@ func TestJainAndMaxMean(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkPredict(b *testing.B) {
+	s, rates := benchSample()
+	a := Analyze(s, rates, []int{1000}, 10)
+	b.ReportAllocs()
+	for b.Loop() {
+		Predict(s, rates, a, 2000)
+	}
+}
