@@ -69,87 +69,104 @@ type PartitionKeys struct {
 // It costs O(records × hashers × len(counts)), plus a heap of top keys.
 func Analyze(s Sample, rates []float64, counts []int, top int) Analysis {
 	counts = countsOf(s, counts)
-	a := Analysis{Hasher: -1, Partitions: make(map[int32]PartitionKeys, len(s.Partitions))}
+	z := analyzer{
+		a:      Analysis{Hasher: -1, Partitions: make(map[int32]PartitionKeys, len(s.Partitions))},
+		counts: counts, top: top, crc: crcHasher(),
+		topic: newTallies(countRecords(s)), partition: newTallies(0),
+		heap: make(topHeap, 0, max(top, 0)+1),
+	}
 	if len(counts) > 0 {
-		a.current = counts[0]
+		z.a.current = counts[0]
 	}
 	w := weigh(s, rates)
-	var (
-		explained         [numHashers]int
-		totalW, nullW     float64
-		totalBytesW       float64
-		topic             = newTallies(countRecords(s))
-		emptyOff          bool
-		perPartition      = newTallies(0)
-		partitionTop      = make(topHeap, 0, max(top, 0)+1)
-		topicTop          = make(topHeap, 0, max(top, 0)+1)
-		crc               = crcHasher()
-		sampledPartitions = sortedIDs(s)
-	)
-	for _, p := range sampledPartitions {
-		recs := s.Partitions[p].Records
-		pk := PartitionKeys{Sampled: len(recs)}
-		if len(recs) == 0 {
-			a.Partitions[p] = pk
+	for _, p := range sortedIDs(s) {
+		z.readPartition(p, s.Partitions[p].Records, w[p])
+	}
+	z.a.NullShare = ratio(z.nullW, z.totalW)
+	z.heap = z.heap[:0]
+	for i := range z.topic.all {
+		t := &z.topic.all[i]
+		z.heap.offer(ranked{KeyShare{Key: t.key, Cut: t.cut, Share: ratio(t.records, z.totalW),
+			BytesShare: ratio(t.bytes, z.totalBytesW), Partition: t.partition}, t.id}, top)
+	}
+	z.a.Top = z.heap.sorted()
+	z.a.name(z.explained, z.emptyOff)
+	return z.a
+}
+
+// analyzer is Analyze's state while it reads the partitions in turn.
+type analyzer struct {
+	a           Analysis
+	counts      []int
+	top, crc    int
+	explained   [numHashers]int // keyed records each hasher places where they are
+	emptyOff    bool            // an empty key lies off its CRC-32 partition
+	totalW      float64         // the topic's records (weighted)
+	nullW       float64
+	totalBytesW float64
+	topic       *tallies // the topic's keys (weighted)
+	partition   *tallies // the partition's being read (records)
+	heap        topHeap
+}
+
+// readPartition reads partition p's sample, whose records weigh w in all.
+func (z *analyzer) readPartition(p int32, recs []Record, w float64) {
+	pk := PartitionKeys{Sampled: len(recs)}
+	if len(recs) == 0 {
+		z.a.Partitions[p] = pk
+		return
+	}
+	rw := w / float64(len(recs))
+	var nulls, bytes int
+	z.partition.reset()
+	for i := range recs {
+		r := &recs[i]
+		z.a.Sampled++
+		bytes += r.Bytes
+		z.totalW += rw
+		z.totalBytesW += rw * float64(r.Bytes)
+		if !r.Keyed() {
+			nulls++
+			z.nullW += rw
 			continue
 		}
-		rw := w[p] / float64(len(recs))
-		var nulls, bytes int
-		perPartition.reset()
-		for i := range recs {
-			r := &recs[i]
-			a.Sampled++
-			bytes += r.Bytes
-			totalW += rw
-			totalBytesW += rw * float64(r.Bytes)
-			if !r.Keyed() {
-				nulls++
-				nullW += rw
-				continue
-			}
-			a.Keyed++
-			for h := range Hashers {
-				if r.Len == 0 && h == crc {
-					explained[h]++
-					if !placedUnder(h, r, p, counts) {
-						emptyOff = true
-					}
-					continue
-				}
-				if placedUnder(h, r, p, counts) {
-					explained[h]++
-				}
-			}
-			t := perPartition.of(r.ID(), r.Key, r.Len > len(r.Key), p)
-			t.records++
-			t.bytes += float64(r.Bytes)
-		}
-		pk.NullShare = float64(nulls) / float64(len(recs))
-		pk.BytesPerRecord = float64(bytes) / float64(len(recs))
-		partitionTop = partitionTop[:0]
-		for i := range perPartition.all {
-			t := &perPartition.all[i]
-			partitionTop.offer(ranked{KeyShare{Key: t.key, Cut: t.cut, Share: t.records / float64(len(recs)),
-				BytesShare: ratio(t.bytes, float64(bytes)), Partition: p}, t.id}, top)
-			tt := topic.of(t.id, t.key, t.cut, p)
-			tt.records += t.records * rw
-			tt.bytes += t.bytes * rw
-			if t.records*rw > tt.most {
-				tt.most, tt.partition = t.records*rw, p
-			}
-		}
-		pk.Top = partitionTop.sorted()
-		a.Partitions[p] = pk
+		z.a.Keyed++
+		z.explain(r, p)
+		t := z.partition.of(r.ID(), r.Key, r.Len > len(r.Key), p)
+		t.records++
+		t.bytes += float64(r.Bytes)
 	}
-	a.NullShare = ratio(nullW, totalW)
-	for i := range topic.all {
-		t := &topic.all[i]
-		topicTop.offer(ranked{KeyShare{Key: t.key, Cut: t.cut, Share: ratio(t.records, totalW),
-			BytesShare: ratio(t.bytes, totalBytesW), Partition: t.partition}, t.id}, top)
+	pk.NullShare = float64(nulls) / float64(len(recs))
+	pk.BytesPerRecord = float64(bytes) / float64(len(recs))
+	z.heap = z.heap[:0]
+	for i := range z.partition.all {
+		t := &z.partition.all[i]
+		z.heap.offer(ranked{KeyShare{Key: t.key, Cut: t.cut, Share: t.records / float64(len(recs)),
+			BytesShare: ratio(t.bytes, float64(bytes)), Partition: p}, t.id}, z.top)
+		tt := z.topic.of(t.id, t.key, t.cut, p)
+		tt.records += t.records * rw
+		tt.bytes += t.bytes * rw
+		if t.records*rw > tt.most {
+			tt.most, tt.partition = t.records*rw, p
+		}
 	}
-	a.Top = topicTop.sorted()
-	a.name(explained, emptyOff)
-	return a
+	pk.Top = z.heap.sorted()
+	z.a.Partitions[p] = pk
+}
+
+// explain counts the hashers that place keyed record r on p.
+func (z *analyzer) explain(r *Record, p int32) {
+	for h := range Hashers {
+		placed := placedUnder(h, r, p, z.counts)
+		if r.Len == 0 && h == z.crc {
+			z.explained[h]++ // consistent_random: anywhere
+			z.emptyOff = z.emptyOff || !placed
+			continue
+		}
+		if placed {
+			z.explained[h]++
+		}
+	}
 }
 
 // name sets the placement from how many keyed records each hasher
