@@ -276,6 +276,7 @@ type keyTally struct {
 	records, bytes float64
 	partition      int32
 	most           float64 // its weight on partition
+	sum            uint64  // its hash by the placement Predict uses
 }
 
 // tallies are keyTallies by key, in the order first seen, without a
