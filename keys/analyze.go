@@ -69,93 +69,104 @@ type PartitionKeys struct {
 // It costs O(records × hashers × len(counts)), plus a heap of top keys.
 func Analyze(s Sample, rates []float64, counts []int, top int) Analysis {
 	counts = countsOf(s, counts)
-	a := Analysis{Hasher: -1, Partitions: make(map[int32]PartitionKeys, len(s.Partitions))}
+	z := analyzer{
+		a:      Analysis{Hasher: -1, Partitions: make(map[int32]PartitionKeys, len(s.Partitions))},
+		counts: counts, top: top, crc: crcHasher(),
+		topic: newTallies(countRecords(s)), partition: newTallies(0),
+		heap: make(topHeap, 0, max(top, 0)+1),
+	}
 	if len(counts) > 0 {
-		a.current = counts[0]
+		z.a.current = counts[0]
 	}
 	w := weigh(s, rates)
-	var (
-		explained         [numHashers]int
-		totalW, nullW     float64
-		totalBytesW       float64
-		topic             = map[KeyID]*keyTally{}
-		emptyOff          bool
-		perPartition      = map[KeyID]*keyTally{}
-		partitionTop      = make(topHeap, 0, max(top, 0)+1)
-		topicTop          = make(topHeap, 0, max(top, 0)+1)
-		crc               = crcHasher()
-		sampledPartitions = sortedIDs(s)
-	)
-	for _, p := range sampledPartitions {
-		recs := s.Partitions[p].Records
-		pk := PartitionKeys{Sampled: len(recs)}
-		if len(recs) == 0 {
-			a.Partitions[p] = pk
+	for _, p := range sortedIDs(s) {
+		z.readPartition(p, s.Partitions[p].Records, w[p])
+	}
+	z.a.NullShare = ratio(z.nullW, z.totalW)
+	z.heap = z.heap[:0]
+	for i := range z.topic.all {
+		t := &z.topic.all[i]
+		z.heap.offer(ranked{KeyShare{Key: t.key, Cut: t.cut, Share: ratio(t.records, z.totalW),
+			BytesShare: ratio(t.bytes, z.totalBytesW), Partition: t.partition}, t.id}, top)
+	}
+	z.a.Top = z.heap.sorted()
+	z.a.name(z.explained, z.emptyOff)
+	return z.a
+}
+
+// analyzer is Analyze's state while it reads the partitions in turn.
+type analyzer struct {
+	a           Analysis
+	counts      []int
+	top, crc    int
+	explained   [numHashers]int // keyed records each hasher places where they are
+	emptyOff    bool            // an empty key lies off its CRC-32 partition
+	totalW      float64         // the topic's records (weighted)
+	nullW       float64
+	totalBytesW float64
+	topic       *tallies // the topic's keys (weighted)
+	partition   *tallies // the partition's being read (records)
+	heap        topHeap
+}
+
+// readPartition reads partition p's sample, whose records weigh w in all.
+func (z *analyzer) readPartition(p int32, recs []Record, w float64) {
+	pk := PartitionKeys{Sampled: len(recs)}
+	if len(recs) == 0 {
+		z.a.Partitions[p] = pk
+		return
+	}
+	rw := w / float64(len(recs))
+	var nulls, bytes int
+	z.partition.reset()
+	for i := range recs {
+		r := &recs[i]
+		z.a.Sampled++
+		bytes += r.Bytes
+		z.totalW += rw
+		z.totalBytesW += rw * float64(r.Bytes)
+		if !r.Keyed() {
+			nulls++
+			z.nullW += rw
 			continue
 		}
-		rw := w[p] / float64(len(recs))
-		var nulls, bytes int
-		clear(perPartition)
-		for i := range recs {
-			r := &recs[i]
-			a.Sampled++
-			bytes += r.Bytes
-			totalW += rw
-			totalBytesW += rw * float64(r.Bytes)
-			if !r.Keyed() {
-				nulls++
-				nullW += rw
-				continue
-			}
-			a.Keyed++
-			for h := range Hashers {
-				if r.Len == 0 && h == crc {
-					explained[h]++
-					if !placedUnder(h, r, p, counts) {
-						emptyOff = true
-					}
-					continue
-				}
-				if placedUnder(h, r, p, counts) {
-					explained[h]++
-				}
-			}
-			t := perPartition[r.ID()]
-			if t == nil {
-				t = &keyTally{key: r.Key, cut: r.Len > len(r.Key)}
-				perPartition[r.ID()] = t
-			}
-			t.records++
-			t.bytes += float64(r.Bytes)
-		}
-		pk.NullShare = float64(nulls) / float64(len(recs))
-		pk.BytesPerRecord = float64(bytes) / float64(len(recs))
-		partitionTop = partitionTop[:0]
-		for id, t := range perPartition {
-			partitionTop.offer(KeyShare{Key: t.key, Cut: t.cut, Share: t.records / float64(len(recs)),
-				BytesShare: ratio(t.bytes, float64(bytes)), Partition: p}, top)
-			tt := topic[id]
-			if tt == nil {
-				tt = &keyTally{key: t.key, cut: t.cut, partition: p}
-				topic[id] = tt
-			}
-			tt.records += t.records * rw
-			tt.bytes += t.bytes * rw
-			if t.records*rw > tt.most {
-				tt.most, tt.partition = t.records*rw, p
-			}
-		}
-		pk.Top = partitionTop.sorted()
-		a.Partitions[p] = pk
+		z.a.Keyed++
+		z.explain(r, p)
+		t := z.partition.of(r.ID(), r.Key, r.Len > len(r.Key), p)
+		t.records++
+		t.bytes += float64(r.Bytes)
 	}
-	a.NullShare = ratio(nullW, totalW)
-	for _, t := range topic {
-		topicTop.offer(KeyShare{Key: t.key, Cut: t.cut, Share: ratio(t.records, totalW),
-			BytesShare: ratio(t.bytes, totalBytesW), Partition: t.partition}, top)
+	pk.NullShare = float64(nulls) / float64(len(recs))
+	pk.BytesPerRecord = float64(bytes) / float64(len(recs))
+	z.heap = z.heap[:0]
+	for i := range z.partition.all {
+		t := &z.partition.all[i]
+		z.heap.offer(ranked{KeyShare{Key: t.key, Cut: t.cut, Share: t.records / float64(len(recs)),
+			BytesShare: ratio(t.bytes, float64(bytes)), Partition: p}, t.id}, z.top)
+		tt := z.topic.of(t.id, t.key, t.cut, p)
+		tt.records += t.records * rw
+		tt.bytes += t.bytes * rw
+		if t.records*rw > tt.most {
+			tt.most, tt.partition = t.records*rw, p
+		}
 	}
-	a.Top = topicTop.sorted()
-	a.name(explained, emptyOff)
-	return a
+	pk.Top = z.heap.sorted()
+	z.a.Partitions[p] = pk
+}
+
+// explain counts the hashers that place keyed record r on p.
+func (z *analyzer) explain(r *Record, p int32) {
+	for h := range Hashers {
+		placed := placedUnder(h, r, p, z.counts)
+		if r.Len == 0 && h == z.crc {
+			z.explained[h]++ // consistent_random: anywhere
+			z.emptyOff = z.emptyOff || !placed
+			continue
+		}
+		if placed {
+			z.explained[h]++
+		}
+	}
 }
 
 // name sets the placement from how many keyed records each hasher
@@ -259,35 +270,85 @@ func ratio(a, b float64) float64 {
 
 // keyTally adds up one key's records and bytes (weighted, for the topic).
 type keyTally struct {
+	id             KeyID
 	key            string
 	cut            bool
 	records, bytes float64
 	partition      int32
 	most           float64 // its weight on partition
+	sum            uint64  // its hash by the placement Predict uses
+}
+
+// tallies are keyTallies by key, in the order first seen, without a
+// pointer a key.
+type tallies struct {
+	index map[uint64]int32 // by KeyID.Sum mixed with its Len: the fast 64-bit map
+	all   []keyTally
+}
+
+func newTallies(n int) *tallies {
+	return &tallies{index: make(map[uint64]int32, n), all: make([]keyTally, 0, n)}
+}
+
+func (ts *tallies) reset() {
+	clear(ts.index)
+	ts.all = ts.all[:0]
+}
+
+// of is id's tally, new if need be.
+func (ts *tallies) of(id KeyID, key string, cut bool, p int32) *keyTally {
+	h := id.Sum ^ uint64(id.Len)*0x9e3779b97f4a7c15
+	i, ok := ts.index[h]
+	if !ok || ts.all[i].id != id {
+		if ok { // two keys' 64-bit mixes collide: look further, rarely
+			for j := range ts.all {
+				if ts.all[j].id == id {
+					return &ts.all[j]
+				}
+			}
+		}
+		i = int32(len(ts.all))
+		ts.index[h] = i
+		ts.all = append(ts.all, keyTally{id: id, key: key, cut: cut, partition: p})
+	}
+	return &ts.all[i]
+}
+
+func countRecords(s Sample) int {
+	n := 0
+	for _, ps := range s.Partitions {
+		n += len(ps.Records)
+	}
+	return n
 }
 
 // topHeap keeps the top keys seen so far, the least first.
-type topHeap []KeyShare
+type topHeap []ranked
 
-// less orders by share, then bytes, then key and partition, so that the
-// list does not depend on map order.
-func lessShare(a, b KeyShare) bool {
+// ranked is a KeyShare with what breaks a tie between equal shares: the
+// key's ID (cheaper than comparing keys, and as stable), then partition.
+type ranked struct {
+	KeyShare
+	id KeyID
+}
+
+func lessShare(a, b *ranked) bool {
 	if a.Share != b.Share {
 		return a.Share < b.Share
 	}
 	if a.BytesShare != b.BytesShare {
 		return a.BytesShare < b.BytesShare
 	}
-	if a.Key != b.Key {
-		return a.Key > b.Key
+	if a.id != b.id {
+		return a.id.Sum > b.id.Sum || (a.id.Sum == b.id.Sum && a.id.Len > b.id.Len)
 	}
 	return a.Partition > b.Partition
 }
 
 func (h topHeap) Len() int           { return len(h) }
-func (h topHeap) Less(i, j int) bool { return lessShare(h[i], h[j]) }
+func (h topHeap) Less(i, j int) bool { return lessShare(&h[i], &h[j]) }
 func (h topHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *topHeap) Push(x any)        { *h = append(*h, x.(KeyShare)) }
+func (h *topHeap) Push(x any)        { *h = append(*h, x.(ranked)) }
 func (h *topHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]
@@ -296,7 +357,7 @@ func (h *topHeap) Pop() any {
 }
 
 // offer keeps k if it is among the n highest offered.
-func (h *topHeap) offer(k KeyShare, n int) {
+func (h *topHeap) offer(k ranked, n int) {
 	if n <= 0 {
 		return
 	}
@@ -304,26 +365,30 @@ func (h *topHeap) offer(k KeyShare, n int) {
 		heap.Push(h, k)
 		return
 	}
-	if lessShare((*h)[0], k) {
+	if lessShare(&(*h)[0], &k) {
 		(*h)[0] = k
 		heap.Fix(h, 0)
 	}
 }
 
-// sorted returns a copy, the highest share first.
+// sorted returns the keys, the highest share first.
 func (h topHeap) sorted() []KeyShare {
 	if len(h) == 0 {
 		return nil
 	}
-	out := slices.Clone(h)
-	slices.SortFunc(out, func(a, b KeyShare) int {
-		if lessShare(b, a) {
+	rs := slices.Clone(h)
+	slices.SortFunc(rs, func(a, b ranked) int {
+		if lessShare(&b, &a) {
 			return -1
 		}
-		if lessShare(a, b) {
+		if lessShare(&a, &b) {
 			return 1
 		}
 		return 0
 	})
+	out := make([]KeyShare, len(rs))
+	for i := range rs {
+		out[i] = rs[i].KeyShare
+	}
 	return out
 }

@@ -214,3 +214,50 @@ func TestAnalyzeTop(t *testing.T) {
 		t.Errorf("the hot key's partition: %+v", pk)
 	}
 }
+
+// benchSample is 1,000 partitions × 128 sampled records of uniform keys,
+// a tenth of them null, placed by murmur2.
+func benchSample() (Sample, []float64) {
+	const parts, per = 1000, 128
+	s := Sample{Partitions: make(map[int32]PartitionSample, parts)}
+	recs := make([][]Record, parts)
+	rates := make([]float64, parts)
+	for p := range parts {
+		recs[p] = make([]Record, 0, per)
+		for range per / 10 {
+			recs[p] = append(recs[p], NewRecord(nil, 100))
+		}
+		rates[p] = float64(100 + p%7)
+	}
+	for i, full := 0, 0; full < parts; i++ {
+		k := []byte(fmt.Sprint("key-", i))
+		if p := Murmur2Partition(k, parts); len(recs[p]) < per {
+			if recs[p] = append(recs[p], NewRecord(k, 100)); len(recs[p]) == per {
+				full++
+			}
+		}
+	}
+	for p := range parts {
+		s.Partitions[int32(p)] = PartitionSample{Records: recs[p], Seen: 10 * per}
+	}
+	return s, rates
+}
+
+func BenchmarkAnalyze(b *testing.B) {
+	s, rates := benchSample()
+	b.ReportAllocs()
+	for b.Loop() {
+		if a := Analyze(s, rates, []int{1000}, 10); a.Partitioner != Murmur2 {
+			b.Fatal(a.Partitioner)
+		}
+	}
+}
+
+// Records written before an expansion: two counts to try.
+func BenchmarkAnalyzeTwoCounts(b *testing.B) {
+	s, rates := benchSample()
+	b.ReportAllocs()
+	for b.Loop() {
+		Analyze(s, rates, []int{1000, 500}, 10)
+	}
+}

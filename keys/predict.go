@@ -39,11 +39,22 @@ func Predict(s Sample, rates []float64, a Analysis, to int) Prediction {
 
 // Balanced is the smallest count in (from, limit] whose predicted Jain
 // reaches target; 0 when none does. It reads the sample once and then
-// costs O(distinct keys + count) per count tried.
+// costs O(distinct keys + count) per count tried; a count whose hot key
+// alone keeps Jain below target is not tried.
 func Balanced(s Sample, rates []float64, a Analysis, from, limit int, target float64) int {
 	pl := newPlan(s, rates, a)
-	loads := make([]float64, 0, max(limit, 0))
+	hot := ratio(pl.hotW, pl.total)
+	var loads []float64
 	for n := max(from+1, 1); n <= limit; n++ {
+		if jainBound(hot, n) < target {
+			if float64(n) > 1/hot {
+				break // the bound only falls from here
+			}
+			continue
+		}
+		if cap(loads) < n {
+			loads = make([]float64, n, 2*n)
+		}
 		loads = loads[:n]
 		clear(loads)
 		pl.place(loads)
@@ -52,6 +63,16 @@ func Balanced(s Sample, rates []float64, a Analysis, from, limit int, target flo
 		}
 	}
 	return 0
+}
+
+// jainBound is the highest Jain n partitions can reach when one key
+// carries share hot of all records: that key's partition at hot, the
+// others sharing the rest evenly.
+func jainBound(hot float64, n int) float64 {
+	if n <= 1 || hot <= 1/float64(n) {
+		return 1
+	}
+	return 1 / (float64(n) * (hot*hot + (1-hot)*(1-hot)/float64(n-1)))
 }
 
 // Jain is Jain's fairness index of loads, (Σx)²/(n·Σx²): 1 when all are
@@ -85,7 +106,7 @@ func MaxMean(loads []float64) float64 {
 type plan struct {
 	known   bool
 	hasher  int
-	keyed   []hashLoad        // keyed traffic by hash (and partition now), for a Known placement
+	keyed   []hashLoad        // keyed traffic by key, for a Known placement
 	stay    map[int32]float64 // traffic that keeps its partition
 	spread  float64           // traffic spread evenly
 	keyedW  float64           // all keyed traffic that is placed by its hash
@@ -93,7 +114,7 @@ type plan struct {
 	hotW    float64
 	hotKey  string
 	hotCut  bool
-	current int
+	current int // the partition count keys are placed under today
 }
 
 type hashLoad struct {
@@ -105,9 +126,11 @@ type hashLoad struct {
 func newPlan(s Sample, rates []float64, a Analysis) *plan {
 	pl := &plan{hasher: a.Hasher, stay: map[int32]float64{}, current: a.current}
 	pl.known = a.Hasher >= 0 && a.Hasher < numHashers
+	if c := countsOf(s, nil); pl.current <= 0 && len(c) > 0 {
+		pl.current = c[0] // an Analysis made by hand
+	}
 	w := weigh(s, rates)
-	byHash := map[hashLoad]float64{} // w zero in the key
-	hot := map[KeyID]float64{}
+	byKey := newTallies(countRecords(s)) // keyed traffic, placed by its hash
 	var keyedUnknown bool
 	for _, p := range sortedIDs(s) {
 		recs := s.Partitions[p].Records
@@ -123,30 +146,27 @@ func newPlan(s Sample, rates []float64, a Analysis) *plan {
 				pl.spread += rw
 				continue
 			}
-			id := r.ID()
-			if hot[id] += rw; hot[id] > pl.hotW {
-				pl.hotW, pl.hotKey, pl.hotCut = hot[id], r.Key, r.Len > len(r.Key)
+			t := byKey.of(r.ID(), r.Key, r.Len > len(r.Key), p)
+			if t.records += rw; t.records > pl.hotW {
+				pl.hotW, pl.hotKey, pl.hotCut = t.records, t.key, t.cut
 			}
 			if !pl.known {
 				keyedUnknown = true
 				pl.stay[p] += rw
 				continue
 			}
-			now := int(p)
-			if pl.current > 0 {
-				now = Hashers[a.Hasher].Place(r.Sums[a.Hasher], pl.current)
-			}
-			byHash[hashLoad{sum: r.Sums[a.Hasher], now: now}] += rw
+			t.sum = r.Sums[a.Hasher]
 			pl.keyedW += rw
 		}
 	}
 	if !keyedUnknown && !pl.known {
 		pl.known = true // nothing keyed to place
 	}
-	pl.keyed = make([]hashLoad, 0, len(byHash))
-	for k, v := range byHash {
-		k.w = v
-		pl.keyed = append(pl.keyed, k)
+	if pl.known && pl.hasher >= 0 {
+		pl.keyed = make([]hashLoad, len(byKey.all))
+		for i, t := range byKey.all {
+			pl.keyed[i] = hashLoad{sum: t.sum, now: Hashers[pl.hasher].Place(t.sum, pl.current), w: t.records}
+		}
 	}
 	return pl
 }

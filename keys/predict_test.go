@@ -61,6 +61,17 @@ func TestPredictZipfSkewFloor(t *testing.T) {
 	if top := slicesMax(p.Loads); top < want*5000-1e-6 || p.MaxMean < want*24 {
 		t.Errorf("hottest partition %v, max/mean %v, below the hot key's %v", top, p.MaxMean, want*5000)
 	}
+	// No count balances a topic whose hottest key has a fifth of it, and
+	// Balanced says so without trying them all.
+	if want < 0.2 {
+		t.Fatalf("hot key share %v: the fixture needs more skew", want)
+	}
+	if n := Balanced(s, nil, a, 6, 1e9, 0.9); n != 0 {
+		t.Errorf("Balanced up to 1e9 partitions: %d, want 0", n)
+	}
+	if b := jainBound(want, 24); p.Jain > b+1e-9 {
+		t.Errorf("Jain %v above the hot key's bound %v", p.Jain, b)
+	}
 	// With fewer partitions than 1/share, no floor is reported.
 	if p := Predict(s, nil, a, 2); p.SkewFloor != 0 || p.HotKey != "" {
 		t.Errorf("at 2 partitions: skew floor %v of %q", p.SkewFloor, p.HotKey)
@@ -204,5 +215,25 @@ func TestJainAndMaxMean(t *testing.T) {
 		if j, m := Jain(c.loads), MaxMean(c.loads); !near(j, c.jain, 1e-12) || !near(m, c.maxMean, 1e-12) {
 			t.Errorf("%v: Jain %v, max/mean %v; want %v, %v", c.loads, j, m, c.jain, c.maxMean)
 		}
+	}
+}
+
+func BenchmarkPredict(b *testing.B) {
+	s, rates := benchSample()
+	a := Analyze(s, rates, []int{1000}, 10)
+	b.ReportAllocs()
+	for b.Loop() {
+		Predict(s, rates, a, 2000)
+	}
+}
+
+// Each count Balanced tries costs about one Predict without the reading:
+// ten counts here.
+func BenchmarkBalancedTenCounts(b *testing.B) {
+	s, rates := benchSample()
+	a := Analyze(s, rates, []int{1000}, 10)
+	b.ReportAllocs()
+	for b.Loop() {
+		Balanced(s, rates, a, 1000, 1010, 1.01)
 	}
 }
