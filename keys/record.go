@@ -14,8 +14,9 @@ type Record struct {
 }
 
 // NewRecord samples a record with key (nil: none) and valueBytes of value.
-// An empty key is a key: clients hash it (librdkafka's consistent_random
-// places only null keys at random).
+// An empty key is a key: most clients hash it (librdkafka's default,
+// consistent_random, places empty keys at random like null ones; Analyze
+// allows for that).
 func NewRecord(key []byte, valueBytes int) Record {
 	r := Record{Len: -1, Bytes: len(key) + valueBytes}
 	if key == nil {

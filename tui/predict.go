@@ -20,6 +20,7 @@ type predictionMsg struct {
 	nowJain  float64 // the balance line's, for comparison
 	nowMax   float64
 	skewKey  string // the hottest key, printed safely
+	limit    int    // the highest count balanced looked at
 }
 
 // askPrediction starts computing the prediction for the count the prompt
@@ -43,7 +44,7 @@ func (m *Model) askPrediction() tea.Cmd {
 	return func() tea.Msg {
 		p := keys.Predict(s, rates, a, to)
 		return predictionMsg{to: to, p: p, nowJain: bal.Jain, nowMax: bal.MaxMean,
-			balanced: keys.Balanced(s, rates, a, from, engine.MaxPredict(from), 0.9), skewKey: keys.Display(p.HotKey, false, 24)}
+			balanced: keys.Balanced(s, rates, a, from, engine.MaxPredict(from), 0.9), skewKey: keys.Display(p.HotKey, p.HotCut, 24), limit: engine.MaxPredict(from)}
 	}
 }
 
@@ -69,7 +70,7 @@ func (p *prompt) predictionLine(to, width int, st *Styles) string {
 	case r.balanced > 0:
 		segs = append(segs, segment{long: st.Muted.Render(fmt.Sprintf("Jain 0.9 from %d partitions", r.balanced)), prio: 1})
 	default:
-		segs = append(segs, segment{long: st.Muted.Render(fmt.Sprintf("no count up to %d reaches Jain 0.9", engine.MaxPredict(to-1))), prio: 1})
+		segs = append(segs, segment{long: st.Muted.Render(fmt.Sprintf("no count up to %d reaches Jain 0.9", r.limit)), prio: 1})
 	}
 	return joinFit(width, st.Muted.Render(" · "), segs...)
 }
