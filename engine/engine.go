@@ -282,6 +282,7 @@ const (
 	fromConsumer             // partop's consumer: its own facts, and problems
 	fromGroups               // the groups poller: GroupsSeen, and problems
 	fromKeys                 // the record sampler: Sampled, and problems
+	numFrom                  // how many there are: keep last
 )
 
 // reporter takes one runner's facts for the engine.

@@ -46,6 +46,19 @@ func TestKeysSampled(t *testing.T) {
 		if first.Keys.Partitions[1].Seen != 1 {
 			t.Fatalf("an earlier snapshot changed: %+v", first.Keys.Partitions)
 		}
+		// The sampler's problems are logged, at most one every 5 s.
+		sampler.Report(source.Problem{Message: "sampling records needs Read on topic orders"})
+		sampler.Report(source.Problem{Message: "again"})
+		time.Sleep(time.Second)
+		var logged []string
+		for _, e := range eng.Snapshot().Events {
+			if e.Kind == engine.KindError {
+				logged = append(logged, e.Message)
+			}
+		}
+		if len(logged) != 1 || logged[0] != "sampling records needs Read on topic orders" {
+			t.Fatalf("the sampler's problems logged as %q, want the first one only", logged)
+		}
 	})
 }
 

@@ -44,7 +44,7 @@ type topic struct {
 	adding         int // partop's own Grow calls in flight
 	// lastProblem is when each runner's latest problem was logged: a
 	// failing groups poll does not hide the producer's failures.
-	lastProblem [fromGroups + 1]time.Time
+	lastProblem [numFrom]time.Time
 	producers   source.Producers
 	groups      source.Groups
 	keys        keyState
