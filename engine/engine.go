@@ -304,6 +304,10 @@ func (r reporter) Report(f source.Fact) {
 	if r.from == fromWholeTopic {
 		return
 	}
+	if s, ok := f.(source.Sampled); ok {
+		r.e.keysSampled(s) // analyses outside the lock
+		return
+	}
 	e := r.e
 	now := time.Now()
 	if _, failed := f.(source.RecordFailed); failed && now.UnixNano()-e.lastFailure.Load() < int64(problemEvery) {

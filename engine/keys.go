@@ -18,23 +18,37 @@ type keyState struct {
 	sample   keys.Sample   // the latest sample of each partition
 	analysis keys.Analysis // of sample, as of the latest round
 	denied   bool
-	rates    []float64 // the partitions' records/s over the balance window, as of the latest tick
+	round    int       // sampler rounds taken: the latest one's analysis is kept
+	rates    []float64 // the partitions' records/s over the balance window, as of the latest tick (a new slice each tick)
 	window   time.Duration
 }
 
 // keysSampled takes a sampler's round: its partitions' samples replace
 // theirs, the others stay, and the analysis is redone. The map is copied,
-// not changed, as published snapshots share it.
-func (t *topic) keysSampled(f source.Sampled) {
-	t.keys.denied = f.Denied
+// not changed, as published snapshots share it. The analysis (about 37 ms
+// at 1,000 partitions × 128 records) runs outside the engine's lock; a
+// newer round's analysis is never replaced by an older one's.
+func (e *Engine) keysSampled(f source.Sampled) {
+	e.mu.Lock()
+	k := &e.topic.keys
+	k.denied = f.Denied
 	if len(f.Sample.Partitions) == 0 {
+		e.mu.Unlock()
 		return
 	}
-	next := make(map[int32]keys.PartitionSample, max(len(t.keys.sample.Partitions), len(f.Sample.Partitions)))
-	maps.Copy(next, t.keys.sample.Partitions)
+	next := make(map[int32]keys.PartitionSample, max(len(k.sample.Partitions), len(f.Sample.Partitions)))
+	maps.Copy(next, k.sample.Partitions)
 	maps.Copy(next, f.Sample.Partitions)
-	t.keys.sample = keys.Sample{Partitions: next}
-	t.keys.analysis = keys.Analyze(t.keys.sample, t.keys.rates, t.counts(), TopKeys)
+	k.sample = keys.Sample{Partitions: next}
+	k.round++
+	round, rates, counts := k.round, k.rates, e.topic.counts()
+	e.mu.Unlock()
+	a := keys.Analyze(keys.Sample{Partitions: next}, rates, counts, TopKeys)
+	e.mu.Lock()
+	if k.round == round {
+		k.analysis = a
+	}
+	e.mu.Unlock()
 }
 
 // counts are the partition counts the sampled records may have been

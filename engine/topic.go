@@ -177,8 +177,6 @@ func (t *topic) report(now time.Time, from factsFrom, f source.Fact) {
 		t.producers = f.Producers
 	case source.MetadataSent:
 		t.state.MetadataRequests++
-	case source.Sampled:
-		t.keysSampled(f)
 	case source.GroupsSeen:
 		t.groupsSeen(f.Groups, false)
 	case source.AssignmentsSeen:

@@ -1,5 +1,7 @@
 package keys
 
+import "partop/stats"
+
 // Prediction is the load each partition would carry at another count.
 type Prediction struct {
 	Partitions    int
@@ -75,31 +77,22 @@ func jainBound(hot float64, n int) float64 {
 	return 1 / (float64(n) * (hot*hot + (1-hot)*(1-hot)/float64(n-1)))
 }
 
-// Jain is Jain's fairness index of loads, (Σx)²/(n·Σx²): 1 when all are
-// equal (or zero), 1/n when one carries everything.
+// Jain is Jain's fairness index of loads (stats.BalanceOf's), 1 when
+// there is no load: a prediction for an idle topic is not uneven.
 func Jain(loads []float64) float64 {
-	var sum, sq float64
-	for _, x := range loads {
-		sum += x
-		sq += x * x
+	if b := stats.BalanceOf(loads); b.Idle < len(loads) {
+		return b.Jain
 	}
-	if sq == 0 {
-		return 1
-	}
-	return sum * sum / (float64(len(loads)) * sq)
+	return 1
 }
 
-// MaxMean is the hottest load over the mean; 1 when there is no load.
+// MaxMean is the hottest load over the mean (stats.BalanceOf's), 1 when
+// there is no load.
 func MaxMean(loads []float64) float64 {
-	var sum, top float64
-	for _, x := range loads {
-		sum += x
-		top = max(top, x)
+	if b := stats.BalanceOf(loads); b.Idle < len(loads) {
+		return b.MaxMean
 	}
-	if sum == 0 {
-		return 1
-	}
-	return top / (sum / float64(len(loads)))
+	return 1
 }
 
 // plan is a sample's traffic, ready to be placed at any count.

@@ -24,9 +24,6 @@ import (
 // returns the whole first batch however large (KIP-74).
 const firstPartitionBytes = 16 << 10
 
-// decompressor decompresses the first batches (kgo's, pooled).
-var decompressor = kgo.DefaultDecompressor()
-
 // topicID is the topic's id (Fetch v13+ names topics by id) once a
 // Metadata request told it; zero: not known.
 type topicID struct {
@@ -192,27 +189,13 @@ func (s *Observer) readFirst(ctx context.Context, b *kgo.Broker, id [16]byte, pa
 }
 
 // firstFetchRequest reads parts from their offsets in from, at most
-// maxBytes of each, without waiting: the topic is named both by name and
-// by id, and the version the broker takes picks one.
+// maxBytes of each.
 func firstFetchRequest(topic string, id [16]byte, parts []int32, from map[int32]int64, maxBytes int32) *kmsg.FetchRequest {
-	req := kmsg.NewPtrFetchRequest()
-	req.ReplicaID = -1
-	req.MaxWaitMillis = 0
-	req.MinBytes = 0
-	req.MaxBytes = maxBytes * int32(len(parts))
-	req.IsolationLevel = 0 // read uncommitted: what the end offsets count
-	req.SessionID, req.SessionEpoch = 0, -1
-	rt := kmsg.NewFetchRequestTopic()
-	rt.Topic, rt.TopicID = topic, id
-	for _, p := range parts {
-		rp := kmsg.NewFetchRequestTopicPartition()
-		rp.Partition = p
-		rp.FetchOffset = from[p]
-		rp.PartitionMaxBytes = maxBytes
-		rt.Partitions = append(rt.Partitions, rp)
+	at := make([]cluster.FetchAt, len(parts))
+	for i, p := range parts {
+		at[i] = cluster.FetchAt{Partition: p, Offset: from[p], MaxBytes: maxBytes}
 	}
-	req.Topics = append(req.Topics, rt)
-	return req
+	return cluster.FetchRequest(topic, id, at)
 }
 
 // decodeFirsts finds each partition's first record in a Fetch response.
@@ -243,9 +226,7 @@ func decodeFirst(topic string, rp *kmsg.FetchResponseTopicPartition, from int64)
 		r.err = err
 		return r
 	}
-	fp, next := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{
-		Topic: topic, Partition: rp.Partition, Offset: from, IsolationLevel: kgo.ReadUncommitted(),
-	}, rp, decompressor, nil)
+	fp, next := cluster.FetchedRecords(topic, rp, from, nil)
 	if fp.Err != nil {
 		r.err = fp.Err
 		return r

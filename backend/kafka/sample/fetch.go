@@ -9,12 +9,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"partop/backend/kafka/cluster"
 	"partop/internal/fanout"
 	"partop/keys"
 )
-
-// decompressor decompresses the batches read (kgo's, pooled).
-var decompressor = kgo.DefaultDecompressor()
 
 // result is one leader's part of a round.
 type result struct {
@@ -156,9 +154,7 @@ func decode(topic string, rp *kmsg.FetchResponseTopicPartition, rd read, capacit
 		return pr, nil
 	}
 	res := keys.NewReservoir(capacity, seed^uint64(rd.id)*0x9e3779b97f4a7c15)
-	fp, next := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{
-		Topic: topic, Partition: rd.id, Offset: rd.from, IsolationLevel: kgo.ReadUncommitted(),
-	}, rp, decompressor, func(m kgo.FetchBatchMetrics) {
+	fp, next := cluster.FetchedRecords(topic, rp, rd.from, func(m kgo.FetchBatchMetrics) {
 		pr.batchRecords += m.NumRecords
 		pr.batches++
 	})
@@ -172,27 +168,11 @@ func decode(topic string, rp *kmsg.FetchResponseTopicPartition, rd read, capacit
 	return pr, nil
 }
 
-// fetchRequest reads each of reads from its offset, at most its maxBytes,
-// without waiting: the topic is named both by name and by id, and the
-// version the broker takes picks one.
+// fetchRequest reads each of reads from its offset, at most its maxBytes.
 func fetchRequest(topic string, id [16]byte, reads []read) *kmsg.FetchRequest {
-	req := kmsg.NewPtrFetchRequest()
-	req.ReplicaID = -1
-	req.MaxWaitMillis = 0
-	req.MinBytes = 0
-	req.MaxBytes = 0       // the sum of the partitions' below (the default is 2 GiB)
-	req.IsolationLevel = 0 // read uncommitted: what the end offsets count
-	req.SessionID, req.SessionEpoch = 0, -1
-	rt := kmsg.NewFetchRequestTopic()
-	rt.Topic, rt.TopicID = topic, id
-	for _, rd := range reads {
-		rp := kmsg.NewFetchRequestTopicPartition()
-		rp.Partition = rd.id
-		rp.FetchOffset = rd.from
-		rp.PartitionMaxBytes = rd.maxBytes
-		req.MaxBytes += rd.maxBytes
-		rt.Partitions = append(rt.Partitions, rp)
+	at := make([]cluster.FetchAt, len(reads))
+	for i, rd := range reads {
+		at[i] = cluster.FetchAt{Partition: rd.id, Offset: rd.from, MaxBytes: rd.maxBytes}
 	}
-	req.Topics = append(req.Topics, rt)
-	return req
+	return cluster.FetchRequest(topic, id, at)
 }
