@@ -67,6 +67,8 @@ func (p *prompt) predictionLine(to, width int, st *Styles) string {
 			long: st.Warn.Render(fmt.Sprintf("key %s carries %s of records; at %d partitions fair share is %s: no partition count balances this topic",
 				r.skewKey, percentShare(r.p.SkewFloor), to, percentShare(1/float64(to)))),
 			short: st.Warn.Render(fmt.Sprintf("hot key %s: %s", r.skewKey, percentShare(r.p.SkewFloor))), prio: 2})
+	case r.p.Jain >= 0.9:
+		// even enough already: no count to suggest
 	case r.balanced > 0:
 		segs = append(segs, segment{long: st.Muted.Render(fmt.Sprintf("Jain 0.9 from %d partitions", r.balanced)), prio: 1})
 	default:

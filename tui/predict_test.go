@@ -62,3 +62,29 @@ func promptArea(s string) string {
 	}
 	return s
 }
+
+// A prediction already even suggests no other count, and the moved share
+// is the keyed traffic's.
+func TestPromptPredictsEven(t *testing.T) {
+	eng := fixture(pickedUp, 4)
+	s := *eng.snap
+	sample := keys.Sample{Partitions: map[int32]keys.PartitionSample{}}
+	for i := range 2000 {
+		k := []byte(fmt.Sprintf("device-%d", i))
+		p := int32(keys.Murmur2Partition(k, 4))
+		ps := sample.Partitions[p]
+		ps.Records, ps.Seen = append(ps.Records, keys.NewRecord(k, 100)), ps.Seen+1
+		sample.Partitions[p] = ps
+	}
+	s.Keys = sample
+	s.KeyAnalysis = keys.Analyze(sample, nil, []int{4}, 10)
+	eng.set(&s)
+	m := newTestModel(eng, 200, 40)
+	press(m, "a")
+	typeText(m, "=")
+	run(m, press(m, "8"))
+	out := promptArea(screen(m))
+	if !strings.Contains(out, "predicted Jain") || strings.Contains(out, "Jain 0.9 from") || !strings.Contains(out, "of keyed traffic changes partition") {
+		t.Fatalf("an even prediction:\n%s", out)
+	}
+}

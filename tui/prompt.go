@@ -117,19 +117,19 @@ func (p *prompt) lines(current, width int, keyed bool, st *Styles) []string {
 // traffic's, from the record sample.
 func remapLine(share float64, seen bool, width int, keyed bool, st *Styles) string {
 	moved := percentWhole(share)
-	of := "keys"
+	of := "keys change"
 	if seen {
-		of = "keyed traffic"
+		of = "keyed traffic changes"
 	}
 	if keyed {
 		return joinFit(width, " ",
-			segment{long: st.Warn.Render(fmt.Sprintf("! %s of %s changes partition; per-key order is not kept across the change", moved, of)),
+			segment{long: st.Warn.Render(fmt.Sprintf("! %s of %s partition; per-key order is not kept across the change", moved, of)),
 				short: st.Warn.Render(fmt.Sprintf("! %s of keys move partition", moved))},
 		)
 	}
 	return joinFit(width, st.Muted.Render(" · "),
 		segment{long: st.Muted.Render("N or +N adds N · =N grows to N in total"), short: st.Muted.Render("N/+N adds · =N total"), prio: 2},
-		segment{long: st.Muted.Render(fmt.Sprintf("producers that hash keys: %s of %s changes partition", moved, of)), short: st.Muted.Render(fmt.Sprintf("hashed keys: %s move", moved)), prio: 1},
+		segment{long: st.Muted.Render(fmt.Sprintf("producers that hash keys: %s of %s partition", moved, of)), short: st.Muted.Render(fmt.Sprintf("hashed keys: %s move", moved)), prio: 1},
 	)
 }
 
