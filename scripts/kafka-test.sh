@@ -18,7 +18,7 @@
 # as a librdkafka consumer group.
 #
 # Knobs (environment): PARTOP_IT_NODES (3; 1 skips the broker-failure test),
-# PARTOP_IT_TIMEOUT (go test -timeout, default 6m), PARTOP_IT_KEEP_LOGS=1
+# PARTOP_IT_TIMEOUT (go test -timeout, default 8m), PARTOP_IT_KEEP_LOGS=1
 # (keep the go test log), and scripts/kafka.sh's own (PARTOP_KAFKA_*).
 set -euo pipefail
 exec </dev/null
@@ -28,7 +28,7 @@ ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 cd "$ROOT"
 
 NODES=${PARTOP_IT_NODES:-3}
-TIMEOUT=${PARTOP_IT_TIMEOUT:-6m}
+TIMEOUT=${PARTOP_IT_TIMEOUT:-8m}
 KAFKA=(bash "$SCRIPT_DIR/kafka.sh")
 START=$SECONDS
 
