@@ -15,7 +15,7 @@ const groupsMax = 8
 // allPanelLines is how many lines the panels want: the producers panel in
 // observe mode, then the groups panel once a groups poll has answered.
 func (m *Model) allPanelLines() int {
-	return m.panelLines() + m.groupsLines()
+	return m.panelLines() + m.keysLines() + m.groupsLines()
 }
 
 func (m *Model) groupsLines() int {
@@ -30,17 +30,31 @@ func (m *Model) groupsLines() int {
 }
 
 // panels renders the panels into the rows the layout gave them: the
-// producers panel first (it names the producers to act on), the groups
-// panel in what is left.
+// producers panel first (it names the producers to act on), then the keys
+// panel, the groups panel in what is left.
 func (m *Model) panels() []string {
 	st := &m.styles
-	want := m.panelLines()
-	prod := min(want, m.lay.panel)
-	if g := m.groupsLines(); g > 0 && prod > 0 && m.lay.panel-prod < 2 {
-		prod = max(m.lay.panel-2, 0) // the groups panel keeps its title and a row
+	rows := shareRows(m.lay.panel, m.panelLines(), m.keysLines(), m.groupsLines())
+	out := padLines(producersPanel(&m.es.Producers, m.now, m.width, rows[0], st), rows[0])
+	out = append(out, padLines(m.keysPanel(rows[1]), rows[1])...)
+	return append(out, groupsPanel(m.es, m.width, rows[2], st)...)
+}
+
+// shareRows shares n rows among panels wanting want[i], in order: every
+// panel that wants any keeps its title and a row while the rows last, then
+// each in turn gets the rest it wants.
+func shareRows(n int, want ...int) []int {
+	got := make([]int, len(want))
+	for i, w := range want {
+		got[i] = min(w, 2, n)
+		n -= got[i]
 	}
-	out := padLines(producersPanel(&m.es.Producers, m.now, m.width, prod, st), prod)
-	return append(out, groupsPanel(m.es, m.width, m.lay.panel-prod, st)...)
+	for i, w := range want {
+		more := min(w-got[i], n)
+		got[i] += more
+		n -= more
+	}
+	return got
 }
 
 // groupsPanel renders every consumer group on the topic, at most lines

@@ -17,6 +17,8 @@ type KeyMap struct {
 	Slower   key.Binding // lower the target rate one step
 	Pause    key.Binding // pause or resume sending
 	Sort     key.Binding // cycle the table order: id, rate, share
+	Keys     key.Binding // the keys panel: the table's top partition's keys, or the topic's again
+	Back     key.Binding // the keys panel: the topic's keys
 	Up       key.Binding // scroll the table one row up
 	Down     key.Binding // scroll the table one row down
 	PageUp   key.Binding // scroll the table one page up
@@ -37,6 +39,8 @@ func DefaultKeyMap() KeyMap {
 		Slower:   key.NewBinding(key.WithKeys("-", "_"), key.WithHelp("-", "lower target rate")),
 		Pause:    key.NewBinding(key.WithKeys("p", "space"), key.WithHelp("p", "pause")),
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		Keys:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keys by partition")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "topic's keys")),
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
@@ -60,7 +64,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Add, k.Faster, k.Slower, k.Pause},
 		{k.Up, k.Down, k.PageUp, k.PageDown},
-		{k.Home, k.End, k.Sort},
+		{k.Home, k.End, k.Sort, k.Keys},
 		{k.Help, k.Quit},
 	}
 }
@@ -130,6 +134,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.table.sortBy = (m.table.sortBy + 1) % sortKeys
 		m.table.offset = 0
 		m.table.refresh(&m.snap, m.es.Unsettled)
+	case key.Matches(msg, k.Keys):
+		m.chooseKeys()
+	case key.Matches(msg, k.Back):
+		m.keysOf = -1
 	case key.Matches(msg, k.Up):
 		m.table.scroll(-1, m.lay.tableRows)
 	case key.Matches(msg, k.Down):

@@ -43,8 +43,9 @@ type Model struct {
 	rd        *reading // partop's consumer's reads and lags; nil without --consume
 	rdBuf     reading
 	status    status
-	adding    bool // an add-partitions call is in flight
-	schedDone int  // scheduled outcomes reported so far
+	adding    bool  // an add-partitions call is in flight
+	schedDone int   // scheduled outcomes reported so far
+	keysOf    int32 // the partition whose keys the keys panel shows; -1: the topic's
 
 	// Pre-rendered in Update; View only joins them.
 	lay      layout
@@ -69,6 +70,7 @@ func New(eng Engine, cfg Config) *Model {
 		isDark: true,
 		help:   help.New(),
 		now:    cfg.Now(),
+		keysOf: -1,
 	}
 	m.schedDone = len(es.Outcomes) // a viewer joining late is not told old news
 	// Once: what it reads (whether the engine sends, whether this viewer

@@ -5,6 +5,7 @@
 package kafka
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -105,7 +106,7 @@ func (b *Backend) Producing(ctx context.Context, w producer.Config, consume *sou
 	srcs := source.Sources{Source: p, WholeTopic: whole}
 	srcs.Groups, err = b.groups(t.Name, whole)
 	if err == nil {
-		srcs.Keys, err = b.keys(t.Name, whole)
+		srcs.Keys, err = b.keys(t, whole)
 	}
 	if err == nil && consume != nil {
 		srcs.Consumer, err = consumer.New(ctx, consumer.Config{Topic: t.Name, ClientOpts: b.cl.ClientOpts(), ConsumerConfig: *consume, DiscoveryInterval: b.opts.DiscoveryInterval})
@@ -129,7 +130,7 @@ func (b *Backend) Observing(_ context.Context, t source.Topic) (source.Sources, 
 	srcs := source.Sources{Source: o}
 	srcs.Groups, err = b.groups(t.Name, o)
 	if err == nil {
-		srcs.Keys, err = b.keys(t.Name, o)
+		srcs.Keys, err = b.keys(t, o)
 	}
 	if err != nil {
 		_ = o.Close()
@@ -157,13 +158,16 @@ func (b *Backend) groups(topic string, o *observe.Observer) (source.Runner, erro
 	return groups.New(groups.Config{Topic: topic, ClientOpts: b.cl.ClientOpts(), Interval: b.opts.GroupsInterval, EndOffsets: o.Ends})
 }
 
-// keys is the record sampler on topic, reading the end offsets the
-// observer o already polls; nil when the flags turned it off.
-func (b *Backend) keys(topic string, o *observe.Observer) (source.Runner, error) {
+// keys is the record sampler on t, reading the end offsets the observer
+// o already polls, each partition's sample as large as the budget allows
+// at t's partition count; nil when the flags turned it off.
+func (b *Backend) keys(t source.Topic, o *observe.Observer) (source.Runner, error) {
 	if b.opts.SampleBytes < 0 {
 		return nil, nil
 	}
-	return sample.New(sample.Config{Topic: topic, ClientOpts: b.cl.ClientOpts(), Budget: b.opts.SampleBytes, EndOffsets: o.Ends})
+	budget := cmp.Or(b.opts.SampleBytes, sample.DefaultBudget)
+	return sample.New(sample.Config{Topic: t.Name, ClientOpts: b.cl.ClientOpts(), Budget: budget,
+		Capacity: sample.CapacityFor(budget, t.Partitions()), EndOffsets: o.Ends})
 }
 
 func (b *Backend) observeConfig(topic string) observe.Config {
