@@ -179,3 +179,46 @@ func TestBatchRoundRobinOnKgo(t *testing.T) {
 		}
 	}
 }
+
+// backups is a kgo.TopicBackupIter over fixed buffered-record counts.
+type backups struct {
+	n []int64
+	i int
+}
+
+func (b *backups) Next() (int, int64) { b.i++; return b.i - 1, b.n[b.i-1] }
+func (b *backups) Rem() int           { return len(b.n) - b.i }
+
+// TestBatchRoundRobinSkipsBackedUp: told each partition's buffered
+// records, a turn that would begin on a partition far more backed up than
+// the others goes to the next one; with nothing backed up every partition
+// takes its turn.
+func TestBatchRoundRobinSkipsBackedUp(t *testing.T) {
+	// turns places records as kgo would if each one's batch were sent at
+	// once (a turn is then two records: the first opens its batch, the
+	// second finds it sent) and lists the partitions whose turns began.
+	turns := func(buffered []int64, n int) []int {
+		tp := basePartitioner(rules.BatchRoundRobin).ForTopic("t").(*batchRoundRobinTopic)
+		var got []int
+		for range 2 * n {
+			p := tp.PartitionByBackup(&kgo.Record{}, 4, &backups{n: buffered})
+			tp.OnNewBatch()
+			if tp.again {
+				p = tp.PartitionByBackup(&kgo.Record{}, 4, &backups{n: buffered})
+			}
+			if len(got) == 0 || got[len(got)-1] != p {
+				got = append(got, p)
+			}
+		}
+		return got
+	}
+	if got := turns([]int64{0, 0, 0, 0}, 8); !slices.Equal(got, []int{0, 1, 2, 3, 0, 1, 2, 3}) {
+		t.Errorf("nothing backed up: turns %v, want every partition in order", got)
+	}
+	if got := turns([]int64{10, 5000, 20, 0}, 6); !slices.Equal(got, []int{0, 2, 3, 0, 2, 3}) {
+		t.Errorf("partition 1 backed up: turns %v, want it skipped", got)
+	}
+	if got := turns([]int64{900, 1100, 1000, 1000}, 4); !slices.Equal(got, []int{0, 1, 2, 3}) {
+		t.Errorf("all about as backed up: turns %v, want none skipped", got)
+	}
+}
