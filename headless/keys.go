@@ -50,35 +50,43 @@ func keyLines(ks []keys.KeyShare) []KeyLine {
 	return out
 }
 
-// bytesRates are the partitions' bytes/s: records/s times the sampled
-// bytes per record (an estimate: Line.BytesEstimated), nil without a
-// sample.
-func bytesRates(s *engine.Snapshot) []float64 {
+// bytesRates are the partitions' bytes/s: what partop's own producer
+// counted, exactly, while it sends; elsewhere records/s times the sampled
+// bytes per record (estimated), nil without a sample.
+func bytesRates(s *engine.Snapshot) (rates []float64, estimated bool) {
+	out := make([]float64, len(s.Stats.Partitions))
+	if s.Sending {
+		for i, p := range s.Stats.Partitions {
+			out[i] = p.BytesRate
+		}
+		return out, false
+	}
 	a := &s.KeyAnalysis
 	if a.Sampled == 0 {
-		return nil
+		return nil, false
 	}
-	out := make([]float64, len(s.Stats.Partitions))
 	for i, p := range s.Stats.Partitions {
 		out[i] = p.Rate * a.Partitions[p.ID].BytesPerRecord
 	}
-	return out
+	return out, true
 }
 
 // withKeys adds what the sample says to a line.
 func withKeys(l *Line, s *engine.Snapshot) {
 	l.Keys = keysLine(s)
-	br := bytesRates(s)
+	for i := range l.PerPartition {
+		l.PerPartition[i].TopKeys = keyLines(s.KeyAnalysis.Partitions[l.PerPartition[i].Partition].Top)
+	}
+	br, estimated := bytesRates(s)
 	if br == nil {
 		return
 	}
 	jb := stats.BalanceOf(br).Jain
-	l.JainBytes, l.BytesEstimated = &jb, true
+	l.JainBytes, l.BytesEstimated = &jb, estimated
 	for i := range l.PerPartition {
 		if i < len(br) {
 			r := br[i]
 			l.PerPartition[i].BytesRate = &r
-			l.PerPartition[i].TopKeys = keyLines(s.KeyAnalysis.Partitions[l.PerPartition[i].Partition].Top)
 		}
 	}
 }

@@ -37,8 +37,9 @@ type Line struct {
 	Groups            []GroupLine     `json:"groups,omitempty"`         // every group on the topic, from the groups poll
 	GroupsError       string          `json:"groups_error,omitempty"`
 	// Keys is what the record sample says (where sampling runs);
-	// JainBytes is Jain's index over the partitions' bytes/s, which are
-	// records/s times sampled bytes per record: BytesEstimated.
+	// JainBytes is Jain's index over the partitions' bytes/s: counted by
+	// partop's own producer, or records/s times sampled bytes per record
+	// (BytesEstimated).
 	Keys           *KeysLine `json:"keys,omitempty"`
 	JainBytes      *float64  `json:"jain_bytes,omitempty"`
 	BytesEstimated bool      `json:"bytes_estimated,omitempty"`
@@ -123,8 +124,9 @@ type PartitionLine struct {
 	// ReadRate is partop's consumer's records/s on the partition
 	// (--consume).
 	ReadRate *float64 `json:"read_rate,omitempty"`
-	// BytesRate (bytes/s, an estimate: Line.BytesEstimated) and TopKeys
-	// are the record sample's, where sampling runs.
+	// BytesRate is key and value bytes/s (Line.BytesEstimated says
+	// whether it is an estimate); TopKeys are the record sample's, where
+	// sampling runs.
 	BytesRate *float64  `json:"bytes_rate,omitempty"`
 	TopKeys   []KeyLine `json:"top_keys,omitempty"`
 }

@@ -63,8 +63,9 @@ type Sampler struct {
 }
 
 type partRing struct {
-	cum  []uint64  // acknowledged records, cumulative, per sample
-	rate []float32 // records/s between the sample and the one before (float32 halves what Snapshot copies)
+	cum   []uint64  // acknowledged records, cumulative, per sample
+	bytes []uint64  // their key and value bytes, cumulative, per sample
+	rate  []float32 // records/s between the sample and the one before (float32 halves what Snapshot copies)
 }
 
 // NewSampler returns a sampler reading c.
@@ -92,7 +93,7 @@ func (s *Sampler) Sample(now time.Time) {
 		return
 	}
 	for len(s.parts) < len(totals) {
-		s.parts = append(s.parts, partRing{cum: make([]uint64, h), rate: make([]float32, h)})
+		s.parts = append(s.parts, partRing{cum: make([]uint64, h), bytes: make([]uint64, h), rate: make([]float32, h)})
 	}
 	i, prev := s.n%h, (s.n-1+h)%h
 	var dt float64
@@ -103,7 +104,7 @@ func (s *Sampler) Sample(now time.Time) {
 	var sum float64
 	for p := range s.parts {
 		r := &s.parts[p]
-		r.cum[i] = totals[p].Acked
+		r.cum[i], r.bytes[i] = totals[p].Acked, totals[p].Bytes
 		r.rate[i] = 0
 		if dt > 0 {
 			rate := float64(r.cum[i]-r.cum[prev]) / dt
@@ -158,6 +159,19 @@ func (s *Sampler) rateOver(p, k int) float64 {
 	dt := float64(s.times[i]-s.times[j]) / 1e9
 	r := s.parts[p]
 	return float64(r.cum[i]-r.cum[j]) / dt
+}
+
+// bytesOver is partition p's bytes/s over the k samples before the
+// latest.
+func (s *Sampler) bytesOver(p, k int) float64 {
+	if k <= 0 {
+		return 0
+	}
+	h := s.cfg.History
+	i, j := (s.n-1)%h, (s.n-1-k)%h
+	dt := float64(s.times[i]-s.times[j]) / 1e9
+	r := s.parts[p]
+	return float64(r.bytes[i]-r.bytes[j]) / dt
 }
 
 // Rate is the total rate over the now window as of the latest sample, 0

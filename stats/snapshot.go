@@ -39,6 +39,7 @@ type Partition struct {
 	LastError            string
 	FirstAck             time.Time // zero until the first acknowledged record
 	Rate                 float64   // records/s over the now window
+	BytesRate            float64   // key and value bytes/s over the now window, where the source counts bytes (partop's own producer); else 0
 	RateLong             float64   // records/s over the long window
 	RateBalance          float64   // records/s over the balance window
 	Share                float64   // fraction of the total over the balance window
@@ -72,8 +73,9 @@ func (s *Sampler) Snapshot() Snapshot {
 		part := Partition{
 			ID: int32(p), Acked: t.Acked, Bytes: t.Bytes, Errors: t.Errors,
 			LastError: t.LastError, FirstAck: t.FirstAck,
-			Rate:     s.rateOver(p, kNow),
-			RateLong: s.rateOver(p, kLong),
+			Rate:      s.rateOver(p, kNow),
+			BytesRate: s.bytesOver(p, kNow),
+			RateLong:  s.rateOver(p, kLong),
 			// Sample computed it already, from the same state: only
 			// Sample changes what rateOver reads.
 			RateBalance: s.rates[p],

@@ -42,6 +42,10 @@ func TestRatesUseRealElapsedTime(t *testing.T) {
 	if snap.Acked != 400 || snap.Partitions[0].Acked != 300 {
 		t.Fatalf("acked = %d (p0 %d), want 400 (300)", snap.Acked, snap.Partitions[0].Acked)
 	}
+	// Each record was 10 bytes: bytes/s over the same window.
+	if got := snap.Partitions[0].BytesRate; !near(got, 2000) {
+		t.Fatalf("partition 0 bytes rate = %v, want 2000 (3,000 bytes over 1.5s)", got)
+	}
 }
 
 func TestWindowsPickTheRightSamples(t *testing.T) {
