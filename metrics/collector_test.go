@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"partop/engine"
+	"partop/keys"
 	"partop/internal/waitfor"
 	"partop/rules"
 	"partop/source"
@@ -293,5 +294,38 @@ func TestGroups(t *testing.T) {
 	eng.set(snapshot(exp...)) // the same pickups again: not observed twice
 	if got := value(t, scrape(t, url), "partop_group_assignment_delay_seconds", "group", "partop"); got != 1 {
 		t.Errorf("assignment delay observed %v times", got)
+	}
+}
+
+// TestKeysAndPrediction: the bytes partop's producer sent, the share the
+// partitioner found explains, and the latest expansion's predicted and
+// measured Jain.
+func TestKeysAndPrediction(t *testing.T) {
+	s := snapshot()
+	s.Stats.Partitions[1].Bytes = 2048
+	s.KeyAnalysis = keys.Analysis{Partitioner: keys.Murmur2, Explained: 0.98, Keyed: 50}
+	older := &engine.Prediction{}
+	older.Jain = 0.5
+	latest := &engine.Prediction{Measured: true, MeasuredJain: 0.77}
+	latest.Jain = 0.78
+	s.Events = []engine.Event{{Kind: engine.KindExpansion, To: 4, Prediction: older}, {Kind: engine.KindInfo}, {Kind: engine.KindExpansion, To: 8, Prediction: latest}}
+	eng := &stepEngine{snap: s, done: make(chan struct{})}
+	fams := scrape(t, serve(t, eng))
+	for _, c := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"partop_bytes_acked_total", []string{"topic", "orders", "partition", "1"}, 2048},
+		{"partop_keys_explained_ratio", []string{"topic", "orders", "partitioner", "murmur2"}, 0.98},
+		{"partop_expansion_jain", []string{"partitions", "8", "figure", "predicted"}, 0.78},
+		{"partop_expansion_jain", []string{"partitions", "8", "figure", "measured"}, 0.77},
+	} {
+		if got := value(t, fams, c.name, c.labels...); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+	if n := len(fams["partop_expansion_jain"].GetMetric()); n != 2 {
+		t.Errorf("%d partop_expansion_jain series, want the latest expansion's 2", n)
 	}
 }

@@ -36,6 +36,51 @@ var catalog = []series{
 		},
 	},
 	{
+		name:   "partop_bytes_acked_total",
+		help:   "Key and value bytes of partop's own producer's acknowledged records, by partition (not exported in observe mode, where bytes are only estimated).",
+		kind:   prometheus.CounterValue,
+		labels: []string{"topic", "partition"},
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			if !s.Sending {
+				return
+			}
+			for _, p := range s.Stats.Partitions {
+				emit(float64(p.Bytes), s.Topic, partition(p.ID))
+			}
+		},
+	},
+	{
+		name:   "partop_keys_explained_ratio",
+		help:   "Share of the sampled keyed records that the partitioner found (murmur2, crc32, fnv1a, siphash; unknown: the best one's share) places on their partitions.",
+		kind:   prometheus.GaugeValue,
+		labels: []string{"topic", "partitioner"},
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			if a := &s.KeyAnalysis; a.Keyed > 0 {
+				emit(a.Explained, s.Topic, a.Partitioner)
+			}
+		},
+	},
+	{
+		name:   "partop_expansion_jain",
+		help:   "The latest expansion with a prediction: Jain's index the record sample predicted for the new partition count (figure=predicted) and, a balance window after the new partitions' first records, the one measured (figure=measured).",
+		kind:   prometheus.GaugeValue,
+		labels: []string{"topic", "partitions", "figure"},
+		read: func(s *engine.Snapshot, emit func(float64, ...string)) {
+			for i := len(s.Events) - 1; i >= 0; i-- {
+				p := s.Events[i].Prediction
+				if s.Events[i].Kind != engine.KindExpansion || p == nil {
+					continue
+				}
+				to := strconv.Itoa(s.Events[i].To)
+				emit(p.Jain, s.Topic, to, "predicted")
+				if p.Measured {
+					emit(p.MeasuredJain, s.Topic, to, "measured")
+				}
+				return
+			}
+		},
+	},
+	{
 		name:   "partop_record_errors_total",
 		help:   "Records that failed on a partition after retries, by partition.",
 		kind:   prometheus.CounterValue,
