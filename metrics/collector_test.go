@@ -11,8 +11,8 @@ import (
 	"github.com/prometheus/common/model"
 
 	"partop/engine"
-	"partop/keys"
 	"partop/internal/waitfor"
+	"partop/keys"
 	"partop/rules"
 	"partop/source"
 	"partop/stats"
