@@ -83,7 +83,7 @@ func eventText(ev *engine.Event, avail int, loc *time.Location, st *Styles) stri
 // Detail levels of describe: what a narrow screen drops first.
 const (
 	detailLatency  = iota // who, how many, the pickup latency
-	detailBalanced        // and when the new partitions were balanced
+	detailBalanced        // and when the new partitions were balanced, and the record sample's prediction against what was measured
 	detailAll             // and when routing changed, or when a poll saw the first records
 )
 
@@ -133,6 +133,12 @@ func describe(ev *engine.Event, detail int, loc *time.Location) string {
 	}
 	if !ev.Balanced.IsZero() && detail >= detailBalanced {
 		s += " · balanced after " + seconds(ev.Balanced.Sub(ev.Start()))
+	}
+	if p := ev.Prediction; p != nil && detail >= detailBalanced {
+		s += fmt.Sprintf(" · predicted Jain %.2f", p.Jain)
+		if p.Measured {
+			s += fmt.Sprintf(", measured %.2f", p.MeasuredJain)
+		}
 	}
 	if !ev.Routed.IsZero() && ev.Routed.Before(ev.FirstRecord) {
 		s += routed

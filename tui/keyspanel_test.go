@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"partop/engine"
 	"partop/keys"
 )
 
@@ -77,5 +79,21 @@ func TestKeysPanel(t *testing.T) {
 	press(bare, "enter")
 	if out := screen(bare); !strings.Contains(out, "no record sample yet") {
 		t.Fatalf("Enter without a sample says nothing:\n%s", out)
+	}
+}
+
+// The event log tells an expansion's prediction, then what was measured.
+func TestEventLogPrediction(t *testing.T) {
+	p := &engine.Prediction{}
+	p.Jain = 0.78
+	ev := engine.Event{Kind: engine.KindExpansion, From: 4, To: 8, By: engine.ByPartop, Done: true, Prediction: p}
+	if got := describe(&ev, detailAll, time.UTC); !strings.Contains(got, "predicted Jain 0.78") || strings.Contains(got, "measured") {
+		t.Fatalf("before it settled: %q", got)
+	}
+	m := *p
+	m.Measured, m.MeasuredJain = true, 0.77
+	ev.Prediction = &m
+	if got := describe(&ev, detailAll, time.UTC); !strings.Contains(got, "predicted Jain 0.78, measured 0.77") {
+		t.Fatalf("once measured: %q", got)
 	}
 }
