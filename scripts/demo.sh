@@ -10,7 +10,14 @@
 # ~14 s of the pickup (event log line, `+` marks going away, BALANCE chart
 # dipping and recovering), `s` to sort the table (by rate), then q. About 31 s.
 #
+# DEMO=keys records assets/keys.cast and assets/keys.svg instead: the same
+# run with `--keys zipf` (a hot key, murmur2): the prompt predicts the
+# balance 4 → 8 and names the hot key, Enter, the event log tells the
+# prediction and, a balance window later, the Jain measured; Enter then
+# shows the keys of the hottest partition (after `s`). About 40 s.
+#
 # Usage: bash scripts/demo.sh            about a minute; rerun any time
+#        DEMO=keys bash scripts/demo.sh  the keys-and-prediction demo
 #        DEMO_TICK=500ms bash scripts/demo.sh   half the frames: smaller files
 #                                                (--tick 500ms, the one flag then)
 #
@@ -30,6 +37,8 @@ trap 'echo "demo.sh: FAILED at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 
 cols=110 rows=34                    # partop's terminal size
+name=demo args=                     # the files' name, partop's flags
+[ "${DEMO:-}" = keys ] && name=keys args=" --keys zipf" cols=120 rows=40
 tick=${DEMO_TICK:-}                 # partop's refresh, so the cast's frame rate (default: partop's, 250ms)
 svgterm_version=2.1.1               # pinned svg-term-cli
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/partop-demo
@@ -127,7 +136,7 @@ say "recording partop at ${cols}x${rows}${tick:+, --tick $tick} (about 31 s)"
 # No flags: what `go run .` shows (if 9092 is taken, partop picks free
 # ports and says so on stderr). stderr goes to a file: it holds only the
 # startup note and errors, which would otherwise show on the terminal.
-printf -v app_cmd '%q%s 2>%q' "$tmp/partop" "${tick:+ --tick $(printf %q "$tick")}" "$tmp/partop.stderr"
+printf -v app_cmd '%q%s%s 2>%q' "$tmp/partop" "$args" "${tick:+ --tick $(printf %q "$tick")}" "$tmp/partop.stderr"
 tm new-session -d -s app -x "$cols" -y "$rows" "$app_cmd"
 # Keep partop at cols×rows whatever size the recording client has. (Set on
 # this window only: tmux 3.3a crashes on a later `new-session -d` when
@@ -161,14 +170,26 @@ pause 1
 key 4                   # the prompt previews "4 → 8" and the keys that move
 wait_for "4 → 8" 5 || die "the add prompt did not preview 4 → 8; screen:
 $(screen)"
-pause 2.5               # time to read the prompt
+if [ "$name" = keys ]; then
+  wait_for "predicted Jain" 5 || die "the prompt did not predict; screen:
+$(screen)"
+  pause 4               # time to read the prediction and the hot key
+else
+  pause 2.5             # time to read the prompt
+fi
 key Enter
 pause 14                # pickup, + marks going away, BALANCE dip and recovery
 screen | grep -qF "producer picked up all 4" \
   || die "partop did not report the pickup of the 4 new partitions; screen:
 $(screen)"
-key s                   # sort the table by rate: all 8 even now
-pause 4
+key s                   # sort the table by rate
+pause 3
+if [ "$name" = keys ]; then
+  wait_for "measured" 10 || die "the event log did not tell the measured Jain; screen:
+$(screen)"
+  key Enter             # the keys of the hottest partition
+  pause 5
+fi
 
 # Stop the recording before quitting partop: detaching the recorded client
 # ends asciinema with partop on screen, so the demo does not end on a blank
@@ -242,6 +263,6 @@ fi
   || echo "demo.sh: warning: the SVG is $svg_size bytes; DEMO_TICK=500ms makes it smaller" >&2
 
 mkdir -p assets
-mv "$tmp/tidy.cast" assets/demo.cast
-mv "$tmp/demo.svg" assets/demo.svg
-say "wrote assets/demo.cast ($((cast_size / 1024)) KiB) and assets/demo.svg ($((svg_size / 1024)) KiB) in $((SECONDS - start)) s"
+mv "$tmp/tidy.cast" "assets/$name.cast"
+mv "$tmp/demo.svg" "assets/$name.svg"
+say "wrote assets/$name.cast ($((cast_size / 1024)) KiB) and assets/$name.svg ($((svg_size / 1024)) KiB) in $((SECONDS - start)) s"

@@ -82,9 +82,10 @@ func eventText(ev *engine.Event, avail int, loc *time.Location, st *Styles) stri
 
 // Detail levels of describe: what a narrow screen drops first.
 const (
-	detailLatency  = iota // who, how many, the pickup latency
-	detailBalanced        // and when the new partitions were balanced, and the record sample's prediction against what was measured
-	detailAll             // and when routing changed, or when a poll saw the first records
+	detailLatency    = iota // who, how many, the pickup latency
+	detailPrediction        // and the record sample's prediction against what was measured
+	detailBalanced          // and when the new partitions were balanced
+	detailAll               // and when routing changed, or when a poll saw the first records
 )
 
 // describe puts an event in words. Expansions tell their pickup timeline:
@@ -134,8 +135,8 @@ func describe(ev *engine.Event, detail int, loc *time.Location) string {
 	if !ev.Balanced.IsZero() && detail >= detailBalanced {
 		s += " · balanced after " + seconds(ev.Balanced.Sub(ev.Start()))
 	}
-	if p := ev.Prediction; p != nil && detail >= detailBalanced {
-		s += fmt.Sprintf(" · predicted Jain %.2f", p.Jain)
+	if p := ev.Prediction; p != nil && detail >= detailPrediction {
+		s += fmt.Sprintf(" · Jain predicted %.2f", p.Jain)
 		if p.Measured {
 			s += fmt.Sprintf(", measured %.2f", p.MeasuredJain)
 		}

@@ -87,13 +87,13 @@ func TestEventLogPrediction(t *testing.T) {
 	p := &engine.Prediction{}
 	p.Jain = 0.78
 	ev := engine.Event{Kind: engine.KindExpansion, From: 4, To: 8, By: engine.ByPartop, Done: true, Prediction: p}
-	if got := describe(&ev, detailAll, time.UTC); !strings.Contains(got, "predicted Jain 0.78") || strings.Contains(got, "measured") {
+	if got := describe(&ev, detailAll, time.UTC); !strings.Contains(got, "Jain predicted 0.78") || strings.Contains(got, "measured") {
 		t.Fatalf("before it settled: %q", got)
 	}
 	m := *p
 	m.Measured, m.MeasuredJain = true, 0.77
 	ev.Prediction = &m
-	if got := describe(&ev, detailAll, time.UTC); !strings.Contains(got, "predicted Jain 0.78, measured 0.77") {
+	if got := describe(&ev, detailAll, time.UTC); !strings.Contains(got, "Jain predicted 0.78, measured 0.77") {
 		t.Fatalf("once measured: %q", got)
 	}
 }
