@@ -1,6 +1,7 @@
 package fluvio
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,9 @@ type Options struct {
 	// PollInterval is how often end offsets are polled (default
 	// rules.DefaultPollInterval).
 	PollInterval time.Duration
+	// SampleBytes is what a round of the record sampler fetches at most
+	// (default DefaultSampleBudget); negative: records are not sampled.
+	SampleBytes int
 }
 
 // connectTimeout bounds connecting to the SC and each lookup: an SC that
@@ -90,7 +94,8 @@ func (b *Backend) CreateTopic(ctx context.Context, name string, partitions int) 
 
 // Producing makes partop's producer for w on t, and beside it an observer of
 // the whole topic that reads the leaders the producer's watch stream
-// announces instead of opening a stream of its own.
+// announces instead of opening a stream of its own, and the record
+// sampler, reading that observer's end offsets.
 //
 // Fluvio has no consumer groups partop can run or see: consume is
 // refused (with the message Flags.Check gives --consume), and there is no
@@ -112,10 +117,16 @@ func (b *Backend) Producing(ctx context.Context, w producer.Config, consume *sou
 		_ = p.Close()
 		return source.Sources{}, err
 	}
-	return source.Sources{Source: p, WholeTopic: whole}, nil
+	keys, err := b.keys(t, whole)
+	if err != nil {
+		_ = p.Close()
+		return source.Sources{}, err
+	}
+	return source.Sources{Source: p, WholeTopic: whole, Keys: keys}, nil
 }
 
-// Observing makes observe mode's source on t, and the groups poll beside it.
+// Observing makes observe mode's source on t, and beside it the record
+// sampler.
 func (b *Backend) Observing(ctx context.Context, t source.Topic) (source.Sources, error) {
 	ft, err := b.describe(ctx, t.Name)
 	if err != nil {
@@ -125,7 +136,27 @@ func (b *Backend) Observing(ctx context.Context, t source.Topic) (source.Sources
 	if err != nil {
 		return source.Sources{}, err
 	}
-	return source.Sources{Source: o}, nil
+	keys, err := b.keys(t, o)
+	if err != nil {
+		return source.Sources{}, err
+	}
+	return source.Sources{Source: o, Keys: keys}, nil
+}
+
+// keys is the record sampler on t, reading the end offsets the observer
+// o already polls, each partition's sample as large as the budget allows
+// at t's partition count; nil when the options turned it off.
+func (b *Backend) keys(t source.Topic, o *Observer) (source.Runner, error) {
+	if b.opts.SampleBytes < 0 {
+		return nil, nil
+	}
+	budget := cmp.Or(b.opts.SampleBytes, DefaultSampleBudget)
+	s, err := NewSampler(SamplerConfig{Topic: t.Name, Budget: budget,
+		Capacity: sampleCapacityFor(budget, t.Partitions()), EndOffsets: o.Ends}, b.cl)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Close closes the connection to the SC.

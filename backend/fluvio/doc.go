@@ -12,6 +12,12 @@
 //     the first one (client.Client.FirstRecords) and reports its timestamp,
 //     the producer's first_timestamp plus the record's delta, as the
 //     fleet's first write there (source.FirstWrite).
+//   - Sampler (a source.Runner beside either): every 2 s the tails of the
+//     partitions whose end offsets (the observer's) moved, hottest first
+//     under a byte budget (client.Client.TailRecords), kept as a fair
+//     sample per partition (keys.Reservoir) and reported as
+//     source.Sampled, from which the engine names the placement (Fluvio's
+//     producer hashes keys with SipHash) and the hot keys.
 //
 // # Discovery on the push stream
 //

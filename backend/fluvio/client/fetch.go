@@ -253,65 +253,112 @@ const (
 // firstInBatch finds the first record at or after offset from in b, the
 // bytes an SPU sent from the start of the batch holding from. need > 0
 // says b holds only part of that batch, which is need bytes long. No
-// record (and no error) when b is empty. The batch's CRC is not checked:
-// Fluvio computes it when encoding, but neither its SPU nor its consumer
-// checks it, so a batch Fluvio serves may carry any.
+// record (and no error) when b is empty.
 func firstInBatch(b []byte, from int64) (rec *FirstRecord, need int32, err error) {
+	bt, _, need, err := nextBatch(b)
+	if bt == nil || err != nil {
+		return nil, need, err
+	}
+	err = bt.each(func(r batchRecord) bool {
+		if r.offset < from {
+			return true
+		}
+		rec = &FirstRecord{Offset: r.offset, Time: r.time}
+		return false
+	})
+	if err != nil || rec != nil {
+		return rec, 0, err
+	}
+	return nil, 0, fmt.Errorf("fluvio: the batch at %d has no record at or after %d", bt.base, from)
+}
+
+// batch is one whole batch, its records decompressed.
+type batch struct {
+	base       int64
+	firstStamp int64
+	records    []byte // the records Vec: i32 count, then each record
+}
+
+// batchRecord is one record of a batch. key and value alias the batch's
+// bytes.
+type batchRecord struct {
+	offset int64
+	time   time.Time // zero when the batch carries no timestamp
+	keyed  bool
+	key    []byte
+	value  []byte
+}
+
+// nextBatch reads the batch at the start of b, the bytes an SPU sent
+// (batches, the last of them maybe cut short), and returns it and the
+// bytes after it. need > 0 (and no batch) says b holds only part of the
+// batch, which is need bytes long; no batch, no need and no error when b
+// is empty. The batch's CRC is not checked: Fluvio computes it when
+// encoding, but neither its SPU nor its consumer checks it, so a batch
+// Fluvio serves may carry any.
+func nextBatch(b []byte) (bt *batch, rest []byte, need int32, err error) {
 	if len(b) == 0 {
-		return nil, 0, nil
+		return nil, nil, 0, nil
 	}
 	if len(b) < batchPreamble {
-		return nil, batchPreamble + batchHeaderSize, nil
+		return nil, nil, batchPreamble + batchHeaderSize, nil
 	}
 	base := int64(binary.BigEndian.Uint64(b))
 	size := int64(binary.BigEndian.Uint32(b[8:])) + batchPreamble
 	if size < batchRecordsAt || size > maxBatchBytes {
-		return nil, 0, fmt.Errorf("fluvio: a batch of %d bytes", size)
+		return nil, nil, 0, fmt.Errorf("fluvio: a batch of %d bytes", size)
 	}
 	if int64(len(b)) < size {
-		return nil, int32(size), nil
+		return nil, nil, int32(size), nil
 	}
-	b = b[:size]
+	b, rest = b[:size], b[size:]
 	if magic := b[16]; magic != 2 {
-		return nil, 0, fmt.Errorf("fluvio: batch magic %d", magic)
+		return nil, nil, 0, fmt.Errorf("fluvio: batch magic %d", magic)
 	}
 	attrs := int16(binary.BigEndian.Uint16(b[batchAttributesAt:]))
-	firstStamp := int64(binary.BigEndian.Uint64(b[batchFirstStampAt:]))
-	records := b[batchRecordsAt:]
+	bt = &batch{base: base, firstStamp: int64(binary.BigEndian.Uint64(b[batchFirstStampAt:])), records: b[batchRecordsAt:]}
 	if attrs&attrSchemaPresent != 0 {
-		if len(records) < 4 {
-			return nil, 0, errors.New("fluvio: a batch too short for its schema id")
+		if len(bt.records) < 4 {
+			return nil, nil, 0, errors.New("fluvio: a batch too short for its schema id")
 		}
-		records = records[4:]
+		bt.records = bt.records[4:]
 	}
 	if c := attrs & attrCompression; c != 0 {
-		if records, err = decompress(c, records); err != nil {
-			return nil, 0, fmt.Errorf("fluvio: decompressing a batch: %w", err)
+		if bt.records, err = decompress(c, bt.records); err != nil {
+			return nil, nil, 0, fmt.Errorf("fluvio: decompressing the batch at %d: %w", base, err)
 		}
 	}
-	r := reader{b: records}
+	return bt, rest, 0, nil
+}
+
+// each calls fn with the batch's records in order while fn returns true.
+// Each record (records.go has the layout) is its length, then attributes,
+// deltas, key, value and headers.
+func (bt *batch) each(fn func(batchRecord) bool) error {
+	r := reader{b: bt.records}
 	for n := r.count(); n > 0 && r.err == nil; n-- {
-		body := r.take(int(r.varint())) // the record: its length, then attributes, deltas, key, value, headers
-		rr := reader{b: body}
+		rr := reader{b: r.take(int(r.varint()))}
 		rr.u8()
 		stampDelta, offsetDelta := rr.varint(), rr.varint()
+		rec := batchRecord{offset: bt.base + offsetDelta}
+		if bt.firstStamp > 0 {
+			rec.time = time.UnixMilli(bt.firstStamp + stampDelta)
+		}
+		if rec.keyed = rr.present(); rec.keyed {
+			rec.key = rr.varBytes()
+		}
+		rec.value = rr.varBytes()
 		if rr.err != nil {
-			r.err = rr.err
-			break
+			return fmt.Errorf("fluvio: a record of the batch at %d: %w", bt.base, rr.err)
 		}
-		if base+offsetDelta < from {
-			continue
+		if !fn(rec) {
+			return nil
 		}
-		out := &FirstRecord{Offset: base + offsetDelta}
-		if firstStamp > 0 {
-			out.Time = time.UnixMilli(firstStamp + stampDelta)
-		}
-		return out, 0, nil
 	}
 	if r.err != nil {
-		return nil, 0, r.err
+		return fmt.Errorf("fluvio: the batch at %d: %w", bt.base, r.err)
 	}
-	return nil, 0, fmt.Errorf("fluvio: the batch at %d has no record at or after %d", base, from)
+	return nil
 }
 
 // decompress undoes a batch's compression (fluvio-compression: gzip, the

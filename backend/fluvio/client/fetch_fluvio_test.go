@@ -91,3 +91,54 @@ func TestFirstRecords(t *testing.T) {
 			w.Offset, got[0].Time.Format("15:04:05.000"))
 	}
 }
+
+// TestTailRecords: TailRecords reads back every record partop's producer
+// wrote, keys as written (none, empty, some), from an offset inside a
+// batch; and every record Fluvio's own producer wrote, in every
+// compression it has.
+func TestTailRecords(t *testing.T) {
+	e := fluviotest.EnvT(t)
+	c := fluviotest.Dial(t, e)
+	name := fluviotest.TopicName("it-tails")
+	fluviotest.CreateTopic(t, c, name, 2)
+	ctx := testCtx(t, 2*time.Minute)
+	written := []client.Record{{Value: []byte("none")}, {Key: []byte{}, Value: []byte("empty")}, {Key: []byte("k"), Value: []byte("some!")}}
+	for range 3 { // three batches of three
+		res, err := c.ProduceRecords(ctx, name, map[int32][]client.Record{0: written})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Err != nil {
+			t.Fatal(res[0].Err)
+		}
+	}
+	got, err := c.TailRecords(ctx, name, map[int32]int64{0: 4, 1: 0}, 64<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail := got[0]
+	if len(tail.Records) != 5 || tail.Batches != 2 || tail.BatchRecords != 6 || len(got[1].Records) != 0 {
+		t.Fatalf("from 4: %d records in %d batches of %d (partition 1: %+v), want 5 in 2 of 6", len(tail.Records), tail.Batches, tail.BatchRecords, got[1])
+	}
+	for i, r := range tail.Records {
+		w := written[(i+4)%3]
+		if r.Offset != int64(i+4) || !bytes.Equal(r.Key, w.Key) || (r.Key == nil) != (w.Key == nil) || r.ValueBytes != len(w.Value) {
+			t.Errorf("record %d: %+v, want key %q (nil %v), %d value bytes", i+4, r, w.Key, w.Key == nil, len(w.Value))
+		}
+	}
+	for _, codec := range []string{"gzip", "snappy", "lz4", "zstd"} {
+		topic := fluviotest.TopicName("it-tails-py" + codec)
+		fluviotest.CreateTopic(t, c, topic, 1)
+		sent := fluviotest.PyProduceCompressed(t, e, topic, 500, 0.3, codec)()
+		if sent.Errors != 0 || sent.Sent == 0 {
+			t.Fatalf("%s: Fluvio's producer sent %d, %d errors", codec, sent.Sent, sent.Errors)
+		}
+		got, err := c.TailRecords(ctx, topic, map[int32]int64{0: 0}, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(got[0].Records); n != sent.Sent {
+			t.Errorf("compression %s: read %d records, Fluvio's producer wrote %d", codec, n, sent.Sent)
+		}
+	}
+}

@@ -63,6 +63,14 @@ type line struct {
 	} `json:"per_partition"`
 	Events        []event  `json:"events"`
 	FailedActions []string `json:"failed_actions"`
+	Keys          *keys    `json:"keys"`
+}
+
+// keys is what a line says of the record sample.
+type keys struct {
+	Partitioner string  `json:"partitioner"`
+	Explained   float64 `json:"explained"`
+	Sampled     int     `json:"sampled"`
 }
 
 type event struct {
