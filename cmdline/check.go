@@ -103,6 +103,9 @@ func checkConsume(o Options) error {
 	if err := rules.CheckGroupsInterval(o.GroupsInterval); err != nil {
 		return fmt.Errorf("--groups-interval %s: %w", o.GroupsInterval, err)
 	}
+	if err := rules.CheckSampleBytes(o.SampleBytes); err != nil {
+		return fmt.Errorf("--sample-bytes %d: %w", o.SampleBytes, err)
+	}
 	if !o.Consume {
 		if f := firstGiven(o.Given, consumeOnly); f != "" {
 			return fmt.Errorf("--%s: needs --consume (partop's own consumer group; on by default only where partop started the cluster)", f)

@@ -81,6 +81,7 @@ func defineProducer(fs *flag.FlagSet, o *Options, platforms []platform.Platform)
 func defineObserve(fs *flag.FlagSet, u *usage, o *Options) {
 	fs.BoolVar(&o.Observe, "observe", false, "produce nothing: show every producer's traffic on --topic from end offsets (needs a cluster other producers write to)")
 	durationVar(fs, &o.PollInterval, "poll-interval", rules.DefaultPollInterval, "how often to poll the topic's end offsets: every producer's traffic in observe mode, and the whole topic's rate beside partop's own while producing", false)
+	fs.IntVar(&o.SampleBytes, "sample-bytes", rules.DefaultSampleBytes, "sample the topic's records (keys, the partitioner, bytes per record; needs Read on the topic): at most `bytes` fetched every 2 s, hottest partitions first; 0: off")
 	// The flag's name until it was seen to set the poll while producing too.
 	fs.Var(fs.Lookup("poll-interval").Value, "observe-interval", "the former name of --poll-interval")
 	u.hide("observe-interval")

@@ -1,6 +1,7 @@
 package fluvio
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -69,5 +70,5 @@ func (f *Flags) ConsumeDefault(platform.Common) bool { return false }
 
 // Open connects to the SC.
 func (f *Flags) Open(ctx context.Context, c platform.Common, _ io.Writer) (platform.Backend, error) {
-	return Open(ctx, Options{SC: f.sc, PollInterval: c.PollInterval})
+	return Open(ctx, Options{SC: f.sc, PollInterval: c.PollInterval, SampleBytes: cmp.Or(c.SampleBytes, -1)}) // 0 on the command line: off
 }

@@ -12,6 +12,7 @@ import (
 
 	"partop/backend/fluvio/client"
 	"partop/keys"
+	"partop/rules"
 	"partop/source"
 )
 
@@ -20,9 +21,9 @@ const (
 	// DefaultSampleInterval is how often a sampling round runs.
 	DefaultSampleInterval = 2 * time.Second
 	// DefaultSampleBudget is the bytes a round fetches at most.
-	DefaultSampleBudget = 1 << 20
+	DefaultSampleBudget = rules.DefaultSampleBytes
 	// MaxSampleBudget bounds SamplerConfig.Budget.
-	MaxSampleBudget = 64 << 20
+	MaxSampleBudget = rules.MaxSampleBytes
 	// DefaultSampleCapacity is how many records a partition's sample keeps.
 	DefaultSampleCapacity = 128
 	// maxSampleCapacity bounds sampleCapacityFor.
@@ -109,22 +110,13 @@ func newSampler(cfg SamplerConfig, cl tailReader) (*Sampler, error) {
 	cfg.Interval = cmp.Or(cfg.Interval, DefaultSampleInterval)
 	cfg.Budget = cmp.Or(cfg.Budget, DefaultSampleBudget)
 	cfg.Capacity = cmp.Or(cfg.Capacity, DefaultSampleCapacity)
-	if err := CheckSampleBytes(cfg.Budget); err != nil || cfg.Budget == 0 {
+	if err := rules.CheckSampleBytes(cfg.Budget); err != nil || cfg.Budget == 0 {
 		return nil, fmt.Errorf("sample budget %d bytes: must be 1 to %d", cfg.Budget, MaxSampleBudget)
 	}
 	if cfg.Interval < 0 || cfg.Capacity < 1 || cfg.EndOffsets == nil {
 		return nil, fmt.Errorf("sampler: interval %s and capacity %d must be positive, and the end offsets given", cfg.Interval, cfg.Capacity)
 	}
 	return &Sampler{cfg: cfg, cl: cl, parts: map[int32]*sampled{}, seed: rand.Uint64()}, nil
-}
-
-// CheckSampleBytes refuses a budget no round can keep to: negative, or
-// above MaxSampleBudget. 0 is sampling turned off.
-func CheckSampleBytes(bytes int) error {
-	if bytes < 0 || bytes > MaxSampleBudget {
-		return fmt.Errorf("must be 0 (off) to %d (%d MiB)", MaxSampleBudget, MaxSampleBudget>>20)
-	}
-	return nil
 }
 
 // sampleCapacityFor is the records each partition's sample may keep when

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"partop/backend/kafka/cluster"
-	"partop/backend/kafka/sample"
 	"partop/cmdline/platform"
 	"partop/rules"
 )
@@ -21,11 +20,10 @@ import (
 // other Kafka tools name them. cluster.Security checks the security
 // settings and makes the connection; Flags only gathers them.
 type Flags struct {
-	brokers     string
-	port        int
-	sampleBytes int
-	sec         cluster.Security
-	lookupEnv   func(string) (string, bool) // os.LookupEnv; tests replace it
+	brokers   string
+	port      int
+	sec       cluster.Security
+	lookupEnv func(string) (string, bool) // os.LookupEnv; tests replace it
 }
 
 // NewFlags is Kafka's platform for the command line, its flags not yet
@@ -49,7 +47,6 @@ func (f *Flags) DefineFlags(fs *flag.FlagSet) platform.Usage {
 	fs.StringVar(&c.SASLMechanism, "sasl-mechanism", "", "SASL `mechanism`: "+cluster.SASLMechanisms)
 	fs.StringVar(&c.SASLUser, "sasl-user", "", "SASL `user` name; the password comes from $"+cluster.PasswordEnv+" or --sasl-password-file, never the command line")
 	fs.StringVar(&c.SASLPasswordFile, "sasl-password-file", "", "read the SASL password from `file` (one line; a trailing newline is ignored)")
-	fs.IntVar(&f.sampleBytes, "sample-bytes", sample.DefaultBudget, "sample the topic's records (keys, bytes per record; needs Read on the topic): at most `bytes` fetched every 2 s, hottest partitions first; 0: off")
 	return platform.Usage{
 		Title: "Kafka: the embedded cluster (the default), or yours with --brokers",
 		Examples: []platform.Example{
@@ -71,9 +68,6 @@ func (f *Flags) Check(c platform.Common) error {
 	}
 	if embedded && c.Observe {
 		return errors.New("--observe watches a topic other producers write to: give --brokers (the embedded cluster starts empty; without --observe partop produces to it)")
-	}
-	if err := sample.CheckBudget(f.sampleBytes); err != nil {
-		return fmt.Errorf("--sample-bytes %d: %w", f.sampleBytes, err)
 	}
 	for _, name := range securityFlags {
 		if c.Given[name] && embedded {
@@ -116,7 +110,7 @@ func (f *Flags) Open(ctx context.Context, c platform.Common, stderr io.Writer) (
 		PollInterval:      c.PollInterval,
 		ProducersInterval: c.ProducersInterval, ProducersGrace: c.ProducersGrace,
 		GroupsInterval: c.GroupsInterval,
-		SampleBytes:    cmp.Or(f.sampleBytes, -1), // 0 on the command line: off
+		SampleBytes:    cmp.Or(c.SampleBytes, -1), // 0 on the command line: off
 	})
 	if err != nil {
 		return nil, err

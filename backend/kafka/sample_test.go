@@ -2,9 +2,6 @@ package kafka
 
 import (
 	"context"
-	"flag"
-	"io"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,42 +9,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/backend/kafka/cluster"
-	"partop/backend/kafka/sample"
-	"partop/cmdline/platform"
 	"partop/internal/waitfor"
 	"partop/producer"
 	"partop/rules"
 	"partop/source"
 )
-
-// --sample-bytes: its default is the sampler's, 0 turns sampling off (no
-// Keys runner), and what no round can keep to is refused.
-func TestSampleBytesFlag(t *testing.T) {
-	parse := func(args ...string) (*Flags, error) {
-		fs := flag.NewFlagSet("partop", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		f := NewFlags()
-		f.DefineFlags(fs)
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		return f, f.Check(platform.Common{Given: map[string]bool{}})
-	}
-	for _, tc := range []struct {
-		args []string
-		want int
-	}{{nil, sample.DefaultBudget}, {[]string{"--sample-bytes", "0"}, 0}, {[]string{"--sample-bytes", "65536"}, 65536}} {
-		f, err := parse(tc.args...)
-		if err != nil || f.sampleBytes != tc.want {
-			t.Errorf("%v: %v, %v; want %d", tc.args, f, err, tc.want)
-		}
-	}
-	for _, bad := range []string{"-1", "67108865"} {
-		if _, err := parse("--sample-bytes", bad); err == nil || !strings.Contains(err.Error(), "--sample-bytes "+bad+": must be 0 (off) to 67108864") {
-			t.Errorf("--sample-bytes %s: %v", bad, err)
-		}
-	}
-}
 
 // reports collects Sampled facts and problems.
 type reports struct {

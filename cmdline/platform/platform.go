@@ -116,6 +116,9 @@ type Common struct {
 	// GroupsInterval is how often every consumer group on the topic is
 	// polled; negative: never.
 	GroupsInterval time.Duration
+	// SampleBytes is what one round of the record sampler may fetch; 0:
+	// records are not sampled.
+	SampleBytes int
 
 	// Given holds the names (without dashes) of the flags given on the
 	// command line, the platform's own included.

@@ -52,9 +52,9 @@ const (
 	// DefaultBudget is the bytes a round fetches at most: about 1 MiB
 	// every 2 s costs well under 5% of a core to read and decode at 1,000
 	// partitions (docs/BENCHMARKS.md).
-	DefaultBudget = 1 << 20
+	DefaultBudget = rules.DefaultSampleBytes
 	// MaxBudget bounds Budget: what one round may hold in memory.
-	MaxBudget = 64 << 20
+	MaxBudget = rules.MaxSampleBytes
 	// DefaultCapacity is how many records a partition's sample keeps.
 	DefaultCapacity = 128
 	// MaxCapacity bounds CapacityFor.
@@ -121,7 +121,7 @@ func New(cfg Config) (*Sampler, error) {
 	cfg.Interval = cmp.Or(cfg.Interval, DefaultInterval)
 	cfg.Budget = cmp.Or(cfg.Budget, DefaultBudget)
 	cfg.Capacity = cmp.Or(cfg.Capacity, DefaultCapacity)
-	if err := CheckBudget(cfg.Budget); err != nil || cfg.Budget == 0 {
+	if err := rules.CheckSampleBytes(cfg.Budget); err != nil || cfg.Budget == 0 {
 		return nil, fmt.Errorf("sample budget %d bytes: must be 1 to %d", cfg.Budget, MaxBudget)
 	}
 	if cfg.Interval < 0 || cfg.Capacity < 1 {
@@ -135,15 +135,6 @@ func New(cfg Config) (*Sampler, error) {
 		return nil, fmt.Errorf("sampler client: %w", err)
 	}
 	return &Sampler{cfg: cfg, cl: cl, parts: map[int32]*partition{}, seed: rand.Uint64()}, nil
-}
-
-// CheckBudget refuses a budget no round can keep to: negative, or above
-// MaxBudget. 0 is sampling turned off.
-func CheckBudget(bytes int) error {
-	if bytes < 0 || bytes > MaxBudget {
-		return fmt.Errorf("must be 0 (off) to %d (%d MiB)", MaxBudget, MaxBudget>>20)
-	}
-	return nil
 }
 
 // Run samples at once and then every Interval until ctx ends, reporting
