@@ -395,6 +395,7 @@ func (e *Engine) publish(s *stats.Snapshot) {
 		Groups:      e.topic.groups,
 		Keys:        e.topic.keys.sample,
 		KeyAnalysis: e.topic.keys.analysis,
+		KeysVersion: e.topic.keys.analyses,
 		KeysDenied:  e.topic.keys.denied,
 		Reads:       e.readStats,
 		Unanswered:  unanswered,

@@ -19,6 +19,7 @@ type keyState struct {
 	analysis keys.Analysis // of sample, as of the latest round
 	denied   bool
 	round    int       // sampler rounds taken: the latest one's analysis is kept
+	analyses int       // analyses kept: Snapshot.KeysVersion
 	rates    []float64 // the partitions' records/s over the balance window, as of the latest tick (a new slice each tick)
 	window   time.Duration
 }
@@ -47,6 +48,7 @@ func (e *Engine) keysSampled(f source.Sampled) {
 	e.mu.Lock()
 	if k.round == round {
 		k.analysis = a
+		k.analyses++
 	}
 	e.mu.Unlock()
 }

@@ -75,6 +75,7 @@ type Snapshot struct {
 	// sampler runs (Config.Keys); KeysDenied says the cluster refused it.
 	Keys        keys.Sample
 	KeyAnalysis keys.Analysis // of Keys: the partitioner, the hottest keys
+	KeysVersion int           // goes up with each new KeyAnalysis
 	KeysDenied  bool
 	// Reads are partop's own consumer's reads per partition (--consume);
 	// zero without one.

@@ -10,6 +10,10 @@ import (
 	"partop/keys"
 )
 
+// askedFor is what a prediction was asked for: a count, with the
+// analysis of a sample.
+type askedFor struct{ to, version int }
+
 // predictionMsg is the record sample's prediction for growing to `to`
 // partitions, computed in a tea.Cmd: at 1,000 partitions it takes
 // milliseconds, and the smallest balancing count many times that.
@@ -30,10 +34,11 @@ func (m *Model) askPrediction() tea.Cmd {
 		return nil
 	}
 	to := m.prompt.action.Target(m.view.Cluster)
-	if to == m.prompt.asked {
+	asked := askedFor{to: to, version: m.es.KeysVersion} // a newer sample: ask again
+	if asked == m.prompt.asked {
 		return nil
 	}
-	m.prompt.asked = to
+	m.prompt.asked = asked
 	s := m.es.Keys
 	a := m.es.KeyAnalysis
 	rates := make([]float64, len(m.snap.Partitions))

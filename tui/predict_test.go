@@ -88,3 +88,31 @@ func TestPromptPredictsEven(t *testing.T) {
 		t.Fatalf("an even prediction:\n%s", out)
 	}
 }
+
+// A newer sample while the prompt is open is predicted again.
+func TestPromptPredictsAgainOnNewSample(t *testing.T) {
+	eng := withSample(t) // tenant-7 carries half the records
+	m := newTestModel(eng, 200, 40)
+	press(m, "a")
+	typeText(m, "=")
+	run(m, press(m, "8"))
+	if out := promptArea(screen(m)); !strings.Contains(out, "key tenant-7 carries") {
+		t.Fatalf("the first sample's hot key is not named:\n%s", out)
+	}
+	s := *eng.snap
+	even := keys.Sample{Partitions: map[int32]keys.PartitionSample{}}
+	for i := range 2000 {
+		k := []byte(fmt.Sprintf("device-%d", i))
+		p := int32(keys.Murmur2Partition(k, 4))
+		ps := even.Partitions[p]
+		ps.Records, ps.Seen = append(ps.Records, keys.NewRecord(k, 100)), ps.Seen+1
+		even.Partitions[p] = ps
+	}
+	s.Keys, s.KeyAnalysis, s.KeysVersion = even, keys.Analyze(even, nil, []int{4}, 10), s.KeysVersion+1
+	eng.set(&s)
+	_, cmd := m.Update(tickMsg{})
+	run(m, cmd)
+	if out := promptArea(screen(m)); strings.Contains(out, "tenant-7") || !strings.Contains(out, "predicted Jain") {
+		t.Fatalf("the newer sample was not predicted again:\n%s", out)
+	}
+}

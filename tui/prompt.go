@@ -19,7 +19,7 @@ type prompt struct {
 	platform string        // whose rule a refusal names (engine.Info.Platform)
 	action   engine.Action // what Enter would do, when err is nil
 	err      error
-	asked    int           // the count the latest prediction was asked for
+	asked    askedFor      // what the latest prediction was asked for
 	pred     predictionMsg // the latest prediction that came
 }
 
@@ -43,7 +43,7 @@ func (p *prompt) setStyles(st *Styles, isDark bool) {
 
 // start opens the prompt, empty.
 func (p *prompt) start(current int) tea.Cmd {
-	p.open, p.asked, p.pred = true, 0, predictionMsg{}
+	p.open, p.asked, p.pred = true, askedFor{}, predictionMsg{}
 	p.input.Reset()
 	p.validate(current)
 	return p.input.Focus()
