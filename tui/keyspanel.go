@@ -11,13 +11,14 @@ import (
 const keysMax = 7
 
 // keysLines is how many lines the keys panel wants: none until the record
-// sampler has a sample (or was denied).
+// sampler has a sample (or was denied), and none for records without keys
+// (nothing to show but that, which the prompt's prediction covers).
 func (m *Model) keysLines() int {
 	a := &m.es.KeyAnalysis
 	switch {
 	case m.es.KeysDenied && a.Sampled == 0:
 		return 2
-	case a.Sampled == 0:
+	case a.Sampled == 0, a.Partitioner == keys.Unkeyed:
 		return 0
 	}
 	return min(2+max(len(m.keyRows()), 1), keysMax)

@@ -97,3 +97,15 @@ func TestEventLogPrediction(t *testing.T) {
 		t.Fatalf("once measured: %q", got)
 	}
 }
+
+// Records without keys leave the panel out: the default run's screen.
+func TestKeysPanelUnkeyed(t *testing.T) {
+	eng := fixture(pickedUp, 4)
+	s := *eng.snap
+	sample := keys.Sample{Partitions: map[int32]keys.PartitionSample{0: {Records: []keys.Record{keys.NewRecord(nil, 100)}, Seen: 1}}}
+	s.Keys, s.KeyAnalysis = sample, keys.Analyze(sample, nil, []int{4}, 5)
+	eng.set(&s)
+	if out := screen(newTestModel(eng, 140, 50)); strings.Contains(out, "KEYS") || s.KeyAnalysis.Partitioner != keys.Unkeyed {
+		t.Fatalf("a keys panel for records without keys (%s):\n%s", s.KeyAnalysis.Partitioner, out)
+	}
+}
