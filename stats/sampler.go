@@ -150,28 +150,22 @@ func (s *Sampler) back(w time.Duration) int {
 }
 
 // rateOver is partition p's rate over the k samples before the latest.
-func (s *Sampler) rateOver(p, k int) float64 {
-	if k <= 0 {
-		return 0
-	}
-	h := s.cfg.History
-	i, j := (s.n-1)%h, (s.n-1-k)%h
-	dt := float64(s.times[i]-s.times[j]) / 1e9
-	r := s.parts[p]
-	return float64(r.cum[i]-r.cum[j]) / dt
-}
+func (s *Sampler) rateOver(p, k int) float64 { return s.perSecond(s.parts[p].cum, k) }
 
 // bytesOver is partition p's bytes/s over the k samples before the
 // latest.
-func (s *Sampler) bytesOver(p, k int) float64 {
+func (s *Sampler) bytesOver(p, k int) float64 { return s.perSecond(s.parts[p].bytes, k) }
+
+// perSecond is how fast a cumulative ring grew over the k samples before
+// the latest.
+func (s *Sampler) perSecond(ring []uint64, k int) float64 {
 	if k <= 0 {
 		return 0
 	}
 	h := s.cfg.History
 	i, j := (s.n-1)%h, (s.n-1-k)%h
 	dt := float64(s.times[i]-s.times[j]) / 1e9
-	r := s.parts[p]
-	return float64(r.bytes[i]-r.bytes[j]) / dt
+	return float64(ring[i]-ring[j]) / dt
 }
 
 // Rate is the total rate over the now window as of the latest sample, 0

@@ -68,14 +68,7 @@ func promptArea(s string) string {
 func TestPromptPredictsEven(t *testing.T) {
 	eng := fixture(pickedUp, 4)
 	s := *eng.snap
-	sample := keys.Sample{Partitions: map[int32]keys.PartitionSample{}}
-	for i := range 2000 {
-		k := []byte(fmt.Sprintf("device-%d", i))
-		p := int32(keys.Murmur2Partition(k, 4))
-		ps := sample.Partitions[p]
-		ps.Records, ps.Seen = append(ps.Records, keys.NewRecord(k, 100)), ps.Seen+1
-		sample.Partitions[p] = ps
-	}
+	sample := devices(2000)
 	s.Keys = sample
 	s.KeyAnalysis = keys.Analyze(sample, nil, []int{4}, 10)
 	eng.set(&s)
@@ -100,14 +93,7 @@ func TestPromptPredictsAgainOnNewSample(t *testing.T) {
 		t.Fatalf("the first sample's hot key is not named:\n%s", out)
 	}
 	s := *eng.snap
-	even := keys.Sample{Partitions: map[int32]keys.PartitionSample{}}
-	for i := range 2000 {
-		k := []byte(fmt.Sprintf("device-%d", i))
-		p := int32(keys.Murmur2Partition(k, 4))
-		ps := even.Partitions[p]
-		ps.Records, ps.Seen = append(ps.Records, keys.NewRecord(k, 100)), ps.Seen+1
-		even.Partitions[p] = ps
-	}
+	even := devices(2000)
 	s.Keys, s.KeyAnalysis, s.KeysVersion = even, keys.Analyze(even, nil, []int{4}, 10), s.KeysVersion+1
 	eng.set(&s)
 	_, cmd := m.Update(tickMsg{})
@@ -115,4 +101,18 @@ func TestPromptPredictsAgainOnNewSample(t *testing.T) {
 	if out := promptArea(screen(m)); strings.Contains(out, "tenant-7") || !strings.Contains(out, "predicted Jain") {
 		t.Fatalf("the newer sample was not predicted again:\n%s", out)
 	}
+}
+
+// devices is a sample of n keys, device-0 to device-n-1, one record each,
+// placed by murmur2 over 4 partitions: traffic that spreads evenly.
+func devices(n int) keys.Sample {
+	s := keys.Sample{Partitions: map[int32]keys.PartitionSample{}}
+	for i := range n {
+		k := []byte(fmt.Sprintf("device-%d", i))
+		p := int32(keys.Murmur2Partition(k, 4))
+		ps := s.Partitions[p]
+		ps.Records, ps.Seen = append(ps.Records, keys.NewRecord(k, 100)), ps.Seen+1
+		s.Partitions[p] = ps
+	}
+	return s
 }
