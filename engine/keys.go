@@ -49,8 +49,34 @@ func (e *Engine) keysSampled(f source.Sampled) {
 	if k.round == round {
 		k.analysis = a
 		k.analyses++
+		if e.sender == nil {
+			estimateBytes(e.topic.counters, &a, len(rates))
+		}
 	}
 	e.mu.Unlock()
+}
+
+// estimateBytes tells an observer's counters each partition's bytes per
+// record from the sample, so its records, known from end offsets, count
+// bytes too (an estimate: Snapshot.BytesEstimated). A partition with no
+// sampled record yet takes the topic's mean, rather than counting none.
+func estimateBytes(c *stats.Counters, a *keys.Analysis, n int) {
+	var bytes, records float64
+	for _, pk := range a.Partitions {
+		bytes += pk.BytesPerRecord * float64(pk.Sampled)
+		records += float64(pk.Sampled)
+	}
+	if records == 0 {
+		return
+	}
+	mean := bytes / records
+	for p := range max(n, c.Len()) {
+		if pk, ok := a.Partitions[int32(p)]; ok && pk.Sampled > 0 {
+			c.SetBytesPerRecord(int32(p), pk.BytesPerRecord)
+		} else {
+			c.SetBytesPerRecord(int32(p), mean)
+		}
+	}
 }
 
 // counts are the partition counts the sampled records may have been

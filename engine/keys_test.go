@@ -118,3 +118,49 @@ func expansion(t *testing.T, eng *engine.Engine) engine.Event {
 	t.Fatal("no expansion logged")
 	return engine.Event{}
 }
+
+// TestObservedBytesEstimated: in observe mode the counters learn each
+// partition's bytes per record from the sample (a partition not sampled
+// takes the topic's mean), so records seen from end offsets count bytes
+// from then on; a producing engine's counted bytes are left alone.
+func TestObservedBytesEstimated(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := sourcetest.NewSource(3, source.About{})
+		sampler := sourcetest.NewSource(3, source.About{})
+		running(t, src, engine.Config{Keys: sampler})
+		<-sampler.Started()
+		sized := func(n, size int) keys.PartitionSample {
+			var s keys.PartitionSample
+			for range n {
+				s.Records = append(s.Records, keys.NewRecord([]byte("k"), size-1))
+			}
+			s.Seen = int64(n)
+			return s
+		}
+		// Partition 0: 10 records of 10 bytes; 1: 30 of 50; 2: none.
+		sampler.Report(source.Sampled{Sample: keys.Sample{Partitions: map[int32]keys.PartitionSample{0: sized(10, 10), 1: sized(30, 50)}}})
+		time.Sleep(time.Second)
+		c := src.Counters()
+		for p := range int32(3) {
+			c.Add(p, 100, time.Now())
+		}
+		got := c.Read()
+		// Partition 2 takes the mean over the 40 sampled records: 40 bytes.
+		if got[0].Bytes != 1000 || got[1].Bytes != 5000 || got[2].Bytes != 4000 {
+			t.Fatalf("estimated bytes %d, %d, %d; want 1,000, 5,000 and 4,000", got[0].Bytes, got[1].Bytes, got[2].Bytes)
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		src := sourcetest.NewSender(1, 1000, source.About{})
+		sampler := sourcetest.NewSource(1, source.About{})
+		running(t, src, engine.Config{Keys: sampler})
+		<-sampler.Started()
+		sampler.Report(source.Sampled{Sample: keys.Sample{Partitions: map[int32]keys.PartitionSample{0: {Records: []keys.Record{keys.NewRecord([]byte("k"), 9)}, Seen: 1}}}})
+		time.Sleep(time.Second)
+		c := src.Counters()
+		c.Add(0, 100, time.Now())
+		if got := c.Read()[0].Bytes; got != 0 {
+			t.Fatalf("a producing engine set an estimate: %d bytes counted from Add", got)
+		}
+	})
+}

@@ -4,6 +4,7 @@
 package stats
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,9 @@ type slot struct {
 	errors   atomic.Uint64
 	firstAck atomic.Int64 // unix nanoseconds of the first acknowledged record; 0 = none yet
 	lastErr  atomic.Pointer[string]
+	// perRecord is Add's bytes per record, as math.Float64bits: an
+	// estimate (SetBytesPerRecord), 0 until one is known.
+	perRecord atomic.Uint64
 }
 
 const (
@@ -162,8 +166,19 @@ func (c *Counters) Add(p int32, n uint64, at time.Time) (first bool) {
 	if s == nil || n == 0 {
 		return false
 	}
-	c.add(s, n, 0)
+	c.add(s, n, uint64(float64(n)*math.Float64frombits(s.perRecord.Load())))
 	return s.firstAck.Load() == 0 && s.firstAck.CompareAndSwap(0, at.UnixNano())
+}
+
+// SetBytesPerRecord sets how many bytes Add counts for each record on
+// partition p from now on: observe mode learns record counts from end
+// offsets, and their size only from a sample (estimated, so the bytes
+// counted from Add are an estimate too). Bytes Add counted before stay
+// as they were.
+func (c *Counters) SetBytesPerRecord(p int32, bytes float64) {
+	if s := c.slot(p); s != nil && bytes >= 0 && !math.IsInf(bytes, 0) {
+		s.perRecord.Store(math.Float64bits(bytes))
+	}
 }
 
 // Fail counts one failed record on partition p (-1 when the record failed

@@ -53,13 +53,18 @@ type Sampler struct {
 	totals   []Totals // counters as of the latest sample
 	unrouted Totals   // failures on no partition, as of the latest sample
 	// Rings of len TotalHistory, one entry per sample, for the chart.
-	total   []float64 // total rate
-	jain    []float32 // Jain's index over the balance window; NaN: no traffic
-	totalAt []int64   // sample time, unix ns
+	total     []float64 // total rate
+	jain      []float32 // Jain's index over the balance window; NaN: no traffic
+	totalAt   []int64   // sample time, unix ns
+	bytesRate []float64 // total bytes/s
+	bytesJain []float32 // Jain's index over the balance window's bytes/s; NaN: no bytes
 	// The balance-window rates and their balance as of the latest sample,
-	// kept for Snapshot: both depend only on what Sample changes.
-	rates   []float64
-	balance Balance
+	// kept for Snapshot: both depend only on what Sample changes; the
+	// same by bytes.
+	rates        []float64
+	balance      Balance
+	byteRates    []float64
+	bytesBalance Balance
 }
 
 type partRing struct {
@@ -78,6 +83,9 @@ func NewSampler(c *Counters, cfg Config) *Sampler {
 		total:   make([]float64, cfg.TotalHistory),
 		jain:    make([]float32, cfg.TotalHistory),
 		totalAt: make([]int64, cfg.TotalHistory),
+		// By bytes too: the dashboard's bytes view charts them.
+		bytesRate: make([]float64, cfg.TotalHistory),
+		bytesJain: make([]float32, cfg.TotalHistory),
 	}
 }
 
@@ -101,7 +109,7 @@ func (s *Sampler) Sample(now time.Time) {
 		dt = float64(ns-s.times[prev]) / 1e9
 	}
 	s.times[i] = ns
-	var sum float64
+	var sum, sumBytes float64
 	for p := range s.parts {
 		r := &s.parts[p]
 		r.cum[i], r.bytes[i] = totals[p].Acked, totals[p].Bytes
@@ -110,29 +118,38 @@ func (s *Sampler) Sample(now time.Time) {
 			rate := float64(r.cum[i]-r.cum[prev]) / dt
 			r.rate[i] = float32(rate)
 			sum += rate
+			sumBytes += float64(r.bytes[i]-r.bytes[prev]) / dt
 		}
 	}
 	t := s.n % s.cfg.TotalHistory
-	s.total[t], s.totalAt[t] = sum, ns
+	s.total[t], s.totalAt[t], s.bytesRate[t] = sum, ns, sumBytes
 	s.totals, s.unrouted = totals, unrouted
 	s.n++
-	s.jain[t] = s.balanceNow()
+	s.jain[t], s.bytesJain[t] = s.balanceNow()
 }
 
 // balanceNow computes the balance-window rates and balance as of the
-// latest sample into s.rates and s.balance, and returns Jain's index, NaN
+// latest sample into s.rates and s.balance, the same by bytes into
+// s.byteRates and s.bytesBalance, and returns both Jain's indexes, NaN
 // when nothing was sent in the window. Called with mu held.
-func (s *Sampler) balanceNow() float32 {
+func (s *Sampler) balanceNow() (records, bytes float32) {
 	k := s.back(s.cfg.BalanceWindow)
-	s.rates = s.rates[:0]
+	s.rates, s.byteRates = s.rates[:0], s.byteRates[:0]
 	for p := range s.parts {
 		s.rates = append(s.rates, s.rateOver(p, k))
+		s.byteRates = append(s.byteRates, s.bytesOver(p, k))
 	}
-	s.balance = BalanceOf(s.rates)
-	if s.balance.Jain == 0 {
+	s.balance, s.bytesBalance = BalanceOf(s.rates), BalanceOf(s.byteRates)
+	return jainOrNaN(s.balance), jainOrNaN(s.bytesBalance)
+}
+
+// jainOrNaN is b's Jain's index for the chart's rings: NaN, a gap, when
+// nothing was sent.
+func jainOrNaN(b Balance) float32 {
+	if b.Jain == 0 {
 		return float32(math.NaN())
 	}
-	return float32(s.balance.Jain)
+	return float32(b.Jain)
 }
 
 // back returns how many samples before the latest one a window of w reaches:

@@ -30,6 +30,21 @@ type Snapshot struct {
 	// found once here rather than on every frame of every dashboard.
 	HistoryMax float64
 	Config     Config
+
+	// By bytes (key and value bytes): the same figures, where the source
+	// counts bytes (partop's own producer, exactly; observe mode from
+	// Counters.SetBytesPerRecord, an estimate); all 0 where it does not.
+	// ByBytes makes a Snapshot of them that every view reads as it reads
+	// this one.
+	Bytes               uint64
+	BytesRate           float64
+	BytesRateLong       float64
+	BytesTotalHistory   []float64
+	BytesBalanceHistory []float64
+	BytesBalance        Balance
+	// InBytes is true in the Snapshot InBytes made: its rates and shares
+	// are bytes, and views label them so.
+	InBytes bool
 }
 
 // Partition is one partition's figures in a Snapshot.
@@ -43,6 +58,9 @@ type Partition struct {
 	RateLong             float64   // records/s over the long window
 	RateBalance          float64   // records/s over the balance window
 	Share                float64   // fraction of the total over the balance window
+	BytesRateLong        float64   // bytes/s over the long window
+	BytesRateBalance     float64   // bytes/s over the balance window
+	BytesShare           float64   // fraction of the total bytes over the balance window
 	History              []float32 // rate per sample, oldest first (float32: at 1,024 partitions the copy is most of Snapshot's cost)
 }
 
@@ -67,7 +85,7 @@ func (s *Sampler) Snapshot() Snapshot {
 	}
 	backing := make([]float32, len(s.parts)*hist)
 	snap.Partitions = make([]Partition, len(s.parts))
-	var balSum float64
+	var balSum, bytesSum float64
 	for p := range s.parts {
 		t := s.totals[p]
 		part := Partition{
@@ -78,7 +96,9 @@ func (s *Sampler) Snapshot() Snapshot {
 			RateLong:  s.rateOver(p, kLong),
 			// Sample computed it already, from the same state: only
 			// Sample changes what rateOver reads.
-			RateBalance: s.rates[p],
+			RateBalance:      s.rates[p],
+			BytesRateLong:    s.bytesOver(p, kLong),
+			BytesRateBalance: s.byteRates[p],
 		}
 		part.History = backing[p*hist : (p+1)*hist : (p+1)*hist]
 		copyRing(part.History, s.parts[p].rate, (s.n-hist)%h)
@@ -87,14 +107,21 @@ func (s *Sampler) Snapshot() Snapshot {
 		snap.Rate += part.Rate
 		snap.RateLong += part.RateLong
 		balSum += part.RateBalance
+		snap.Bytes += t.Bytes
+		snap.BytesRate += part.BytesRate
+		snap.BytesRateLong += part.BytesRateLong
+		bytesSum += part.BytesRateBalance
 		snap.Partitions[p] = part
 	}
-	if balSum > 0 {
-		for p := range snap.Partitions {
+	for p := range snap.Partitions {
+		if balSum > 0 {
 			snap.Partitions[p].Share = s.rates[p] / balSum
 		}
+		if bytesSum > 0 {
+			snap.Partitions[p].BytesShare = s.byteRates[p] / bytesSum
+		}
 	}
-	snap.Balance = s.balance
+	snap.Balance, snap.BytesBalance = s.balance, s.bytesBalance
 	snap.HistoryMax = highest(backing)
 	snap.Unrouted, snap.UnroutedError = s.unrouted.Errors, s.unrouted.LastError
 	snap.Errors += s.unrouted.Errors
@@ -123,9 +150,12 @@ func (s *Sampler) totalHistory(snap *Snapshot) {
 	snap.TotalHistory = make([]float64, tk)
 	snap.BalanceHistory = make([]float64, tk)
 	snap.HistoryTimes = make([]int64, tk)
+	snap.BytesTotalHistory = make([]float64, tk)
+	snap.BytesBalanceHistory = make([]float64, tk)
 	for k := range tk {
 		i := (s.n - tk + k) % th
 		snap.TotalHistory[k], snap.BalanceHistory[k], snap.HistoryTimes[k] = s.total[i], float64(s.jain[i]), s.totalAt[i]
+		snap.BytesTotalHistory[k], snap.BytesBalanceHistory[k] = s.bytesRate[i], float64(s.bytesJain[i])
 	}
 }
 

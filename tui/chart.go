@@ -40,7 +40,11 @@ func chart(snap *stats.Snapshot, events []engine.Event, width, height int, tick 
 	plotW := width - chartGutterW
 	total := snap.TotalHistory
 	title := fmt.Sprintf("RATE/s, LAST %s", span(historyLength(snap, tick)))
-	legend := st.ChartTotal.Render("── total " + stats.FormatRate(snap.Rate))
+	balance := "BALANCE"
+	if snap.InBytes {
+		title, balance = fmt.Sprintf("BYTES/s, LAST %s", span(historyLength(snap, tick))), "BALANCE BY BYTES"
+	}
+	legend := st.ChartTotal.Render("── total " + rateText(snap))
 	if len(total) == 0 {
 		return []string{fit(st.Title.Render(title), width), st.Muted.Render(fitText("  waiting for the first samples…", width))}
 	}
@@ -58,7 +62,7 @@ func chart(snap *stats.Snapshot, events []engine.Event, width, height int, tick 
 	if snap.Balance.Jain == 0 { // undefined: nothing was sent in the window
 		now = "── no traffic now"
 	}
-	btitle := st.Title.Render("BALANCE, Jain over "+span(snap.Config.BalanceWindow)) + "   " + st.ChartBalance.Render(now)
+	btitle := st.Title.Render(balance+", Jain over "+span(snap.Config.BalanceWindow)) + "   " + st.ChartBalance.Render(now)
 	if len(marks) > 0 {
 		btitle += st.Muted.Render("   " + string(markRune) + " partitions added")
 	}

@@ -51,7 +51,7 @@ func (m *Model) header() []string {
 	}
 	if !m.es.Sending {
 		counts := st.Label.Render("partitions ") + st.Value.Render(strconv.Itoa(m.view.Cluster))
-		rate := st.Label.Render("all producers ") + st.Value.Render(stats.FormatRate(m.snap.Rate)) + st.Muted.Render(" (from end offsets)")
+		rate := st.Label.Render("all producers ") + st.Value.Render(stats.FormatRate(m.es.Stats.Rate)) + st.Muted.Render(" (from end offsets)")
 		var stale segment
 		if n := staleCount(&m.es.Producers); n > 0 {
 			// The producers partop exists to name: flagged in words.
@@ -149,14 +149,14 @@ func (m *Model) routingFlag() segment {
 // end offsets when other producers write to it too.
 func (m *Model) rates() segment {
 	st := &m.styles
-	own := st.Value.Render(stats.FormatRate(m.snap.Rate))
+	own := st.Value.Render(stats.FormatRate(m.es.Stats.Rate)) // records, whatever the table shows
 	target := st.Value.Render(engine.FormatTarget(m.es.TargetRate))
 	r := segment{
 		long:  st.Label.Render("rate ") + own + st.Label.Render(", target ") + target,
 		short: st.Label.Render("rate ") + own + st.Label.Render(" of ") + target,
 		prio:  2,
 	}
-	if others := m.es.TopicRate - m.snap.Rate; m.es.TopicKnown && others >= max(1, 0.02*m.es.TopicRate) {
+	if others := m.es.TopicRate - m.es.Stats.Rate; m.es.TopicKnown && others >= max(1, 0.02*m.es.TopicRate) {
 		// Other producers write to the topic: their traffic is part of
 		// the balance question too.
 		r.long += st.Label.Render(" · topic ") + st.Value.Render(stats.FormatRate(m.es.TopicRate)) + st.Muted.Render(" ("+stats.FormatRate(others)+" from others)")
@@ -203,8 +203,13 @@ func (m *Model) balanceLine() string {
 		maxMean = figure("max/mean", fmt.Sprintf("%.2f", b.MaxMean), st.Value, 3)
 		cv = figure("CV", fmt.Sprintf("%.2f", b.CV), st.Value, 4)
 	}
+	title := segment{long: st.Title.Render("balance ") + verdict}
+	if m.bytes {
+		title.long = st.Title.Render("balance by "+m.unit()+" ") + verdict
+		title.short = st.Title.Render("balance by bytes ") + verdict
+	}
 	return joinFit(m.width, st.Muted.Render(" · "),
-		segment{long: st.Title.Render("balance ") + verdict},
+		title,
 		jain, maxMean, cv,
 		figure("idle", fmt.Sprintf("%d of %d", b.Idle, b.Partitions), idleStyle, 2),
 		figure("fair share", percent(b.FairShare), st.Value, 5),

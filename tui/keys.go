@@ -17,6 +17,7 @@ type KeyMap struct {
 	Slower   key.Binding // lower the target rate one step
 	Pause    key.Binding // pause or resume sending
 	Sort     key.Binding // cycle the table order: id, rate, share
+	Bytes    key.Binding // the table, chart and balance line by bytes or by records
 	Keys     key.Binding // the keys panel: the table's top partition's keys, or the topic's again
 	Back     key.Binding // the keys panel: the topic's keys
 	Up       key.Binding // scroll the table one row up
@@ -39,6 +40,7 @@ func DefaultKeyMap() KeyMap {
 		Slower:   key.NewBinding(key.WithKeys("-", "_"), key.WithHelp("-", "lower target rate")),
 		Pause:    key.NewBinding(key.WithKeys("p", "space"), key.WithHelp("p", "pause")),
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		Bytes:    key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "bytes/records")),
 		Keys:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keys by partition")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "topic's keys")),
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
@@ -64,7 +66,8 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Add, k.Faster, k.Slower, k.Pause},
 		{k.Up, k.Down, k.PageUp, k.PageDown},
-		{k.Home, k.End, k.Sort, k.Keys},
+		{k.Home, k.End, k.Sort, k.Bytes},
+		{k.Keys},
 		{k.Help, k.Quit},
 	}
 }
@@ -115,7 +118,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.prompt.start(m.view.Cluster)
 	case key.Matches(msg, k.Faster), key.Matches(msg, k.Slower):
 		up := key.Matches(msg, k.Faster)
-		next, ok := stepRate(m.es.TargetRate, m.snap.Rate, up)
+		next, ok := stepRate(m.es.TargetRate, m.es.Stats.Rate, up)
 		if !ok {
 			m.status.set(m.now, "target rate stays "+engine.FormatTarget(m.es.TargetRate), false)
 			return nil
@@ -134,6 +137,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.table.sortBy = (m.table.sortBy + 1) % sortKeys
 		m.table.offset = 0
 		m.table.refresh(&m.snap, m.es.Unsettled)
+	case key.Matches(msg, k.Bytes):
+		m.toggleBytes()
 	case key.Matches(msg, k.Keys):
 		m.chooseKeys()
 	case key.Matches(msg, k.Back):

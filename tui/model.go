@@ -46,6 +46,7 @@ type Model struct {
 	adding    bool  // an add-partitions call is in flight
 	schedDone int   // scheduled outcomes reported so far
 	keysOf    int32 // the partition whose keys the keys panel shows; -1: the topic's
+	bytes     bool  // the table, chart and balance line by bytes (snap is the bytes view)
 
 	// Pre-rendered in Update; View only joins them.
 	lay      layout
@@ -153,6 +154,9 @@ func (m *Model) load() {
 // readState takes the parts of the snapshot the sections read.
 func (m *Model) readState() {
 	m.snap = m.es.Stats
+	if m.bytes {
+		m.snap = m.es.Stats.ByBytes()
+	}
 	m.view = m.es.TopicState
 	m.events = m.es.Events
 	m.readReading()

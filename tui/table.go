@@ -147,7 +147,11 @@ func (c columns) header(snap *stats.Snapshot, tick time.Duration) string {
 	if c.leader {
 		b.WriteString(padLeft("LEADER", leaderW+1))
 	}
-	b.WriteString(padLeft("RATE/s", rateW+1))
+	rate, spark := "RATE/s", "RATE, LAST "
+	if snap.InBytes {
+		rate, spark = "B/s", "BYTES, LAST "
+	}
+	b.WriteString(padLeft(rate, rateW+1))
 	if c.long {
 		b.WriteString(padLeft("AVG "+span(snap.Config.LongWindow), longW+1))
 	}
@@ -156,7 +160,7 @@ func (c columns) header(snap *stats.Snapshot, tick time.Duration) string {
 	b.WriteString(barHeader(c.barW))
 	if c.spark {
 		b.WriteByte(' ')
-		b.WriteString(padRight(fitText("RATE, LAST "+span(historySpan(snap, tick)), c.sparkW), c.sparkW))
+		b.WriteString(padRight(fitText(spark+span(historySpan(snap, tick)), c.sparkW), c.sparkW))
 	}
 	if c.acked {
 		b.WriteString(padLeft("ACKED", ackedW+1))
