@@ -61,6 +61,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.Cluster {
+		if o.SSH.Addr != "" || o.Metrics != "" {
+			fmt.Fprintln(stderr, "partop: --ssh and --metrics serve one topic's dashboard: name the topic with --topic (the topics view serves neither yet)")
+			return 2
+		}
+		return runCluster(ctx, o, stdout, stderr)
+	}
 	srv, err := listen(o)
 	if err != nil {
 		fmt.Fprintln(stderr, "partop:", err)

@@ -39,7 +39,7 @@ func choose(platforms []platform.Platform, owners map[string]int, given map[stri
 // check validates the parsed flags against each other and the chosen
 // platform: the first problem, in words a user can act on.
 func check(o Options) error {
-	for _, c := range []func(Options) error{checkTopic, checkWorkload, checkRun, checkObserve, checkPlatform, checkConsume} {
+	for _, c := range []func(Options) error{checkTopic, checkWorkload, checkRun, checkObserve, checkCluster, checkPlatform, checkConsume} {
 		if err := c(o); err != nil {
 			return err
 		}
@@ -50,7 +50,14 @@ func check(o Options) error {
 func checkPlatform(o Options) error { return o.Platform.Check(o.Common) }
 
 func checkTopic(o Options) error {
-	if err := o.Platform.Rules().CheckTopicName(o.Topic); err != nil {
+	if rules.IsTopicPattern(o.Topic) {
+		if !o.Observe {
+			return fmt.Errorf("--topic %s: a pattern opens the topics view of the topics it matches, which observes: add --observe, or name one topic to produce to", o.Topic)
+		}
+		if _, err := rules.TopicMatcher(o.Topic); err != nil {
+			return fmt.Errorf("--topic: %w", err)
+		}
+	} else if err := o.Platform.Rules().CheckTopicName(o.Topic); err != nil {
 		return fmt.Errorf("--topic: %w", err)
 	}
 	if err := rules.CheckPartitions(o.Partitions); err != nil {
@@ -143,6 +150,26 @@ func checkObserve(o Options) error {
 		if !a.Grows() {
 			return fmt.Errorf("--at %s:%s: observe mode sends nothing, so only add=N and partitions=N apply", a.At, a)
 		}
+	}
+	return nil
+}
+
+// topicOnly are the flags of one topic's dashboard: the topics view
+// (every topic, one census) has no producers list and no record sample.
+var topicOnly = []string{"producers-grace", "producers-interval", "sample-bytes"}
+
+// checkCluster refuses what the topics view cannot do.
+func checkCluster(o Options) error {
+	switch {
+	case !o.Cluster && o.Internal:
+		return errors.New("--internal shows internal topics in the topics view, which --observe with no --topic (or a --topic pattern) opens")
+	case !o.Cluster:
+		return nil
+	case len(o.At) > 0:
+		return errors.New("--at with the topics view (--observe with no --topic, or a --topic pattern): --at acts on one topic; name it with --topic")
+	}
+	if f := firstGiven(o.Given, topicOnly); f != "" {
+		return fmt.Errorf("--%s with the topics view (--observe with no --topic, or a --topic pattern): it applies to one topic's dashboard; name the topic with --topic", f)
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ import (
 
 	"partop/cmdline/platform"
 	"partop/engine"
+	"partop/rules"
 )
 
 // Options is the parsed, checked command line.
@@ -90,6 +91,10 @@ func Parse(args []string, stderr io.Writer, platforms ...platform.Platform) (Opt
 		return o, err
 	}
 	o.Workload.Topic = o.Topic
+	o.Cluster = o.Observe && (!o.Given["topic"] || rules.IsTopicPattern(o.Topic))
+	if o.Cluster && !o.Given["poll-interval"] && !o.Given["observe-interval"] {
+		o.PollInterval = rules.DefaultCensusInterval
+	}
 	if !o.Given["partitioner"] {
 		o.Workload.Partitioner = o.Platform.Rules().Partitioners[0]
 	}

@@ -64,7 +64,7 @@ func defineRunFlags(fs *flag.FlagSet, u *usage, o *Options) rawFlags {
 }
 
 func defineProducer(fs *flag.FlagSet, o *Options, platforms []platform.Platform) {
-	fs.StringVar(&o.Topic, "topic", "partop", "topic to produce to (or, with --observe, to watch)")
+	fs.StringVar(&o.Topic, "topic", "partop", "topic to produce to (or, with --observe, to watch; with --observe a pattern such as 'orders.*' opens the topics view of the topics it matches)")
 	fs.IntVar(&o.Partitions, "partitions", rules.DefaultPartitions, "partitions when partop creates the topic")
 	fs.BoolVar(&o.Create, "create", false, "create the topic on a real cluster if it does not exist (a cluster partop starts itself always does)")
 	w := &o.Workload
@@ -79,8 +79,9 @@ func defineProducer(fs *flag.FlagSet, o *Options, platforms []platform.Platform)
 }
 
 func defineObserve(fs *flag.FlagSet, u *usage, o *Options) {
-	fs.BoolVar(&o.Observe, "observe", false, "produce nothing: show every producer's traffic on --topic from end offsets (needs a cluster other producers write to)")
-	durationVar(fs, &o.PollInterval, "poll-interval", rules.DefaultPollInterval, "how often to poll the topic's end offsets: every producer's traffic in observe mode, and the whole topic's rate beside partop's own while producing", false)
+	fs.BoolVar(&o.Observe, "observe", false, "produce nothing: show every producer's traffic on --topic from end offsets (needs a cluster other producers write to); with no --topic, the topics view: every topic of the cluster and its brokers")
+	fs.BoolVar(&o.Internal, "internal", false, "the topics view: show the platform's internal topics too (Kafka's __consumer_offsets, …)")
+	durationVar(fs, &o.PollInterval, "poll-interval", rules.DefaultPollInterval, "how often to poll the topic's end offsets: every producer's traffic in observe mode, and the whole topic's rate beside partop's own while producing (the topics view: default 5s, one census of the whole cluster)", false)
 	fs.IntVar(&o.SampleBytes, "sample-bytes", rules.DefaultSampleBytes, "sample the topic's records (keys, the partitioner, bytes per record; needs Read on the topic): at most `bytes` fetched every 2 s, hottest partitions first; 0: off")
 	// The flag's name until it was seen to set the poll while producing too.
 	fs.Var(fs.Lookup("poll-interval").Value, "observe-interval", "the former name of --poll-interval")

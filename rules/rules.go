@@ -211,7 +211,10 @@ const (
 	// DefaultPollInterval is how often end offsets are polled;
 	// MinPollInterval bounds how hard partop polls a cluster.
 	DefaultPollInterval = time.Second
-	MinPollInterval     = 100 * time.Millisecond
+	// DefaultCensusInterval is the topics view's: one census of the
+	// whole cluster (every partition's end offset) every 5 s.
+	DefaultCensusInterval = 5 * time.Second
+	MinPollInterval       = 100 * time.Millisecond
 
 	// The producers list (observe mode on Kafka): how often producer ids
 	// are listed, and how long producers have to write to new partitions

@@ -50,3 +50,26 @@ func Run(ctx context.Context, eng *engine.Engine, stderr io.Writer) int {
 	}
 	return code
 }
+
+// RunCluster runs the topics view of w on the process's terminal until
+// the operator quits or ctx ends; a topic's dashboard opened from it is
+// stopped before it returns. The exit status is 1 when the view failed.
+func RunCluster(ctx context.Context, w Overview, cfg ClusterConfig, stderr io.Writer) int {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cfg.Context = ctx
+	cfg.Topic.Context = ctx
+	m := NewTopics(w, cfg)
+	p := tea.NewProgram(m)
+	go func() {
+		<-ctx.Done() // --duration, SIGTERM, or the program ended
+		p.Quit()
+	}()
+	_, err := p.Run()
+	m.Close()
+	if err != nil && !errors.Is(err, tea.ErrInterrupted) && !(errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrProgramPanic)) {
+		fmt.Fprintln(stderr, "partop: topics view:", err)
+		return 1
+	}
+	return 0
+}

@@ -54,6 +54,9 @@ func (f *Flags) Check(c platform.Common) error {
 	if c.Given["discovery-interval"] {
 		return errors.New("--discovery-interval with --fluvio: the Fluvio SC pushes partition changes as they happen, there is no interval to set")
 	}
+	if c.Cluster {
+		return errors.New("--observe with no --topic (or a --topic pattern) with --fluvio: the topics view is Kafka's only for now; name one Fluvio topic with --topic")
+	}
 	if c.Consume {
 		return noGroup("consume")
 	}

@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"time"
 
+	"partop/backend/kafka/census"
 	"partop/backend/kafka/cluster"
 	"partop/backend/kafka/consumer"
 	"partop/backend/kafka/groups"
 	"partop/backend/kafka/kproducer"
 	"partop/backend/kafka/observe"
 	"partop/backend/kafka/sample"
+	"partop/overview"
 	"partop/producer"
 	"partop/rules"
 	"partop/source"
@@ -59,6 +61,10 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 
 // Cluster is the connection (tests reach the embedded cluster through it).
 func (b *Backend) Cluster() *cluster.Cluster { return b.cl }
+
+// Census is the topics view's poll of the whole cluster, over the admin
+// client (platform.Censuser).
+func (b *Backend) Census() overview.Poller { return census.New(b.cl.Client()) }
 
 // Name is "embedded 127.0.0.1:9092" or the broker list.
 func (b *Backend) Name() string { return b.cl.Name() }

@@ -18,6 +18,7 @@ import (
 	"io"
 	"time"
 
+	"partop/overview"
 	"partop/producer"
 	"partop/rules"
 	"partop/source"
@@ -54,6 +55,12 @@ type Backend interface {
 	// Close releases the connection (and an embedded cluster). Call it
 	// after the sources are closed.
 	Close()
+}
+
+// Censuser is a Backend that can take a census of its whole cluster for
+// the topics view (Kafka; Fluvio not yet).
+type Censuser interface {
+	Census() overview.Poller
 }
 
 // Platform is one backend's part of the command line.
@@ -103,6 +110,9 @@ type Common struct {
 	Create     bool // create the topic on a cluster partop does not own
 
 	Observe bool // produce nothing: count every producer's records
+	// Cluster is the topics view: --observe with no --topic, or a --topic
+	// pattern; Internal shows the platform's internal topics in it.
+	Cluster, Internal bool
 	// Intervals: the producer's metadata watcher, end offsets, the
 	// producers list (observe mode) and how long producers have to adopt
 	// new partitions.

@@ -143,6 +143,10 @@ func (c *Cluster) ClientOpts() []kgo.Opt {
 	return append([]kgo.Opt{kgo.SeedBrokers(c.seeds...)}, c.opts...)
 }
 
+// Client is the cluster's admin client, shared: callers must not close
+// it (Close does).
+func (c *Cluster) Client() *kgo.Client { return c.client }
+
 // Seeds are the bootstrap addresses.
 func (c *Cluster) Seeds() []string { return append([]string(nil), c.seeds...) }
 

@@ -1,0 +1,93 @@
+package census_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"partop/backend/kafka/census"
+	"partop/backend/kafka/cluster/embeddedtest"
+	"partop/overview"
+)
+
+// TestCensusOnEmbedded: a census names every topic with its partitions,
+// each partition's leader and replicas, and end offsets equal to the
+// records written; the brokers are the cluster's.
+func TestCensusOnEmbedded(t *testing.T) {
+	t.Parallel()
+	c, _ := embeddedtest.Start(t, "", 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	want := map[string][]int{"alpha": {3, 0, 5}, "beta": {1}, "gamma": {0, 0, 0, 0, 2}}
+	cl, err := kgo.NewClient(append(c.ClientOpts(), kgo.RecordPartitioner(kgo.ManualPartitioner()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	for name, counts := range want {
+		if _, err := c.EnsureTopic(ctx, name, len(counts), true); err != nil {
+			t.Fatal(err)
+		}
+		for p, n := range counts {
+			for i := range n {
+				r := &kgo.Record{Topic: name, Partition: int32(p), Value: fmt.Appendf(nil, "%d", i)}
+				if err := cl.ProduceSync(ctx, r).FirstErr(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	got, err := census.New(cl).Census(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Partial != "" {
+		t.Errorf("Partial = %q, want nothing missed", got.Partial)
+	}
+	if len(got.Brokers) == 0 {
+		t.Fatalf("no brokers")
+	}
+	brokers := map[int32]bool{}
+	for _, b := range got.Brokers {
+		brokers[b.ID] = true
+	}
+	seen := map[string]bool{}
+	for _, tp := range got.Topics {
+		counts, ok := want[tp.Name]
+		if !ok {
+			continue
+		}
+		seen[tp.Name] = true
+		if len(tp.Partitions) != len(counts) {
+			t.Errorf("%s: %d partitions, want %d", tp.Name, len(tp.Partitions), len(counts))
+			continue
+		}
+		for p, part := range tp.Partitions {
+			if part.End != int64(counts[p]) {
+				t.Errorf("%s/%d: end %d, want %d", tp.Name, p, part.End, counts[p])
+			}
+			if !brokers[part.Leader] || len(part.Replicas) == 0 {
+				t.Errorf("%s/%d: leader %d, replicas %v: not the cluster's brokers %v", tp.Name, p, part.Leader, part.Replicas, got.Brokers)
+			}
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("census topics %v lack some of %v", names(got.Topics), want)
+	}
+	for i := 1; i < len(got.Topics); i++ {
+		if got.Topics[i-1].Name >= got.Topics[i].Name {
+			t.Errorf("topics not sorted by name: %v", names(got.Topics))
+		}
+	}
+}
+
+func names(ts []overview.Topic) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Name)
+	}
+	return out
+}
