@@ -54,13 +54,31 @@ func runCluster(ctx context.Context, o cmdline.Options, stdout, stderr io.Writer
 	return tui.RunCluster(ctx, w, tui.ClusterConfig{Name: b.Name(), Internal: o.Internal, Match: match, Open: opener(b, o)}, stderr)
 }
 
+// clusterAccess lets a topic's dashboard open the topics view (t) where
+// the backend can take a census; nil where it cannot.
+func clusterAccess(b platform.Backend, o cmdline.Options) *tui.Cluster {
+	c, ok := b.(platform.Censuser)
+	if !ok {
+		return nil
+	}
+	return &tui.Cluster{
+		Name: b.Name(),
+		Watch: func(ctx context.Context) tui.Overview {
+			w := overview.NewWatcher(c.Census(), rules.DefaultCensusInterval)
+			go w.Run(ctx)
+			return w
+		},
+		Open: opener(b, o),
+	}
+}
+
 // opener opens one topic's observe dashboard over backend b, as
 // `partop --observe --topic NAME` would show it, its engine running until
 // the returned stop is called.
 func opener(b platform.Backend, o cmdline.Options) tui.TopicOpener {
 	return func(ctx context.Context, topic string) (tui.Engine, func(), error) {
 		one := o
-		one.Topic, one.Workload.Topic, one.Cluster = topic, topic, false
+		one.Topic, one.Workload.Topic, one.Cluster, one.Observe, one.At = topic, topic, false, true, nil
 		if !o.Given["poll-interval"] && !o.Given["observe-interval"] {
 			one.PollInterval = rules.DefaultPollInterval
 		}

@@ -89,5 +89,5 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if o.Headless {
 		return headless.Run(ctx, eng, stdout, stderr)
 	}
-	return tui.Run(ctx, eng, stderr)
+	return tui.Run(ctx, eng, clusterAccess(b, o), stderr)
 }

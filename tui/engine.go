@@ -38,6 +38,9 @@ type Config struct {
 	AdminTimeout time.Duration
 	// ViewOnly refuses actions: this viewer may watch, not change.
 	ViewOnly bool
+	// TopicsKey shows t, the topics view, in the help: the dashboard runs
+	// inside one (Topics acts on the key).
+	TopicsKey bool
 }
 
 func (c Config) withDefaults(snap *engine.Snapshot) Config {

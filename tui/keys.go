@@ -18,6 +18,7 @@ type KeyMap struct {
 	Pause    key.Binding // pause or resume sending
 	Sort     key.Binding // cycle the table order: id, rate, share
 	Bytes    key.Binding // the table, chart and balance line by bytes or by records
+	Topics   key.Binding // the topics view (every topic of the cluster), where the dashboard runs in one
 	Keys     key.Binding // the keys panel: the table's top partition's keys, or the topic's again
 	Back     key.Binding // the keys panel: the topic's keys
 	Up       key.Binding // scroll the table one row up
@@ -41,6 +42,7 @@ func DefaultKeyMap() KeyMap {
 		Pause:    key.NewBinding(key.WithKeys("p", "space"), key.WithHelp("p", "pause")),
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Bytes:    key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "bytes/records")),
+		Topics:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "all topics")),
 		Keys:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keys by partition")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "topic's keys")),
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
@@ -58,7 +60,7 @@ func DefaultKeyMap() KeyMap {
 // ShortHelp is the one-line footer, short enough for 80 columns with quit
 // still in it.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Add, k.rate, k.Pause, k.Sort, k.Help, k.Quit}
+	return []key.Binding{k.Add, k.rate, k.Pause, k.Sort, k.Topics, k.Help, k.Quit}
 }
 
 // FullHelp is the footer after "?": every binding, by column.
@@ -67,7 +69,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Add, k.Faster, k.Slower, k.Pause},
 		{k.Up, k.Down, k.PageUp, k.PageDown},
 		{k.Home, k.End, k.Sort, k.Bytes},
-		{k.Keys},
+		{k.Keys, k.Topics},
 		{k.Help, k.Quit},
 	}
 }
@@ -205,4 +207,5 @@ func (m *Model) syncKeys() {
 		b.SetEnabled(sends)
 	}
 	k.Add.SetEnabled(!m.cfg.ViewOnly)
+	k.Topics.SetEnabled(m.cfg.TopicsKey)
 }

@@ -85,19 +85,20 @@ func New(eng Engine, cfg Config) *Model {
 	return m
 }
 
-// tickMsg drives the refresh loop. There is one loop, started by Init and
-// carried on by each tick; nothing else starts one (a resize does not), so
-// ticks need no id to tell loops apart.
-type tickMsg struct{}
+// tickMsg drives the refresh loop. There is one loop per dashboard,
+// started by Init and carried on by each tick; nothing else starts one (a
+// resize does not). from names the dashboard whose loop it is: the topics
+// view hosts several (Topics routes each tick to its own); nil is any.
+type tickMsg struct{ from *Model }
 
 func (m *Model) tick() tea.Cmd {
-	return tea.Tick(m.cfg.Tick, func(time.Time) tea.Msg { return tickMsg{} })
+	return tea.Tick(m.cfg.Tick, func(time.Time) tea.Msg { return tickMsg{from: m} })
 }
 
 // Init takes the first sample at once and asks the terminal for its
 // background colour.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(func() tea.Msg { return tickMsg{} }, tea.RequestBackgroundColor)
+	return tea.Batch(func() tea.Msg { return tickMsg{from: m} }, tea.RequestBackgroundColor)
 }
 
 // Update handles one message and re-renders what it changed.

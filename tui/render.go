@@ -92,7 +92,7 @@ func (m *Model) shortHelp() string {
 	bindings := m.keys.ShortHelp()
 	uncut := m.help
 	uncut.SetWidth(0)
-	for _, drop := range []key.Binding{m.keys.Sort, m.keys.Pause, m.keys.rate, m.keys.Help} {
+	for _, drop := range []key.Binding{m.keys.Topics, m.keys.Sort, m.keys.Pause, m.keys.rate, m.keys.Help} {
 		if ansi.StringWidth(uncut.ShortHelpView(bindings)) <= m.width {
 			break
 		}

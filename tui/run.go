@@ -22,15 +22,30 @@ func CheckTerminal(stdout io.Writer) error {
 	return nil
 }
 
+// Cluster is how a dashboard reaches the topics view of its cluster (t):
+// Watch starts the census (on the first t), Open opens another topic's
+// dashboard from the list.
+type Cluster struct {
+	Name  string
+	Watch func(ctx context.Context) Overview
+	Open  TopicOpener
+}
+
 // Run runs eng under the full-screen dashboard on the process's terminal
 // until the operator quits or ctx ends; the engine then stops and flushes.
-// The exit status is 1 when the dashboard failed or records could not be
-// flushed, else 0.
-func Run(ctx context.Context, eng *engine.Engine, stderr io.Writer) int {
+// With cluster, t opens the topics view. The exit status is 1 when the
+// dashboard failed or records could not be flushed, else 0.
+func Run(ctx context.Context, eng *engine.Engine, cluster *Cluster, stderr io.Writer) int {
 	uiErr, flushErr := eng.RunView(ctx, func(ctx context.Context) error {
 		// In raw mode ctrl+c arrives as a key; SIGINT and SIGTERM from
 		// outside end the program through its own handler or through ctx.
-		p := tea.NewProgram(New(eng, Config{Context: ctx}))
+		var m tea.Model = New(eng, Config{Context: ctx})
+		if cluster != nil {
+			home := NewHome(eng, func() Overview { return cluster.Watch(ctx) }, ClusterConfig{Name: cluster.Name, Open: cluster.Open, Context: ctx, Topic: Config{Context: ctx}})
+			defer home.Close()
+			m = home
+		}
+		p := tea.NewProgram(m)
 		go func() {
 			<-ctx.Done() // --duration, SIGTERM, or the program ended
 			p.Quit()

@@ -56,8 +56,26 @@ type Topics struct {
 	now           time.Time
 	opening       string // the topic being opened
 
-	topic     *Model // the open topic's dashboard; nil in the list
-	stopTopic func()
+	topic     *Model // the dashboard shown; nil in the list
+	stopTopic func() // stops topic's engine; nil for home's
+	// home is the run's own dashboard (partop producing, or observing one
+	// topic), shown first; t shows the list, and Esc in the list, or
+	// Enter on home's topic, comes back to it. nil when the run is the
+	// topics view itself.
+	home      *Model
+	homeTopic string
+	watch     func() Overview // starts the census on the first t (home only)
+}
+
+// NewHome returns the dashboard of eng, hosted so that t opens the topics
+// view of its cluster: watch starts the census (on the first t only, so a
+// run that never looks polls nothing more).
+func NewHome(eng Engine, watch func() Overview, cfg ClusterConfig) *Topics {
+	cfg.Topic.TopicsKey = true
+	t := NewTopics(nil, cfg)
+	t.home = New(eng, cfg.Topic)
+	t.homeTopic, t.topic, t.watch = t.home.es.Topic, t.home, watch
+	return t
 }
 
 // NewTopics returns the topics view of w.
@@ -68,10 +86,13 @@ func NewTopics(w Overview, cfg ClusterConfig) *Topics {
 	if cfg.Context == nil {
 		cfg.Context = context.Background()
 	}
+	cfg.Topic.TopicsKey = true
 	t := &Topics{w: w, cfg: cfg, keys: defaultTopicsKeys(), st: DefaultStyles(true), help: help.New(), internal: cfg.Internal, now: cfg.Now()}
 	t.tp = t.st.tablePaints()
 	t.help.Styles = t.st.Help
-	t.load()
+	if w != nil {
+		t.load()
+	}
 	return t
 }
 
@@ -93,8 +114,14 @@ func (t *Topics) tick() tea.Cmd {
 	return tea.Tick(topicsTick, func(time.Time) tea.Msg { return topicsTickMsg{} })
 }
 
-// Init starts the refresh loop and asks for the background colour.
-func (t *Topics) Init() tea.Cmd { return tea.Batch(t.tick(), tea.RequestBackgroundColor) }
+// Init starts the refresh loop (home's too) and asks for the background
+// colour.
+func (t *Topics) Init() tea.Cmd {
+	if t.home != nil {
+		return tea.Batch(t.tick(), t.home.Init())
+	}
+	return tea.Batch(t.tick(), tea.RequestBackgroundColor)
+}
 
 // Update handles one message: the open topic's dashboard gets every
 // message but the view's own tick, the outcome of opening, and the Esc
@@ -103,7 +130,9 @@ func (t *Topics) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case topicsTickMsg:
 		t.now = t.cfg.Now()
-		t.load()
+		if t.w != nil {
+			t.load()
+		}
 		t.status.expire(t.now)
 		return t, t.tick()
 	case topicOpenedMsg:
@@ -116,10 +145,27 @@ func (t *Topics) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		t.tp = t.st.tablePaints()
 		t.help.Styles = t.st.Help
 	}
-	if t.topic != nil {
-		if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, t.keys.Back) && t.topic.keysOf == -1 && !t.topic.prompt.open {
-			t.closeTopic()
+	if tick, ok := msg.(tickMsg); ok {
+		if tick.from == nil {
 			return t, nil
+		}
+		switch tick.from {
+		case t.topic, t.home: // home's loop runs on while it is not shown
+			_, cmd := tick.from.Update(msg)
+			return t, cmd
+		}
+		return t, nil // a closed dashboard's: its loop ends here
+	}
+	if t.topic != nil {
+		if k, ok := msg.(tea.KeyPressMsg); ok && !t.topic.prompt.open {
+			switch {
+			case key.Matches(k, t.topic.keys.Topics):
+				t.showList()
+				return t, nil
+			case key.Matches(k, t.keys.Back) && t.topic != t.home && t.topic.keysOf == -1:
+				t.closeTopic()
+				return t, nil
+			}
 		}
 		_, cmd := t.topic.Update(msg)
 		return t, cmd
@@ -191,9 +237,13 @@ func (t *Topics) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Filter):
 		t.filtering = true
 	case key.Matches(msg, k.Back):
-		if t.filter != "" {
+		switch {
+		case t.filter != "":
 			t.filter = ""
 			t.reorder()
+		case t.home != nil:
+			t.topic = t.home
+			t.home.Update(tea.WindowSizeMsg{Width: t.width, Height: t.height})
 		}
 	case key.Matches(msg, k.Sort):
 		t.order = (t.order + 1) % overview.Orders
@@ -263,11 +313,16 @@ func (t *Topics) open() tea.Cmd {
 	switch {
 	case name == "":
 		return nil
-	case t.cfg.Open == nil:
+	case t.cfg.Open == nil && (t.home == nil || name != t.homeTopic):
 		t.status.set(t.now, "this view cannot open a topic's dashboard", true)
 		return nil
 	case t.opening != "":
 		t.status.set(t.now, "opening "+t.opening+" already", true)
+		return nil
+	}
+	if t.home != nil && name == t.homeTopic {
+		t.topic = t.home // the run's own dashboard: nothing to open
+		t.home.Update(tea.WindowSizeMsg{Width: t.width, Height: t.height})
 		return nil
 	}
 	t.opening = name
@@ -301,7 +356,24 @@ func (t *Topics) closeTopic() {
 	t.topic, t.stopTopic = nil, nil
 }
 
-// Close stops the open topic's engine, if any; for when the program ends.
+// showList leaves the dashboard shown for the list: an opened topic's
+// engine stops; home's runs on. The first time, home's census starts.
+func (t *Topics) showList() {
+	if t.topic != t.home {
+		t.closeTopic()
+	}
+	t.topic = nil
+	if t.w == nil && t.watch != nil {
+		t.w = t.watch()
+		t.status.set(t.now, "taking a census of the cluster: every topic, every 5 s while partop runs", false)
+	}
+	if t.w != nil {
+		t.load()
+	}
+}
+
+// Close stops the open topic's engine, if any (home's is the caller's);
+// for when the program ends.
 func (t *Topics) Close() {
 	if t.stopTopic != nil {
 		t.stopTopic()

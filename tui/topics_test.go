@@ -168,3 +168,41 @@ func TestTopicsSmallAndEmpty(t *testing.T) {
 		t.Errorf("before the first census:\n%s", out)
 	}
 }
+
+// TestHomeAndTopics: a run's own dashboard hosts the topics view: t shows
+// the list (starting the census once), Esc comes back, Enter on the run's
+// own topic shows its dashboard without opening anything, and the home
+// dashboard's refresh loop runs on while the list is shown.
+func TestHomeAndTopics(t *testing.T) {
+	eng := fixture(pickedUp, 8) // topic "partop"
+	watched := 0
+	opened := 0
+	ov := &fakeOverview{clusterFixture()}
+	ov.s.Topics = append(ov.s.Topics, overview.TopicRow{Name: "partop", Partitions: 8, Rate: 5000, Uneven: 4000})
+	h := NewHome(eng, func() Overview { watched++; return ov }, ClusterConfig{
+		Name: "embedded", Now: func() time.Time { return testNow }, Topic: testConfig(),
+		Open: func(context.Context, string) (Engine, func(), error) { opened++; return nil, nil, errors.New("no") },
+	})
+	h.Update(tea.WindowSizeMsg{Width: 140, Height: 40})
+	h.Update(tickMsg{from: h.home})
+	if out := topicsScreen(h); !strings.Contains(out, "topic partop") || !strings.Contains(out, "t all topics") || watched != 0 {
+		t.Fatalf("home first, t in its help, no census yet (%d):\n%s", watched, out)
+	}
+	pressTopics(h, "t")
+	if out := topicsScreen(h); watched != 1 || !strings.Contains(out, "TOPIC") || rowOrder(out)[0] != "orders" {
+		t.Fatalf("t did not show the list (census started %d times):\n%s", watched, out)
+	}
+	reads := eng.reads
+	_, cmd := h.Update(tickMsg{from: h.home})
+	if eng.reads == reads || cmd == nil {
+		t.Errorf("home's tick while the list shows: read the engine %d→%d, next tick %v", reads, eng.reads, cmd != nil)
+	}
+	pressTopics(h, "esc")
+	if out := topicsScreen(h); !strings.Contains(out, "topic partop") {
+		t.Fatalf("esc did not come back home:\n%s", out)
+	}
+	pressTopics(h, "t", "/", "p", "a", "r", "enter", "enter")
+	if out := topicsScreen(h); !strings.Contains(out, "topic partop") || opened != 0 || watched != 1 {
+		t.Fatalf("enter on the run's own topic: home shown %v, opened %d, censuses started %d:\n%s", strings.Contains(out, "topic partop"), opened, watched, out)
+	}
+}
