@@ -19,6 +19,12 @@ import (
 // (5 s by default), shown as JSON lines or in the terminal, where Enter
 // opens a topic's observe dashboard over the same connection.
 func runCluster(ctx context.Context, o cmdline.Options, stdout, stderr io.Writer) int {
+	srv, err := listen(o) // --metrics only (--ssh was refused), before connecting: a taken port fails first
+	if err != nil {
+		fmt.Fprintln(stderr, "partop:", err)
+		return 1
+	}
+	defer srv.close()
 	b, err := o.Platform.Open(ctx, o.Common, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "partop:", err)
@@ -43,6 +49,10 @@ func runCluster(ctx context.Context, o cmdline.Options, stdout, stderr io.Writer
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go w.Run(wctx)
+	if srv != nil && srv.metrics != nil {
+		fmt.Fprintf(stderr, "partop: metrics: listening on http://%s/metrics\n", srv.metrics.Addr())
+		srv.metrics.ServeCluster(w)
+	}
 	if o.Duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.Duration)

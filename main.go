@@ -62,8 +62,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if o.Cluster {
-		if o.SSH.Addr != "" || o.Metrics != "" {
-			fmt.Fprintln(stderr, "partop: --ssh and --metrics serve one topic's dashboard: name the topic with --topic (the topics view serves neither yet)")
+		if o.SSH.Addr != "" {
+			fmt.Fprintln(stderr, "partop: --ssh serves one topic's dashboard: name the topic with --topic (the topics view is not served over SSH yet)")
 			return 2
 		}
 		return runCluster(ctx, o, stdout, stderr)

@@ -49,7 +49,10 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Handler serves the registry of a collector on eng, with Go runtime and
 // process metrics (partop's CPU and memory) beside it.
-func Handler(c *Collector) http.Handler {
+func Handler(c *Collector) http.Handler { return handler(c) }
+
+// handler serves the registry of c, with Go runtime and process metrics.
+func handler(c prometheus.Collector) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(c, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
@@ -84,6 +87,16 @@ func (s *Server) Serve(eng Running) {
 	go func() {
 		defer s.wg.Done()
 		follow(c, eng, s.stop)
+	}()
+}
+
+// ServeCluster answers scrapes of the topics view's censuses until Close.
+func (s *Server) ServeCluster(w Overview) {
+	s.http = &http.Server{Handler: handler(NewClusterCollector(w)), ReadHeaderTimeout: 10 * time.Second}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = s.http.Serve(s.ln) // see Serve
 	}()
 }
 

@@ -29,6 +29,7 @@ type TopicRow struct {
 	Internal   bool
 	Partitions int
 	Rate       float64       // records/s over the interval, every partition's sum
+	Records    int64         // the partitions' end offsets added up: records written, a counter (it drops only when a log is truncated or the topic recreated)
 	Balance    stats.Balance // over the partitions' rates
 	// Uneven is the records/s the partitions above the mean carry over
 	// it: what would have to move for an even spread.

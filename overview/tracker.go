@@ -74,6 +74,7 @@ func (t *Tracker) Take(c Census) Snapshot {
 				row.Rates[i] = float64(p.End-before) / dt
 			}
 			row.Rate += row.Rates[i]
+			row.Records += max(ends[i], 0) // a partition not answered counts its last known end
 		}
 		if seen && len(tp.Partitions) > len(prev) && len(prev) > 0 {
 			t.expansion[tp.Name] = Expansion{From: len(prev), To: len(tp.Partitions), After: t.prevAt, By: c.At}

@@ -51,6 +51,7 @@ type Topics struct {
 	filter        string
 	filtering     bool // typing the filter
 	cursor        int  // the selected row, an index into rows
+	pinned        bool // the operator moved the cursor: it stays on its topic as rows reorder
 	offset        int  // the first visible row
 	status        status
 	now           time.Time
@@ -198,7 +199,7 @@ func (t *Topics) reorder() {
 		}
 	}
 	t.cursor = min(t.cursor, max(len(t.rows)-1, 0))
-	if selected != "" {
+	if selected != "" && t.pinned {
 		for r, i := range t.rows {
 			if t.snap.Topics[i].Name == selected {
 				t.cursor = r
@@ -291,6 +292,7 @@ func (t *Topics) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (t *Topics) move(delta int) {
+	t.pinned = true
 	t.cursor = min(max(t.cursor+delta, 0), max(len(t.rows)-1, 0))
 	t.scrollTo()
 }
