@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -64,4 +65,23 @@ func (p Plan) LeadersText() string {
 		ids[i] = fmt.Sprint(l)
 	}
 	return "leaders → " + strings.Join(ids, ", ")
+}
+
+// LeaderCounts is the leaders counted by broker, for a line too narrow
+// for LeadersText: "leaders → broker 2 ×3, broker 3 ×3".
+func (p Plan) LeaderCounts() string {
+	n := map[int32]int{}
+	var ids []int32
+	for _, l := range p.Leaders() {
+		if n[l] == 0 {
+			ids = append(ids, l)
+		}
+		n[l]++
+	}
+	slices.Sort(ids)
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = fmt.Sprintf("broker %d ×%d", id, n[id])
+	}
+	return "leaders → " + strings.Join(out, ", ")
 }

@@ -111,7 +111,7 @@ func (p *prompt) placementLine(current, width int, st *Styles) []string {
 		loads[i] = fmt.Sprintf("%d: %s → %s", b.ID, formatLoad(b.Before), formatLoad(b.Then))
 	}
 	return []string{joinFit(width, st.Muted.Render(" · "),
-		segment{long: st.Good.Render("balanced: " + r.plan.LeadersText()), short: st.Good.Render(r.plan.LeadersText()), prio: 3},
+		segment{long: st.Good.Render("balanced: " + r.plan.LeadersText()), short: st.Good.Render(r.plan.LeaderCounts())},
 		segment{long: st.Muted.Render("led records/s by broker " + strings.Join(loads, ", ")), prio: 1},
 	)}
 }

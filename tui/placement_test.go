@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"partop/engine"
 	"partop/rules"
@@ -89,5 +90,29 @@ func TestPromptPlacementErrors(t *testing.T) {
 	run(m, press(m, "enter"))
 	if got := fl.appliedActions(); len(got) != 1 || got[0].Place != "" {
 		t.Fatalf("Fluvio, the cluster's placement: applied %v", got)
+	}
+}
+
+// TestPromptPlacementFits: the preview's line takes rows from the chart,
+// never more than the terminal has.
+func TestPromptPlacementFits(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {60, 16}, {120, 40}} {
+		eng := fixture(midExpansion, 8)
+		m := newTestModel(eng, size[0], size[1])
+		press(m, "a")
+		typeText(m, "4,balance")
+		run(m, press(m, "d"))
+		s := screen(m)
+		if n := strings.Count(s, "\n") + 1; n > size[1] {
+			t.Errorf("%dx%d: %d lines:\n%s", size[0], size[1], n, s)
+		}
+		if !strings.Contains(s, "leaders → 0, 1, 0, 1") && !strings.Contains(s, "leaders → broker 0 ×2, broker 1 ×2") {
+			t.Errorf("%dx%d: no leaders in the preview:\n%s", size[0], size[1], promptArea(s))
+		}
+		for _, line := range strings.Split(s, "\n") {
+			if w := ansi.StringWidth(line); w > size[0] {
+				t.Errorf("%dx%d: a line of %d columns: %q", size[0], size[1], w, line)
+			}
+		}
 	}
 }
