@@ -43,6 +43,7 @@ func wire(ctx context.Context, b platform.Backend, o cmdline.Options, stderr io.
 		Info:     engine.Info{Cluster: b.Name(), Platform: b.Platform(), Topic: o.Topic},
 		Tick:     o.Tick,
 		Schedule: o.At,
+		Place:    o.Place,
 		// Rates from end offsets need a window of at least one poll.
 		StepWindow: o.PollInterval,
 	}

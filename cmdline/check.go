@@ -82,6 +82,9 @@ func checkWorkload(o Options) error {
 	if err := o.Platform.Rules().CheckPartitioner(w.WithDefaults().Partitioner); err != nil {
 		return fmt.Errorf("--partitioner: %w", err)
 	}
+	if err := o.Platform.Rules().CheckPlacement(o.Place); err != nil {
+		return fmt.Errorf("--placement %s: %w", o.Place, err)
+	}
 	return w.Validate(o.Platform.Rules()) // the rest: rate, key mode (the topic was checked above)
 }
 

@@ -41,7 +41,10 @@ type Options struct {
 	Headless bool
 	Duration time.Duration   // 0: until interrupted
 	At       []engine.Action // --at, sorted by offset
-	Tick     time.Duration
+	// Place is who places the partitions partop adds when the prompt or
+	// --at does not say (--placement): rules.PlaceCluster or PlaceBalanced.
+	Place string
+	Tick  time.Duration
 
 	SSH     SSH    // SSH.Addr empty: no SSH dashboards
 	Metrics string // host:port of /metrics; empty: none
@@ -101,7 +104,7 @@ func Parse(args []string, stderr io.Writer, platforms ...platform.Platform) (Opt
 	if !o.Given["consume"] {
 		o.Consume = o.Platform.ConsumeDefault(o.Common)
 	}
-	if o.At, err = parseAt(o.Platform.Rules().Name, *raw.at); err != nil {
+	if o.At, err = parseAt(o.Platform.Rules(), *raw.at); err != nil {
 		return o, err
 	}
 	if err := check(o); err != nil {

@@ -2,6 +2,7 @@ package cmdline
 
 import (
 	"flag"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -27,13 +28,17 @@ func (f atFlag) Set(s string) error {
 }
 
 // parseAt parses the --at values for platform, naming the first that is
-// wrong, in the order of their offsets.
-func parseAt(platform string, values []string) ([]engine.Action, error) {
+// wrong, in the order of their offsets: a placement the platform cannot
+// make is wrong too.
+func parseAt(platform rules.Platform, values []string) ([]engine.Action, error) {
 	var out []engine.Action
 	for _, s := range values {
-		a, err := engine.ParseAt(platform, s)
+		a, err := engine.ParseAt(platform.Name, s)
 		if err != nil {
 			return nil, err
+		}
+		if err := platform.CheckPlacement(a.Place); err != nil {
+			return nil, fmt.Errorf("--at %q: %w", s, err)
 		}
 		out = append(out, a)
 	}
@@ -57,7 +62,7 @@ func defineRunFlags(fs *flag.FlagSet, u *usage, o *Options) rawFlags {
 	raw := rawFlags{version: fs.Bool("version", false, "print partop's version (from the build) and exit"), at: new([]string)}
 	fs.BoolVar(&o.Headless, "headless", false, "no dashboard: print one JSON object per second on stdout, and a summary at the end")
 	durationVar(fs, &o.Duration, "duration", 0, "stop after this long (0: run until interrupted)", false)
-	fs.Var(atFlag{raw.at}, "at", "schedule an action, `OFFSET:ACTION`, repeatable: 10s:add=4 (or 10s:+4), 20s:partitions=16 (or 20s:=16), 30s:rate=5000, 40s:pause, 50s:resume")
+	fs.Var(atFlag{raw.at}, "at", "schedule an action, `OFFSET:ACTION`, repeatable: 10s:add=4 (or 10s:+4), 20s:partitions=16 (or 20s:=16), either with ,balanced or ,cluster after it (10s:add=4,balanced), 30s:rate=5000, 40s:pause, 50s:resume")
 	durationVar(fs, &o.Tick, "tick", rules.DefaultTick, "how often partop samples its counters: the rates' resolution and the dashboard's refresh", false)
 	u.section("Run and output")
 	return raw
@@ -66,6 +71,7 @@ func defineRunFlags(fs *flag.FlagSet, u *usage, o *Options) rawFlags {
 func defineProducer(fs *flag.FlagSet, o *Options, platforms []platform.Platform) {
 	fs.StringVar(&o.Topic, "topic", "partop", "topic to produce to (or, with --observe, to watch; with --observe a pattern such as 'orders.*' opens the topics view of the topics it matches)")
 	fs.IntVar(&o.Partitions, "partitions", rules.DefaultPartitions, "partitions when partop creates the topic")
+	fs.StringVar(&o.Place, "placement", rules.PlaceCluster, "`WHO` places the partitions partop adds, unless the prompt or --at says: "+rules.PlaceCluster+" (the cluster's own placement) or "+rules.PlaceBalanced+" (Kafka: leaders on the brokers whose leaders carry the least of the topic's traffic)")
 	fs.BoolVar(&o.Create, "create", false, "create the topic on a real cluster if it does not exist (a cluster partop starts itself always does)")
 	w := &o.Workload
 	fs.Float64Var(&w.Rate, "rate", rules.DefaultRate, "target records/s; 0 sends as fast as the cluster takes")

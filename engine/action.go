@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"partop/rules"
+	"partop/source"
 )
 
 // ActionKind is what an operator action does.
@@ -31,17 +32,29 @@ type Action struct {
 	Kind ActionKind
 	N    int     // partitions for ActAdd and ActSetTotal
 	Rate float64 // records/s for ActRate
+	// Place is who places ActAdd's and ActSetTotal's partitions:
+	// rules.PlaceBalanced (partop, by traffic), rules.PlaceCluster; empty:
+	// the run's default (Config.Place).
+	Place string
+	// Plan is the balanced placement a view showed the operator
+	// (Engine.PlanAdd): Apply places exactly this while the topic still
+	// has Plan.From partitions, else it plans again. nil: plan at Apply.
+	Plan *source.Plan
 	// NoteKind (an event kind) and Note are ActNote's event.
 	NoteKind, Note string
 }
 
 // String is the action as --at spells it.
 func (a Action) String() string {
+	place := ""
+	if a.Place != "" {
+		place = "," + a.Place
+	}
 	switch a.Kind {
 	case ActAdd:
-		return fmt.Sprintf("add=%d", a.N)
+		return fmt.Sprintf("add=%d", a.N) + place
 	case ActSetTotal:
-		return fmt.Sprintf("partitions=%d", a.N)
+		return fmt.Sprintf("partitions=%d", a.N) + place
 	case ActRate:
 		return "rate=" + strconv.FormatFloat(a.Rate, 'f', -1, 64)
 	case ActPause:
@@ -65,9 +78,9 @@ func (a Action) grow() rules.Grow { return rules.Grow{N: a.N, Total: a.Kind == A
 // GrowAction is the action that makes the partition change g.
 func GrowAction(g rules.Grow) Action {
 	if g.Total {
-		return Action{Kind: ActSetTotal, N: g.N}
+		return Action{Kind: ActSetTotal, N: g.N, Place: g.Place}
 	}
-	return Action{Kind: ActAdd, N: g.N}
+	return Action{Kind: ActAdd, N: g.N, Place: g.Place}
 }
 
 // Check says whether the cluster, of platform, would take a partition
@@ -79,7 +92,7 @@ func (a Action) Check(platform string, current int) error {
 	return rules.CheckGrow(platform, current, a.Target(current))
 }
 
-const actionForms = "add=N (or +N), partitions=N (or =N), rate=R, pause or resume"
+const actionForms = "add=N (or +N), partitions=N (or =N), either with ,balanced or ,cluster after it, rate=R, pause or resume"
 
 // ParseAt parses a scheduled action, OFFSET:ACTION, such as 10s:add=4.
 // platform names the cluster in a refused count's reason (rules.ParseGrow).
@@ -100,7 +113,10 @@ func ParseAt(platform, s string) (Action, error) {
 	return a, nil
 }
 
-// ParseAction parses add=N, partitions=N, +N, =N, rate=R, pause or resume.
+// ParseAction parses add=N, partitions=N, +N, =N (each may end in
+// ,balanced or ,cluster: who places the new partitions), rate=R, pause or
+// resume. Whether the platform can place partitions is the caller's check
+// (rules.Platform.CheckPlacement).
 // Partition changes and rates are read by rules.ParseGrow and
 // rules.ParseRate, as the dashboard reads them.
 func ParseAction(platform, s string) (Action, error) {

@@ -18,11 +18,17 @@ func TestParseAt(t *testing.T) {
 		"2s:rate=0":           {At: 2 * time.Second, Kind: ActRate},
 		"3s:pause":            {At: 3 * time.Second, Kind: ActPause},
 		"4s:resume":           {At: 4 * time.Second, Kind: ActResume},
+		"5s:add=4,balanced":   {At: 5 * time.Second, Kind: ActAdd, N: 4, Place: rules.PlaceBalanced},
+		"5s:+4,balanced":      {At: 5 * time.Second, Kind: ActAdd, N: 4, Place: rules.PlaceBalanced},
+		"6s:=8,cluster":       {At: 6 * time.Second, Kind: ActSetTotal, N: 8, Place: rules.PlaceCluster},
 	}
 	for in, want := range good {
 		got, err := ParseAt(rules.Kafka, in)
 		if err != nil || got != want {
 			t.Errorf("ParseAt(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+		if again, err := ParseAction(rules.Kafka, got.String()); err != nil || again.Place != got.Place || again.N != got.N {
+			t.Errorf("ParseAction(%q) = %+v, %v: String does not read back", got.String(), again, err)
 		}
 	}
 	bad := map[string]string{
@@ -41,6 +47,7 @@ func TestParseAt(t *testing.T) {
 		"10s:rate=-1":          "records/s",
 		"10s:rate=2e9":         "records/s",
 		"10s:pause=1":          "no value",
+		"10s:add=4,even":       `unknown placement "even"`,
 	}
 	for in, want := range bad {
 		_, err := ParseAt(rules.Kafka, in)

@@ -1,11 +1,14 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"partop/rules"
+	"partop/source"
 )
 
 // ErrNotSending is what rate and pause actions return on a source that
@@ -67,11 +70,29 @@ func (e *Engine) apply(ctx context.Context, a Action) error {
 // new count before the call answers: the topic state does not report it
 // as someone else's.
 func (e *Engine) grow(ctx context.Context, a Action) error {
+	balanced := cmp.Or(a.Place, e.cfg.Place) == rules.PlaceBalanced
+	var placer source.Placer
+	if balanced {
+		var err error
+		if placer, err = e.placer(); err != nil {
+			return err
+		}
+	}
 	e.mu.Lock()
 	e.topic.adding++
+	current := e.topic.state.Cluster
 	e.mu.Unlock()
 	asked := time.Now() // no group has the new partitions before this
-	from, to, err := e.src.Grow(ctx, a.Target)
+	var (
+		from, to int
+		err      error
+		plan     source.Plan
+	)
+	if balanced {
+		from, to, plan, err = e.growPlaced(ctx, placer, a, current)
+	} else {
+		from, to, err = e.src.Grow(ctx, a.Target)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.topic.adding--
@@ -80,7 +101,60 @@ func (e *Engine) grow(ctx context.Context, a Action) error {
 	}
 	now := time.Now()
 	e.topic.expanded(from, to, ByPartop, asked, now, now)
+	if balanced {
+		e.topic.note(now, KindInfo, fmt.Sprintf("partitions %d-%d placed by partop (balanced by traffic): %s", from, to-1, plan.LeadersText()))
+	}
 	return nil
+}
+
+// growPlaced adds partitions where the operator saw them go (a.Plan, while
+// the topic still has the partitions it was planned for), or where
+// balanced placement puts them now. The source refuses a plan for a count
+// the cluster no longer has.
+func (e *Engine) growPlaced(ctx context.Context, placer source.Placer, a Action, current int) (from, to int, plan source.Plan, err error) {
+	if a.Plan != nil && a.Plan.From == current && a.Plan.To == a.Target(current) {
+		plan = *a.Plan
+	} else if plan, err = placer.Plan(ctx, a.Target, e.Load()); err != nil {
+		return 0, 0, plan, err
+	}
+	from, to, err = placer.GrowPlaced(ctx, plan)
+	return from, to, plan, err
+}
+
+// placer is the source as a source.Placer, or the reason it cannot place
+// partitions.
+func (e *Engine) placer() (source.Placer, error) {
+	if p, ok := e.src.(source.Placer); ok {
+		return p, nil
+	}
+	return nil, errors.New(e.cfg.Info.NoPlacement)
+}
+
+// PlanAdd says where balanced placement would put the partitions a adds,
+// at the traffic measured now (Load), without adding them: what the
+// dashboard previews before Enter. It asks the cluster: views call it
+// outside their event loop (a tea.Cmd).
+func (e *Engine) PlanAdd(ctx context.Context, a Action) (source.Plan, error) {
+	p, err := e.placer()
+	if err != nil {
+		return source.Plan{}, err
+	}
+	return p.Plan(ctx, a.Target, e.Load())
+}
+
+// Load is the topic's records/s by partition id over the balance window,
+// as the latest snapshot measured them: what balanced placement evens out.
+// It is the source's traffic: every producer's in observe mode, partop's
+// own while it produces.
+func (e *Engine) Load() []float64 {
+	ps := e.Snapshot().Stats.Partitions
+	out := make([]float64, len(ps))
+	for _, p := range ps {
+		if p.ID >= 0 && int(p.ID) < len(out) {
+			out[p.ID] = p.RateBalance
+		}
+	}
+	return out
 }
 
 func (e *Engine) note(kind, msg string) {

@@ -42,6 +42,10 @@ type Config struct {
 	// Schedule are --at actions, sorted by offset; they run at their
 	// offsets from Run's start.
 	Schedule []Action
+	// Place is who places the partitions partop adds when an action does
+	// not say (--placement): rules.PlaceCluster (the default) or
+	// rules.PlaceBalanced. Info.AddPlace tells the views.
+	Place string
 	// WholeTopic, when set, counts every producer's records on the topic
 	// beside the source (end offsets while partop produces), so other
 	// producers' traffic is not invisible: its rate goes into
@@ -139,6 +143,10 @@ func New(src source.Source, cfg Config) *Engine {
 	}
 	if cfg.Consumer != nil {
 		e.reads = stats.NewSampler(cfg.Consumer.Counters(), stats.Config{History: 32, TotalHistory: 2})
+	}
+	e.cfg.Info.AddPlace = cmp.Or(cfg.Place, rules.PlaceCluster)
+	if _, ok := src.(source.Placer); !ok {
+		e.cfg.Info.NoPlacement = cmp.Or(about.NoPlacement, "balanced placement is not available: this source cannot choose where new partitions go")
 	}
 	e.cfg.Info.Start = time.Now()
 	e.publish(nil)

@@ -20,6 +20,12 @@ type Info struct {
 	// "key-hash, murmur2" when the partitioner hashes keyed records, else
 	// Partitioner; empty when partop sends nothing.
 	Placement string
+	// AddPlace is who places the partitions partop adds when an action
+	// does not say (Config.Place): rules.PlaceCluster or PlaceBalanced.
+	AddPlace string
+	// NoPlacement says why balanced placement is refused here (the
+	// platform cannot place partitions: source.About's); empty: it works.
+	NoPlacement string
 	// GivesUpAfter is how long partop's producer keeps a record the
 	// cluster does not take before failing it (source.About's); 0: until
 	// the cluster answers.

@@ -27,6 +27,9 @@ type Platform struct {
 	// so a bad name is refused before anything starts instead of by a
 	// broker mid-run.
 	TopicName func(name string) error
+	// NoPlacement says why partop cannot choose where the partitions it
+	// adds go on the platform (balanced placement); empty: it can.
+	NoPlacement string
 }
 
 // CheckTopicName applies the platform's rule for topic names.
@@ -52,11 +55,13 @@ var KafkaRules = Platform{
 	TopicName:    kafkaTopicName,
 }
 
-// FluvioRules are Fluvio's: no least-backup, and Fluvio's topic names.
+// FluvioRules are Fluvio's: no least-backup, Fluvio's topic names, and
+// no balanced placement.
 var FluvioRules = Platform{
 	Name:         Fluvio,
 	Partitioners: []string{BatchRoundRobin, UniformSticky, RoundRobin, KeyHash},
 	TopicName:    fluvioTopicName,
+	NoPlacement:  "Fluvio's SC places the partitions it adds itself (its add-partition request takes a count, not an assignment)",
 }
 
 // Partitioner names.

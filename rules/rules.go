@@ -49,10 +49,12 @@ func checkTotal(n int) error {
 }
 
 // Grow is a partition change as an operator asks for it: add N
-// partitions, or (Total) grow the topic to N partitions in total.
+// partitions, or (Total) grow the topic to N partitions in total, placed
+// by Place (PlaceCluster, PlaceBalanced; "": the run's default).
 type Grow struct {
 	N     int
 	Total bool
+	Place string
 }
 
 // Target is the partition count g asks for on a topic of current
@@ -65,16 +67,21 @@ func (g Grow) Target(current int) int {
 }
 
 // growForms is how operators spell a partition change.
-const growForms = "N or +N adds N, =N grows to N in total"
+const growForms = "N or +N adds N, =N grows to N in total; ,balanced places them"
 
 // ParseGrow reads a partition change the way operators type it, in the
 // dashboard's prompt and in --at: N or +N adds N partitions, =N grows the
-// topic to N in total. It checks what needs no cluster; CheckGrow does the
-// rest against the current count. platform (Kafka, Fluvio) is the one the
-// reason names ("the cluster" when empty).
+// topic to N in total, and a placement may follow after a comma or a space
+// ("4,balanced"). It checks what needs no cluster; CheckGrow does the rest
+// against the current count, and the platform's CheckPlacement whether it
+// can place them. platform (Kafka, Fluvio) is the one the reason names
+// ("the cluster" when empty).
 func ParseGrow(platform, s string) (Grow, error) {
-	s = strings.TrimSpace(s)
-	g, num := Grow{}, s
+	s, place, err := placementSuffix(strings.TrimSpace(s))
+	if err != nil {
+		return Grow{}, err
+	}
+	g, num := Grow{Place: place}, s
 	switch {
 	case strings.HasPrefix(s, "="):
 		g.Total, num = true, strings.TrimSpace(s[1:])

@@ -19,19 +19,23 @@ func TestCheckGrow(t *testing.T) {
 // TestParseGrow: the forms operators type, the checks that need no
 // cluster, and a refusal that names the platform it runs on.
 func TestParseGrow(t *testing.T) {
-	for in, want := range map[string]Grow{"4": {N: 4}, "+4": {N: 4}, " + 4 ": {N: 4}, "=16": {N: 16, Total: true}, "= 6": {N: 6, Total: true}} {
+	for in, want := range map[string]Grow{"4": {N: 4}, "+4": {N: 4}, " + 4 ": {N: 4}, "=16": {N: 16, Total: true}, "= 6": {N: 6, Total: true},
+		"4,balanced": {N: 4, Place: PlaceBalanced}, "+4 balanced": {N: 4, Place: PlaceBalanced}, "=8, cluster": {N: 8, Total: true, Place: PlaceCluster}, "4,": {N: 4}} {
 		if g, err := ParseGrow(Kafka, in); err != nil || g != want {
 			t.Errorf("ParseGrow(%q) = %+v, %v; want %+v", in, g, err, want)
 		}
 	}
 	for in, want := range map[string]string{
-		"":       "type a number",
-		"=":      "type a number after =",
-		"x":      "not a whole number",
-		"++4":    "not a whole number",
-		"=0":     "at least 1 partition",
-		"=20000": "over partop's limit of 10000",
-		"20000":  "over partop's limit of 10000",
+		"":          "type a number",
+		"=":         "type a number after =",
+		"x":         "not a whole number",
+		"++4":       "not a whole number",
+		"=0":        "at least 1 partition",
+		"=20000":    "over partop's limit of 10000",
+		"20000":     "over partop's limit of 10000",
+		"4,even":    `unknown placement "even" after the count: want ,cluster or ,balanced`,
+		"4 even":    "not a whole number",
+		",balanced": "type a number",
 	} {
 		if _, err := ParseGrow(Kafka, in); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseGrow(%q) error %v, want it to mention %q", in, err, want)
@@ -45,6 +49,17 @@ func TestParseGrow(t *testing.T) {
 		if _, err := ParseGrow(platform, "+0"); err == nil || err.Error() != want {
 			t.Errorf("ParseGrow(%q, +0) error %v, want %q", platform, err, want)
 		}
+	}
+	if err := FluvioRules.CheckPlacement(PlaceBalanced); err == nil || !strings.HasPrefix(err.Error(), "balanced placement is not available on Fluvio: Fluvio's SC places") {
+		t.Errorf("Fluvio's balanced placement: %v", err)
+	}
+	for _, p := range []string{"", PlaceCluster, PlaceBalanced} {
+		if err := KafkaRules.CheckPlacement(p); err != nil {
+			t.Errorf("Kafka's %q placement: %v", p, err)
+		}
+	}
+	if err := KafkaRules.CheckPlacement("even"); err == nil || !strings.Contains(err.Error(), "want cluster or balanced") {
+		t.Errorf("an unknown placement: %v", err)
 	}
 	if err := CheckGrow(Fluvio, 4, 4); err == nil || !strings.Contains(err.Error(), "Fluvio cannot shrink a topic") {
 		t.Errorf("CheckGrow(Fluvio, 4, 4) = %v, want Fluvio's rule", err)

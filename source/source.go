@@ -118,6 +118,10 @@ type About struct {
 	// listing is turned off. Empty: it lists them, or it is not asked to
 	// (partop's producer).
 	NoProducers string
+	// NoPlacement says why the source cannot place the partitions it
+	// adds (it is no Placer), as the refusal of balanced placement reads;
+	// empty: the engine's generic reason.
+	NoPlacement string
 	// SlowNote explains a pickup whose first records came SlowAfter or
 	// more after the new partitions were routed (the source knows why: its
 	// partitioner); empty: no note.

@@ -24,6 +24,8 @@ type fakeEngine struct {
 	reads   int
 	applied []engine.Action
 	applyFn func(engine.Action) error
+	plans   int // PlanAdd calls
+	planFn  func(a engine.Action, from int) (source.Plan, error)
 }
 
 func (f *fakeEngine) Snapshot() *engine.Snapshot {
@@ -343,4 +345,21 @@ func observing() *fakeEngine {
 func sortedProducers(ps ...source.Producer) []source.Producer {
 	source.SortProducers(ps)
 	return ps
+}
+
+// PlanAdd previews balanced placement (Planner): planFn's, else each
+// new partition's leader on brokers 0 and 1 in turn.
+func (f *fakeEngine) PlanAdd(_ context.Context, a engine.Action) (source.Plan, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.plans++
+	from := f.snap.TopicState.Cluster
+	if f.planFn != nil {
+		return f.planFn(a, from)
+	}
+	p := source.Plan{From: from, To: a.Target(from), Brokers: []source.BrokerLoad{{ID: 0, Before: 3000, Then: 3000}, {ID: 1, Before: 1000, Then: 3000}}}
+	for i := range p.To - p.From {
+		p.Replicas = append(p.Replicas, []int32{int32(i % 2)})
+	}
+	return p, nil
 }

@@ -77,20 +77,22 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 // promptKeys are the bindings while the add-partitions prompt has focus.
 type promptKeys struct {
 	Confirm key.Binding
+	Place   key.Binding // switch between the cluster's placement and balanced
 	Cancel  key.Binding
 }
 
 func defaultPromptKeys() promptKeys {
 	return promptKeys{
 		Confirm: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "add")),
+		Place:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "placement")),
 		Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 }
 
 // ShortHelp is the footer while the prompt is open.
-func (k promptKeys) ShortHelp() []key.Binding { return []key.Binding{k.Confirm, k.Cancel} }
+func (k promptKeys) ShortHelp() []key.Binding { return []key.Binding{k.Confirm, k.Place, k.Cancel} }
 
-// FullHelp is the same as ShortHelp: the prompt has two keys.
+// FullHelp is the same as ShortHelp: the prompt has three keys.
 func (k promptKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
 
 // key handles a key press: the prompt gets every key while it is open.
@@ -168,12 +170,19 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, m.pkeys.Cancel):
 		m.prompt.close()
 		return nil
+	case key.Matches(msg, m.pkeys.Place):
+		m.prompt.togglePlace(m.view.Cluster)
+		return nil
 	case key.Matches(msg, m.pkeys.Confirm):
 		m.prompt.validate(m.view.Cluster)
 		if m.prompt.err != nil {
 			return nil // the error is on screen already
 		}
 		a := m.prompt.action
+		if place := m.prompt.place(); place != m.prompt.runDefault {
+			a.Place = place // the engine's default is the run's
+		}
+		a.Plan = m.prompt.previewed(m.view.Cluster)
 		m.prompt.close()
 		m.adding = true
 		m.status.working(actionText(a, m.view.Cluster))

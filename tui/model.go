@@ -78,7 +78,8 @@ func New(eng Engine, cfg Config) *Model {
 	// may act) is fixed for the Model's life.
 	m.syncKeys()
 	m.readState()
-	m.prompt = newPrompt(&m.styles, es.Platform)
+	m.prompt = newPrompt(&m.styles, es.Platform, es.AddPlace, es.NoPlacement)
+	_, m.prompt.previews = eng.(Planner)
 	m.help.Styles = m.styles.Help
 	m.paints = m.styles.tablePaints()
 	m.render() // the placeholder, until the first size arrives
@@ -123,6 +124,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.done(msg)
 	case predictionMsg:
 		m.prompt.pred = msg
+	case planMsg:
+		m.prompt.plan = msg
 	default:
 		if !m.prompt.open {
 			return m, nil // nothing changed: keep the frame
@@ -130,7 +133,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.prompt.update(msg, m.view.Cluster)
 	}
 	if m.prompt.open {
-		cmd = tea.Batch(cmd, m.askPrediction())
+		cmd = tea.Batch(cmd, m.askPrediction(), m.askPlan())
 	}
 	m.render()
 	return m, cmd

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -21,15 +22,22 @@ type prompt struct {
 	err      error
 	asked    askedFor      // what the latest prediction was asked for
 	pred     predictionMsg // the latest prediction that came
+	// placeDefault is who places the partitions unless the input says
+	// (tab switches it); noPlacement why balanced placement is refused
+	// here (engine.Info's), empty where it works.
+	placeDefault, runDefault, noPlacement string
+	previews                              bool    // the engine previews balanced placement (a Planner)
+	askedPlan                                     // what the latest placement preview was asked for
+	plan                                  planMsg // the latest placement preview that came
 }
 
-func newPrompt(st *Styles, platform string) prompt {
+func newPrompt(st *Styles, platform, place, noPlacement string) prompt {
 	in := textinput.New()
 	in.Prompt = ""
 	in.Placeholder = "1"
-	in.CharLimit = 12
-	in.SetWidth(12)
-	p := prompt{input: in, platform: platform}
+	in.CharLimit = 20 // "=10000,balanced"
+	in.SetWidth(16)
+	p := prompt{input: in, platform: platform, runDefault: cmp.Or(place, rules.PlaceCluster), noPlacement: noPlacement}
 	p.setStyles(st, true)
 	return p
 }
@@ -44,6 +52,7 @@ func (p *prompt) setStyles(st *Styles, isDark bool) {
 // start opens the prompt, empty.
 func (p *prompt) start(current int) tea.Cmd {
 	p.open, p.asked, p.pred = true, askedFor{}, predictionMsg{}
+	p.placeDefault, p.askedPlan, p.plan = p.runDefault, askedPlan{}, planMsg{}
 	p.input.Reset()
 	p.validate(current)
 	return p.input.Focus()
@@ -66,6 +75,9 @@ func (p *prompt) update(msg tea.Msg, current int) tea.Cmd {
 
 func (p *prompt) validate(current int) {
 	p.action, p.err = parseAdd(p.platform, p.input.Value(), current)
+	if p.err == nil && p.place() == rules.PlaceBalanced && p.noPlacement != "" {
+		p.err = errNoPlacement(p.noPlacement)
+	}
 }
 
 // parseAdd reads the prompt with the parser --at uses (rules.ParseGrow: N
@@ -97,7 +109,11 @@ func (p *prompt) lines(current, width int, keyed bool, st *Styles) []string {
 	}
 	to := p.action.Target(current)
 	line += st.Good.Render(fmt.Sprintf("  %d → %d partitions (+%d)", current, to, to-current))
+	if p.balanced() {
+		line += st.Good.Render(", placed by partop")
+	}
 	out := []string{fit(line, width)}
+	out = append(out, p.placementLine(current, width, st)...)
 	if pl := p.predictionLine(to, width, st); pl != "" {
 		out = append(out, pl)
 	}

@@ -8,6 +8,11 @@ import (
 	"partop/rules"
 )
 
+// noPlacement is why partop cannot place the partitions it adds on
+// Fluvio (rules.FluvioRules), as the engine and the dashboard refuse
+// balanced placement.
+var noPlacement = rules.FluvioRules.CheckPlacement(rules.PlaceBalanced).Error()
+
 // addPartitions adds partitions to topic through the SC: the current count
 // from a fresh look, the target from it, then Fluvio's add-partition (the
 // same call `fluvio topic add-partition` makes). The engine records it as

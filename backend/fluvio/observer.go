@@ -65,6 +65,7 @@ const NoProducers = "not listed: Fluvio has no DescribeProducers; the table coun
 func (o *Observer) About() source.About {
 	a := o.Tally.About()
 	a.NoProducers = NoProducers
+	a.NoPlacement = noPlacement
 	return a
 }
 

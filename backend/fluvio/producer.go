@@ -91,6 +91,7 @@ func (p *Producer) About() source.About {
 	a := producer.AboutSender(p.cfg, p.initial)
 	a.Placement = placement(a.Partitioner, a.Keyed)
 	a.GivesUpAfter = retryFor
+	a.NoPlacement = noPlacement
 	return a
 }
 

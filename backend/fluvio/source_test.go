@@ -263,3 +263,26 @@ func TestProducerSaysItGivesUp(t *testing.T) {
 		t.Errorf("holds %d before sending", p.Held())
 	}
 }
+
+// TestNoBalancedPlacement: Fluvio's SC places the partitions it adds;
+// neither source is a source.Placer, and both say why before they run,
+// so the prompt refuses tab at once with Fluvio's reason.
+func TestNoBalancedPlacement(t *testing.T) {
+	o, err := NewObserver(ObserverConfig{Topic: "t"}, nil, topicOf(part(0, "a")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewProducer(producer.Config{Topic: "t"}, nil, topicOf(part(0, "a")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, src := range []source.Source{o, p} {
+		if _, ok := src.(source.Placer); ok {
+			t.Errorf("%T is a source.Placer", src)
+		}
+		if why := src.About().NoPlacement; !strings.HasPrefix(why, "balanced placement is not available on Fluvio: Fluvio's SC places") {
+			t.Errorf("%T: NoPlacement %q", src, why)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"partop/rules"
+	"partop/source"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -22,10 +23,12 @@ type Topic struct {
 	Partitions []Partition // sorted by ID
 }
 
-// Partition is one partition and its leader (-1 while it has none).
+// Partition is one partition, its leader (-1 while it has none) and its
+// replicas (the metadata's order, the preferred leader first).
 type Partition struct {
-	ID     int32
-	Leader int32
+	ID       int32
+	Leader   int32
+	Replicas []int32
 }
 
 // Count is the number of partitions.
@@ -49,32 +52,52 @@ func (c *Cluster) Describe(ctx context.Context, topic string) (Topic, error) {
 
 // Describe is Cluster.Describe over any client, for the producer's watcher.
 func Describe(ctx context.Context, cl *kgo.Client, topic string) (Topic, error) {
+	t, _, err := describe(ctx, cl, topic)
+	return t, err
+}
+
+// Layout is Describe with the cluster's brokers and their racks, sorted
+// by id: what placing new partitions needs.
+func (c *Cluster) Layout(ctx context.Context, topic string) (Topic, []Broker, error) {
+	return describe(ctx, c.client, topic)
+}
+
+func describe(ctx context.Context, cl *kgo.Client, topic string) (Topic, []Broker, error) {
 	req := kmsg.NewPtrMetadataRequest()
 	rt := kmsg.NewMetadataRequestTopic()
 	rt.Topic = kmsg.StringPtr(topic)
 	req.Topics = append(req.Topics, rt)
 	resp, err := req.RequestWith(ctx, cl)
 	if err != nil {
-		return Topic{}, fmt.Errorf("describe topic %q: %w", topic, err)
+		return Topic{}, nil, fmt.Errorf("describe topic %q: %w", topic, err)
 	}
+	brokers := make([]Broker, 0, len(resp.Brokers))
+	for _, b := range resp.Brokers {
+		br := Broker{ID: b.NodeID}
+		if b.Rack != nil {
+			br.Rack = *b.Rack
+		}
+		brokers = append(brokers, br)
+	}
+	sort.Slice(brokers, func(i, j int) bool { return brokers[i].ID < brokers[j].ID })
 	for _, t := range resp.Topics {
 		if t.Topic == nil || *t.Topic != topic {
 			continue
 		}
 		if err := kerr.ErrorForCode(t.ErrorCode); err != nil {
 			if errors.Is(err, kerr.UnknownTopicOrPartition) {
-				return Topic{}, fmt.Errorf("topic %q: %w", topic, ErrUnknownTopic)
+				return Topic{}, nil, fmt.Errorf("topic %q: %w", topic, ErrUnknownTopic)
 			}
-			return Topic{}, fmt.Errorf("describe topic %q: %w", topic, err)
+			return Topic{}, nil, fmt.Errorf("describe topic %q: %w", topic, err)
 		}
 		out := Topic{Name: topic, ID: t.TopicID, Partitions: make([]Partition, 0, len(t.Partitions))}
 		for _, p := range t.Partitions {
-			out.Partitions = append(out.Partitions, Partition{ID: p.Partition, Leader: p.Leader})
+			out.Partitions = append(out.Partitions, Partition{ID: p.Partition, Leader: p.Leader, Replicas: p.Replicas})
 		}
 		sort.Slice(out.Partitions, func(i, j int) bool { return out.Partitions[i].ID < out.Partitions[j].ID })
-		return out, nil
+		return out, brokers, nil
 	}
-	return Topic{}, fmt.Errorf("topic %q: %w", topic, ErrUnknownTopic)
+	return Topic{}, nil, fmt.Errorf("topic %q: %w", topic, ErrUnknownTopic)
 }
 
 // EnsureTopic makes sure the topic exists. The embedded cluster always
@@ -131,10 +154,13 @@ func (c *Cluster) describeNew(ctx context.Context, topic string) (Topic, error) 
 // newTopicWait bounds how long describeNew waits for a new topic to show.
 const newTopicWait = 10 * time.Second
 
-// Grower grows a topic: what a source needs to add partitions. *Cluster is
-// the real one; tests use their own.
+// Grower grows a topic: what a source needs to add partitions, placed by
+// the cluster (Grow) or by partop (Plan, then GrowPlaced). *Cluster is the
+// real one; tests use their own.
 type Grower interface {
 	Grow(ctx context.Context, topic string, target func(current int) int) (from, to int, err error)
+	Plan(ctx context.Context, topic string, target func(current int) int, load []float64) (source.Plan, error)
+	GrowPlaced(ctx context.Context, topic string, plan source.Plan) (from, to int, err error)
 }
 
 // Grow raises the topic's partition count to target and returns the counts
@@ -167,6 +193,91 @@ func (c *Cluster) Grow(ctx context.Context, topic string, target func(current in
 		c.rebudget(ctx, topic, to)
 	}
 	return from, to, nil
+}
+
+// Plan says where balanced placement (Place) would put the partitions
+// added to reach target, from a fresh look at the topic and its brokers
+// and the topic's records/s by partition. It changes nothing.
+func (c *Cluster) Plan(ctx context.Context, topic string, target func(current int) int, load []float64) (source.Plan, error) {
+	t, brokers, err := c.Layout(ctx, topic)
+	if err != nil {
+		return source.Plan{}, err
+	}
+	from, to := t.Count(), target(t.Count())
+	if err := rules.CheckGrow(rules.Kafka, from, to); err != nil {
+		return source.Plan{}, err
+	}
+	placed, err := Place(brokers, t.Partitions, load, to-from)
+	if err != nil {
+		return source.Plan{}, fmt.Errorf("place %d new partitions of %q: %w", to-from, topic, err)
+	}
+	return source.Plan{From: from, To: to, Replicas: placed, Brokers: brokerLoads(brokers, t.Partitions, load, placed)}, nil
+}
+
+// GrowPlaced adds the partitions plan places, with an explicit assignment
+// in CreatePartitions (the first replica leads). A topic that no longer
+// has plan.From partitions (someone added some since) gets none: the plan
+// was for the topic as it was.
+func (c *Cluster) GrowPlaced(ctx context.Context, topic string, plan source.Plan) (from, to int, err error) {
+	t, err := c.Describe(ctx, topic)
+	if err != nil {
+		return 0, 0, err
+	}
+	from = t.Count()
+	if from != plan.From {
+		return from, from, fmt.Errorf("the topic has %d partitions now, not the %d the placement was planned for: partitions were added meanwhile; look at the placement again", from, plan.From)
+	}
+	if err := rules.CheckGrow(rules.Kafka, from, plan.To); err != nil {
+		return from, from, err
+	}
+	if len(plan.Replicas) != plan.To-plan.From {
+		return from, from, fmt.Errorf("the placement names %d partitions' replicas for %d new partitions", len(plan.Replicas), plan.To-plan.From)
+	}
+	req := kmsg.NewPtrCreatePartitionsRequest()
+	req.TimeoutMillis = createTimeoutMillis(ctx)
+	rt := kmsg.NewCreatePartitionsRequestTopic()
+	rt.Topic, rt.Count = topic, int32(plan.To)
+	for _, r := range plan.Replicas {
+		a := kmsg.NewCreatePartitionsRequestTopicAssignment()
+		a.Replicas = r
+		rt.Assignment = append(rt.Assignment, a)
+	}
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx, c.client)
+	if err == nil {
+		err = kerr.UnknownTopicOrPartition
+		for _, r := range resp.Topics {
+			if r.Topic != topic {
+				continue
+			}
+			if err = kerr.ErrorForCode(r.ErrorCode); err != nil && r.ErrorMessage != nil && *r.ErrorMessage != "" {
+				err = fmt.Errorf("%w (%s)", err, *r.ErrorMessage)
+			}
+		}
+	}
+	if err != nil {
+		return from, from, fmt.Errorf("add partitions to %q (%d→%d) placed %s: %w", topic, from, plan.To, plan.LeadersText(), err)
+	}
+	if c.fake != nil {
+		c.rebudget(ctx, topic, plan.To)
+	}
+	return from, plan.To, nil
+}
+
+// createTimeoutMillis is how long the controller may take to create
+// partitions: the context's time left, or kadm's default of 15 s.
+func createTimeoutMillis(ctx context.Context) int32 {
+	if d, ok := ctx.Deadline(); ok {
+		return int32(max(time.Until(d).Milliseconds(), 1))
+	}
+	return 15000
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // rebudget spreads the embedded retention budget over the new partition

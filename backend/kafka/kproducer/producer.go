@@ -138,6 +138,24 @@ func (p *Producer) Grow(ctx context.Context, target func(current int) int) (from
 	return from, to, nil
 }
 
+// Plan says where balanced placement would put the partitions added to
+// reach target (source.Placer), from the topic's records/s by partition.
+func (p *Producer) Plan(ctx context.Context, target func(current int) int, load []float64) (source.Plan, error) {
+	return p.admin.Plan(ctx, p.cfg.Topic, target, load)
+}
+
+// GrowPlaced adds partitions where plan puts them and makes the producer
+// use them at once (source.Placer).
+func (p *Producer) GrowPlaced(ctx context.Context, plan source.Plan) (from, to int, err error) {
+	if from, to, err = p.admin.GrowPlaced(ctx, p.cfg.Topic, plan); err != nil {
+		return from, to, err
+	}
+	p.grew(from, to)
+	return from, to, nil
+}
+
+var _ source.Placer = (*Producer)(nil)
+
 // grew takes a larger partition count, from partop's Grow or the watcher,
 // and refreshes the client's metadata at once.
 func (p *Producer) grew(from, to int) {

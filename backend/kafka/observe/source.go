@@ -212,3 +212,22 @@ func (s *Observer) Grow(ctx context.Context, target func(current int) int) (from
 	s.pollMetaNow()
 	return from, to, nil
 }
+
+// Plan says where balanced placement would put the partitions added to
+// reach target (source.Placer), from the topic's records/s by partition.
+func (s *Observer) Plan(ctx context.Context, target func(current int) int, load []float64) (source.Plan, error) {
+	return s.admin.Plan(ctx, s.cfg.Topic, target, load)
+}
+
+// GrowPlaced adds partitions where plan puts them (source.Placer); the
+// next metadata poll comes at once, as after Grow.
+func (s *Observer) GrowPlaced(ctx context.Context, plan source.Plan) (from, to int, err error) {
+	if from, to, err = s.admin.GrowPlaced(ctx, s.cfg.Topic, plan); err != nil {
+		return from, to, err
+	}
+	s.expanded(from, to)
+	s.pollMetaNow()
+	return from, to, nil
+}
+
+var _ source.Placer = (*Observer)(nil)
