@@ -45,7 +45,7 @@ func runCluster(ctx context.Context, o cmdline.Options, stdout, stderr io.Writer
 		}
 		match = re.MatchString
 	}
-	w := overview.NewWatcher(c.Census(), o.PollInterval)
+	w := overview.NewWatcher(c.Census(o.GroupsInterval >= 0), o.PollInterval)
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go w.Run(wctx)
@@ -74,7 +74,7 @@ func clusterAccess(b platform.Backend, o cmdline.Options) *tui.Cluster {
 	return &tui.Cluster{
 		Name: b.Name(),
 		Watch: func(ctx context.Context) tui.Overview {
-			w := overview.NewWatcher(c.Census(), rules.DefaultCensusInterval)
+			w := overview.NewWatcher(c.Census(o.GroupsInterval >= 0), rules.DefaultCensusInterval)
 			go w.Run(ctx)
 			return w
 		},

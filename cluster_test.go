@@ -41,6 +41,8 @@ func TestTopicsViewOfAnotherPartop(t *testing.T) {
 		Topic      string  `json:"topic"`
 		Partitions int     `json:"partitions"`
 		Rate       float64 `json:"rate"`
+		Groups     *int    `json:"groups"`
+		LagGroup   string  `json:"lag_group"`
 	}
 	type clusterLine struct {
 		Mode       string      `json:"mode"`
@@ -52,6 +54,7 @@ func TestTopicsViewOfAnotherPartop(t *testing.T) {
 		} `json:"brokers"`
 	}
 	var observed, rated int
+	sawGroup := false
 	var rateSum float64
 	for _, l := range strings.Split(strings.TrimSpace(oout.String()), "\n") {
 		var c clusterLine
@@ -75,6 +78,13 @@ func TestTopicsViewOfAnotherPartop(t *testing.T) {
 		if leaders != tp.Partitions || len(c.Brokers) == 0 {
 			t.Errorf("brokers lead %d partitions in all, the topic has %d: %q", leaders, tp.Partitions, l)
 		}
+		// The host runs its own consumer group, partop, on the embedded
+		// cluster: once it has committed, the topic has it.
+		if tp.Groups == nil {
+			t.Errorf("no groups figure: %q", l)
+		} else if *tp.Groups > 0 {
+			sawGroup = sawGroup || tp.LagGroup == "partop"
+		}
 		if c.RatesKnown {
 			rated++
 			rateSum += tp.Rate
@@ -82,6 +92,9 @@ func TestTopicsViewOfAnotherPartop(t *testing.T) {
 	}
 	if rated < 3 {
 		t.Fatalf("%d lines with rates of %d, want at least 3 (a census a second for 5.5 s)", rated, observed)
+	}
+	if !sawGroup {
+		t.Errorf("the host's consumer group partop never showed on topic partop")
 	}
 	// The host's own acknowledged rate over its run's steady part: its
 	// acked count at the end over the time it sent (from its summary).

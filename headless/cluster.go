@@ -41,6 +41,12 @@ type TopicLine struct {
 	NewUnused  int            `json:"new_unused"`  // of the partitions the latest expansion added, those with no record yet
 	Expansion  *ExpansionLine `json:"expansion,omitempty"`
 	Unanswered int            `json:"unanswered,omitempty"` // partitions the census has no end offset for
+	// Consumer groups with commits on the topic, and the largest lag
+	// among them (records between commit and end, over the partitions
+	// each committed on); absent when groups are not polled.
+	Groups   *int   `json:"groups,omitempty"`
+	Lag      *int64 `json:"lag,omitempty"`
+	LagGroup string `json:"lag_group,omitempty"`
 }
 
 // ExpansionLine is a topic's latest expansion seen by the topics view.
@@ -81,6 +87,13 @@ func ClusterLineOf(s *overview.Snapshot, name string, start time.Time, internal 
 			Topic: t.Name, Internal: t.Internal, Partitions: t.Partitions, Rate: t.Rate,
 			Jain: t.Balance.Jain, MaxMean: t.Balance.MaxMean, Idle: t.Balance.Idle,
 			Uneven: t.Uneven, NewUnused: t.NewUnused, Unanswered: t.Unanswered,
+		}
+		if s.Grouped {
+			g, lag := t.Groups, t.Lag
+			tl.Groups = &g
+			if g > 0 {
+				tl.Lag, tl.LagGroup = &lag, t.LagGroup
+			}
 		}
 		if e := t.Expansion; e != nil {
 			nl, uneven := t.NewLeaders(len(s.Brokers))

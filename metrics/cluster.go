@@ -41,6 +41,29 @@ var clusterCatalog = []clusterSeries{
 	ratedTopicGauge("partop_topic_idle_partitions", "Partitions with no record over the census interval while the topic had traffic.", func(t *overview.TopicRow) float64 { return float64(t.Balance.Idle) }),
 	ratedTopicGauge("partop_topic_uneven_records_per_second", "Records/s the partitions above the mean carry over it, over the census interval: what would have to move for an even spread (the topics view's first order).", func(t *overview.TopicRow) float64 { return t.Uneven }),
 	topicGauge("partop_topic_new_unused_partitions", "Of the partitions the latest expansion seen added, those with no record yet (0 without an expansion).", func(t *overview.TopicRow) float64 { return float64(t.NewUnused) }),
+	{
+		name: "partop_topic_consumer_groups", help: "Consumer groups with commits on the topic (absent when groups are not polled: --groups-interval negative).",
+		kind: prometheus.GaugeValue, labels: []string{"topic"},
+		read: func(s *overview.Snapshot, emit func(float64, ...string)) {
+			if !s.Grouped {
+				return
+			}
+			for i := range s.Topics {
+				emit(float64(s.Topics[i].Groups), s.Topics[i].Name)
+			}
+		},
+	},
+	{
+		name: "partop_topic_max_lag", help: "The largest lag among the consumer groups with commits on the topic (records between commit and end, over the partitions each committed on), and whose.",
+		kind: prometheus.GaugeValue, labels: []string{"topic", "group"},
+		read: func(s *overview.Snapshot, emit func(float64, ...string)) {
+			for i := range s.Topics {
+				if t := &s.Topics[i]; t.Groups > 0 {
+					emit(float64(t.Lag), t.Name, t.LagGroup)
+				}
+			}
+		},
+	},
 	brokerGauge("partop_broker_leaders", "Partitions the broker leads, every topic.", func(b *overview.BrokerRow) float64 { return float64(b.Leaders) }),
 	brokerGauge("partop_broker_replicas", "Replicas the broker holds, every topic.", func(b *overview.BrokerRow) float64 { return float64(b.Replicas) }),
 	brokerGauge("partop_broker_led_records_per_second", "Records/s over the census interval of the partitions the broker leads, every topic.", func(b *overview.BrokerRow) float64 { return b.Rate }),

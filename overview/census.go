@@ -23,6 +23,9 @@ type Census struct {
 	At      time.Time // when the end offsets were asked for
 	Brokers []Broker  // by id, ascending
 	Topics  []Topic   // by name, ascending
+	// Groups are the consumer groups' commits, where the poller looks at
+	// groups (nil: it does not).
+	Groups []GroupCommits
 	// Partial says what the look missed (a broker that did not answer
 	// ListOffsets, partitions without a leader), or "".
 	Partial string
@@ -46,6 +49,13 @@ type Partition struct {
 	Leader   int32   // -1: none known
 	Replicas []int32 // the brokers holding a replica, the leader included
 	End      int64   // end offset; -1: not answered in this look
+}
+
+// GroupCommits is one consumer group's committed offsets, by topic and
+// partition.
+type GroupCommits struct {
+	Group   string
+	Commits map[string]map[int32]int64
 }
 
 // Poller takes a census of the cluster. A backend implements it.

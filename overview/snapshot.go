@@ -19,6 +19,7 @@ type Snapshot struct {
 	Took     time.Duration // how long the latest census took
 	Err      string        // why the latest census failed ("" if it did not); the figures are the last good ones
 	Partial  string        // what the latest census missed, or ""
+	Grouped  bool          // the census looked at consumer groups (TopicRow.Groups and Lag mean something)
 	Topics   []TopicRow    // by name
 	Brokers  []BrokerRow   // by id
 }
@@ -40,6 +41,12 @@ type TopicRow struct {
 	Expansion  *Expansion
 	NewUnused  int
 	Unanswered int // partitions whose end offset the census lacks
+	// Groups are the consumer groups with commits on the topic; Lag the
+	// largest of their lags (records between a partition's commit and its
+	// end, over the partitions the group committed on), LagGroup whose.
+	Groups   int
+	Lag      int64
+	LagGroup string
 	// By partition id: its leader (-1: none) and records/s.
 	Leaders []int32
 	Rates   []float64

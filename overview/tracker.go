@@ -93,6 +93,10 @@ func (t *Tracker) Take(c Census) Snapshot {
 		s.Topics = append(s.Topics, row)
 	}
 	s.Brokers = brokerRows(c.Brokers, c.Topics, s.Topics)
+	if c.Groups != nil {
+		s.Grouped = true
+		groupLags(c.Groups, s.Topics, next)
+	}
 	for name := range t.expansion {
 		if _, ok := next[name]; !ok {
 			delete(t.expansion, name) // deleted topics take their history with them
@@ -101,6 +105,35 @@ func (t *Tracker) Take(c Census) Snapshot {
 	t.prev, t.prevAt = next, c.At
 	t.polls++
 	return s
+}
+
+// groupLags gives each topic its groups with commits and the largest lag
+// among them, from the end offsets of this census (ends, by topic).
+func groupLags(groups []GroupCommits, rows []TopicRow, ends map[string][]int64) {
+	idx := make(map[string]int, len(rows))
+	for i := range rows {
+		idx[rows[i].Name] = i
+	}
+	for _, g := range groups {
+		for topic, commits := range g.Commits {
+			i, ok := idx[topic]
+			if !ok {
+				continue // committed on a topic deleted since
+			}
+			e := ends[topic]
+			var lag int64
+			for p, off := range commits {
+				if int(p) < len(e) && e[p] >= 0 {
+					lag += max(e[p]-off, 0)
+				}
+			}
+			r := &rows[i]
+			r.Groups++
+			if lag > r.Lag || r.LagGroup == "" {
+				r.Lag, r.LagGroup = lag, g.Group
+			}
+		}
+	}
 }
 
 // uneven is how many records/s the partitions above the mean carry over

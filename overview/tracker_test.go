@@ -100,3 +100,22 @@ func TestTrackerUnanswered(t *testing.T) {
 		t.Fatalf("after the gap partition 1's rate %v, want 20 (from its last known end, over 1 s)", r.Rates[1])
 	}
 }
+
+// TestTrackerGroups: each topic's groups with commits and the largest
+// lag among them, from the census's end offsets.
+func TestTrackerGroups(t *testing.T) {
+	tr := NewTracker()
+	c := census(0, 100, 100, 100)
+	c.Groups = []GroupCommits{
+		{Group: "billing", Commits: map[string]map[int32]int64{"orders": {0: 90, 1: 100}}},               // lag 10
+		{Group: "search", Commits: map[string]map[int32]int64{"orders": {0: 50, 2: 70}, "gone": {0: 1}}}, // lag 80
+	}
+	s := tr.Take(c)
+	r, _ := s.Topic("orders")
+	if !s.Grouped || r.Groups != 2 || r.Lag != 80 || r.LagGroup != "search" {
+		t.Fatalf("groups %d, lag %d of %q (grouped %v); want 2, 80 of search", r.Groups, r.Lag, r.LagGroup, s.Grouped)
+	}
+	if idle, _ := s.Topic("idle"); idle.Groups != 0 || idle.LagGroup != "" {
+		t.Fatalf("idle has groups: %+v", idle)
+	}
+}

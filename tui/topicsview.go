@@ -20,6 +20,8 @@ const (
 	tMaxMeanW     = 8
 	tIdleW        = 5
 	tUnusedW      = 7
+	tGroupsW      = 6
+	tLagW         = 7
 	tNameMinW     = 12
 	tNameMaxW     = 40
 	maxBrokerRows = 6
@@ -135,7 +137,7 @@ func (t *Topics) summary() string {
 // columnWidths shares the width left by the fixed columns between the
 // topic's name and the latest expansion.
 func (t *Topics) columnWidths() (nameW, expW int) {
-	fixed := 1 + tPartsW + 1 + tRateW + 1 + tUnevenW + 1 + tJainW + 1 + tMaxMeanW + 1 + tIdleW + 1 + tUnusedW + 2
+	fixed := 1 + tPartsW + 1 + tRateW + 1 + tUnevenW + 1 + tJainW + 1 + tMaxMeanW + 1 + tIdleW + 1 + tUnusedW + 1 + tGroupsW + 1 + tLagW + 2
 	rest := max(t.width-fixed, tNameMinW)
 	nameW = tNameMinW // the longest name in view, up to tNameMaxW
 	for _, r := range t.rows[t.offset:min(t.offset+t.tableRows(), len(t.rows))] {
@@ -155,6 +157,8 @@ func (t *Topics) columnTitles(nameW, expW int) string {
 	b.WriteString(padLeft("MAX/MEAN", tMaxMeanW+1))
 	b.WriteString(padLeft("IDLE", tIdleW+1))
 	b.WriteString(padLeft("UNUSED", tUnusedW+1))
+	b.WriteString(padLeft("GROUPS", tGroupsW+1))
+	b.WriteString(padLeft("MAX LAG", tLagW+1))
 	if expW > 0 {
 		b.WriteString("  " + fitText("LATEST EXPANSION", expW))
 	}
@@ -187,6 +191,15 @@ func (t *Topics) row(r *overview.TopicRow, nameW, expW int) string {
 		unused = strconv.Itoa(r.NewUnused)
 	}
 	b.WriteString(padLeft(unused, tUnusedW+1))
+	groups, lag := "–", "–"
+	if t.snap.Grouped {
+		groups = strconv.Itoa(r.Groups)
+		if r.Groups > 0 {
+			lag = compact(float64(r.Lag))
+		}
+	}
+	b.WriteString(padLeft(groups, tGroupsW+1))
+	b.WriteString(padLeft(lag, tLagW+1))
 	if expW > 0 && r.Expansion != nil {
 		text, uneven := r.NewLeaders(len(t.snap.Brokers))
 		e := fmt.Sprintf("%d→%d by %s · %s", r.Expansion.From, r.Expansion.To, r.Expansion.By.In(t.location()).Format("15:04:05"), text)
@@ -249,7 +262,11 @@ func (t *Topics) statusLine() string {
 	if len(t.rows) == 0 {
 		return ""
 	}
-	return fit(t.st.Muted.Render(fmt.Sprintf("row %d of %d · enter opens %s", t.cursor+1, len(t.rows), t.selected())), t.width)
+	line := fmt.Sprintf("row %d of %d · enter opens %s", t.cursor+1, len(t.rows), t.selected())
+	if r := &t.snap.Topics[t.rows[t.cursor]]; r.Groups > 0 {
+		line += fmt.Sprintf(" · %d groups, the most behind %s by %s records", r.Groups, r.LagGroup, stats.Grouped(float64(r.Lag)))
+	}
+	return fit(t.st.Muted.Render(line), t.width)
 }
 
 // location is where the topics view's times are shown: the dashboards'

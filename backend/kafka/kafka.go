@@ -63,8 +63,13 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 func (b *Backend) Cluster() *cluster.Cluster { return b.cl }
 
 // Census is the topics view's poll of the whole cluster, over the admin
-// client (platform.Censuser).
-func (b *Backend) Census() overview.Poller { return census.New(b.cl.Client()) }
+// client (platform.Censuser); with groups, every consumer group's commits
+// too.
+func (b *Backend) Census(groups bool) overview.Poller {
+	p := census.New(b.cl.Client())
+	p.Groups = groups
+	return p
+}
 
 // Name is "embedded 127.0.0.1:9092" or the broker list.
 func (b *Backend) Name() string { return b.cl.Name() }

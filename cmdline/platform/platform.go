@@ -60,7 +60,9 @@ type Backend interface {
 // Censuser is a Backend that can take a census of its whole cluster for
 // the topics view (Kafka; Fluvio not yet).
 type Censuser interface {
-	Census() overview.Poller
+	// Census returns the poller; groups: it lists the consumer groups
+	// and their commits too.
+	Census(groups bool) overview.Poller
 }
 
 // Platform is one backend's part of the command line.

@@ -50,6 +50,18 @@ func serveCluster(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	// 50 consumer groups, each with commits on 10 topics' partitions.
+	for g := range 50 {
+		var offs kadm.Offsets
+		for i := range 10 {
+			for p := range parts {
+				offs.Add(kadm.Offset{Topic: topicName((g*10 + i) % topics), Partition: int32(p), At: 0})
+			}
+		}
+		if _, err := adm.CommitOffsets(ctx, fmt.Sprintf("group-%02d", g), offs); err != nil {
+			b.Fatal(err)
+		}
+	}
 	go func() {
 		tick := time.NewTicker(10 * time.Millisecond)
 		defer tick.Stop()
@@ -123,7 +135,8 @@ func BenchmarkCensus(b *testing.B) {
 }
 
 // BenchmarkWatcherCPU is the topics view's polling as partop runs it: a
-// census every 5 s and the tracker's figures, for 30 s, at 100,000
+// census every 5 s (with the consumer groups: 50 of them, each with
+// commits on 10 topics) and the tracker's figures, for 30 s, at 100,000
 // partitions. cpu-% is the process's CPU (rusage) over wall time, in
 // percent of one core; the goal is under 10.
 func BenchmarkWatcherCPU(b *testing.B) {
@@ -134,15 +147,24 @@ func BenchmarkWatcherCPU(b *testing.B) {
 	}
 	defer cl.Close()
 	for range b.N {
-		w := overview.NewWatcher(census.New(cl), 5*time.Second)
+		p := census.New(cl)
+		p.Groups = true
+		w := overview.NewWatcher(p, 5*time.Second)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		c0, t0 := cpuTime(), time.Now()
 		w.Run(ctx)
 		cancel()
 		cpu, wall := cpuTime()-c0, time.Since(t0)
 		s := w.Snapshot()
-		if s.Polls < 6 || s.Err != "" {
-			b.Fatalf("%d censuses in 30 s, error %q", s.Polls, s.Err)
+		if s.Polls < 6 || s.Err != "" || !s.Grouped {
+			b.Fatalf("%d censuses in 30 s, error %q, groups looked at %v", s.Polls, s.Err, s.Grouped)
+		}
+		groups := 0
+		for _, t := range s.Topics {
+			groups += t.Groups
+		}
+		if groups != 500 {
+			b.Fatalf("%d group-topic pairs, want 500", groups)
 		}
 		b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "cpu-%")
 		b.ReportMetric(float64(s.Took.Microseconds())/1000, "last-census-ms")

@@ -31,6 +31,10 @@ const maxPerRequest = 10_000
 
 // Poller takes censuses over a kgo client.
 type Poller struct {
+	// Groups: each census lists the consumer groups and their commits
+	// too (Census.Groups).
+	Groups bool
+
 	cl   *kgo.Client
 	now  func() time.Time
 	turn int // the broker asked for metadata next, among those the client knows
@@ -88,6 +92,11 @@ func (p *Poller) Census(ctx context.Context) (overview.Census, error) {
 	slices.SortFunc(c.Topics, func(a, b overview.Topic) int { return strings.Compare(a.Name, b.Name) })
 	c.At = p.now()
 	missed = append(missed, p.ends(ctx, &c)...)
+	if p.Groups {
+		var gm []string
+		c.Groups, gm = p.groups(ctx)
+		missed = append(missed, gm...)
+	}
 	if denied > 0 {
 		missed = append(missed, fmt.Sprintf("%d topics not described (Describe denied)", denied))
 	}

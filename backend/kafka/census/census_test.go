@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"partop/backend/kafka/census"
@@ -40,9 +41,22 @@ func TestCensusOnEmbedded(t *testing.T) {
 			}
 		}
 	}
-	got, err := census.New(cl).Census(ctx)
+	// A group with commits (an admin's commit, no member): 1 and 4
+	// records behind on alpha's partitions 0 and 2.
+	var offs kadm.Offsets
+	offs.Add(kadm.Offset{Topic: "alpha", Partition: 0, At: 2})
+	offs.Add(kadm.Offset{Topic: "alpha", Partition: 2, At: 1})
+	if _, err := kadm.NewClient(cl).CommitOffsets(ctx, "billing", offs); err != nil {
+		t.Fatal(err)
+	}
+	p := census.New(cl)
+	p.Groups = true
+	got, err := p.Census(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(got.Groups) != 1 || got.Groups[0].Group != "billing" || got.Groups[0].Commits["alpha"][0] != 2 || got.Groups[0].Commits["alpha"][2] != 1 {
+		t.Errorf("groups %+v, want billing at 2 and 1 on alpha 0 and 2", got.Groups)
 	}
 	if got.Partial != "" {
 		t.Errorf("Partial = %q, want nothing missed", got.Partial)
