@@ -111,6 +111,11 @@ type TopicState struct {
 	// Leaders are the partitions' leaders from the latest metadata, by
 	// partition id (-1: none).
 	Leaders []int32
+	// Replicas are each partition's replicas and Brokers the cluster's
+	// brokers, from the latest metadata where the source tells them
+	// (Kafka); nil before or where it does not.
+	Replicas [][]int32
+	Brokers  []source.Broker
 	// WatchError is the watcher's latest error, empty once it recovers.
 	WatchError string
 	// MetadataRequests counts metadata requests the source sent: the

@@ -112,6 +112,9 @@ func (t *topic) metadata(now time.Time, m source.Metadata) {
 		t.state.WatchError = ""
 	}
 	t.state.Leaders = append([]int32(nil), m.Leaders...)
+	if m.Brokers != nil { // a new slice each look: published snapshots share the old ones
+		t.state.Replicas, t.state.Brokers = m.Replicas, m.Brokers
+	}
 	from, to := t.state.Cluster, len(m.Leaders)
 	switch {
 	case t.adding > 0 && from > 0:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"partop/engine"
 	"partop/overview"
 )
 
@@ -108,6 +109,25 @@ func ClusterLineOf(s *overview.Snapshot, name string, start time.Time, internal 
 		l.Brokers = append(l.Brokers, BrokerLine{Broker: b.ID, Rack: b.Rack, Leaders: b.Leaders, Replicas: b.Replicas, Rate: b.Rate, Share: b.Share})
 	}
 	return l
+}
+
+// topicBrokers is a topic line's brokers, nil before the first metadata
+// look that names them.
+func topicBrokers(s *engine.Snapshot) []BrokerLine {
+	ts := &s.TopicState
+	if ts.Brokers == nil {
+		return nil
+	}
+	rates := make([]float64, len(s.Stats.Partitions))
+	for i, p := range s.Stats.Partitions {
+		rates[i] = p.RateBalance
+	}
+	bs := overview.BrokersOf(ts.Brokers, ts.Leaders, ts.Replicas, rates)
+	out := make([]BrokerLine, len(bs))
+	for i, b := range bs {
+		out[i] = BrokerLine{Broker: b.ID, Rack: b.Rack, Leaders: b.Leaders, Replicas: b.Replicas, Rate: b.Rate, Share: b.Share}
+	}
+	return out
 }
 
 // RunCluster prints a ClusterLine for each census w takes until ctx

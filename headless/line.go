@@ -43,6 +43,10 @@ type Line struct {
 	Keys           *KeysLine `json:"keys,omitempty"`
 	JainBytes      *float64  `json:"jain_bytes,omitempty"`
 	BytesEstimated bool      `json:"bytes_estimated,omitempty"`
+	// Brokers are the cluster's brokers and this topic's part on each:
+	// the partitions it leads and their records/s over the balance window
+	// (jain's), its replicas; where the platform tells brokers (Kafka).
+	Brokers []BrokerLine `json:"brokers,omitempty"`
 }
 
 // ConsumerLine is partop's own consumer group (--consume).
@@ -189,6 +193,7 @@ func LineOf(s *engine.Snapshot) Line {
 		Consumer:          consumerLine(s),
 		Groups:            groupLines(s.Groups),
 		GroupsError:       s.Groups.Err,
+		Brokers:           topicBrokers(s),
 	}
 	withKeys(&l, s)
 	return l

@@ -16,6 +16,8 @@ package overview
 import (
 	"context"
 	"time"
+
+	"partop/source"
 )
 
 // Census is one look at the whole cluster.
@@ -31,11 +33,9 @@ type Census struct {
 	Partial string
 }
 
-// Broker is one broker of the cluster.
-type Broker struct {
-	ID   int32
-	Rack string // "" where not set
-}
+// Broker is one broker of the cluster: source's, the same a topic's
+// dashboard learns from its metadata.
+type Broker = source.Broker
 
 // Topic is one topic in a census.
 type Topic struct {

@@ -70,6 +70,52 @@ func (s *Snapshot) Topic(name string) (TopicRow, bool) {
 	return s.Topics[i], true
 }
 
+// BrokersOf is BrokerRow for one topic from what its dashboard knows:
+// the cluster's brokers, each partition's leader and replicas, and its
+// records/s (by partition id). A leader or replica not among brokers (a
+// broker the metadata no longer lists) is counted under its own row.
+func BrokersOf(brokers []Broker, leaders []int32, replicas [][]int32, rates []float64) []BrokerRow {
+	out := make([]BrokerRow, 0, len(brokers))
+	idx := make(map[int32]int, len(brokers))
+	row := func(id int32, rack string) int {
+		i, ok := idx[id]
+		if !ok {
+			i = len(out)
+			idx[id] = i
+			out = append(out, BrokerRow{ID: id, Rack: rack})
+		}
+		return i
+	}
+	for _, b := range brokers {
+		row(b.ID, b.Rack)
+	}
+	var total float64
+	for p, l := range leaders {
+		if l < 0 {
+			continue
+		}
+		i := row(l, "")
+		out[i].Leaders++
+		if p < len(rates) {
+			out[i].Rate += rates[p]
+			total += rates[p]
+		}
+	}
+	for _, rs := range replicas {
+		for _, r := range rs {
+			out[row(r, "")].Replicas++
+		}
+	}
+	slices.SortFunc(out, func(a, b BrokerRow) int { return int(a.ID - b.ID) })
+	for i := range out {
+		out[i].FairShare = 1 / float64(len(out))
+		if total > 0 {
+			out[i].Share = out[i].Rate / total
+		}
+	}
+	return out
+}
+
 // TopicBrokers is BrokerRow for one topic: each broker's leaders of the
 // topic's partitions and the records/s they carry (replicas are not
 // counted: the census keeps them for the cluster's rows only).
@@ -104,11 +150,20 @@ func (s *Snapshot) TopicBrokers(name string) []BrokerRow {
 // up): 3 of 4 on one of three brokers is, 2, 1 and 1 is not.
 func (r *TopicRow) NewLeaders(brokers int) (text string, unevenly bool) {
 	e := r.Expansion
-	if e == nil || e.To > len(r.Leaders) {
+	if e == nil {
+		return "", false
+	}
+	return NewLeaders(r.Leaders, e.From, e.To, brokers)
+}
+
+// NewLeaders says where the leaders of partitions from to to-1 are (see
+// TopicRow.NewLeaders), given every partition's leader.
+func NewLeaders(leaders []int32, from, to, brokers int) (text string, unevenly bool) {
+	if from < 0 || from >= to || to > len(leaders) {
 		return "", false
 	}
 	count := map[int32]int{}
-	for _, l := range r.Leaders[e.From:e.To] {
+	for _, l := range leaders[from:to] {
 		count[l]++
 	}
 	ids := make([]int32, 0, len(count))
@@ -129,7 +184,7 @@ func (r *TopicRow) NewLeaders(brokers int) (text string, unevenly bool) {
 		}
 		parts[i] = fmt.Sprintf("broker %d ×%d", id, count[id])
 	}
-	added := e.To - e.From
+	added := to - from
 	if brokers > 0 {
 		even := (added + brokers - 1) / brokers
 		unevenly = count[ids[0]] > even

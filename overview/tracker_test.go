@@ -119,3 +119,25 @@ func TestTrackerGroups(t *testing.T) {
 		t.Fatalf("idle has groups: %+v", idle)
 	}
 }
+
+// TestBrokersOf: a topic's brokers from its dashboard's metadata: every
+// broker of the cluster (one leading nothing too), leaders, replicas and
+// the records/s of the partitions each leads.
+func TestBrokersOf(t *testing.T) {
+	bs := BrokersOf([]Broker{{ID: 0, Rack: "a"}, {ID: 1, Rack: "b"}, {ID: 2, Rack: "c"}},
+		[]int32{0, 0, 1, -1}, [][]int32{{0, 1}, {0, 2}, {1, 0}, {2}}, []float64{30, 50, 20, 0})
+	if len(bs) != 3 {
+		t.Fatalf("%d brokers: %+v", len(bs), bs)
+	}
+	want := []BrokerRow{
+		{ID: 0, Rack: "a", Leaders: 2, Replicas: 3, Rate: 80, Share: 0.8},
+		{ID: 1, Rack: "b", Leaders: 1, Replicas: 2, Rate: 20, Share: 0.2},
+		{ID: 2, Rack: "c", Leaders: 0, Replicas: 2, Rate: 0, Share: 0},
+	}
+	for i, w := range want {
+		w.FairShare = 1.0 / 3
+		if bs[i] != w {
+			t.Errorf("broker %d: %+v, want %+v", i, bs[i], w)
+		}
+	}
+}

@@ -17,7 +17,18 @@ type Fact interface{ fact() }
 // partop's own Grow is in flight).
 type Metadata struct {
 	Leaders []int32
-	Err     error
+	// Replicas are each partition's replicas (the leader among them) and
+	// Brokers the cluster's brokers, where the source's look tells them
+	// (Kafka); nil where it does not.
+	Replicas [][]int32
+	Brokers  []Broker
+	Err      error
+}
+
+// Broker is one broker of the cluster and its rack ("" where not set).
+type Broker struct {
+	ID   int32
+	Rack string
 }
 
 // Routed says the partition count the source routes records over changed

@@ -15,7 +15,7 @@ const groupsMax = 8
 // allPanelLines is how many lines the panels want: the producers panel in
 // observe mode, then the groups panel once a groups poll has answered.
 func (m *Model) allPanelLines() int {
-	return m.panelLines() + m.keysLines() + m.groupsLines()
+	return m.panelLines() + m.keysLines() + m.groupsLines() + m.brokersLines()
 }
 
 func (m *Model) groupsLines() int {
@@ -34,10 +34,11 @@ func (m *Model) groupsLines() int {
 // panel, the groups panel in what is left.
 func (m *Model) panels() []string {
 	st := &m.styles
-	rows := shareRows(m.lay.panel, m.panelLines(), m.keysLines(), m.groupsLines())
+	rows := shareRows(m.lay.panel, m.panelLines(), m.keysLines(), m.groupsLines(), m.brokersLines())
 	out := padLines(producersPanel(&m.es.Producers, m.now, m.width, rows[0], st), rows[0])
 	out = append(out, padLines(m.keysPanel(rows[1]), rows[1])...)
-	return append(out, groupsPanel(m.es, m.width, rows[2], st)...)
+	out = append(out, padLines(groupsPanel(m.es, m.width, rows[2], st), rows[2])...)
+	return append(out, m.brokersPanel(rows[3])...)
 }
 
 // shareRows shares n rows among panels wanting want[i], in order: every

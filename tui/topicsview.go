@@ -218,13 +218,18 @@ func (t *Topics) brokers() []string {
 	if n == 0 {
 		return nil
 	}
-	return brokerPanel(t.snap.Brokers, n-2, t.width, "BROKERS · leaders' records/s, all topics", &t.st, &t.tp)
+	title := t.st.Title.Render("BROKERS") + t.st.Muted.Render(" · every topic: the partitions each leads, their records/s, and replicas")
+	return brokerPanel(t.snap.Brokers, n-2, t.width, title, &t.st, &t.tp)
 }
 
-// brokerPanel renders broker rows under a title and column titles, at
-// most rows of them (the busiest first when they do not all fit).
+// brokerPanel renders broker rows under a title (styled) and column
+// titles, at most rows of them (the busiest first when they do not all
+// fit).
 func brokerPanel(bs []overview.BrokerRow, rows, width int, title string, st *Styles, tp *tablePaints) []string {
-	out := []string{fit(st.Title.Render(title), width)}
+	out := []string{fit(title, width)}
+	if rows <= 0 {
+		return out
+	}
 	out = append(out, fit(st.Header.Render(" BROKER RACK        LEADERS REPLICAS   RATE/s  SHARE "+barHeader(21)), width))
 	shown := bs
 	if len(bs) > rows {

@@ -56,6 +56,35 @@ func Describe(ctx context.Context, cl *kgo.Client, topic string) (Topic, error) 
 	return t, err
 }
 
+// DescribeLayout is Describe with the cluster's brokers and their racks,
+// sorted by id, over any client (the sources' watchers report them).
+func DescribeLayout(ctx context.Context, cl *kgo.Client, topic string) (Topic, []Broker, error) {
+	return describe(ctx, cl, topic)
+}
+
+// MetadataOf is a look at t as the engine takes it: leaders, replicas and
+// the cluster's brokers, or the error.
+func MetadataOf(t Topic, brokers []Broker, err error) source.Metadata {
+	m := source.Metadata{Leaders: t.Leaders(), Err: err}
+	if err == nil {
+		m.Replicas = t.Replicas()
+		m.Brokers = make([]source.Broker, len(brokers))
+		for i, b := range brokers {
+			m.Brokers[i] = source.Broker{ID: b.ID, Rack: b.Rack}
+		}
+	}
+	return m
+}
+
+// Replicas are the partitions' replicas, by partition id.
+func (t Topic) Replicas() [][]int32 {
+	out := make([][]int32, len(t.Partitions))
+	for i, p := range t.Partitions {
+		out[i] = p.Replicas
+	}
+	return out
+}
+
 // Layout is Describe with the cluster's brokers and their racks, sorted
 // by id: what placing new partitions needs.
 func (c *Cluster) Layout(ctx context.Context, topic string) (Topic, []Broker, error) {

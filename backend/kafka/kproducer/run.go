@@ -38,12 +38,12 @@ func (p *Producer) produce(_ context.Context, n int) int {
 // whole cost.
 func (p *Producer) watch(ctx context.Context) {
 	source.Poll(ctx, p.cfg.DiscoveryInterval, true, nil, func(ctx context.Context) error {
-		t, err := cluster.Describe(ctx, p.watchCl, p.cfg.Topic)
+		t, brokers, err := cluster.DescribeLayout(ctx, p.watchCl, p.cfg.Topic)
 		if errors.Is(err, context.Canceled) {
 			return err // stopping: not news about the topic
 		}
 		leaders := t.Leaders()
-		p.reports.Report(source.Metadata{Leaders: leaders, Err: err})
+		p.reports.Report(cluster.MetadataOf(t, brokers, err))
 		if err != nil {
 			return err
 		}

@@ -136,12 +136,12 @@ func (s *Observer) Run(ctx context.Context, r source.Reporter) {
 // watch describes the topic: its partition count and leaders. A larger
 // count is an expansion the producers list judges producers by.
 func (s *Observer) watch(ctx context.Context) error {
-	t, err := cluster.Describe(ctx, s.cl, s.cfg.Topic)
+	t, brokers, err := cluster.DescribeLayout(ctx, s.cl, s.cfg.Topic)
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
 	leaders := t.Leaders()
-	s.Report(source.Metadata{Leaders: leaders, Err: err})
+	s.Report(cluster.MetadataOf(t, brokers, err))
 	if err != nil {
 		return err
 	}
