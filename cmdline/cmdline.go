@@ -93,8 +93,11 @@ func Parse(args []string, stderr io.Writer, platforms ...platform.Platform) (Opt
 	if o.Platform, err = choose(platforms, owners, o.Given); err != nil {
 		return o, err
 	}
-	o.Workload.Topic = o.Topic
 	o.Cluster = o.Observe && (!o.Given["topic"] || rules.IsTopicPattern(o.Topic))
+	o.Workload.Topic = o.Topic
+	if rules.IsTopicPattern(o.Topic) {
+		o.Workload.Topic = rules.DefaultTopic // a pattern names no topic to send to; the workload is not used
+	}
 	if o.Cluster && !o.Given["poll-interval"] && !o.Given["observe-interval"] {
 		o.PollInterval = rules.DefaultCensusInterval
 	}

@@ -69,7 +69,7 @@ func defineRunFlags(fs *flag.FlagSet, u *usage, o *Options) rawFlags {
 }
 
 func defineProducer(fs *flag.FlagSet, o *Options, platforms []platform.Platform) {
-	fs.StringVar(&o.Topic, "topic", "partop", "topic to produce to (or, with --observe, to watch; with --observe a pattern such as 'orders.*' opens the topics view of the topics it matches)")
+	fs.StringVar(&o.Topic, "topic", rules.DefaultTopic, "topic to produce to (or, with --observe, to watch; with --observe a pattern such as 'orders.*' opens the topics view of the topics it matches)")
 	fs.IntVar(&o.Partitions, "partitions", rules.DefaultPartitions, "partitions when partop creates the topic")
 	fs.StringVar(&o.Place, "placement", rules.PlaceCluster, "`WHO` places the partitions partop adds, unless the prompt or --at says: "+rules.PlaceCluster+" (the cluster's own placement) or "+rules.PlaceBalanced+" (Kafka: leaders on the brokers whose leaders carry the least of the topic's traffic)")
 	fs.BoolVar(&o.Create, "create", false, "create the topic on a real cluster if it does not exist (a cluster partop starts itself always does)")

@@ -86,8 +86,11 @@ func ClusterLineOf(s *overview.Snapshot, name string, start time.Time, internal 
 		}
 		tl := TopicLine{
 			Topic: t.Name, Internal: t.Internal, Partitions: t.Partitions, Rate: t.Rate,
-			Jain: t.Balance.Jain, MaxMean: t.Balance.MaxMean, Idle: t.Balance.Idle,
+			Jain: t.Balance.Jain, MaxMean: t.Balance.MaxMean,
 			Uneven: t.Uneven, NewUnused: t.NewUnused, Unanswered: t.Unanswered,
+		}
+		if t.Rate > 0 {
+			tl.Idle = t.Balance.Idle // an idle topic's partitions are not "idle partitions"
 		}
 		if s.Grouped {
 			g, lag := t.Groups, t.Lag

@@ -221,7 +221,9 @@ const (
 	// DefaultCensusInterval is the topics view's: one census of the
 	// whole cluster (every partition's end offset) every 5 s.
 	DefaultCensusInterval = 5 * time.Second
-	MinPollInterval       = 100 * time.Millisecond
+	// DefaultTopic is --topic's default: the topic partop produces to.
+	DefaultTopic    = "partop"
+	MinPollInterval = 100 * time.Millisecond
 
 	// The producers list (observe mode on Kafka): how often producer ids
 	// are listed, and how long producers have to write to new partitions

@@ -105,3 +105,26 @@ func names(ts []overview.Topic) []string {
 	}
 	return out
 }
+
+// TestCensusNoGroups: a census that looks at groups on a cluster with
+// none says so (an empty list), not "not looked at" (nil).
+func TestCensusNoGroups(t *testing.T) {
+	t.Parallel()
+	c, _ := embeddedtest.Start(t, "lonely", 2)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(c.ClientOpts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	p := census.New(cl)
+	p.Groups = true
+	got, err := p.Census(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Groups == nil || len(got.Groups) != 0 {
+		t.Fatalf("groups %#v, want an empty list", got.Groups)
+	}
+}

@@ -41,7 +41,7 @@ func (p *Poller) groups(ctx context.Context) ([]overview.GroupCommits, []string)
 	slices.Sort(names)
 	names = slices.Compact(names) // a group moving between coordinators is listed twice
 	if len(names) == 0 {
-		return nil, missed
+		return []overview.GroupCommits{}, missed // looked: none (not nil, which says groups were not looked at)
 	}
 	fetch := kmsg.NewPtrOffsetFetchRequest()
 	for _, n := range names {
