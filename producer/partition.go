@@ -88,6 +88,7 @@ type BatchRoundRobin struct {
 	fill   int  // bytes placed on cur in this turn
 	done   bool // cur's turn is over: the next record goes to the next partition
 	spread int  // after growing: while cur+1 < spread, one record to each next partition
+	added  bool // the last choice gave a partition the topic just gained its first record
 }
 
 // Partition implements Partitioner.
@@ -101,12 +102,15 @@ func (b *BatchRoundRobin) Partition(_ []byte, size, n int) int {
 // other than the last record's, or is the first), where a new batch is
 // expected.
 func (b *BatchRoundRobin) Choose(size, n int) (p int, turned bool) {
+	b.added = false
 	switch {
 	case b.n == 0: // the first record
 		b.cur, turned = 0, true
 	case n > b.n: // grown: the first partition added
-		b.cur, b.spread, turned = b.n, n, true
-	case b.cur+1 < min(b.spread, n), b.done: // the next partition added, or the next in turn
+		b.cur, b.spread, turned, b.added = b.n, n, true, true
+	case b.cur+1 < min(b.spread, n): // the next partition added
+		b.cur, turned, b.added = b.cur+1, true, true
+	case b.done: // the next in turn
 		b.cur, turned = b.cur+1, true
 	}
 	if b.cur >= n { // past the last, or the count shrank below it
@@ -126,6 +130,20 @@ func (b *BatchRoundRobin) Choose(size, n int) (p int, turned bool) {
 // EndBatch ends the current partition's turn: the next record goes to the
 // next partition.
 func (b *BatchRoundRobin) EndBatch() { b.done = true }
+
+// Jump moves the turn that began with the last Choose to partition p
+// (below the count Choose was given): a caller that knows better where
+// this turn should go (kgo's view of backed-up partitions). Turns go on in
+// order after p.
+func (b *BatchRoundRobin) Jump(p int) {
+	if p >= 0 && p < b.n {
+		b.cur = p
+	}
+}
+
+// Added reports whether the last Choose gave a partition the topic just
+// gained its first record (after growing, one to each, in order).
+func (b *BatchRoundRobin) Added() bool { return b.added }
 
 // Sticky is uniform-sticky, kgo's default and the Java client's since
 // Kafka 3.3 (KIP-794): it puts records on one partition until they add up

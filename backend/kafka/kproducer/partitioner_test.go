@@ -189,36 +189,68 @@ type backups struct {
 func (b *backups) Next() (int, int64) { b.i++; return b.i - 1, b.n[b.i-1] }
 func (b *backups) Rem() int           { return len(b.n) - b.i }
 
-// TestBatchRoundRobinSkipsBackedUp: told each partition's buffered
-// records, a turn that would begin on a partition far more backed up than
-// the others goes to the next one; with nothing backed up every partition
-// takes its turn.
-func TestBatchRoundRobinSkipsBackedUp(t *testing.T) {
-	// turns places records as kgo would if each one's batch were sent at
-	// once (a turn is then two records: the first opens its batch, the
-	// second finds it sent) and lists the partitions whose turns began.
+// TestBatchRoundRobinBackedUp: told each partition's buffered records,
+// turns go in order while little is buffered; as fast as the cluster
+// takes records, a turn begins where kgo's adaptive rule would, so a
+// partition far more backed up than the others almost never gets one;
+// right after the topic grew, each new partition still gets its record
+// first.
+func TestBatchRoundRobinBackedUp(t *testing.T) {
+	// turns has tp place records as kgo would if each one's batch were
+	// sent at once (a turn is then two records: the first opens its batch
+	// and kgo asks again, the same partition; the second finds the batch
+	// sent, which ends the turn) and lists the partitions n turns began on.
+	var tp *batchRoundRobinTopic
+	fresh := func() { tp = basePartitioner(rules.BatchRoundRobin).ForTopic("t").(*batchRoundRobinTopic) }
 	turns := func(buffered []int64, n int) []int {
-		tp := basePartitioner(rules.BatchRoundRobin).ForTopic("t").(*batchRoundRobinTopic)
 		var got []int
-		for range 2 * n {
-			p := tp.PartitionByBackup(&kgo.Record{}, 4, &backups{n: buffered})
-			tp.OnNewBatch()
-			if tp.again {
-				p = tp.PartitionByBackup(&kgo.Record{}, 4, &backups{n: buffered})
+		for range n {
+			p := tp.PartitionByBackup(&kgo.Record{}, len(buffered), &backups{n: buffered})
+			tp.OnNewBatch() // its batch is new: kgo asks again
+			if again := tp.PartitionByBackup(&kgo.Record{}, len(buffered), &backups{n: buffered}); again != p {
+				t.Fatalf("asked again after OnNewBatch: %d, then %d", p, again)
 			}
-			if len(got) == 0 || got[len(got)-1] != p {
-				got = append(got, p)
+			got = append(got, p)
+			if second := tp.PartitionByBackup(&kgo.Record{}, len(buffered), &backups{n: buffered}); second != p {
+				t.Fatalf("the turn's second record went to %d, its first to %d", second, p)
 			}
+			tp.OnNewBatch() // the batch was sent: the turn is over
 		}
 		return got
 	}
+	fresh()
 	if got := turns([]int64{0, 0, 0, 0}, 8); !slices.Equal(got, []int{0, 1, 2, 3, 0, 1, 2, 3}) {
-		t.Errorf("nothing backed up: turns %v, want every partition in order", got)
+		t.Errorf("nothing buffered: turns %v, want every partition in order", got)
 	}
-	if got := turns([]int64{10, 5000, 20, 0}, 6); !slices.Equal(got, []int{0, 2, 3, 0, 2, 3}) {
-		t.Errorf("partition 1 backed up: turns %v, want it skipped", got)
+	fresh()
+	if got := turns([]int64{100, 240, 300, 200}, 4); !slices.Equal(got, []int{0, 1, 2, 3}) {
+		t.Errorf("a paced producer's buffers: turns %v, want every partition in order", got)
 	}
-	if got := turns([]int64{900, 1100, 1000, 1000}, 4); !slices.Equal(got, []int{0, 1, 2, 3}) {
-		t.Errorf("all about as backed up: turns %v, want none skipped", got)
+	// Weights 1/11, 1/5001, 1/21, 1/1: partition 3 about 88% of turns,
+	// partition 1 about 0.02%. The bounds are many standard deviations
+	// wide over 2,000 turns.
+	fresh()
+	count := map[int]int{}
+	for _, p := range turns([]int64{10, 5000, 20, 0}, 2000) {
+		count[p]++
+	}
+	if count[1] > 20 || count[3] < 1600 {
+		t.Errorf("partition 1 backed up, 3 empty: turns by partition %v, want 1 under 1%%, 3 over 80%%", count)
+	}
+	// Grown 4 → 8 while backed up: the next records go to the new
+	// partitions, one each, in order (each opens its batch: kgo asks
+	// again and gets the same answer).
+	grown := []int64{5000, 5000, 5000, 5000, 0, 0, 0, 0}
+	var got []int
+	for range 4 {
+		p := tp.PartitionByBackup(&kgo.Record{}, 8, &backups{n: grown})
+		tp.OnNewBatch()
+		if tp.again {
+			p = tp.PartitionByBackup(&kgo.Record{}, 8, &backups{n: grown})
+		}
+		got = append(got, p)
+	}
+	if !slices.Equal(got, []int{4, 5, 6, 7}) {
+		t.Errorf("grown while backed up: records went to %v, want 4, 5, 6, 7", got)
 	}
 }
