@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"partop/overview"
+	"partop/source"
 	"partop/stats"
 )
 
@@ -271,7 +272,36 @@ func (t *Topics) statusLine() string {
 	if r := &t.snap.Topics[t.rows[t.cursor]]; r.Groups > 0 {
 		line += fmt.Sprintf(" · %d groups, the most behind %s by %s records", r.Groups, r.LagGroup, stats.Grouped(float64(r.Lag)))
 	}
+	if t.home != nil && t.selected() == t.homeTopic {
+		line += t.homeFacts()
+	}
 	return fit(t.st.Muted.Render(line), t.width)
+}
+
+// homeFacts is what the run's own dashboard knows of its topic that a
+// census does not: its bytes/s (counted by partop's producer, or
+// estimated from the record sample) and the producers that did not take
+// up the latest expansion (observe mode).
+func (t *Topics) homeFacts() string {
+	es := t.home.es
+	out := " · this run's topic"
+	if s := &es.Stats; s.Bytes > 0 {
+		how := "counted"
+		if !es.Sending {
+			how = "estimated from the sample"
+		}
+		out += fmt.Sprintf(": %s (%s)", bytesRate(s.BytesRate), how)
+	}
+	if es.Producers.At.IsZero() {
+		return out
+	}
+	stale := 0
+	for _, p := range es.Producers.List {
+		if p.State == source.ProducerStale {
+			stale++
+		}
+	}
+	return out + fmt.Sprintf(" · %d stale producers", stale)
 }
 
 // location is where the topics view's times are shown: the dashboards'
