@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 
 	"partop/cmdline"
 	"partop/cmdline/platform"
@@ -65,17 +66,23 @@ func runCluster(ctx context.Context, o cmdline.Options, stdout, stderr io.Writer
 }
 
 // clusterAccess lets a topic's dashboard open the topics view (t) where
-// the backend can take a census; nil where it cannot.
+// the backend can take a census; nil where it cannot. Every dashboard of
+// the run (the local one and SSH sessions) shares one census, started by
+// the first t, running until ctx of that first call ends (the run's).
 func clusterAccess(b platform.Backend, o cmdline.Options) *tui.Cluster {
 	c, ok := b.(platform.Censuser)
 	if !ok {
 		return nil
 	}
+	var once sync.Once
+	var w *overview.Watcher
 	return &tui.Cluster{
 		Name: b.Name(),
 		Watch: func(ctx context.Context) tui.Overview {
-			w := overview.NewWatcher(c.Census(o.GroupsInterval >= 0), rules.DefaultCensusInterval)
-			go w.Run(ctx)
+			once.Do(func() {
+				w = overview.NewWatcher(c.Census(o.GroupsInterval >= 0), rules.DefaultCensusInterval)
+				go w.Run(ctx)
+			})
 			return w
 		},
 		Open: opener(b, o),

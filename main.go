@@ -80,7 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer b.Close() // after the engine has stopped and flushed
-	srv.serve(ctx, eng, stderr)
+	access := clusterAccess(b, o) // t, the topics view, for every dashboard of the run
+	srv.serve(ctx, eng, access, stderr)
 	if o.Duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.Duration)
@@ -89,5 +90,5 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if o.Headless {
 		return headless.Run(ctx, eng, stdout, stderr)
 	}
-	return tui.Run(ctx, eng, clusterAccess(b, o), stderr)
+	return tui.Run(ctx, eng, access, stderr)
 }

@@ -12,6 +12,7 @@ import (
 	"partop/engine"
 	"partop/metrics"
 	"partop/sshd"
+	"partop/tui"
 )
 
 // servers are the listeners the flags asked for, bound before partop
@@ -64,7 +65,7 @@ func sshConfig(o cmdline.SSH) (sshd.Config, error) {
 
 // serve starts accepting viewers of eng; they are served until close or
 // until eng stops. ctx bounds the admin calls SSH sessions start.
-func (s *servers) serve(ctx context.Context, eng *engine.Engine, stderr io.Writer) {
+func (s *servers) serve(ctx context.Context, eng *engine.Engine, cluster *tui.Cluster, stderr io.Writer) {
 	if s == nil {
 		return
 	}
@@ -78,6 +79,9 @@ func (s *servers) serve(ctx context.Context, eng *engine.Engine, stderr io.Write
 			created = ", new"
 		}
 		fmt.Fprintf(stderr, "partop: ssh: listening on %s (ssh -p %s %s; host key %s%s)\n", s.ssh.Addr(), port, host, s.ssh.Fingerprint(), created)
+		if cluster != nil {
+			s.ssh.SetCluster(cluster)
+		}
 		s.ssh.Serve(ctx, eng)
 	}
 	if s.metrics != nil {

@@ -225,7 +225,7 @@ func TestMetricsMatchSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	srv.serve(ctx, eng, &stderr)
+	srv.serve(ctx, eng, nil, &stderr)
 	if code := headless.Run(ctx, eng, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}

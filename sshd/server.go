@@ -79,6 +79,7 @@ type Config struct {
 // it, Close ends every session and stops it.
 type Server struct {
 	cfg         Config
+	cluster     *tui.Cluster // SetCluster's: t opens the topics view
 	ln          net.Listener
 	ssh         *ssh.Server
 	keys        *keyring
@@ -159,6 +160,20 @@ func (s *Server) CreatedHostKey() bool { return s.created }
 // Warnings are the key-file lines Listen skipped. Later ones go to the
 // engine's event log.
 func (s *Server) Warnings() []string { return s.warnings }
+
+// SetCluster gives the sessions started after it the topics view of the
+// cluster (t), sharing c's census; call it before Serve.
+func (s *Server) SetCluster(c *tui.Cluster) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cluster = c
+}
+
+func (s *Server) clusterAccess() *tui.Cluster {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cluster
+}
 
 // Serve accepts viewers of eng until Close or until eng stops. ctx bounds
 // the admin calls sessions start.

@@ -36,8 +36,9 @@ type viewer struct {
 	idleFor   time.Duration
 	lastInput atomic.Int64 // unix ns of the last keystroke or resize
 
-	mu   sync.Mutex
-	idle *time.Timer
+	mu     sync.Mutex
+	topics *tui.Topics // the session's dashboard when it can open the topics view: Close stops a topic it opened
+	idle   *time.Timer
 	why  string // why the server ended the session; empty when the viewer left
 }
 
@@ -128,7 +129,11 @@ func (s *Server) leave(v *viewer) {
 	v.cancel() // before Stop: a checkIdle running now sees it and does not re-arm
 	v.mu.Lock()
 	v.idle.Stop()
+	topics := v.topics
 	v.mu.Unlock()
+	if topics != nil {
+		topics.Close() // a topic it opened from the topics view stops with it
+	}
 	s.mu.Lock()
 	delete(s.sessions, v.sess)
 	closing, eng := s.closing, s.eng
@@ -157,7 +162,16 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	if tick <= 0 {
 		tick = max(DefaultRefresh, eng.Snapshot().Tick)
 	}
-	m := tui.New(eng, tui.Config{Context: v.acts, ViewOnly: v.viewOnly, Tick: tick})
+	cfg := tui.Config{Context: v.acts, ViewOnly: v.viewOnly, Tick: tick}
+	var m tea.Model = tui.New(eng, cfg)
+	if c := s.clusterAccess(); c != nil {
+		base := s.baseCtx
+		home := tui.NewHome(eng, func() tui.Overview { return c.Watch(base) }, tui.ClusterConfig{Name: c.Name, Open: c.Open, Context: v.acts, Topic: cfg})
+		v.mu.Lock()
+		v.topics = home
+		v.mu.Unlock()
+		m = home
+	}
 	opts := append(bubbletea.MakeOptions(sess),
 		tea.WithoutSignalHandler(), // else every session would quit on the server's SIGINT
 		tea.WithContext(v.ctx),     // end cancels it: the dashboard restores the terminal and returns
