@@ -79,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "partop:", err)
 		return 1
 	}
-	defer b.Close() // after the engine has stopped and flushed
+	defer b.Close()               // after the engine has stopped and flushed
 	access := clusterAccess(b, o) // t, the topics view, for every dashboard of the run
 	srv.serve(ctx, eng, access, stderr)
 	if o.Duration > 0 {

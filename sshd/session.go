@@ -39,7 +39,7 @@ type viewer struct {
 	mu     sync.Mutex
 	topics *tui.Topics // the session's dashboard when it can open the topics view: Close stops a topic it opened
 	idle   *time.Timer
-	why  string // why the server ended the session; empty when the viewer left
+	why    string // why the server ended the session; empty when the viewer left
 }
 
 // requirePTY answers a session without a terminal (ssh host cmd, a pipe,
