@@ -99,8 +99,8 @@ func (t *Topics) title() string {
 	}
 	segs := []segment{
 		{long: st.Title.Render("partop") + st.Muted.Render(" · ") + st.Value.Render(t.cfg.Name) + st.Muted.Render(" · topics")},
-		{long: st.Value.Render(strconv.Itoa(len(t.rows))) + st.Label.Render(" topics, ") + st.Value.Render(stats.Grouped(float64(parts))) + st.Label.Render(" partitions"), prio: 1},
-		{long: st.Value.Render(strconv.Itoa(len(s.Brokers))) + st.Label.Render(" brokers"), prio: 2},
+		{long: st.Value.Render(strconv.Itoa(len(t.rows))) + st.Label.Render(" topic"+plural(len(t.rows))+", ") + st.Value.Render(stats.Grouped(float64(parts))) + st.Label.Render(" partition"+plural(parts)), prio: 1},
+		{long: st.Value.Render(strconv.Itoa(len(s.Brokers))) + st.Label.Render(" broker"+plural(len(s.Brokers))), prio: 2},
 	}
 	return joinFit(t.width, st.Muted.Render(" · "), segs...)
 }
@@ -270,7 +270,7 @@ func (t *Topics) statusLine() string {
 	}
 	line := fmt.Sprintf("row %d of %d · enter opens %s", t.cursor+1, len(t.rows), t.selected())
 	if r := &t.snap.Topics[t.rows[t.cursor]]; r.Groups > 0 {
-		line += fmt.Sprintf(" · %d groups, the most behind %s by %s records", r.Groups, r.LagGroup, stats.Grouped(float64(r.Lag)))
+		line += fmt.Sprintf(" · %d %s, the most behind %s by %s records", r.Groups, "group"+plural(r.Groups), r.LagGroup, stats.Grouped(float64(r.Lag)))
 	}
 	if t.home != nil && t.selected() == t.homeTopic {
 		line += t.homeFacts()
@@ -301,7 +301,7 @@ func (t *Topics) homeFacts() string {
 			stale++
 		}
 	}
-	return out + fmt.Sprintf(" · %d stale producers", stale)
+	return out + fmt.Sprintf(" · %d stale %s", stale, "producer"+plural(stale))
 }
 
 // location is where the topics view's times are shown: the dashboards'
