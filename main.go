@@ -61,19 +61,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if o.Cluster {
-		if o.SSH.Addr != "" {
-			fmt.Fprintln(stderr, "partop: --ssh serves one topic's dashboard: name the topic with --topic (the topics view is not served over SSH yet)")
-			return 2
-		}
-		return runCluster(ctx, o, stdout, stderr)
-	}
 	srv, err := listen(o)
 	if err != nil {
 		fmt.Fprintln(stderr, "partop:", err)
 		return 1
 	}
 	defer srv.close()
+	if o.Cluster {
+		return runCluster(ctx, o, srv, stdout, stderr)
+	}
 	eng, b, err := start(ctx, o, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "partop:", err)

@@ -54,9 +54,6 @@ func checkTopic(o Options) error {
 		if !o.Observe {
 			return fmt.Errorf("--topic %s: a pattern opens the topics view of the topics it matches, which observes: add --observe, or name one topic to produce to", o.Topic)
 		}
-		if _, err := rules.TopicMatcher(o.Topic); err != nil {
-			return fmt.Errorf("--topic: %w", err)
-		}
 	} else if err := o.Platform.Rules().CheckTopicName(o.Topic); err != nil {
 		return fmt.Errorf("--topic: %w", err)
 	}

@@ -113,7 +113,17 @@ func Parse(args []string, stderr io.Writer, platforms ...platform.Platform) (Opt
 	if err := check(o); err != nil {
 		return o, err
 	}
+	if rules.IsTopicPattern(o.Topic) { // check made sure it comes with --observe
+		re, err := rules.TopicMatcher(o.Topic)
+		if err != nil {
+			return o, fmt.Errorf("--topic: %w", err)
+		}
+		o.TopicMatch = re.MatchString
+	}
 	o.SSH, o.Metrics, err = serve.options()
+	if err == nil && o.Cluster && o.SSH.Addr != "" {
+		err = errors.New("--ssh serves one topic's dashboard: name the topic with --topic (the topics view is not served over SSH yet)")
+	}
 	return o, err
 }
 
@@ -135,4 +145,16 @@ func definePlatforms(u *usage, platforms []platform.Platform) map[string]int {
 var commonExamples = []platform.Example{
 	{Args: "--headless --duration 30s", Does: "JSON lines on stdout, no terminal needed"},
 	{Args: "--version", Does: "the version, from the build"},
+}
+
+// Observing is the options of `--observe --topic topic` on the same
+// cluster with the same flags: the dashboard the topics view opens for a
+// topic (no --at: the schedule was the run's).
+func (o Options) Observing(topic string) Options {
+	one := o
+	one.Topic, one.Workload.Topic, one.Observe, one.Cluster, one.TopicMatch, one.At = topic, topic, true, false, nil, nil
+	if !o.Given["poll-interval"] && !o.Given["observe-interval"] {
+		one.PollInterval = rules.DefaultPollInterval // the topics view's default was the census's
+	}
+	return one
 }

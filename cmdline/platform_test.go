@@ -15,10 +15,11 @@ import (
 // fake is a platform as a new backend would add one: its own flag, rules,
 // refusal and --consume default, and nothing in cmdline that names it.
 type fake struct {
-	name    string
-	addr    string
-	checked bool
-	consume bool
+	observes bool // it has an observe mode
+	name     string
+	addr     string
+	checked  bool
+	consume  bool
 }
 
 func (f *fake) Rules() rules.Platform {
@@ -37,7 +38,7 @@ func (f *fake) DefineFlags(fs *flag.FlagSet) platform.Usage {
 
 func (f *fake) Check(c platform.Common) error {
 	f.checked = true
-	if c.Observe {
+	if c.Observe && !f.observes {
 		return errors.New("--observe: " + f.name + " cannot")
 	}
 	return nil

@@ -160,6 +160,15 @@ func (e *Engine) Snapshot() *Snapshot { return e.snap.Load() }
 // Done is closed when Run has returned.
 func (e *Engine) Done() <-chan struct{} { return e.done }
 
+// Start runs the engine on its own goroutine until ctx ends or stop is
+// called; stop returns once it has stopped (sources closed). For an
+// engine a view opens and closes itself (the topics view's Enter).
+func (e *Engine) Start(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() { _ = e.Run(ctx) }()
+	return func() { cancel(); <-e.done }
+}
+
 // Run starts the source and the schedule, samples every tick until ctx
 // ends, then stops: the schedule first, then the source (flushing what is
 // in flight), then what runs beside it (partop's consumer commits what it

@@ -56,6 +56,7 @@ type Topics struct {
 	status        status
 	now           time.Time
 	opening       string // the topic being opened
+	frame         string // the list as Update last drew it
 
 	topic     *Model // the dashboard shown; nil in the list
 	stopTopic func() // stops topic's engine; nil for home's
@@ -94,6 +95,7 @@ func NewTopics(w Overview, cfg ClusterConfig) *Topics {
 	if w != nil {
 		t.load()
 	}
+	t.frame = t.render() // "starting…" until the first size
 	return t
 }
 
@@ -124,10 +126,20 @@ func (t *Topics) Init() tea.Cmd {
 	return tea.Batch(t.tick(), tea.RequestBackgroundColor)
 }
 
-// Update handles one message: the open topic's dashboard gets every
+// Update handles one message and, while the list shows, draws it: View
+// only returns the frame, as the dashboard's does.
+func (t *Topics) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := t.update(msg)
+	if t.topic == nil {
+		t.frame = t.render()
+	}
+	return t, cmd
+}
+
+// update handles one message: the open topic's dashboard gets every
 // message but the view's own tick, the outcome of opening, and the Esc
 // that closes it.
-func (t *Topics) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (t *Topics) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case topicsTickMsg:
 		t.now = t.cfg.Now()
@@ -135,9 +147,9 @@ func (t *Topics) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			t.load()
 		}
 		t.status.expire(t.now)
-		return t, t.tick()
+		return t.tick()
 	case topicOpenedMsg:
-		return t, t.opened(msg)
+		return t.opened(msg)
 	case tea.WindowSizeMsg:
 		t.width, t.height = max(msg.Width, 0), max(msg.Height, 0)
 		t.help.SetWidth(t.width)
@@ -148,33 +160,33 @@ func (t *Topics) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	if tick, ok := msg.(tickMsg); ok {
 		if tick.from == nil {
-			return t, nil
+			return nil
 		}
 		switch tick.from {
 		case t.topic, t.home: // home's loop runs on while it is not shown
 			_, cmd := tick.from.Update(msg)
-			return t, cmd
+			return cmd
 		}
-		return t, nil // a closed dashboard's: its loop ends here
+		return nil // a closed dashboard's: its loop ends here
 	}
 	if t.topic != nil {
 		if k, ok := msg.(tea.KeyPressMsg); ok && !t.topic.prompt.open {
 			switch {
 			case key.Matches(k, t.topic.keys.Topics):
 				t.showList()
-				return t, nil
+				return nil
 			case key.Matches(k, t.keys.Back) && t.topic != t.home && t.topic.keysOf == -1:
 				t.closeTopic()
-				return t, nil
+				return nil
 			}
 		}
 		_, cmd := t.topic.Update(msg)
-		return t, cmd
+		return cmd
 	}
 	if k, ok := msg.(tea.KeyPressMsg); ok {
-		return t, t.key(k)
+		return t.key(k)
 	}
-	return t, nil
+	return nil
 }
 
 // load reads the latest snapshot and recomputes the rows when it, the
@@ -388,7 +400,7 @@ func (t *Topics) View() tea.View {
 	if t.topic != nil {
 		return t.topic.View()
 	}
-	v := tea.NewView(t.render())
+	v := tea.NewView(t.frame)
 	v.AltScreen = true
 	v.WindowTitle = "partop · topics"
 	return v
@@ -402,20 +414,14 @@ type topicsKeys struct {
 }
 
 func defaultTopicsKeys() topicsKeys {
+	k := DefaultKeyMap() // moving, sorting, help and quitting as on a dashboard
 	return topicsKeys{
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open topic")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / clear filter")),
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Internal: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "internal topics")),
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
-		Home:     key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home/g", "first")),
-		End:      key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end/G", "last")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "keys")),
-		Quit:     key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		Sort:     k.Sort, Up: k.Up, Down: k.Down, PageUp: k.PageUp, PageDown: k.PageDown,
+		Home: k.Home, End: k.End, Help: k.Help, Quit: k.Quit,
 	}
 }
 

@@ -199,6 +199,7 @@ func TestHomeAndTopics(t *testing.T) {
 	}
 	pressTopics(h, "/", "p", "a", "r", "enter")
 	h.status = status{} // the census notice has had its time (the test's clock stands still)
+	h.Update(topicsTickMsg{})
 	if out := topicsScreen(h); !strings.Contains(out, "this run's topic: ") || !strings.Contains(out, "(counted)") {
 		t.Errorf("the run's own topic selected: no bytes from its dashboard:\n%s", out)
 	}

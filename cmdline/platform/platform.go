@@ -115,6 +115,9 @@ type Common struct {
 	// Cluster is the topics view: --observe with no --topic, or a --topic
 	// pattern; Internal shows the platform's internal topics in it.
 	Cluster, Internal bool
+	// TopicMatch is a --topic pattern's matcher (nil: no pattern given,
+	// every topic).
+	TopicMatch func(topic string) bool
 	// Intervals: the producer's metadata watcher, end offsets, the
 	// producers list (observe mode) and how long producers have to adopt
 	// new partitions.
