@@ -29,10 +29,9 @@ func listen(o cmdline.Options) (*servers, error) {
 	}
 	srv := &servers{}
 	if o.SSH.Addr != "" {
-		cfg, err := sshConfig(o.SSH)
-		if err != nil {
-			return nil, err
-		}
+		var err error
+		s := o.SSH
+		cfg := sshd.Config{Addr: s.Addr, AuthorizedKeys: s.AuthorizedKeys, ViewOnlyKeys: s.ViewOnlyKeys, HostKey: s.HostKey, IdleTimeout: s.IdleTimeout, Tick: s.Refresh}
 		if srv.ssh, err = sshd.Listen(cfg); err != nil {
 			if errors.Is(err, fs.ErrNotExist) && o.SSH.DefaultKeys {
 				err = fmt.Errorf("%w (name the keys allowed in with --ssh-authorized-keys FILE)", err)
@@ -49,18 +48,6 @@ func listen(o cmdline.Options) (*servers, error) {
 		srv.metrics = m
 	}
 	return srv, nil
-}
-
-// sshConfig is the SSH server's settings from the flags' values.
-func sshConfig(o cmdline.SSH) (sshd.Config, error) {
-	cfg := sshd.Config{Addr: o.Addr, AuthorizedKeys: o.AuthorizedKeys, ViewOnlyKeys: o.ViewOnlyKeys, HostKey: o.HostKey, IdleTimeout: o.IdleTimeout, Tick: o.Refresh}
-	if cfg.HostKey == "" {
-		var err error
-		if cfg.HostKey, err = sshd.DefaultHostKey(); err != nil {
-			return cfg, fmt.Errorf("--ssh-host-key: %w", err)
-		}
-	}
-	return cfg, nil
 }
 
 // serve starts accepting viewers of eng; they are served until close or

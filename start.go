@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 
 	"partop/cmdline"
@@ -32,7 +30,7 @@ func start(ctx context.Context, o cmdline.Options, stderr io.Writer) (*engine.En
 }
 
 func wire(ctx context.Context, b platform.Backend, o cmdline.Options, stderr io.Writer) (*engine.Engine, error) {
-	t, err := findTopic(ctx, b, o, stderr)
+	t, err := platform.FindTopic(ctx, b, o.Common, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -62,22 +60,4 @@ func wire(ctx context.Context, b platform.Backend, o cmdline.Options, stderr io.
 	}
 	cfg.WholeTopic, cfg.Consumer, cfg.Groups, cfg.Keys = srcs.WholeTopic, srcs.Consumer, srcs.Groups, srcs.Keys
 	return engine.New(srcs.Source, cfg), nil
-}
-
-// findTopic describes the topic, creating it when partop may: on the
-// embedded cluster, or with --create (never in observe mode).
-func findTopic(ctx context.Context, b platform.Backend, o cmdline.Options, stderr io.Writer) (source.Topic, error) {
-	t, err := b.Topic(ctx, o.Topic)
-	switch {
-	case !errors.Is(err, source.ErrUnknownTopic):
-		return t, err
-	case o.Observe:
-		return t, fmt.Errorf("topic %q does not exist on %s: observe mode watches an existing topic and creates nothing", o.Topic, b.Name())
-	case !o.Create && !b.Embedded():
-		return t, fmt.Errorf("topic %q does not exist on %s; pass --create to create it with --partitions %d", o.Topic, b.Name(), o.Partitions)
-	}
-	if t, err = b.CreateTopic(ctx, o.Topic, o.Partitions); err == nil && !b.Embedded() {
-		fmt.Fprintf(stderr, "partop: created topic %q with %d partitions on %s\n", o.Topic, o.Partitions, b.Name())
-	}
-	return t, err
 }

@@ -58,7 +58,8 @@ type Config struct {
 	// AuthorizedKeys may watch and act; ViewOnlyKeys may only watch. At
 	// least one must name a readable file with a usable key.
 	AuthorizedKeys, ViewOnlyKeys string
-	// HostKey is the server's private key file, created when missing.
+	// HostKey is the server's private key file, created when missing
+	// (default DefaultHostKey).
 	HostKey string
 	// IdleTimeout ends a session with no keystroke or resize for this
 	// long (default DefaultIdleTimeout).
@@ -116,6 +117,11 @@ func Listen(cfg Config) (*Server, error) {
 	keys, warnings, err := newKeyring(cfg.AuthorizedKeys, cfg.ViewOnlyKeys)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.HostKey == "" {
+		if cfg.HostKey, err = DefaultHostKey(); err != nil {
+			return nil, fmt.Errorf("host key: %w", err)
+		}
 	}
 	pemBytes, signer, created, err := hostKey(cfg.HostKey)
 	if err != nil {
