@@ -72,76 +72,82 @@ func (s *Snapshot) Topic(name string) (TopicRow, bool) {
 
 // BrokersOf is BrokerRow for one topic from what its dashboard knows:
 // the cluster's brokers, each partition's leader and replicas, and its
-// records/s (by partition id). A leader or replica not among brokers (a
-// broker the metadata no longer lists) is counted under its own row.
+// records/s (by partition id).
 func BrokersOf(brokers []Broker, leaders []int32, replicas [][]int32, rates []float64) []BrokerRow {
-	out := make([]BrokerRow, 0, len(brokers))
-	idx := make(map[int32]int, len(brokers))
-	row := func(id int32, rack string) int {
-		i, ok := idx[id]
-		if !ok {
-			i = len(out)
-			idx[id] = i
-			out = append(out, BrokerRow{ID: id, Rack: rack})
-		}
-		return i
-	}
-	for _, b := range brokers {
-		row(b.ID, b.Rack)
-	}
-	var total float64
+	t := newTally(brokers)
 	for p, l := range leaders {
-		if l < 0 {
-			continue
+		var rs []int32
+		if p < len(replicas) {
+			rs = replicas[p]
 		}
-		i := row(l, "")
-		out[i].Leaders++
+		var r float64
 		if p < len(rates) {
-			out[i].Rate += rates[p]
-			total += rates[p]
+			r = rates[p]
 		}
+		t.partition(l, rs, r)
 	}
-	for _, rs := range replicas {
-		for _, r := range rs {
-			out[row(r, "")].Replicas++
-		}
-	}
-	slices.SortFunc(out, func(a, b BrokerRow) int { return int(a.ID - b.ID) })
-	for i := range out {
-		out[i].FairShare = 1 / float64(len(out))
-		if total > 0 {
-			out[i].Share = out[i].Rate / total
-		}
-	}
-	return out
+	return t.rows()
 }
 
-// TopicBrokers is BrokerRow for one topic: each broker's leaders of the
-// topic's partitions and the records/s they carry (replicas are not
-// counted: the census keeps them for the cluster's rows only).
+// TopicBrokers is BrokerRow for one topic of the census: each broker's
+// leaders of the topic's partitions and the records/s they carry
+// (replicas are not counted: the census keeps them for the cluster's
+// rows only).
 func (s *Snapshot) TopicBrokers(name string) []BrokerRow {
 	t, ok := s.Topic(name)
 	if !ok {
 		return nil
 	}
-	out := make([]BrokerRow, len(s.Brokers))
-	idx := make(map[int32]int, len(s.Brokers))
+	bs := make([]Broker, len(s.Brokers))
 	for i, b := range s.Brokers {
-		out[i] = BrokerRow{ID: b.ID, Rack: b.Rack, FairShare: 1 / float64(len(s.Brokers))}
-		idx[b.ID] = i
+		bs[i] = Broker{ID: b.ID, Rack: b.Rack}
 	}
-	for p, l := range t.Leaders {
-		if i, ok := idx[l]; ok {
-			out[i].Leaders++
-			out[i].Rate += t.Rates[p]
+	return BrokersOf(bs, t.Leaders, nil, t.Rates)
+}
+
+// tally adds partitions up by broker: the one count behind the cluster's
+// broker rows and a topic's. Brokers the metadata does not list (a
+// replica on a broker that is down) are not counted.
+type tally struct {
+	out   []BrokerRow
+	idx   map[int32]int
+	total float64
+}
+
+func newTally(brokers []Broker) *tally {
+	t := &tally{out: make([]BrokerRow, len(brokers)), idx: make(map[int32]int, len(brokers))}
+	for i, b := range brokers {
+		t.out[i] = BrokerRow{ID: b.ID, Rack: b.Rack}
+		t.idx[b.ID] = i
+	}
+	return t
+}
+
+// partition counts one partition: its leader (-1: none), its replicas and
+// its records/s, which count for the leader.
+func (t *tally) partition(leader int32, replicas []int32, rate float64) {
+	for _, r := range replicas {
+		if i, ok := t.idx[r]; ok {
+			t.out[i].Replicas++
 		}
 	}
-	for i := range out {
-		if t.Rate > 0 {
-			out[i].Share = out[i].Rate / t.Rate
+	if i, ok := t.idx[leader]; ok {
+		t.out[i].Leaders++
+		t.out[i].Rate += rate
+		t.total += rate
+	}
+}
+
+// rows are the brokers by id with their shares of the records/s counted.
+func (t *tally) rows() []BrokerRow {
+	slices.SortFunc(t.out, func(a, b BrokerRow) int { return int(a.ID - b.ID) })
+	for i := range t.out {
+		t.out[i].FairShare = 1 / float64(len(t.out))
+		if t.total > 0 {
+			t.out[i].Share = t.out[i].Rate / t.total
 		}
 	}
-	return out
+	return t.out
 }
 
 // NewLeaders says where the leaders of the partitions the latest

@@ -158,34 +158,11 @@ func uneven(rates []float64, total float64) float64 {
 // brokerRows are the brokers' leaders, replicas and the records/s of the
 // partitions they lead, over every topic.
 func brokerRows(brokers []Broker, topics []Topic, rows []TopicRow) []BrokerRow {
-	out := make([]BrokerRow, len(brokers))
-	idx := make(map[int32]int, len(brokers))
-	for i, b := range brokers {
-		out[i] = BrokerRow{ID: b.ID, Rack: b.Rack}
-		idx[b.ID] = i
-	}
-	var total float64
+	t := newTally(brokers)
 	for ti, tp := range topics {
 		for pi, p := range tp.Partitions {
-			for _, r := range p.Replicas {
-				if i, ok := idx[r]; ok {
-					out[i].Replicas++
-				}
-			}
-			if i, ok := idx[p.Leader]; ok {
-				out[i].Leaders++
-				out[i].Rate += rows[ti].Rates[pi]
-				total += rows[ti].Rates[pi]
-			}
+			t.partition(p.Leader, p.Replicas, rows[ti].Rates[pi])
 		}
 	}
-	for i := range out {
-		if total > 0 {
-			out[i].Share = out[i].Rate / total
-		}
-		if len(out) > 0 {
-			out[i].FairShare = 1 / float64(len(out))
-		}
-	}
-	return out
+	return t.rows()
 }
