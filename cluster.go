@@ -31,7 +31,7 @@ func runCluster(ctx context.Context, o cmdline.Options, srv *servers, stdout, st
 	}
 	w := overview.NewWatcher(c.Census(o.GroupsInterval >= 0), o.PollInterval)
 	go w.Run(ctx)
-	srv.serveCluster(w, stderr)
+	srv.serveCluster(w, o.TopicMatch, stderr)
 	if o.Duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.Duration)

@@ -79,12 +79,12 @@ func (s *servers) serve(ctx context.Context, eng *engine.Engine, cluster *tui.Cl
 
 // serveCluster answers /metrics from the topics view's censuses (--ssh
 // is refused with the topics view). Safe on nil.
-func (s *servers) serveCluster(w metrics.Overview, stderr io.Writer) {
+func (s *servers) serveCluster(w metrics.Overview, match func(string) bool, stderr io.Writer) {
 	if s == nil || s.metrics == nil {
 		return
 	}
 	fmt.Fprintf(stderr, "partop: metrics: listening on http://%s/metrics\n", s.metrics.Addr())
-	s.metrics.ServeCluster(w)
+	s.metrics.ServeCluster(w, match)
 }
 
 // close stops accepting and ends every session. Safe on nil.

@@ -107,12 +107,15 @@ func brokerGauge(name, help string, v func(*overview.BrokerRow) float64) cluster
 // ClusterCollector is a prometheus.Collector over the topics view.
 type ClusterCollector struct {
 	w     Overview
+	match func(string) bool
 	descs []*prometheus.Desc
 }
 
-// NewClusterCollector returns a collector reading w's snapshots.
-func NewClusterCollector(w Overview) *ClusterCollector {
-	c := &ClusterCollector{w: w}
+// NewClusterCollector returns a collector reading w's snapshots; with
+// match (a --topic pattern), the topics it matches only, as the view
+// shows them (the brokers stay the whole cluster's).
+func NewClusterCollector(w Overview, match func(string) bool) *ClusterCollector {
+	c := &ClusterCollector{w: w, match: match}
 	for _, s := range clusterCatalog {
 		c.descs = append(c.descs, prometheus.NewDesc(s.name, s.help, s.labels, nil))
 	}
@@ -129,6 +132,16 @@ func (c *ClusterCollector) Describe(ch chan<- *prometheus.Desc) {
 // Collect sends every series from the latest census.
 func (c *ClusterCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.w.Snapshot()
+	if c.match != nil {
+		only := *s
+		only.Topics = nil
+		for _, t := range s.Topics {
+			if c.match(t.Name) {
+				only.Topics = append(only.Topics, t)
+			}
+		}
+		s = &only
+	}
 	for i, se := range clusterCatalog {
 		desc, kind := c.descs[i], se.kind
 		se.read(s, func(v float64, labels ...string) {

@@ -34,7 +34,7 @@ func TestClusterSeries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	srv.ServeCluster(fixedOverview{&s})
+	srv.ServeCluster(fixedOverview{&s}, nil)
 	fams := scrape(t, "http://"+srv.Addr().String()+"/metrics")
 	for _, c := range []struct {
 		name   string
@@ -60,5 +60,28 @@ func TestClusterSeries(t *testing.T) {
 				t.Errorf("a topic without traffic has a Jain's index")
 			}
 		}
+	}
+}
+
+// TestClusterSeriesPattern: with a --topic pattern, the per-topic series
+// are the matching topics' only, as the view lists them.
+func TestClusterSeriesPattern(t *testing.T) {
+	tr := overview.NewTracker()
+	s := tr.Take(overview.Census{At: time.Now(), Brokers: []overview.Broker{{ID: 0}}, Topics: []overview.Topic{
+		{Name: "audit", Partitions: []overview.Partition{{Leader: 0, End: 3}}},
+		{Name: "orders", Partitions: []overview.Partition{{Leader: 0, End: 7}}},
+	}})
+	srv, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.ServeCluster(fixedOverview{&s}, func(name string) bool { return name == "orders" })
+	fams := scrape(t, "http://"+srv.Addr().String()+"/metrics")
+	if got := fams["partop_topic_records_total"].GetMetric(); len(got) != 1 || value(t, fams, "partop_topic_records_total", "topic", "orders") != 7 {
+		t.Fatalf("records series %v, want orders' only", got)
+	}
+	if value(t, fams, "partop_broker_leaders", "broker", "0", "rack", "") != 2 {
+		t.Errorf("the brokers' series should stay the cluster's")
 	}
 }

@@ -90,9 +90,10 @@ func (s *Server) Serve(eng Running) {
 	}()
 }
 
-// ServeCluster answers scrapes of the topics view's censuses until Close.
-func (s *Server) ServeCluster(w Overview) {
-	s.http = &http.Server{Handler: handler(NewClusterCollector(w)), ReadHeaderTimeout: 10 * time.Second}
+// ServeCluster answers scrapes of the topics view's censuses (of the
+// topics match allows; nil: all) until Close.
+func (s *Server) ServeCluster(w Overview, match func(string) bool) {
+	s.http = &http.Server{Handler: handler(NewClusterCollector(w, match)), ReadHeaderTimeout: 10 * time.Second}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
