@@ -214,6 +214,10 @@ func gcSeconds() float64 {
 // of its default (the plain kgo side keeps kgo's default, uniform-sticky);
 // PARTOP_BENCH_ALSO=name adds partop with that partitioner as a third side.
 //
+// PARTOP_BENCH_AA=1 compares plain kgo with itself (aa-ratio, the first
+// side's rate over the second's): the benchmark's own resolution, what
+// the same code scores against itself on this machine.
+//
 // PARTOP_BENCH_PROFILE=dir writes a CPU profile of every measured round
 // (the whole process: clients, cluster, garbage collector) as
 // dir/<side>-<round>.pprof: `go tool pprof` takes a side's files together.
@@ -230,6 +234,8 @@ func BenchmarkThroughput(b *testing.B) {
 		sides = []throughputSide{partopSide, bareSide, plainSide}
 	case os.Getenv("PARTOP_BENCH_CONSUME") != "":
 		sides = consumingSides
+	case os.Getenv("PARTOP_BENCH_AA") != "":
+		sides = []throughputSide{{"kgo-a", plainSide.start}, plainSide}
 	case os.Getenv("PARTOP_BENCH_ALSO") != "":
 		sides = []throughputSide{partopSide, partitionerSide(os.Getenv("PARTOP_BENCH_ALSO")), plainSide}
 	}
@@ -270,6 +276,11 @@ func BenchmarkThroughput(b *testing.B) {
 		}
 		rate := func(r round) float64 { return r.rate }
 		perRec := func(r round) float64 { return r.nsPerRec }
+		if _, ok := res["kgo-a"]; ok {
+			b.ReportMetric(mean("kgo-a", rate)/mean("kgo", rate), "aa-ratio")
+			logRounds(b, sides, res)
+			continue
+		}
 		b.ReportMetric(mean("partop", rate), "partop-rec/s")
 		b.ReportMetric(mean("kgo", rate), "kgo-rec/s")
 		b.ReportMetric(mean("partop", rate)/mean("kgo", rate), "ratio")
@@ -285,16 +296,21 @@ func BenchmarkThroughput(b *testing.B) {
 		if also := os.Getenv("PARTOP_BENCH_ALSO"); also != "" {
 			b.ReportMetric(mean(also, rate)/mean("kgo", rate), also+"-ratio")
 		}
-		for _, s := range sides {
-			var rates, cpus, ns, gc []int
-			for _, r := range res[s.name] {
-				rates = append(rates, int(r.rate))
-				cpus = append(cpus, int(r.cpu*100))
-				ns = append(ns, int(r.nsPerRec))
-				gc = append(gc, int(r.gcPerRec))
-			}
-			b.Logf("%-6s rounds, records/s: %v", s.name, rates)
-			b.Logf("%-6s CPU %%: %v; CPU ns/record: %v, of which GC: %v", s.name, cpus, ns, gc)
+		logRounds(b, sides, res)
+	}
+}
+
+// logRounds logs every round of every side.
+func logRounds(b *testing.B, sides []throughputSide, res map[string][]round) {
+	for _, s := range sides {
+		var rates, cpus, ns, gc []int
+		for _, r := range res[s.name] {
+			rates = append(rates, int(r.rate))
+			cpus = append(cpus, int(r.cpu*100))
+			ns = append(ns, int(r.nsPerRec))
+			gc = append(gc, int(r.gcPerRec))
 		}
+		b.Logf("%-6s rounds, records/s: %v", s.name, rates)
+		b.Logf("%-6s CPU %%: %v; CPU ns/record: %v, of which GC: %v", s.name, cpus, ns, gc)
 	}
 }
