@@ -2,6 +2,8 @@ package engine
 
 import (
 	"cmp"
+	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -309,11 +311,12 @@ func (t *topic) settleGroup(w *groupWatch, st *groupState) bool {
 			}
 		}
 	}
-	return st.settle(newParts(w.ev), w.endsAt, t.askEnds != nil)
+	return st.settle(newParts(w.ev), w.endsAt, t.askEnds != nil, t.landing)
 }
 
 // endsAt takes the groups poll's dated end offsets.
 func (t *topic) endsAt(f source.EndsAt) {
+	f.Ends = t.landedBy(f.At, f.Ends)
 	k := f.At.UnixNano()
 	for _, w := range t.groupWatches {
 		if ends, asked := w.endsAt[k]; !asked || ends != nil {
@@ -334,7 +337,7 @@ func (t *topic) endsAt(f source.EndsAt) {
 // settle completes what the group's facts decide: the assignment of and
 // first commit on every new partition, the unread count at assignment and
 // the skipped count. It reports a change.
-func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, dated bool) bool {
+func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, dated bool, landing func(int32) time.Time) bool {
 	changed := false
 	if after, at, ok := span(st.assign); ok && (!at.Equal(st.pick.AssignedAt) || !after.Equal(st.pick.AssignedAfter)) {
 		st.pick.AssignedAfter, st.pick.AssignedAt, changed = after, at, true
@@ -358,7 +361,7 @@ func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, da
 				changed = true
 			}
 		default:
-			changed = st.dated(parts, endsAt) || changed
+			changed = st.dated(parts, endsAt, landing) || changed
 		}
 	}
 	if !st.pick.SkippedExact && len(st.firstFetch) == len(parts) {
@@ -384,8 +387,13 @@ func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, da
 // dated computes the unread count at assignment from the dated end
 // offsets at each new partition's bracket, once every one is answered:
 // the range, and the value (the middle of a narrow range, else its top).
-// endAtAssig then holds each partition's value, for the skipped count.
-func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64) bool {
+// The middle is the count at the bracket's middle time, records arriving
+// at an even pace; a partition whose first record landed within the
+// bracket (landing: when partop's producer heard of it) had none before
+// and all of its backlog after, so its value is the top weighted by the
+// share of the bracket after the landing. endAtAssig then holds each
+// partition's value, for the skipped count.
+func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64, landing func(int32) time.Time) bool {
 	var lo, hi int64
 	los := make(map[int32]int64, len(parts))
 	his := make(map[int32]int64, len(parts))
@@ -410,10 +418,10 @@ func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64) boo
 	isNarrow := narrow(st.assign)
 	st.pick.UnreadMin, st.pick.UnreadMax, st.pick.Narrow = lo, hi, isNarrow
 	st.pick.UnreadAtAssignment = hi
-	for _, p := range parts {
+	for i, p := range parts {
 		st.endAtAssig[p] = his[p]
 		if isNarrow {
-			st.endAtAssig[p] = (los[p] + his[p] + 1) / 2
+			st.endAtAssig[p] = middle(los[p], his[p], st.assign[i], landing(p))
 		}
 	}
 	if isNarrow {
@@ -423,6 +431,22 @@ func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64) boo
 		}
 	}
 	return true
+}
+
+// middle is a partition's count at the middle of its bracket b, from the
+// counts lo and hi at its ends: their middle, or, where its first record
+// landed within b (by landed, less LandingSlack/2), hi weighted by the
+// share of b after the landing, lo being 0 then.
+func middle(lo, hi int64, b bracket, landed time.Time) int64 {
+	width := b.at.Sub(b.after)
+	if lo != 0 || landed.IsZero() || b.after.IsZero() || width <= 0 {
+		return (lo + hi + 1) / 2
+	}
+	after := b.at.Sub(landed.Add(-LandingSlack / 2))
+	if after <= 0 || after >= width {
+		return (lo + hi + 1) / 2 // landed outside the bracket
+	}
+	return int64(math.Round(float64(hi) * float64(after) / float64(width)))
 }
 
 // narrow says every bracket is known to within NarrowBracket.
@@ -555,4 +579,48 @@ func (t *topic) dropGroupWatches(now time.Time) {
 func hasKey[K comparable, V any](m map[K]V, k K) bool {
 	_, ok := m[k]
 	return ok
+}
+
+// LandingSlack is how long before partop's producer hears of a record
+// that the record may have become readable: the acknowledgement's way
+// back from the leader after the high watermark moved past it.
+const LandingSlack = 25 * time.Millisecond
+
+// landing is when partition p's first record landed, as partop's own
+// producer heard of it, where that record was p's first (offset 0);
+// zero otherwise.
+func (t *topic) landing(p int32) time.Time {
+	if at, off := t.counters.FirstRecord(p); off == 0 {
+		return at
+	}
+	return time.Time{}
+}
+
+// landedBy corrects by-timestamp end offsets at at with what partop's own
+// producer knows: a partition whose first record is partop's, at offset
+// 0, acknowledged later than LandingSlack after at, was empty at at, as
+// readers saw it. The records' own times say otherwise when records were
+// stamped long before they could be read: on Kafka with acks=all a new
+// partition's high watermark stays at 0 until its followers replicate it
+// (measured on the project's 3-node Kafka 4.1: first acknowledgement 1.06
+// s after CreatePartitions with acks=all, 47 ms with acks=1), and every
+// record stamped meanwhile is dated before it was readable (seen: a group
+// assigned at +0.1 s reading from offset 0 where the records' times
+// counted 24 before its assignment).
+func (t *topic) landedBy(at time.Time, ends map[int32]int64) map[int32]int64 {
+	var out map[int32]int64
+	for p, end := range ends {
+		first := t.landing(p)
+		if end <= 0 || first.IsZero() || !at.Add(LandingSlack).Before(first) {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(ends)
+		}
+		out[p] = 0
+	}
+	if out == nil {
+		return ends
+	}
+	return out
 }

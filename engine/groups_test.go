@@ -413,3 +413,64 @@ func TestUnreadFromDatedEnds(t *testing.T) {
 		}
 	})
 }
+
+// TestUnreadCountsOnlyLandedRecords: a by-timestamp answer counts records
+// partop's producer stamped before a time and could land only later (on
+// Kafka, a new partition's leader refuses them for about half a second).
+// Where partop's producer wrote a new partition's first record, at offset
+// 0, the partition was empty until that record's acknowledgement, less
+// engine.LandingSlack: the ends there are 0, whatever the records' times;
+// and where it landed within the assignment's bracket, the value is the
+// top weighted by the share of the bracket after the landing.
+func TestUnreadCountsOnlyLandedRecords(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := sourcetest.NewSender(4, 1000, source.About{})
+		polls := &datingPoll{burstingPoll: burstingPoll{Source: sourcetest.NewSource(4, source.About{})}}
+		eng, _ := running(t, src, engine.Config{Groups: polls})
+		<-polls.Started()
+		polls.Report(source.GroupsSeen{Groups: source.Groups{Asked: time.Now(), At: time.Now(), List: []source.Group{group("billing", 4, true, nil, nil)}}})
+		time.Sleep(2 * time.Second)
+		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+		first := func(p int32) {
+			src.Ack(p, 1)
+			src.Counters().SetFirstOffset(p, 0)
+		}
+		notYet := time.Now() // the bracket: notYet .. notYet+105ms
+		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: notYet, At: notYet.Add(5 * time.Millisecond),
+			List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic}}}})
+		time.Sleep(65 * time.Millisecond)
+		first(5) // landed by +65 ms, from +52.5 ms (half the slack): half the bracket after it
+		time.Sleep(35 * time.Millisecond)
+		g := group("billing", 6, true, nil, nil)
+		g.Partitions = g.Partitions[4:]
+		seen := time.Now().Add(5 * time.Millisecond)
+		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: time.Now(), At: seen, List: []source.Group{g}}})
+		time.Sleep(100 * time.Millisecond)
+		first(4) // well after the bracket
+		time.Sleep(3 * time.Second)
+		polls.mu.Lock()
+		asked := slices.Clone(polls.asked)
+		polls.mu.Unlock()
+		for _, at := range asked {
+			ends := map[int32]int64{4: 0, 5: 0}
+			switch {
+			case at.Equal(notYet):
+				ends = map[int32]int64{4: 10, 5: 12} // stamped before, landed after
+			case at.Equal(seen):
+				ends = map[int32]int64{4: 30, 5: 28}
+			}
+			polls.Report(source.EndsAt{At: at, Ends: ends})
+		}
+		time.Sleep(time.Second)
+		b := pickup(t, eng, "billing")
+		// partition 4: empty at both ends (0..0); partition 5: empty at
+		// the first, 28 at the second (0..28), landed halfway: 14.
+		if !b.Narrow || b.UnreadMin != 0 || b.UnreadMax != 28 || b.UnreadAtAssignment != 14 {
+			t.Fatalf("billing unread %d (%d..%d, narrow %v), want 14 (0..28): records stamped before a look but acknowledged after it were not there",
+				b.UnreadAtAssignment, b.UnreadMin, b.UnreadMax, b.Narrow)
+		}
+	})
+}

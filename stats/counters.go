@@ -35,7 +35,10 @@ type slot struct {
 	bytes    uint64
 	errors   atomic.Uint64
 	firstAck atomic.Int64 // unix nanoseconds of the first acknowledged record; 0 = none yet
-	lastErr  atomic.Pointer[string]
+	// firstOffset is the first acknowledged record's offset + 1, where
+	// the producer knows it (SetFirstOffset); 0 = not known.
+	firstOffset atomic.Int64
+	lastErr     atomic.Pointer[string]
 	// perRecord is Add's bytes per record, as math.Float64bits: an
 	// estimate (SetBytesPerRecord), 0 until one is known.
 	perRecord atomic.Uint64
@@ -191,6 +194,26 @@ func (c *Counters) Fail(p int32, err error) {
 	s.errors.Add(1)
 	msg := err.Error()
 	s.lastErr.Store(&msg)
+}
+
+// SetFirstOffset records the offset of partition p's first acknowledged
+// record: the producer calls it when Ack reports the first. A first record
+// at offset 0 says the partition was empty until it landed (FirstRecord).
+func (c *Counters) SetFirstOffset(p int32, offset int64) {
+	if s := c.slot(p); s != nil && offset >= 0 {
+		s.firstOffset.CompareAndSwap(0, offset+1)
+	}
+}
+
+// FirstRecord is when partition p's first acknowledged record was
+// acknowledged (zero: none yet) and its offset (-1: not known; only a
+// producer that sees offsets knows it).
+func (c *Counters) FirstRecord(p int32) (at time.Time, offset int64) {
+	s := *c.slots.Load()
+	if p < 0 || int(p) >= len(s) {
+		return time.Time{}, -1
+	}
+	return c.FirstAck(p), s[p].firstOffset.Load() - 1
 }
 
 // FirstAck is when partition p got its first acknowledged record, or the

@@ -198,6 +198,17 @@ func TestFirstAckAndFailures(t *testing.T) {
 	if c.FirstAck(0).IsZero() || !c.FirstAck(3).IsZero() {
 		t.Fatal("FirstAck wrong")
 	}
+	if _, off := c.FirstRecord(0); off != -1 {
+		t.Fatalf("first record's offset %d before the producer said it, want -1 (not known)", off)
+	}
+	c.SetFirstOffset(0, 0)
+	c.SetFirstOffset(0, 9) // only the first record's offset is kept
+	if at, off := c.FirstRecord(0); !at.Equal(c.FirstAck(0)) || off != 0 {
+		t.Fatalf("first record at offset %d, acknowledged %v; want offset 0 at %v", off, at, c.FirstAck(0))
+	}
+	if at, off := c.FirstRecord(7); !at.IsZero() || off != -1 {
+		t.Fatalf("a partition with no slot: %v, offset %d", at, off)
+	}
 	c.Fail(0, errors.New("boom"))
 	c.Fail(-1, errors.New("no partition"))
 	s := NewSampler(c, Config{})

@@ -275,5 +275,10 @@ func (p *Producer) promise(r *kgo.Record, err error) {
 		p.refreshAfterError(err)
 		return
 	}
-	p.counters.Ack(r.Partition, len(r.Key)+len(r.Value))
+	if first, _ := p.counters.Ack(r.Partition, len(r.Key)+len(r.Value)); first {
+		// Where a new partition's first record is, for dating what was
+		// on it when (engine: a by-timestamp answer counts records this
+		// producer stamped before they landed).
+		p.counters.SetFirstOffset(r.Partition, r.Offset)
+	}
 }

@@ -39,6 +39,9 @@ func TestAckedEqualsHighWatermarkGrowth(t *testing.T) {
 				if int64(tt.Acked) != ends[int32(i)] {
 					t.Errorf("partition %d: acked %d, high watermark %d", i, tt.Acked, ends[int32(i)])
 				}
+				if at, off := p.Counters().FirstRecord(int32(i)); tt.Acked > 0 && (at.IsZero() || off != 0) {
+					t.Errorf("partition %d: first record at offset %d (acknowledged %v); want offset 0: partop wrote the new topic's first records", i, off, at)
+				}
 				if tt.Errors != 0 {
 					t.Errorf("partition %d: %d errors (%s)", i, tt.Errors, tt.LastError)
 				}
