@@ -3,7 +3,6 @@ package engine
 import (
 	"cmp"
 	"maps"
-	"math"
 	"slices"
 	"time"
 
@@ -39,8 +38,10 @@ type GroupPickup struct {
 	// times at each partition's bracket: at least UnreadMin (the ends at
 	// the last look that did not see it assigned), at most UnreadMax (the
 	// ends at the first that did). Narrow says every new partition's
-	// bracket is at most NarrowBracket wide: the value is then the middle
-	// of the range; otherwise UnreadMax, and the range is what is known.
+	// bracket is at most NarrowBracket wide and none became readable
+	// within it (a backlog readable at once, as a new partition's first
+	// half second on Kafka with acks=all): the value is then the middle of
+	// the range; otherwise UnreadMax, and the range is what is known.
 	// partop's own group's is exact (its consumer asked when assigned).
 	UnreadAtAssignment, UnreadMin, UnreadMax int64
 	Narrow                                   bool
@@ -387,16 +388,16 @@ func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, da
 // dated computes the unread count at assignment from the dated end
 // offsets at each new partition's bracket, once every one is answered:
 // the range, and the value (the middle of a narrow range, else its top).
-// The middle is the count at the bracket's middle time, records arriving
-// at an even pace; a partition whose first record landed within the
-// bracket (landing: when partop's producer heard of it) had none before
-// and all of its backlog after, so its value is the top weighted by the
-// share of the bracket after the landing. endAtAssig then holds each
-// partition's value, for the skipped count.
+// A partition that became readable within its bracket (landing: when
+// partop's producer heard of its first record) had nothing before and
+// its whole backlog after: the count is then a range however narrow the
+// bracket. endAtAssig then holds each partition's value, for the skipped
+// count.
 func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64, landing func(int32) time.Time) bool {
 	var lo, hi int64
 	los := make(map[int32]int64, len(parts))
 	his := make(map[int32]int64, len(parts))
+	jumped := false
 	for i, p := range parts {
 		b := st.assign[i]
 		var min int64 // no look before: nothing is known to have been there
@@ -414,14 +415,15 @@ func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64, lan
 		}
 		los[p], his[p] = min, max(end, min)
 		lo, hi = lo+los[p], hi+his[p]
+		jumped = jumped || (his[p] > los[p] && within(landing(p), b))
 	}
-	isNarrow := narrow(st.assign)
+	isNarrow := narrow(st.assign) && !jumped
 	st.pick.UnreadMin, st.pick.UnreadMax, st.pick.Narrow = lo, hi, isNarrow
 	st.pick.UnreadAtAssignment = hi
-	for i, p := range parts {
+	for _, p := range parts {
 		st.endAtAssig[p] = his[p]
 		if isNarrow {
-			st.endAtAssig[p] = middle(los[p], his[p], st.assign[i], landing(p))
+			st.endAtAssig[p] = (los[p] + his[p] + 1) / 2
 		}
 	}
 	if isNarrow {
@@ -433,20 +435,14 @@ func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64, lan
 	return true
 }
 
-// middle is a partition's count at the middle of its bracket b, from the
-// counts lo and hi at its ends: their middle, or, where its first record
-// landed within b (by landed, less LandingSlack/2), hi weighted by the
-// share of b after the landing, lo being 0 then.
-func middle(lo, hi int64, b bracket, landed time.Time) int64 {
-	width := b.at.Sub(b.after)
-	if lo != 0 || landed.IsZero() || b.after.IsZero() || width <= 0 {
-		return (lo + hi + 1) / 2
+// within says a partition that partop heard became readable at landed
+// (zero: not known) may have become readable inside bracket b: at most
+// LandingSlack before.
+func within(landed time.Time, b bracket) bool {
+	if landed.IsZero() {
+		return false
 	}
-	after := b.at.Sub(landed.Add(-LandingSlack / 2))
-	if after <= 0 || after >= width {
-		return (lo + hi + 1) / 2 // landed outside the bracket
-	}
-	return int64(math.Round(float64(hi) * float64(after) / float64(width)))
+	return landed.Add(-LandingSlack).Before(b.at) && landed.After(b.after)
 }
 
 // narrow says every bracket is known to within NarrowBracket.

@@ -420,8 +420,9 @@ func TestUnreadFromDatedEnds(t *testing.T) {
 // Where partop's producer wrote a new partition's first record, at offset
 // 0, the partition was empty until that record's acknowledgement, less
 // engine.LandingSlack: the ends there are 0, whatever the records' times;
-// and where it landed within the assignment's bracket, the value is the
-// top weighted by the share of the bracket after the landing.
+// and where it became readable within the assignment's bracket, the
+// count is a range (nothing before, the backlog after), not a value,
+// however narrow the bracket.
 func TestUnreadCountsOnlyLandedRecords(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := sourcetest.NewSender(4, 1000, source.About{})
@@ -442,7 +443,7 @@ func TestUnreadCountsOnlyLandedRecords(t *testing.T) {
 		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: notYet, At: notYet.Add(5 * time.Millisecond),
 			List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic}}}})
 		time.Sleep(65 * time.Millisecond)
-		first(5) // landed by +65 ms, from +52.5 ms (half the slack): half the bracket after it
+		first(5) // readable by +65 ms: inside the bracket
 		time.Sleep(35 * time.Millisecond)
 		g := group("billing", 6, true, nil, nil)
 		g.Partitions = g.Partitions[4:]
@@ -467,10 +468,13 @@ func TestUnreadCountsOnlyLandedRecords(t *testing.T) {
 		time.Sleep(time.Second)
 		b := pickup(t, eng, "billing")
 		// partition 4: empty at both ends (0..0); partition 5: empty at
-		// the first, 28 at the second (0..28), landed halfway: 14.
-		if !b.Narrow || b.UnreadMin != 0 || b.UnreadMax != 28 || b.UnreadAtAssignment != 14 {
-			t.Fatalf("billing unread %d (%d..%d, narrow %v), want 14 (0..28): records stamped before a look but acknowledged after it were not there",
+		// the first, 28 at the second: 0..28, a range, its top the value
+		if b.Narrow || b.UnreadMin != 0 || b.UnreadMax != 28 || b.UnreadAtAssignment != 28 {
+			t.Fatalf("billing unread %d (%d..%d, narrow %v), want up to 28 (0..28, not narrow): records stamped before a look but readable only after it were not there then",
 				b.UnreadAtAssignment, b.UnreadMin, b.UnreadMax, b.Narrow)
+		}
+		if !b.AssignedAt.Equal(seen) || b.AssignedAt.Sub(b.AssignedAfter) > 200*time.Millisecond {
+			t.Fatalf("billing assigned %v..%v: the bracket itself stays as the looks saw it", b.AssignedAfter, b.AssignedAt)
 		}
 	})
 }
