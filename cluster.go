@@ -24,19 +24,16 @@ func runCluster(ctx context.Context, o cmdline.Options, srv *servers, stdout, st
 		return 1
 	}
 	defer b.Close()
-	c, ok := b.(platform.Censuser)
-	if !ok {
-		fmt.Fprintf(stderr, "partop: the topics view is not available on %s yet: name a topic with --topic\n", b.Platform())
+	census, err := platform.CensusOf(b, o.Common)
+	if err != nil {
+		fmt.Fprintln(stderr, "partop:", err)
 		return 2
 	}
-	w := overview.NewWatcher(c.Census(o.GroupsInterval >= 0), o.PollInterval)
+	w := overview.NewWatcher(census, o.PollInterval)
 	go w.Run(ctx)
 	srv.serveCluster(w, o.TopicMatch, stderr)
-	if o.Duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.Duration)
-		defer cancel()
-	}
+	ctx, cancel := forDuration(ctx, o)
+	defer cancel()
 	if o.Headless {
 		return headless.RunCluster(ctx, w, b.Name(), o.Internal, o.TopicMatch, stdout, stderr)
 	}
@@ -48,11 +45,11 @@ func runCluster(ctx context.Context, o cmdline.Options, srv *servers, stdout, st
 // the run (the local one and SSH sessions) shares one census, started by
 // the first t.
 func clusterAccess(b platform.Backend, o cmdline.Options) *tui.Cluster {
-	c, ok := b.(platform.Censuser)
-	if !ok {
+	census, err := platform.CensusOf(b, o.Common)
+	if err != nil {
 		return nil
 	}
-	watch := overview.Shared(c.Census(o.GroupsInterval >= 0), rules.DefaultCensusInterval)
+	watch := overview.Shared(census, rules.DefaultCensusInterval)
 	return &tui.Cluster{Name: b.Name(), Watch: func(ctx context.Context) tui.Overview { return watch(ctx) }, Open: opener(b, o)}
 }
 

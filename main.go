@@ -78,13 +78,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer b.Close()               // after the engine has stopped and flushed
 	access := clusterAccess(b, o) // t, the topics view, for every dashboard of the run
 	srv.serve(ctx, eng, access, stderr)
-	if o.Duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.Duration)
-		defer cancel()
-	}
+	ctx, cancel := forDuration(ctx, o)
+	defer cancel()
 	if o.Headless {
 		return headless.Run(ctx, eng, stdout, stderr)
 	}
 	return tui.Run(ctx, eng, access, stderr)
+}
+
+// forDuration bounds ctx by --duration, when given.
+func forDuration(ctx context.Context, o cmdline.Options) (context.Context, context.CancelFunc) {
+	if o.Duration > 0 {
+		return context.WithTimeout(ctx, o.Duration)
+	}
+	return context.WithCancel(ctx)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 
 	"partop/cmdline"
 	"partop/engine"
@@ -57,22 +56,14 @@ func (s *servers) serve(ctx context.Context, eng *engine.Engine, cluster *tui.Cl
 		return
 	}
 	if s.ssh != nil {
-		for _, w := range s.ssh.Warnings() {
-			fmt.Fprintln(stderr, "partop: ssh:", w)
-		}
-		host, port, _ := net.SplitHostPort(s.ssh.Addr().String())
-		created := ""
-		if s.ssh.CreatedHostKey() {
-			created = ", new"
-		}
-		fmt.Fprintf(stderr, "partop: ssh: listening on %s (ssh -p %s %s; host key %s%s)\n", s.ssh.Addr(), port, host, s.ssh.Fingerprint(), created)
+		s.ssh.Announce(stderr)
 		if cluster != nil {
 			s.ssh.SetCluster(cluster)
 		}
 		s.ssh.Serve(ctx, eng)
 	}
 	if s.metrics != nil {
-		fmt.Fprintf(stderr, "partop: metrics: listening on http://%s/metrics\n", s.metrics.Addr())
+		s.metrics.Announce(stderr)
 		s.metrics.Serve(eng)
 	}
 }
@@ -83,7 +74,7 @@ func (s *servers) serveCluster(w metrics.Overview, match func(string) bool, stde
 	if s == nil || s.metrics == nil {
 		return
 	}
-	fmt.Fprintf(stderr, "partop: metrics: listening on http://%s/metrics\n", s.metrics.Addr())
+	s.metrics.Announce(stderr)
 	s.metrics.ServeCluster(w, match)
 }
 

@@ -7,7 +7,6 @@ import (
 	"partop/cmdline"
 	"partop/cmdline/platform"
 	"partop/engine"
-	"partop/source"
 )
 
 // start opens the backend the flags chose, finds the topic, checks the --at
@@ -45,16 +44,7 @@ func wire(ctx context.Context, b platform.Backend, o cmdline.Options, stderr io.
 		// Rates from end offsets need a window of at least one poll.
 		StepWindow: o.PollInterval,
 	}
-	var srcs source.Sources
-	if o.Observe {
-		srcs, err = b.Observing(ctx, t)
-	} else {
-		var consume *source.ConsumerConfig
-		if o.Consume {
-			consume = &o.Consumer
-		}
-		srcs, err = b.Producing(ctx, o.Workload, consume, t)
-	}
+	srcs, err := platform.Sources(ctx, b, o.Common, t)
 	if err != nil {
 		return nil, err
 	}

@@ -353,6 +353,25 @@ func (d *datingPoll) AskEndsAt(at time.Time, parts []int32) {
 	}
 }
 
+// expandedBesideDating runs an engine over a 4-partition sender beside a
+// groups poll that bursts and dates, with group billing on the 4
+// partitions; 2 s in, partop adds 2 (at t0), and 10 ms pass.
+func expandedBesideDating(t *testing.T) (*sourcetest.Sender, *datingPoll, *engine.Engine, time.Time) {
+	t.Helper()
+	src := sourcetest.NewSender(4, 1000, source.About{})
+	polls := &datingPoll{burstingPoll: burstingPoll{Source: sourcetest.NewSource(4, source.About{})}}
+	eng, _ := running(t, src, engine.Config{Groups: polls})
+	<-polls.Started()
+	polls.Report(source.GroupsSeen{Groups: source.Groups{Asked: time.Now(), At: time.Now(), List: []source.Group{group("billing", 4, true, nil, nil)}}})
+	time.Sleep(2 * time.Second)
+	t0 := time.Now()
+	if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	return src, polls, eng, t0
+}
+
 // TestUnreadFromDatedEnds: where the groups poll dates records, the
 // engine asks for the new partitions' end offsets at both ends of each
 // group's assignment bracket and takes what was unread at assignment
@@ -361,20 +380,7 @@ func (d *datingPoll) AskEndsAt(at time.Time, parts []int32) {
 // no claim about skipping.
 func TestUnreadFromDatedEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := sourcetest.NewSender(4, 1000, source.About{})
-		polls := &datingPoll{burstingPoll: burstingPoll{Source: sourcetest.NewSource(4, source.About{})}}
-		eng, _ := running(t, src, engine.Config{Groups: polls})
-		<-polls.Started()
-		full := func(asked time.Time, gs ...source.Group) {
-			polls.Report(source.GroupsSeen{Groups: source.Groups{Asked: asked, At: time.Now(), List: gs}})
-		}
-		full(time.Now(), group("billing", 4, true, nil, nil))
-		time.Sleep(2 * time.Second)
-		t0 := time.Now()
-		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(10 * time.Millisecond)
+		_, polls, eng, t0 := expandedBesideDating(t)
 		notYet := time.Now()
 		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: notYet, At: notYet.Add(5 * time.Millisecond),
 			List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic}}}})
@@ -425,16 +431,7 @@ func TestUnreadFromDatedEnds(t *testing.T) {
 // however narrow the bracket.
 func TestUnreadCountsOnlyLandedRecords(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		src := sourcetest.NewSender(4, 1000, source.About{})
-		polls := &datingPoll{burstingPoll: burstingPoll{Source: sourcetest.NewSource(4, source.About{})}}
-		eng, _ := running(t, src, engine.Config{Groups: polls})
-		<-polls.Started()
-		polls.Report(source.GroupsSeen{Groups: source.Groups{Asked: time.Now(), At: time.Now(), List: []source.Group{group("billing", 4, true, nil, nil)}}})
-		time.Sleep(2 * time.Second)
-		if err := eng.Apply(context.Background(), engine.Action{Kind: engine.ActAdd, N: 2}); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(10 * time.Millisecond)
+		src, polls, eng, _ := expandedBesideDating(t)
 		first := func(p int32) {
 			src.Ack(p, 1)
 			src.Counters().SetFirstOffset(p, 0)

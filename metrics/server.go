@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -46,6 +47,11 @@ func Listen(addr string) (*Server, error) {
 // Addr is the address the server listens on (the real port when 0 was
 // asked for).
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Announce tells the operator, on w, where to scrape.
+func (s *Server) Announce(w io.Writer) {
+	fmt.Fprintf(w, "partop: metrics: listening on http://%s/metrics\n", s.Addr())
+}
 
 // Handler serves the registry of a collector on eng, with Go runtime and
 // process metrics (partop's CPU and memory) beside it.

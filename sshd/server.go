@@ -160,12 +160,19 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 // on first connect.
 func (s *Server) Fingerprint() string { return s.fingerprint }
 
-// CreatedHostKey tells whether Listen created the host key.
-func (s *Server) CreatedHostKey() bool { return s.created }
-
-// Warnings are the key-file lines Listen skipped. Later ones go to the
-// engine's event log.
-func (s *Server) Warnings() []string { return s.warnings }
+// Announce tells the operator, on w, the key-file lines Listen skipped
+// (later ones go to the engine's event log) and how to connect: the address, the ssh command and the host key's fingerprint.
+func (s *Server) Announce(w io.Writer) {
+	for _, warn := range s.warnings {
+		fmt.Fprintln(w, "partop: ssh:", warn)
+	}
+	host, port, _ := net.SplitHostPort(s.Addr().String())
+	created := ""
+	if s.created {
+		created = ", new"
+	}
+	fmt.Fprintf(w, "partop: ssh: listening on %s (ssh -p %s %s; host key %s%s)\n", s.Addr(), port, host, s.fingerprint, created)
+}
 
 // SetCluster gives the sessions started after it the topics view of the
 // cluster (t), sharing c's census; call it before Serve.

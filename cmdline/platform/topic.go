@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"partop/overview"
 	"partop/source"
 )
 
@@ -26,4 +27,28 @@ func FindTopic(ctx context.Context, b Backend, o Common, stderr io.Writer) (sour
 		fmt.Fprintf(stderr, "partop: created topic %q with %d partitions on %s\n", o.Topic, o.Partitions, b.Name())
 	}
 	return t, err
+}
+
+// Sources wires the sources the flags ask for on t: observe mode's, or
+// partop's producer with, when --consume is on, its consumer group.
+func Sources(ctx context.Context, b Backend, o Common, t source.Topic) (source.Sources, error) {
+	if o.Observe {
+		return b.Observing(ctx, t)
+	}
+	var consume *source.ConsumerConfig
+	if o.Consume {
+		consume = &o.Consumer
+	}
+	return b.Producing(ctx, o.Workload, consume, t)
+}
+
+// CensusOf is b's census of its whole cluster for the topics view (with
+// the consumer groups unless --groups-interval is negative), or why b
+// cannot take one.
+func CensusOf(b Backend, o Common) (overview.Poller, error) {
+	c, ok := b.(Censuser)
+	if !ok {
+		return nil, fmt.Errorf("the topics view is not available on %s yet: name a topic with --topic", b.Platform())
+	}
+	return c.Census(o.GroupsInterval >= 0), nil
 }
