@@ -2,7 +2,8 @@
 # Runs partop's benchmarks and summarizes them with benchstat.
 # Usage: scripts/bench.sh [quick|all|throughput]   (default all: about 4 minutes)
 #   throughput: BenchmarkThroughput 5 times (about 6 minutes), every run's
-#   ratio and the minimum, the figure issue 15's goal is on (>= 0.95)
+#   ratio (the median over rounds of partop's records/s over plain kgo's in
+#   the same round) and the minimum, the figure the goal is on (>= 0.95)
 # Numbers depend on the machine and on what else runs: measure on an idle one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
