@@ -13,7 +13,8 @@
 // producer). Kafka's (backend/kafka/kproducer) lets kgo place them through
 // kgo's Partitioner interface, with kgo's own partitioners (murmur2 as the
 // Java client), and partop's default, BatchRoundRobin, behind kgo's
-// interface (kgo's OnNewBatch ends a turn). A third
+// interface (a turn ends after kgo's linger, timed by a clock the send loop
+// stamps once a chunk). A third
 // backend whose client places records itself uses NewPartitioner with its
 // platform's hash.
 package producer

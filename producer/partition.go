@@ -61,10 +61,11 @@ func (r *RoundRobin) Partition(_ []byte, _, n int) int {
 	return p
 }
 
-// BatchRoundRobin is partop's default: it fills one partition until that
-// partition's batch closes (the producer takes it to send: about every
-// linger at a modest rate) or Budget bytes, whichever comes first, then
-// goes on to the next partition in turn. Every partition gets a turn in
+// BatchRoundRobin is partop's default: it fills one partition until the
+// producer ends the turn (EndBatch: Fluvio's when the batch it was filling
+// is flushed, Kafka's after kproducer.TurnLinger, kgo's linger; either
+// about a batch at a modest rate) or Budget bytes, whichever comes first,
+// then goes on to the next partition in turn. Every partition gets a turn in
 // every n, so the load is even within a few batches, and batches stay as
 // large as a sticky partitioner's, so throughput does not suffer as it
 // does when every record goes elsewhere (kgo's round-robin cost about 9%

@@ -3,6 +3,7 @@ package kproducer
 import (
 	"math/rand/v2"
 	"sync/atomic"
+	"time"
 
 	"partop/producer"
 	"partop/rules"
@@ -11,8 +12,9 @@ import (
 )
 
 // basePartitioner maps a partitioner name to kgo's implementation, or
-// for partop's default to producer.BatchRoundRobin behind kgo's interface.
-func basePartitioner(name string) kgo.Partitioner {
+// for partop's default to producer.BatchRoundRobin behind kgo's interface,
+// its turns timed by clock (UnixNano, stamped by the send loop).
+func basePartitioner(name string, clock *atomic.Int64) kgo.Partitioner {
 	switch name {
 	case rules.RoundRobin:
 		return kgo.RoundRobinPartitioner()
@@ -23,33 +25,44 @@ func basePartitioner(name string) kgo.Partitioner {
 	case rules.UniformSticky:
 		return kgo.UniformBytesPartitioner(producer.StickyBytes, true, true, nil) // kgo's default
 	default:
-		return batchRoundRobin{}
+		return batchRoundRobin{clock}
 	}
 }
 
-// batchRoundRobin is producer.BatchRoundRobin for kgo: kgo tells it that
-// the partition it chose has no open batch (OnNewBatch, then it asks
-// again for the same record: KIP-480's protocol). At the start of a
-// partition's turn that is expected, and it answers the same partition
-// again; otherwise that partition's batch has gone to the broker, and its
-// turn is over; so is a turn that has placed producer.StickyBytes, as
-// kgo's default moves on after them. Keyed records are placed by murmur2,
-// as the Java client places them.
-type batchRoundRobin struct{}
+// TurnLinger is how long a partition's turn lasts at most: kgo's default
+// linger, so that at a modest rate a turn is about one batch, and
+// librdkafka's sticky.partitioning.linger.ms. At full speed a turn ends
+// sooner, by producer.StickyBytes.
+//
+// Why a clock and not kgo's word that a batch closed (KIP-480's
+// OnNewBatch, which this partitioner used first): a partitioner with
+// OnNewBatch makes kgo hold the topic's partition lock while it buffers
+// each record, and try again at every batch's end; at full speed on the
+// embedded cluster that cost 3-4% of throughput against the same
+// partitioner without it (docs/BENCHMARKS.md). The clock costs one atomic
+// load a record: the send loop reads the time once a chunk of records.
+const TurnLinger = 10 * time.Millisecond
 
-func (batchRoundRobin) ForTopic(string) kgo.TopicPartitioner {
+// batchRoundRobin is producer.BatchRoundRobin for kgo: a partition's turn
+// ends after TurnLinger or producer.StickyBytes, whichever comes first, as
+// kgo's default moves on after the bytes. Keyed records are placed by
+// murmur2, as the Java client places them.
+type batchRoundRobin struct{ clock *atomic.Int64 }
+
+func (b batchRoundRobin) ForTopic(string) kgo.TopicPartitioner {
 	return &batchRoundRobinTopic{
 		rr:    producer.BatchRoundRobin{Budget: producer.StickyBytes},
 		keyed: kgo.StickyKeyPartitioner(nil).ForTopic(""),
+		clock: b.clock,
 	}
 }
 
 type batchRoundRobinTopic struct {
 	rr     producer.BatchRoundRobin
 	keyed  kgo.TopicPartitioner // murmur2, for records with a key
-	last   int                  // the last keyless choice
-	turned bool                 // it began a partition's turn
-	again  bool                 // kgo asks again for the same record: answer last
+	clock  *atomic.Int64        // now, as of the send loop's latest chunk (UnixNano)
+	began  int64                // when the current turn began, on clock
+	turned bool                 // the last keyless record began a partition's turn
 	backup []int64              // records each partition has buffered, read at a turn's start
 	rng    *rand.Rand           // pick's, made on first use
 }
@@ -58,16 +71,18 @@ func (t *batchRoundRobinTopic) RequiresConsistency(r *kgo.Record) bool { return 
 
 func (t *batchRoundRobinTopic) Partition(r *kgo.Record, n int) int {
 	if r.Key != nil {
-		t.again = false
 		return t.keyed.Partition(r, n)
 	}
-	if t.again && t.last < n {
-		t.again = false
-		return t.last
+	now := t.clock.Load()
+	if now-t.began >= int64(TurnLinger) {
+		t.rr.EndBatch()
 	}
-	t.last, t.turned = t.rr.Choose(len(r.Value), n)
-	t.again = false
-	return t.last
+	p, turned := t.rr.Choose(len(r.Value), n)
+	if turned {
+		t.began = now
+	}
+	t.turned = turned
+	return p
 }
 
 // PartitionByBackup is Partition, told how many records each partition
@@ -82,9 +97,8 @@ func (t *batchRoundRobinTopic) Partition(r *kgo.Record, n int) int {
 // broker leads two of the four partitions). Turns right after the topic
 // grew are left alone: each new partition gets its record first.
 func (t *batchRoundRobinTopic) PartitionByBackup(r *kgo.Record, n int, it kgo.TopicBackupIter) int {
-	again := t.again // kgo asks again after OnNewBatch: the answer stands
 	p := t.Partition(r, n)
-	if r.Key != nil || !t.turned || again || n < 2 || t.rr.Added() {
+	if r.Key != nil || !t.turned || n < 2 || t.rr.Added() {
 		return p
 	}
 	t.backup = t.backup[:0]
@@ -104,9 +118,9 @@ func (t *batchRoundRobinTopic) PartitionByBackup(r *kgo.Record, n int, it kgo.To
 	}
 	if q := t.pick(); q != p {
 		t.rr.Jump(q)
-		t.last = q
+		return q
 	}
-	return t.last
+	return p
 }
 
 // backedUp is how many buffered records per partition, on average, mean
@@ -131,16 +145,6 @@ func (t *batchRoundRobinTopic) pick() int {
 		}
 	}
 	return len(t.backup) - 1
-}
-
-// OnNewBatch: the record just placed would open a new batch on its
-// partition.
-func (t *batchRoundRobinTopic) OnNewBatch() {
-	if t.turned {
-		t.again = true
-	} else {
-		t.rr.EndBatch()
-	}
 }
 
 // placement names what places records sent with partitioner name

@@ -5,7 +5,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -18,7 +20,7 @@ import (
 // Java producer): the share of random keys whose partition changes when
 // the topic grows from n to m.
 func TestKeysMovedMatchesMurmur2(t *testing.T) {
-	tp := basePartitioner(rules.KeyHash).ForTopic("t")
+	tp := basePartitioner(rules.KeyHash, nil).ForTopic("t")
 	rng := rand.New(rand.NewPCG(1, 2))
 	const keys = 50000
 	for _, g := range [][2]int{{4, 8}, {6, 8}, {4, 5}, {3, 12}, {10, 11}, {7, 9}} {
@@ -44,8 +46,8 @@ func TestRoutingKeepsInterfacesAndSeesN(t *testing.T) {
 	for _, name := range rules.KafkaRules.Partitioners {
 		t.Run(name, func(t *testing.T) {
 			var seen []int
-			o := &routing{inner: basePartitioner(name), onChange: func(n int) { seen = append(seen, n) }}
-			got, want := o.ForTopic("t"), basePartitioner(name).ForTopic("t")
+			o := &routing{inner: basePartitioner(name, new(atomic.Int64)), onChange: func(n int) { seen = append(seen, n) }}
+			got, want := o.ForTopic("t"), basePartitioner(name, new(atomic.Int64)).ForTopic("t")
 			_, gotNB := got.(kgo.TopicPartitionerOnNewBatch)
 			_, wantNB := want.(kgo.TopicPartitionerOnNewBatch)
 			gotBP, gotHasBP := got.(kgo.TopicBackupPartitioner)
@@ -97,7 +99,7 @@ func TestPlacementNamesWhatPlacesKeyedRecords(t *testing.T) {
 			if got := placement(name, false); got != name {
 				t.Errorf("unkeyed: %q, want the partitioner", got)
 			}
-			tp := basePartitioner(name).ForTopic("t")
+			tp := basePartitioner(name, new(atomic.Int64)).ForTopic("t")
 			pick := func(r *kgo.Record) int {
 				if bp, ok := tp.(kgo.TopicBackupPartitioner); ok {
 					return bp.PartitionByBackup(r, n, &backupIter{n})
@@ -129,52 +131,53 @@ func TestPlacementNamesWhatPlacesKeyedRecords(t *testing.T) {
 	}
 }
 
-// TestBatchRoundRobinOnKgo drives the default partitioner as kgo does
-// (KIP-480: a record whose partition has no open batch makes kgo call
-// OnNewBatch and ask again): records stay on one partition while its
-// batch is open, go to the next when it has been sent, one to each new
-// partition when the topic grows, and keyed records go where murmur2
-// puts them.
+// TestBatchRoundRobinOnKgo drives the default partitioner as kgo does,
+// on a clock the test moves: records stay on one partition for
+// TurnLinger, then go to the next; a turn ends sooner after
+// producer.StickyBytes; when the topic grows, one record goes to each new
+// partition; keyed records go where murmur2 puts them.
 func TestBatchRoundRobinOnKgo(t *testing.T) {
-	tp := basePartitioner(rules.BatchRoundRobin).ForTopic("t")
-	nb, ok := tp.(kgo.TopicPartitionerOnNewBatch)
-	if !ok {
-		t.Fatal("no OnNewBatch: kgo would never say a batch closed")
+	clock := new(atomic.Int64)
+	tp := basePartitioner(rules.BatchRoundRobin, clock).ForTopic("t")
+	if _, ok := tp.(kgo.TopicPartitionerOnNewBatch); ok {
+		t.Fatal("OnNewBatch: kgo would hold its partition lock for every record")
 	}
-	open := map[int]bool{} // partitions with an open batch
-	produce := func(r *kgo.Record, n int) int {
-		p := tp.Partition(r, n)
-		if !open[p] {
-			nb.OnNewBatch()
-			p = tp.Partition(r, n)
-			open[p] = true
+	tick := func(d time.Duration) { clock.Add(int64(d)) }
+	place := func(n, records int) (got []int) {
+		for range records {
+			got = append(got, tp.Partition(&kgo.Record{Value: make([]byte, 100)}, n))
+			tick(4 * time.Millisecond) // 250 records/s: three records a turn
 		}
-		return p
+		return got
 	}
-	send := func() { clear(open) } // the batches go to the brokers
-	var got []int
-	for range 5 {
-		for range 3 {
-			got = append(got, produce(&kgo.Record{}, 4))
-		}
-		send()
-	}
-	got = append(got, produce(&kgo.Record{}, 4)) // partition 1's batch is open when the topic grows
-	for range 3 {
-		got = append(got, produce(&kgo.Record{}, 6), produce(&kgo.Record{}, 6))
-		send()
-	}
-	want := []int{0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 0, 0, 0, 1, 4, 5, 0, 0, 1, 1}
+	got := place(4, 14)
+	// Grown in partition 0's second turn: one record to each new
+	// partition, and the turns go on from the last of them.
+	got = append(got, place(6, 7)...)
+	want := []int{0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 0, 0, 4, 5, 5, 5, 0, 0, 0}
 	if !slices.Equal(got, want) {
 		t.Errorf("partitions %v,\nwant       %v", got, want)
 	}
-	murmur := basePartitioner(rules.KeyHash).ForTopic("t")
+	// As fast as records go (the clock does not move): a turn ends after
+	// StickyBytes.
+	first := tp.Partition(&kgo.Record{Value: make([]byte, 1000)}, 6)
+	same := 1
+	for range 100 {
+		if tp.Partition(&kgo.Record{Value: make([]byte, 1000)}, 6) != first {
+			break
+		}
+		same++
+	}
+	if same != 66 { // the turn is over once its bytes reach 64 KiB: 66 records of 1000
+		t.Errorf("full speed: %d records of 1000 bytes on partition %d before it moved, want 66", same, first)
+	}
+	murmur := basePartitioner(rules.KeyHash, nil).ForTopic("t")
 	for i := range 100 {
 		r := &kgo.Record{Key: []byte("key-" + strconv.Itoa(i))}
 		if !tp.RequiresConsistency(r) {
 			t.Fatal("a keyed record does not require consistency")
 		}
-		if p, w := produce(r, 6), murmur.Partition(r, 6); p != w {
+		if p, w := tp.Partition(r, 6), murmur.Partition(r, 6); p != w {
 			t.Fatalf("%s: partition %d, murmur2 %d", r.Key, p, w)
 		}
 	}
@@ -196,25 +199,24 @@ func (b *backups) Rem() int           { return len(b.n) - b.i }
 // right after the topic grew, each new partition still gets its record
 // first.
 func TestBatchRoundRobinBackedUp(t *testing.T) {
-	// turns has tp place records as kgo would if each one's batch were
-	// sent at once (a turn is then two records: the first opens its batch
-	// and kgo asks again, the same partition; the second finds the batch
-	// sent, which ends the turn) and lists the partitions n turns began on.
-	var tp *batchRoundRobinTopic
-	fresh := func() { tp = basePartitioner(rules.BatchRoundRobin).ForTopic("t").(*batchRoundRobinTopic) }
+	// turns has tp place two records a turn, each turn TurnLinger after
+	// the last, and lists the partitions n turns began on.
+	var (
+		tp    *batchRoundRobinTopic
+		clock = new(atomic.Int64)
+	)
+	fresh := func() {
+		tp = basePartitioner(rules.BatchRoundRobin, clock).ForTopic("t").(*batchRoundRobinTopic)
+	}
 	turns := func(buffered []int64, n int) []int {
 		var got []int
 		for range n {
 			p := tp.PartitionByBackup(&kgo.Record{}, len(buffered), &backups{n: buffered})
-			tp.OnNewBatch() // its batch is new: kgo asks again
-			if again := tp.PartitionByBackup(&kgo.Record{}, len(buffered), &backups{n: buffered}); again != p {
-				t.Fatalf("asked again after OnNewBatch: %d, then %d", p, again)
-			}
 			got = append(got, p)
 			if second := tp.PartitionByBackup(&kgo.Record{}, len(buffered), &backups{n: buffered}); second != p {
 				t.Fatalf("the turn's second record went to %d, its first to %d", second, p)
 			}
-			tp.OnNewBatch() // the batch was sent: the turn is over
+			clock.Add(int64(TurnLinger)) // the turn is over
 		}
 		return got
 	}
@@ -238,17 +240,11 @@ func TestBatchRoundRobinBackedUp(t *testing.T) {
 		t.Errorf("partition 1 backed up, 3 empty: turns by partition %v, want 1 under 1%%, 3 over 80%%", count)
 	}
 	// Grown 4 → 8 while backed up: the next records go to the new
-	// partitions, one each, in order (each opens its batch: kgo asks
-	// again and gets the same answer).
+	// partitions, one each, in order.
 	grown := []int64{5000, 5000, 5000, 5000, 0, 0, 0, 0}
 	var got []int
 	for range 4 {
-		p := tp.PartitionByBackup(&kgo.Record{}, 8, &backups{n: grown})
-		tp.OnNewBatch()
-		if tp.again {
-			p = tp.PartitionByBackup(&kgo.Record{}, 8, &backups{n: grown})
-		}
-		got = append(got, p)
+		got = append(got, tp.PartitionByBackup(&kgo.Record{}, 8, &backups{n: grown}))
 	}
 	if !slices.Equal(got, []int{4, 5, 6, 7}) {
 		t.Errorf("grown while backed up: records went to %v, want 4, 5, 6, 7", got)

@@ -26,6 +26,8 @@ func (p *Producer) Run(ctx context.Context, r source.Reporter) {
 // loop does, with the fields it needs in locals.
 func (p *Producer) produce(_ context.Context, n int) int {
 	cl, ctx, records, onAck := p.cl, p.produceCtx, p.records, p.onAck
+	p.clock.Store(time.Now().UnixNano())
+	p.clock.Store(time.Now().UnixNano())
 	for range n {
 		key, value := records.Next()
 		cl.Produce(ctx, &kgo.Record{Key: key, Value: value}, onAck)
