@@ -40,7 +40,7 @@ func basePartitioner(name string, clock *atomic.Int64) kgo.Partitioner {
 // each record, and try again at every batch's end; at full speed on the
 // embedded cluster that cost 3-4% of throughput against the same
 // partitioner without it (docs/BENCHMARKS.md). The clock costs one atomic
-// load a record: the send loop reads the time once a chunk of records.
+// load a record: the send loop reads the time every stampEvery records.
 const TurnLinger = 10 * time.Millisecond
 
 // batchRoundRobin is producer.BatchRoundRobin for kgo: a partition's turn
@@ -60,7 +60,7 @@ func (b batchRoundRobin) ForTopic(string) kgo.TopicPartitioner {
 type batchRoundRobinTopic struct {
 	rr     producer.BatchRoundRobin
 	keyed  kgo.TopicPartitioner // murmur2, for records with a key
-	clock  *atomic.Int64        // now, as of the send loop's latest chunk (UnixNano)
+	clock  *atomic.Int64        // now, as the send loop last read it (UnixNano)
 	began  int64                // when the current turn began, on clock
 	turned bool                 // the last keyless record began a partition's turn
 	backup []int64              // records each partition has buffered, read at a turn's start

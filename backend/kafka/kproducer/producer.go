@@ -41,10 +41,10 @@ type Producer struct {
 	// onAck is p.promise, bound once: a method value passed to Produce
 	// would allocate a closure per record (measured: 10-15% of throughput).
 	onAck func(*kgo.Record, error)
-	// clock is now (UnixNano) as of the send loop's latest chunk: what
-	// the default partitioner times its turns by (TurnLinger), where
-	// reading the clock for every record would cost several percent at
-	// full speed.
+	// clock is now (UnixNano) as the send loop last read it (every
+	// stampEvery records): what the default partitioner times its turns
+	// by (TurnLinger), where reading the clock for every record would
+	// cost several percent at full speed.
 	clock atomic.Int64
 
 	*producer.Pacer // the send loop's rate and pause

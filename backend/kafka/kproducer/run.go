@@ -23,17 +23,32 @@ func (p *Producer) Run(ctx context.Context, r source.Reporter) {
 // produce hands n records to kgo. Produce blocks while the buffer is full;
 // the pacer checks for the end between chunks. This loop is the whole
 // per-record send path of partop's own: it does what a plain producer's
-// loop does, with the fields it needs in locals.
+// loop does, with the fields it needs in locals, and stamps the records
+// itself (stampEvery).
 func (p *Producer) produce(_ context.Context, n int) int {
 	cl, ctx, records, onAck := p.cl, p.produceCtx, p.records, p.onAck
-	p.clock.Store(time.Now().UnixNano())
-	p.clock.Store(time.Now().UnixNano())
-	for range n {
+	var now time.Time
+	for i := range n {
+		if i%stampEvery == 0 {
+			now = time.Now()
+			p.clock.Store(now.UnixNano())
+		}
 		key, value := records.Next()
-		cl.Produce(ctx, &kgo.Record{Key: key, Value: value}, onAck)
+		cl.Produce(ctx, &kgo.Record{Key: key, Value: value, Timestamp: now}, onAck)
 	}
 	return n
 }
+
+// stampEvery is how many records share one reading of the clock, as their
+// timestamp and as the partitioner's now. kgo reads the clock for every
+// record it is given unstamped; on this project's machine that reading
+// was 13-17% of the process's CPU at full speed (docs/BENCHMARKS.md).
+// Paced, a chunk is the records due since the last (one or two at 1,000
+// records/s), so each is stamped when it is sent; at full speed 16
+// records take a few microseconds, inside the millisecond Kafka keeps
+// (kgo truncates). A record after one that waited for buffer space
+// carries the time before the wait: at most stampEvery-1 of them per wait.
+const stampEvery = 16
 
 // watch polls the topic's metadata every DiscoveryInterval (jittered,
 // backing off on errors): one small Metadata request per interval is its
