@@ -593,38 +593,27 @@ func (t *topic) landing(p int32) time.Time {
 }
 
 // landedBy corrects by-timestamp end offsets at at with what partop's own
-// producer knows: nothing was readable at at from the first record it
-// heard acknowledged later than LandingSlack after at (stats' ack log, on
-// partitions added while running), and a partition whose first record is
-// partop's, at offset 0, acknowledged that late, was empty. The records'
-// own times say otherwise when records were stamped long before they
-// could be read: on Kafka with acks=all a new partition's high watermark
-// stays at 0 until its followers replicate it (measured on the project's
-// 3-node Kafka 4.1: first acknowledgement 1.06 s after CreatePartitions
-// with acks=all, 47 ms with acks=1), and every record stamped meanwhile is
-// dated before it was readable (seen: a group assigned at +0.1 s reading
-// from offset 0 where the records' times counted 24 before its
-// assignment); later, followers that lag (up to 0.3 s on a loaded
-// machine) make records readable a while after they were stamped (seen:
-// a group that skipped 57 where the records' times counted 97 at the
-// start of its bracket).
+// producer knows: a partition whose first record is partop's, at offset
+// 0, acknowledged later than LandingSlack after at, was empty at at, as
+// readers saw it. The records' own times say otherwise when records were
+// stamped long before they could be read: on Kafka with acks=all a new
+// partition's high watermark stays at 0 until its followers replicate it
+// (measured on the project's 3-node Kafka 4.1: first acknowledgement 1.06
+// s after CreatePartitions with acks=all, 47 ms with acks=1), and every
+// record stamped meanwhile is dated before it was readable (seen: a group
+// assigned at +0.1 s reading from offset 0 where the records' times
+// counted 24 before its assignment).
 func (t *topic) landedBy(at time.Time, ends map[int32]int64) map[int32]int64 {
 	var out map[int32]int64
 	for p, end := range ends {
-		bound := end
-		if first := t.landing(p); !first.IsZero() && at.Add(LandingSlack).Before(first) {
-			bound = 0
-		}
-		if off, ok := t.counters.AckedAfter(p, at.Add(LandingSlack)); ok {
-			bound = min(bound, off)
-		}
-		if bound >= end {
+		first := t.landing(p)
+		if end <= 0 || first.IsZero() || !at.Add(LandingSlack).Before(first) {
 			continue
 		}
 		if out == nil {
 			out = maps.Clone(ends)
 		}
-		out[p] = bound
+		out[p] = 0
 	}
 	if out == nil {
 		return ends

@@ -286,8 +286,4 @@ func (p *Producer) promise(r *kgo.Record, err error) {
 		// producer stamped before they landed).
 		p.counters.SetFirstOffset(r.Partition, r.Offset)
 	}
-	// When which offsets were acknowledged, on partitions added while
-	// running, for the same dating (stats.Counters.AckedAfter): the send
-	// loop's clock is a moment old, never ahead of now.
-	p.counters.LogAck(r.Partition, r.Offset, p.clock.Load())
 }
