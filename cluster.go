@@ -10,6 +10,7 @@ import (
 	"partop/headless"
 	"partop/overview"
 	"partop/rules"
+	"partop/servers"
 	"partop/tui"
 )
 
@@ -17,7 +18,7 @@ import (
 // --topic pattern): the backend's census of the whole cluster every
 // --poll-interval, shown as JSON lines or in the terminal, where Enter
 // opens a topic's observe dashboard over the same connection.
-func runCluster(ctx context.Context, o cmdline.Options, srv *servers, stdout, stderr io.Writer) int {
+func runCluster(ctx context.Context, o cmdline.Options, srv *servers.Servers, stdout, stderr io.Writer) int {
 	b, err := o.Platform.Open(ctx, o.Common, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "partop:", err)
@@ -31,7 +32,7 @@ func runCluster(ctx context.Context, o cmdline.Options, srv *servers, stdout, st
 	}
 	w := overview.NewWatcher(census, o.PollInterval)
 	go w.Run(ctx)
-	srv.serveCluster(w, o.TopicMatch, stderr)
+	srv.ServeCluster(w, o.TopicMatch, stderr)
 	ctx, cancel := forDuration(ctx, o)
 	defer cancel()
 	if o.Headless {

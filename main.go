@@ -7,7 +7,7 @@
 // backend's platform.Platform from the list below) -> the backend the flags
 // chose -> the engine (start.go) -> the views: the dashboard (tui) or
 // headless JSON lines, and SSH dashboards and /metrics beside either
-// (serve.go).
+// (package servers).
 package main
 
 import (
@@ -25,6 +25,7 @@ import (
 	"partop/cmdline"
 	"partop/cmdline/platform"
 	"partop/headless"
+	"partop/servers"
 	"partop/tui"
 )
 
@@ -61,12 +62,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv, err := listen(o)
+	srv, err := servers.Listen(o)
 	if err != nil {
 		fmt.Fprintln(stderr, "partop:", err)
 		return 1
 	}
-	defer srv.close()
+	defer srv.Close()
 	if o.Cluster {
 		return runCluster(ctx, o, srv, stdout, stderr)
 	}
@@ -77,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	defer b.Close()               // after the engine has stopped and flushed
 	access := clusterAccess(b, o) // t, the topics view, for every dashboard of the run
-	srv.serve(ctx, eng, access, stderr)
+	srv.Serve(ctx, eng, access, stderr)
 	ctx, cancel := forDuration(ctx, o)
 	defer cancel()
 	if o.Headless {

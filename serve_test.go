@@ -23,6 +23,7 @@ import (
 
 	"partop/cmdline"
 	"partop/headless"
+	"partop/servers"
 	"partop/sshd"
 	"partop/sshd/sshtest"
 )
@@ -213,11 +214,11 @@ func TestMetricsMatchSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := listen(opts)
+	srv, err := servers.Listen(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.close()
+	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), opts.Duration)
 	defer cancel()
 	eng, b, err := start(ctx, opts, &stderr)
@@ -225,7 +226,7 @@ func TestMetricsMatchSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	srv.serve(ctx, eng, nil, &stderr)
+	srv.Serve(ctx, eng, nil, &stderr)
 	if code := headless.Run(ctx, eng, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
@@ -234,7 +235,7 @@ func TestMetricsMatchSummary(t *testing.T) {
 	if !sum.Summary || len(sum.PerPartition) != 6 {
 		t.Fatalf("summary: %+v", sum)
 	}
-	fams := scrapeMetrics(t, "http://"+srv.metrics.Addr().String()+"/metrics")
+	fams := scrapeMetrics(t, "http://"+srv.MetricsAddr().String()+"/metrics")
 	acked, errs := byPartition(fams, "partop_records_acked_total"), byPartition(fams, "partop_record_errors_total")
 	if len(acked) != len(sum.PerPartition) || len(errs) != len(sum.PerPartition) {
 		t.Fatalf("/metrics has %d/%d partitions, the summary %d", len(acked), len(errs), len(sum.PerPartition))

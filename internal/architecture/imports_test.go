@@ -72,6 +72,7 @@ var rules = []forbidden{
 	{"partop/headless", []string{"partop/backend", "github.com/twmb/franz-go", "charm.land"}, "views read snapshots"},
 	{"partop/metrics", []string{"partop/backend", "github.com/twmb/franz-go", "charm.land"}, "views read snapshots"},
 	{"partop/sshd", []string{"partop/backend", "github.com/twmb/franz-go"}, "views read snapshots"},
+	{"partop/servers", []string{"partop/backend", "github.com/twmb/franz-go"}, "the listeners serve views of the engine"},
 }
 
 func TestImportDirections(t *testing.T) {

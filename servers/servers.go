@@ -1,4 +1,9 @@
-package main
+// Package servers holds the listeners the flags ask for beside a run:
+// dashboards over SSH (sshd) and Prometheus /metrics (metrics). They are
+// bound before partop connects to anything, so a taken port fails fast,
+// and serve the run's engine, or the topics view's censuses, once there
+// is one. main only calls Listen, Serve or ServeCluster, and Close.
+package servers
 
 import (
 	"context"
@@ -6,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 
 	"partop/cmdline"
 	"partop/engine"
@@ -14,19 +20,18 @@ import (
 	"partop/tui"
 )
 
-// servers are the listeners the flags asked for, bound before partop
-// connects to anything so a taken port fails fast.
-type servers struct {
+// Servers are the listeners the flags asked for.
+type Servers struct {
 	ssh     *sshd.Server
 	metrics *metrics.Server
 }
 
-// listen binds what the flags ask for; nil when nothing is served.
-func listen(o cmdline.Options) (*servers, error) {
+// Listen binds what the flags ask for; nil when nothing is served.
+func Listen(o cmdline.Options) (*Servers, error) {
 	if o.SSH.Addr == "" && o.Metrics == "" {
 		return nil, nil
 	}
-	srv := &servers{}
+	srv := &Servers{}
 	if o.SSH.Addr != "" {
 		var err error
 		s := o.SSH
@@ -41,7 +46,7 @@ func listen(o cmdline.Options) (*servers, error) {
 	if o.Metrics != "" {
 		m, err := metrics.Listen(o.Metrics)
 		if err != nil {
-			srv.close()
+			srv.Close()
 			return nil, fmt.Errorf("--metrics: %w", err)
 		}
 		srv.metrics = m
@@ -49,9 +54,10 @@ func listen(o cmdline.Options) (*servers, error) {
 	return srv, nil
 }
 
-// serve starts accepting viewers of eng; they are served until close or
-// until eng stops. ctx bounds the admin calls SSH sessions start.
-func (s *servers) serve(ctx context.Context, eng *engine.Engine, cluster *tui.Cluster, stderr io.Writer) {
+// Serve starts accepting viewers of eng; they are served until Close or
+// until eng stops. ctx bounds the admin calls SSH sessions start. Safe on
+// nil.
+func (s *Servers) Serve(ctx context.Context, eng *engine.Engine, cluster *tui.Cluster, stderr io.Writer) {
 	if s == nil {
 		return
 	}
@@ -68,9 +74,9 @@ func (s *servers) serve(ctx context.Context, eng *engine.Engine, cluster *tui.Cl
 	}
 }
 
-// serveCluster answers /metrics from the topics view's censuses (--ssh
+// ServeCluster answers /metrics from the topics view's censuses (--ssh
 // is refused with the topics view). Safe on nil.
-func (s *servers) serveCluster(w metrics.Overview, match func(string) bool, stderr io.Writer) {
+func (s *Servers) ServeCluster(w metrics.Overview, match func(string) bool, stderr io.Writer) {
 	if s == nil || s.metrics == nil {
 		return
 	}
@@ -78,8 +84,16 @@ func (s *servers) serveCluster(w metrics.Overview, match func(string) bool, stde
 	s.metrics.ServeCluster(w, match)
 }
 
-// close stops accepting and ends every session. Safe on nil.
-func (s *servers) close() {
+// MetricsAddr is where /metrics listens; nil without --metrics.
+func (s *Servers) MetricsAddr() net.Addr {
+	if s == nil || s.metrics == nil {
+		return nil
+	}
+	return s.metrics.Addr()
+}
+
+// Close stops accepting and ends every session. Safe on nil.
+func (s *Servers) Close() {
 	if s == nil {
 		return
 	}
