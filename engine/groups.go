@@ -2,7 +2,6 @@ package engine
 
 import (
 	"cmp"
-	"maps"
 	"slices"
 	"time"
 
@@ -317,7 +316,7 @@ func (t *topic) settleGroup(w *groupWatch, st *groupState) bool {
 
 // endsAt takes the groups poll's dated end offsets.
 func (t *topic) endsAt(f source.EndsAt) {
-	f.Ends = t.landedBy(f.At, f.Ends)
+	t.landedBy(f.At, f.Ends)
 	k := f.At.UnixNano()
 	for _, w := range t.groupWatches {
 		if ends, asked := w.endsAt[k]; !asked || ends != nil {
@@ -602,21 +601,12 @@ func (t *topic) landing(p int32) time.Time {
 // s after CreatePartitions with acks=all, 47 ms with acks=1), and every
 // record stamped meanwhile is dated before it was readable (seen: a group
 // assigned at +0.1 s reading from offset 0 where the records' times
-// counted 24 before its assignment).
-func (t *topic) landedBy(at time.Time, ends map[int32]int64) map[int32]int64 {
-	var out map[int32]int64
+// counted 24 before its assignment). It corrects ends in place: each
+// source.EndsAt is a map of its own, the engine's once reported.
+func (t *topic) landedBy(at time.Time, ends map[int32]int64) {
 	for p, end := range ends {
-		first := t.landing(p)
-		if end <= 0 || first.IsZero() || !at.Add(LandingSlack).Before(first) {
-			continue
+		if first := t.landing(p); end > 0 && !first.IsZero() && at.Add(LandingSlack).Before(first) {
+			ends[p] = 0
 		}
-		if out == nil {
-			out = maps.Clone(ends)
-		}
-		out[p] = 0
 	}
-	if out == nil {
-		return ends
-	}
-	return out
 }
