@@ -31,17 +31,21 @@ type GroupPickup struct {
 	// new partition, CommittedAt the first that did (zero: not yet).
 	CommittedAfter, CommittedAt time.Time
 	// UnreadAtAssignment is the new partitions' end offsets when the group
-	// was assigned them: what a group that resets to latest skips. -1:
-	// not known. Where the groups poll can date records (a
-	// source.Backdater), it is found after the fact from the records' own
-	// times at each partition's bracket: at least UnreadMin (the ends at
-	// the last look that did not see it assigned), at most UnreadMax (the
+	// was assigned them: what a group that resets to latest skips (at
+	// least: a client may ask for the end a while later). -1: not known.
+	// Where the groups poll can date records (a source.Backdater), it is
+	// found after the fact from the records' own times at each
+	// partition's bracket: at least UnreadMin (the ends at the last look
+	// that did not see it assigned, or what partop's producer had heard
+	// acknowledged by then where that is less), at most UnreadMax (the
 	// ends at the first that did). Narrow says every new partition's
-	// bracket is at most NarrowBracket wide and none became readable
-	// within it (a backlog readable at once, as a new partition's first
-	// half second on Kafka with acks=all): the value is then the middle of
-	// the range; otherwise UnreadMax, and the range is what is known.
-	// partop's own group's is exact (its consumer asked when assigned).
+	// bracket is at most NarrowBracket wide, none became readable within
+	// it (a backlog readable at once, as a new partition's first half
+	// second on Kafka with acks=all), and the range is narrow (half of it
+	// at most a tenth of its middle, or 10 records): the value is then the
+	// middle of the range; otherwise UnreadMax, and the range is what is
+	// known. partop's own group's is exact (its consumer asked when
+	// assigned).
 	UnreadAtAssignment, UnreadMin, UnreadMax int64
 	Narrow                                   bool
 	// Skipped is how many records on the new partitions the group did not
@@ -311,7 +315,7 @@ func (t *topic) settleGroup(w *groupWatch, st *groupState) bool {
 			}
 		}
 	}
-	return st.settle(newParts(w.ev), w.endsAt, t.askEnds != nil, t.landing)
+	return st.settle(newParts(w.ev), w.endsAt, t.askEnds != nil, dating{landing: t.landing, acked: t.counters.AckedBy})
 }
 
 // endsAt takes the groups poll's dated end offsets.
@@ -337,7 +341,7 @@ func (t *topic) endsAt(f source.EndsAt) {
 // settle completes what the group's facts decide: the assignment of and
 // first commit on every new partition, the unread count at assignment and
 // the skipped count. It reports a change.
-func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, dated bool, landing func(int32) time.Time) bool {
+func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, dated bool, own dating) bool {
 	changed := false
 	if after, at, ok := span(st.assign); ok && (!at.Equal(st.pick.AssignedAt) || !after.Equal(st.pick.AssignedAfter)) {
 		st.pick.AssignedAfter, st.pick.AssignedAt, changed = after, at, true
@@ -361,7 +365,7 @@ func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, da
 				changed = true
 			}
 		default:
-			changed = st.dated(parts, endsAt, landing) || changed
+			changed = st.dated(parts, endsAt, own) || changed
 		}
 	}
 	if !st.pick.SkippedExact && len(st.firstFetch) == len(parts) {
@@ -384,15 +388,31 @@ func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, da
 	return changed
 }
 
+// dating is what partop's own producer knows of when records on new
+// partitions became readable.
+type dating struct {
+	// landing is when a partition's first record (offset 0) was heard
+	// acknowledged, where it is partop's; zero otherwise.
+	landing func(p int32) time.Time
+	// acked is how many records on a partition partop heard acknowledged
+	// by a time (stats.Counters.AckedBy): readable by then.
+	acked func(p int32, at time.Time) (int64, bool)
+}
+
 // dated computes the unread count at assignment from the dated end
 // offsets at each new partition's bracket, once every one is answered:
 // the range, and the value (the middle of a narrow range, else its top).
-// A partition that became readable within its bracket (landing: when
-// partop's producer heard of its first record) had nothing before and
-// its whole backlog after: the count is then a range however narrow the
-// bracket. endAtAssig then holds each partition's value, for the skipped
-// count.
-func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64, landing func(int32) time.Time) bool {
+// The range's floor is the ends at the bracket's start by the records'
+// times, or what partop's producer had heard acknowledged by then where
+// that is less: records stamped before a time were not all readable then
+// (right after an expansion a new partition's high watermark lags the
+// stamps by up to a second), acknowledged ones were. A partition that
+// became readable within its bracket (landing: when partop's producer
+// heard of its first record) had nothing before and its whole backlog
+// after: the count is then a range however narrow the bracket. The value
+// is given where the bracket is narrow and so is the range (narrowRange).
+// endAtAssig then holds each partition's value, for the skipped count.
+func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64, own dating) bool {
 	var lo, hi int64
 	los := make(map[int32]int64, len(parts))
 	his := make(map[int32]int64, len(parts))
@@ -407,6 +427,9 @@ func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64, lan
 				return false
 			}
 			min = end
+			if n, ok := own.acked(p, b.after); ok && n < min {
+				min = n
+			}
 		}
 		end, ok := endsAt[b.at.UnixNano()][p]
 		if !ok {
@@ -414,9 +437,9 @@ func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64, lan
 		}
 		los[p], his[p] = min, max(end, min)
 		lo, hi = lo+los[p], hi+his[p]
-		jumped = jumped || (his[p] > los[p] && within(landing(p), b))
+		jumped = jumped || (his[p] > los[p] && within(own.landing(p), b))
 	}
-	isNarrow := narrow(st.assign) && !jumped
+	isNarrow := narrow(st.assign) && !jumped && narrowRange(lo, hi)
 	st.pick.UnreadMin, st.pick.UnreadMax, st.pick.Narrow = lo, hi, isNarrow
 	st.pick.UnreadAtAssignment = hi
 	for _, p := range parts {
@@ -443,6 +466,10 @@ func within(landed time.Time, b bracket) bool {
 	}
 	return landed.Add(-LandingSlack).Before(b.at) && landed.After(b.after)
 }
+
+// narrowRange says a count known to lie in lo..hi is given as the
+// middle: half the range is at most a tenth of the middle, or 10 records.
+func narrowRange(lo, hi int64) bool { return hi-lo <= max((lo+hi)/10, 20) }
 
 // narrow says every bracket is known to within NarrowBracket.
 func narrow(bs []bracket) bool {

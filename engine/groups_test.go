@@ -392,7 +392,7 @@ func TestUnreadFromDatedEnds(t *testing.T) {
 		time.Sleep(5 * time.Second)
 		fullAt := time.Now().Add(10 * time.Millisecond)
 		polls.Report(source.GroupsSeen{Groups: source.Groups{Asked: time.Now(), At: fullAt, List: []source.Group{
-			group("billing", 6, true, map[int32]int64{4: 45, 5: 45}, nil), group("late", 6, true, map[int32]int64{4: 90, 5: 90}, nil)}}})
+			group("billing", 6, true, map[int32]int64{4: 145, 5: 145}, nil), group("late", 6, true, map[int32]int64{4: 90, 5: 90}, nil)}}})
 		polls.mu.Lock()
 		asked := slices.Clone(polls.asked)
 		polls.mu.Unlock()
@@ -401,21 +401,110 @@ func TestUnreadFromDatedEnds(t *testing.T) {
 		if !slices.EqualFunc(asked, want, time.Time.Equal) {
 			t.Fatalf("asked end offsets at %v, want at %v (each bracket's ends, once each)", asked, want)
 		}
-		polls.Report(source.EndsAt{At: notYet, Ends: map[int32]int64{4: 10, 5: 12}})
-		polls.Report(source.EndsAt{At: seen, Ends: map[int32]int64{4: 30, 5: 28}})
+		polls.Report(source.EndsAt{At: notYet, Ends: map[int32]int64{4: 100, 5: 102}})
+		polls.Report(source.EndsAt{At: seen, Ends: map[int32]int64{4: 110, 5: 108}})
 		polls.Report(source.EndsAt{At: t0, Ends: map[int32]int64{4: 0, 5: 0}})
 		polls.Report(source.EndsAt{At: fullAt, Ends: map[int32]int64{4: 700, 5: 800}})
 		time.Sleep(time.Second)
 		b := pickup(t, eng, "billing")
-		if !b.Narrow || b.UnreadMin != 22 || b.UnreadMax != 58 || b.UnreadAtAssignment != 40 {
-			t.Fatalf("billing unread %d (%d..%d, narrow %v), want 40, the middle of 22..58", b.UnreadAtAssignment, b.UnreadMin, b.UnreadMax, b.Narrow)
+		if !b.Narrow || b.UnreadMin != 202 || b.UnreadMax != 218 || b.UnreadAtAssignment != 210 {
+			t.Fatalf("billing unread %d (%d..%d, narrow %v), want 210, the middle of 202..218", b.UnreadAtAssignment, b.UnreadMin, b.UnreadMax, b.Narrow)
 		}
-		if !b.SkippedKnown || b.SkippedExact || b.Skipped != 40 {
-			t.Fatalf("billing skipped %d (known %v): its first commits are above what was there: likely 40", b.Skipped, b.SkippedKnown)
+		if !b.SkippedKnown || b.SkippedExact || b.Skipped != 210 {
+			t.Fatalf("billing skipped %d (known %v): its first commits are above what was there: likely 210", b.Skipped, b.SkippedKnown)
 		}
 		l := pickup(t, eng, "late")
 		if l.Narrow || l.UnreadMin != 0 || l.UnreadMax != 1500 || l.UnreadAtAssignment != 1500 || l.SkippedKnown {
 			t.Fatalf("late %+v: a 5 s bracket gives 0..1500 and no claim of skipping", l)
+		}
+	})
+}
+
+// TestUnreadRangeWhereWide: a narrow bracket whose ends differ by more
+// than a fifth of their middle (and 20 records) gives a range, not a
+// value: the middle would be more precise than what partop knows.
+func TestUnreadRangeWhereWide(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, polls, eng, _ := expandedBesideDating(t)
+		notYet := time.Now()
+		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: notYet, At: notYet.Add(5 * time.Millisecond),
+			List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic}}}})
+		time.Sleep(100 * time.Millisecond)
+		g := group("billing", 6, true, nil, nil)
+		g.Partitions = g.Partitions[4:]
+		seen := time.Now().Add(5 * time.Millisecond)
+		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: time.Now(), At: seen, List: []source.Group{g}}})
+		time.Sleep(3 * time.Second)
+		polls.mu.Lock()
+		asked := slices.Clone(polls.asked)
+		polls.mu.Unlock()
+		for _, at := range asked {
+			ends := map[int32]int64{4: 0, 5: 0}
+			switch {
+			case at.Equal(notYet):
+				ends = map[int32]int64{4: 10, 5: 12}
+			case at.Equal(seen):
+				ends = map[int32]int64{4: 30, 5: 28}
+			}
+			polls.Report(source.EndsAt{At: at, Ends: ends})
+		}
+		time.Sleep(time.Second)
+		b := pickup(t, eng, "billing")
+		if b.Narrow || b.UnreadMin != 22 || b.UnreadMax != 58 || b.UnreadAtAssignment != 58 {
+			t.Fatalf("billing unread %d (%d..%d, narrow %v), want up to 58 (22..58, not narrow: its middle, 40, is 18 from either end)",
+				b.UnreadAtAssignment, b.UnreadMin, b.UnreadMax, b.Narrow)
+		}
+	})
+}
+
+// TestUnreadFloorFromAcks: records stamped before a time were not all
+// readable then (a new partition's followers lag right after it is
+// added), acknowledged ones were (acks=all). Where partop's producer had
+// heard fewer acknowledged by a bracket's start than the records' times
+// count there, the range starts at what it had heard.
+func TestUnreadFloorFromAcks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src, polls, eng, _ := expandedBesideDating(t)
+		ack := func(offset int64) {
+			for _, p := range []int32{4, 5} {
+				src.Counters().LogAck(p, offset, time.Now().UnixNano())
+			}
+		}
+		ack(0)
+		go func() { // offset k acknowledged at +10k ms
+			for k := int64(1); k <= 40; k++ {
+				time.Sleep(10 * time.Millisecond)
+				ack(k)
+			}
+		}()
+		time.Sleep(105 * time.Millisecond)
+		notYet := time.Now() // +105 ms: offsets up to 10 acknowledged, 11 records each
+		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: notYet, At: notYet.Add(5 * time.Millisecond),
+			List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic}}}})
+		time.Sleep(100 * time.Millisecond)
+		g := group("billing", 6, true, nil, nil)
+		g.Partitions = g.Partitions[4:]
+		seen := time.Now().Add(5 * time.Millisecond)
+		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: time.Now(), At: seen, List: []source.Group{g}}})
+		time.Sleep(3 * time.Second)
+		polls.mu.Lock()
+		asked := slices.Clone(polls.asked)
+		polls.mu.Unlock()
+		for _, at := range asked {
+			ends := map[int32]int64{4: 0, 5: 0}
+			switch {
+			case at.Equal(notYet):
+				ends = map[int32]int64{4: 18, 5: 18} // stamped by then
+			case at.Equal(seen):
+				ends = map[int32]int64{4: 40, 5: 40}
+			}
+			polls.Report(source.EndsAt{At: at, Ends: ends})
+		}
+		time.Sleep(time.Second)
+		b := pickup(t, eng, "billing")
+		if b.Narrow || b.UnreadMin != 22 || b.UnreadMax != 80 || b.UnreadAtAssignment != 80 {
+			t.Fatalf("billing unread %d (%d..%d, narrow %v), want up to 80 (22..80): 11 records a partition were acknowledged by the bracket's start, not the 18 stamped",
+				b.UnreadAtAssignment, b.UnreadMin, b.UnreadMax, b.Narrow)
 		}
 	})
 }

@@ -97,8 +97,8 @@ type GroupPickupLine struct {
 	CommittedAt    string `json:"committed_at,omitempty"`
 	// UnreadAtAssignment is what was on the new partitions when the group
 	// was assigned them (what a latest group skips): a value where the
-	// bracket is narrow, else the most it can have been, with the range
-	// in UnreadAtAssignmentMin and UnreadAtAssignmentMax.
+	// bracket and the range are narrow, else the most it can have been,
+	// with the range in UnreadAtAssignmentMin and UnreadAtAssignmentMax.
 	UnreadAtAssignment    *int64 `json:"unread_at_assignment,omitempty"`
 	UnreadAtAssignmentMin *int64 `json:"unread_at_assignment_min,omitempty"`
 	UnreadAtAssignmentMax *int64 `json:"unread_at_assignment_max,omitempty"`

@@ -22,6 +22,8 @@ type Counters struct {
 	// unrouted counts records that failed before a partition was chosen
 	// (unknown topic, no usable partition): they belong to no slot.
 	unrouted slot
+	initial  int // partitions at NewCounters: those after get an ackLog
+	logs     int // slots with an ackLog, guarded by mu
 }
 
 type slot struct {
@@ -42,6 +44,7 @@ type slot struct {
 	// perRecord is Add's bytes per record, as math.Float64bits: an
 	// estimate (SetBytesPerRecord), 0 until one is known.
 	perRecord atomic.Uint64
+	log       atomic.Pointer[ackLog] // LogAck's, for partitions added later; nil: none
 }
 
 const (
@@ -92,6 +95,7 @@ func NewCounters(n int) *Counters {
 	empty := []*slot{}
 	c.slots.Store(&empty)
 	c.Extend(n)
+	c.initial = n
 	return c
 }
 

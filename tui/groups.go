@@ -138,7 +138,7 @@ func pickupText(e *engine.Event, group string, st *Styles) string {
 			parts = append(parts, st.Good.Render(fmt.Sprintf("skipped 0 of %s", compact(float64(p.UnreadAtAssignment)))))
 		case p.SkippedExact:
 			parts = append(parts, st.Good.Render("skipped none"))
-		case p.SkippedKnown && p.Skipped > 0: // the engine says so only where the bracket is narrow
+		case p.SkippedKnown && p.Skipped > 0: // the engine says so only where the count is narrow
 			parts = append(parts, st.Warn.Render(fmt.Sprintf("likely skipped %s", compact(float64(p.Skipped)))))
 		case p.UnreadAtAssignment > 0:
 			// partop cannot see an outside group's reset policy: say what a

@@ -286,4 +286,9 @@ func (p *Producer) promise(r *kgo.Record, err error) {
 		// producer stamped before they landed).
 		p.counters.SetFirstOffset(r.Partition, r.Offset)
 	}
+	// How many were acknowledged by when, on partitions added while
+	// running: with acks=all (kgo's default, partop's) an acknowledged
+	// record was readable, a floor for the same dating
+	// (stats.Counters.AckedBy).
+	p.counters.LogAck(r.Partition, r.Offset, p.clock.Load())
 }
