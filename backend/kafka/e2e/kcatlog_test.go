@@ -160,11 +160,11 @@ type hwSample struct {
 }
 
 // sampleWatermarks samples every 10 ms until the test ends.
-func sampleWatermarks(t *testing.T, topic string) *watermarks {
+func sampleWatermarks(t *testing.T, brokers []string, topic string) *watermarks {
 	t.Helper()
 	// kadm answers from kgo's cached metadata, 5 s old by default: a
 	// partition just added would be missed.
-	cl, err := kgo.NewClient(kgo.SeedBrokers(env.brokers...), kgo.MetadataMinAge(10*time.Millisecond))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.MetadataMinAge(10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
