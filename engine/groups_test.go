@@ -13,6 +13,7 @@ import (
 	"partop/rules"
 	"partop/source"
 	"partop/source/sourcetest"
+	"partop/stats"
 )
 
 // pickup is group's pickup of the only expansion in eng's log.
@@ -467,18 +468,19 @@ func TestUnreadFloorFromAcks(t *testing.T) {
 		src, polls, eng, _ := expandedBesideDating(t)
 		ack := func(offset int64) {
 			for _, p := range []int32{4, 5} {
-				src.Counters().LogAck(p, offset, time.Now().UnixNano())
+				src.Counters().LogAck(p, offset)
 			}
 		}
-		ack(0)
-		go func() { // offset k acknowledged at +10k ms
+		ack(0)      // the log's sampler notes every 10 ms from now
+		go func() { // offset k acknowledged at +(10k-5) ms
+			time.Sleep(5 * time.Millisecond)
 			for k := int64(1); k <= 40; k++ {
-				time.Sleep(10 * time.Millisecond)
 				ack(k)
+				time.Sleep(10 * time.Millisecond)
 			}
 		}()
 		time.Sleep(105 * time.Millisecond)
-		notYet := time.Now() // +105 ms: offsets up to 10 acknowledged, 11 records each
+		notYet := time.Now() // +105 ms: noted at +100 ms, offsets up to 10: 11 records each
 		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: notYet, At: notYet.Add(5 * time.Millisecond),
 			List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic}}}})
 		time.Sleep(100 * time.Millisecond)
@@ -506,6 +508,7 @@ func TestUnreadFloorFromAcks(t *testing.T) {
 			t.Fatalf("billing unread %d (%d..%d, narrow %v), want up to 80 (22..80): 11 records a partition were acknowledged by the bracket's start, not the 18 stamped",
 				b.UnreadAtAssignment, b.UnreadMin, b.UnreadMax, b.Narrow)
 		}
+		time.Sleep(stats.AckLogFor) // the log's sampler stops: the bubble ends only then
 	})
 }
 

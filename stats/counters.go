@@ -23,7 +23,7 @@ type Counters struct {
 	// (unknown topic, no usable partition): they belong to no slot.
 	unrouted slot
 	initial  int // partitions at NewCounters: those after get an ackLog
-	logs     int // slots with an ackLog, guarded by mu
+	acks     ackLogs
 }
 
 type slot struct {
