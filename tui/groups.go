@@ -128,9 +128,8 @@ func pickupText(e *engine.Event, group string, st *Styles) string {
 			return st.Warn.Render(fmt.Sprintf("%d→%d not assigned yet", e.From, e.To))
 		}
 		parts := []string{fmt.Sprintf("%d→%d assigned %s", e.From, e.To, when(p.AssignedAfter, p.AssignedAt, e.Start()))}
-		if !p.CommittedAt.IsZero() {
-			parts = append(parts, "committed "+when(p.CommittedAfter, p.CommittedAt, e.Start()))
-		}
+		// What was skipped or unread comes before the commit: where the
+		// column is narrow, the commit is what the cut loses.
 		switch {
 		case p.SkippedExact && p.Skipped > 0:
 			parts = append(parts, st.Bad.Render(fmt.Sprintf("skipped %s", compact(float64(p.Skipped)))))
@@ -144,6 +143,9 @@ func pickupText(e *engine.Event, group string, st *Styles) string {
 			// partop cannot see an outside group's reset policy: say what a
 			// latest group does, not what this one did.
 			parts = append(parts, unread(p)+" unread at assignment (a latest group skips these)")
+		}
+		if !p.CommittedAt.IsZero() {
+			parts = append(parts, "committed "+when(p.CommittedAfter, p.CommittedAt, e.Start()))
 		}
 		return strings.Join(parts, " · ")
 	}
