@@ -20,11 +20,13 @@ func TestAckLog(t *testing.T) {
 			t.Fatal("partition 1 existed at NewCounters: it has no log")
 		}
 		base := time.Now()
-		for batch := range int64(5) { // a batch of 10 every 80 ms, its promises together
+		for batch := range int64(5) { // a batch of 10 at 0, 85, 165, 245 and 325 ms, its promises together
 			for i := range int64(10) {
 				c.LogAck(2, batch*10+i)
 			}
-			time.Sleep(80 * time.Millisecond)
+			// Off the sampler's 10 ms grid after the first: a note and
+			// a batch at one instant run in either order.
+			time.Sleep(80*time.Millisecond + 5*time.Millisecond*time.Duration(max(1-batch, 0)))
 		}
 		for _, tc := range []struct {
 			by   time.Duration
@@ -33,7 +35,7 @@ func TestAckLog(t *testing.T) {
 			{-time.Millisecond, 0},      // before anything was heard
 			{5 * time.Millisecond, 0},   // heard at 0, first noted at 10 ms
 			{10 * time.Millisecond, 10}, // the whole first batch, not its first record
-			{85 * time.Millisecond, 10},
+			{89 * time.Millisecond, 10}, // the second batch, heard at 85 ms, noted at 90
 			{90 * time.Millisecond, 20},
 			{time.Second, 50}, // the log goes on: its last entry
 		} {
