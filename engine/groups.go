@@ -315,7 +315,7 @@ func (t *topic) settleGroup(w *groupWatch, st *groupState) bool {
 			}
 		}
 	}
-	return st.settle(newParts(w.ev), w.endsAt, t.askEnds != nil, dating{landing: t.landing, acked: t.counters.AckedBy})
+	return st.settle(newParts(w.ev), w.endsAt, t.askEnds != nil, t)
 }
 
 // endsAt takes the groups poll's dated end offsets.
@@ -341,7 +341,7 @@ func (t *topic) endsAt(f source.EndsAt) {
 // settle completes what the group's facts decide: the assignment of and
 // first commit on every new partition, the unread count at assignment and
 // the skipped count. It reports a change.
-func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, dated bool, own dating) bool {
+func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, dated bool, own readable) bool {
 	changed := false
 	if after, at, ok := span(st.assign); ok && (!at.Equal(st.pick.AssignedAt) || !after.Equal(st.pick.AssignedAfter)) {
 		st.pick.AssignedAfter, st.pick.AssignedAt, changed = after, at, true
@@ -388,15 +388,15 @@ func (st *groupState) settle(parts []int32, endsAt map[int64]map[int32]int64, da
 	return changed
 }
 
-// dating is what partop's own producer knows of when records on new
-// partitions became readable.
-type dating struct {
+// readable is what partop's own producer knows of when records on new
+// partitions became readable: the topic's (landing, ackedBy).
+type readable interface {
 	// landing is when a partition's first record (offset 0) was heard
 	// acknowledged, where it is partop's; zero otherwise.
-	landing func(p int32) time.Time
-	// acked is how many records on a partition partop heard acknowledged
-	// by a time (stats.Counters.AckedBy): readable by then.
-	acked func(p int32, at time.Time) (int64, bool)
+	landing(p int32) time.Time
+	// ackedBy is how many records on a partition partop heard
+	// acknowledged by a time (stats.Counters.AckedBy): readable by then.
+	ackedBy(p int32, at time.Time) (int64, bool)
 }
 
 // dated computes the unread count at assignment from the dated end
@@ -412,7 +412,7 @@ type dating struct {
 // after: the count is then a range however narrow the bracket. The value
 // is given where the bracket is narrow and so is the range (narrowRange).
 // endAtAssig then holds each partition's value, for the skipped count.
-func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64, own dating) bool {
+func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64, own readable) bool {
 	var lo, hi int64
 	los := make(map[int32]int64, len(parts))
 	his := make(map[int32]int64, len(parts))
@@ -427,7 +427,7 @@ func (st *groupState) dated(parts []int32, endsAt map[int64]map[int32]int64, own
 				return false
 			}
 			min = end
-			if n, ok := own.acked(p, b.after); ok && n < min {
+			if n, ok := own.ackedBy(p, b.after); ok && n < min {
 				min = n
 			}
 		}
@@ -617,6 +617,10 @@ func (t *topic) landing(p int32) time.Time {
 	}
 	return time.Time{}
 }
+
+// ackedBy is how many records on p partop's producer heard acknowledged
+// by at (stats.Counters.AckedBy).
+func (t *topic) ackedBy(p int32, at time.Time) (int64, bool) { return t.counters.AckedBy(p, at) }
 
 // landedBy corrects by-timestamp end offsets at at with what partop's own
 // producer knows: a partition whose first record is partop's, at offset

@@ -354,6 +354,41 @@ func (d *datingPoll) AskEndsAt(at time.Time, parts []int32) {
 	}
 }
 
+// lookWithout reports a burst look, asked at asked, that saw group
+// billing without the new partitions.
+func lookWithout(polls *datingPoll, asked time.Time) {
+	polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: asked, At: asked.Add(5 * time.Millisecond),
+		List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic}}}})
+}
+
+// lookWith reports a burst look, asked now, that saw billing assigned the
+// new partitions 4 and 5; it returns when the look was done.
+func lookWith(polls *datingPoll) time.Time {
+	g := group("billing", 6, true, nil, nil)
+	g.Partitions = g.Partitions[4:]
+	seen := time.Now().Add(5 * time.Millisecond)
+	polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: time.Now(), At: seen, List: []source.Group{g}}})
+	return seen
+}
+
+// answerDated answers every time the engine asked end offsets at: with
+// atNotYet and atSeen at the bracket's ends, nothing at any other.
+func (d *datingPoll) answerDated(notYet, seen time.Time, atNotYet, atSeen map[int32]int64) {
+	d.mu.Lock()
+	asked := slices.Clone(d.asked)
+	d.mu.Unlock()
+	for _, at := range asked {
+		ends := map[int32]int64{4: 0, 5: 0}
+		switch {
+		case at.Equal(notYet):
+			ends = atNotYet
+		case at.Equal(seen):
+			ends = atSeen
+		}
+		d.Report(source.EndsAt{At: at, Ends: ends})
+	}
+}
+
 // expandedBesideDating runs an engine over a 4-partition sender beside a
 // groups poll that bursts and dates, with group billing on the 4
 // partitions; 2 s in, partop adds 2 (at t0), and 10 ms pass.
@@ -383,13 +418,9 @@ func TestUnreadFromDatedEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		_, polls, eng, t0 := expandedBesideDating(t)
 		notYet := time.Now()
-		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: notYet, At: notYet.Add(5 * time.Millisecond),
-			List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic}}}})
+		lookWithout(polls, notYet)
 		time.Sleep(200 * time.Millisecond)
-		g := group("billing", 6, true, nil, nil)
-		g.Partitions = g.Partitions[4:]
-		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: time.Now(), At: time.Now().Add(5 * time.Millisecond), List: []source.Group{g}}})
-		seen := time.Now().Add(5 * time.Millisecond)
+		seen := lookWith(polls)
 		time.Sleep(5 * time.Second)
 		fullAt := time.Now().Add(10 * time.Millisecond)
 		polls.Report(source.GroupsSeen{Groups: source.Groups{Asked: time.Now(), At: fullAt, List: []source.Group{
@@ -428,27 +459,11 @@ func TestUnreadRangeWhereWide(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		_, polls, eng, _ := expandedBesideDating(t)
 		notYet := time.Now()
-		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: notYet, At: notYet.Add(5 * time.Millisecond),
-			List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic}}}})
+		lookWithout(polls, notYet)
 		time.Sleep(100 * time.Millisecond)
-		g := group("billing", 6, true, nil, nil)
-		g.Partitions = g.Partitions[4:]
-		seen := time.Now().Add(5 * time.Millisecond)
-		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: time.Now(), At: seen, List: []source.Group{g}}})
+		seen := lookWith(polls)
 		time.Sleep(3 * time.Second)
-		polls.mu.Lock()
-		asked := slices.Clone(polls.asked)
-		polls.mu.Unlock()
-		for _, at := range asked {
-			ends := map[int32]int64{4: 0, 5: 0}
-			switch {
-			case at.Equal(notYet):
-				ends = map[int32]int64{4: 10, 5: 12}
-			case at.Equal(seen):
-				ends = map[int32]int64{4: 30, 5: 28}
-			}
-			polls.Report(source.EndsAt{At: at, Ends: ends})
-		}
+		polls.answerDated(notYet, seen, map[int32]int64{4: 10, 5: 12}, map[int32]int64{4: 30, 5: 28})
 		time.Sleep(time.Second)
 		b := pickup(t, eng, "billing")
 		if b.Narrow || b.UnreadMin != 22 || b.UnreadMax != 58 || b.UnreadAtAssignment != 58 {
@@ -481,27 +496,11 @@ func TestUnreadFloorFromAcks(t *testing.T) {
 		}()
 		time.Sleep(105 * time.Millisecond)
 		notYet := time.Now() // +105 ms: noted at +100 ms, offsets up to 10: 11 records each
-		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: notYet, At: notYet.Add(5 * time.Millisecond),
-			List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic}}}})
+		lookWithout(polls, notYet)
 		time.Sleep(100 * time.Millisecond)
-		g := group("billing", 6, true, nil, nil)
-		g.Partitions = g.Partitions[4:]
-		seen := time.Now().Add(5 * time.Millisecond)
-		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: time.Now(), At: seen, List: []source.Group{g}}})
+		seen := lookWith(polls)
 		time.Sleep(3 * time.Second)
-		polls.mu.Lock()
-		asked := slices.Clone(polls.asked)
-		polls.mu.Unlock()
-		for _, at := range asked {
-			ends := map[int32]int64{4: 0, 5: 0}
-			switch {
-			case at.Equal(notYet):
-				ends = map[int32]int64{4: 18, 5: 18} // stamped by then
-			case at.Equal(seen):
-				ends = map[int32]int64{4: 40, 5: 40}
-			}
-			polls.Report(source.EndsAt{At: at, Ends: ends})
-		}
+		polls.answerDated(notYet, seen, map[int32]int64{4: 18, 5: 18}, map[int32]int64{4: 40, 5: 40}) // at notYet: stamped by then
 		time.Sleep(time.Second)
 		b := pickup(t, eng, "billing")
 		if b.Narrow || b.UnreadMin != 22 || b.UnreadMax != 80 || b.UnreadAtAssignment != 80 {
@@ -529,31 +528,15 @@ func TestUnreadCountsOnlyLandedRecords(t *testing.T) {
 			src.Counters().SetFirstOffset(p, 0)
 		}
 		notYet := time.Now() // the bracket: notYet .. notYet+105ms
-		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: notYet, At: notYet.Add(5 * time.Millisecond),
-			List: []source.Group{{Name: "billing", Protocol: rules.ProtocolClassic}}}})
+		lookWithout(polls, notYet)
 		time.Sleep(65 * time.Millisecond)
 		first(5) // readable by +65 ms: inside the bracket
 		time.Sleep(35 * time.Millisecond)
-		g := group("billing", 6, true, nil, nil)
-		g.Partitions = g.Partitions[4:]
-		seen := time.Now().Add(5 * time.Millisecond)
-		polls.Report(source.AssignmentsSeen{Groups: source.Groups{Asked: time.Now(), At: seen, List: []source.Group{g}}})
+		seen := lookWith(polls)
 		time.Sleep(100 * time.Millisecond)
 		first(4) // well after the bracket
 		time.Sleep(3 * time.Second)
-		polls.mu.Lock()
-		asked := slices.Clone(polls.asked)
-		polls.mu.Unlock()
-		for _, at := range asked {
-			ends := map[int32]int64{4: 0, 5: 0}
-			switch {
-			case at.Equal(notYet):
-				ends = map[int32]int64{4: 10, 5: 12} // stamped before, landed after
-			case at.Equal(seen):
-				ends = map[int32]int64{4: 30, 5: 28}
-			}
-			polls.Report(source.EndsAt{At: at, Ends: ends})
-		}
+		polls.answerDated(notYet, seen, map[int32]int64{4: 10, 5: 12}, map[int32]int64{4: 30, 5: 28}) // at notYet: stamped before, landed after
 		time.Sleep(time.Second)
 		b := pickup(t, eng, "billing")
 		// partition 4: empty at both ends (0..0); partition 5: empty at

@@ -93,9 +93,7 @@ func (l *kcatLog) assignment(from, to int) (ex syncExchange, lastReset time.Time
 		if first.IsZero() || r.at.Before(first) {
 			first = r.at
 		}
-		if r.at.After(lastReset) {
-			lastReset = r.at
-		}
+		lastReset = maxTime(lastReset, r.at)
 	}
 	for _, s := range l.syncs {
 		if !s.recv.After(first) {
